@@ -1,0 +1,109 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "fathom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fathom-agent", targets: ["fathom-agent"]),
+        .executable(name: "fathom-receiver", targets: ["fathom-receiver"]),
+        .executable(name: "fathom-bench", targets: ["fathom-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+    ],
+    targets: [
+        // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
+        .target(
+            name: "FathomShared",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Shared",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FathomAgent",
+            dependencies: [
+                "FathomShared",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Agent/FathomAgent",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fathom-agent",
+            dependencies: [
+                "FathomAgent", "FathomShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Agent/fathom-agent",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FathomReceiver",
+            dependencies: [
+                "FathomShared",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Receiver/FathomReceiver",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fathom-receiver",
+            dependencies: [
+                "FathomReceiver", "FathomShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Receiver/fathom-receiver",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fathom-bench",
+            dependencies: [
+                "FathomAgent", "FathomReceiver", "FathomShared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/fathom-bench",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SharedTests", dependencies: ["FathomShared"], path: "Tests/SharedTests"),
+        .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared"], path: "Tests/AgentTests"),
+        .testTarget(
+            name: "ReceiverTests",
+            dependencies: [
+                "FathomReceiver", "FathomShared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/ReceiverTests"
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "FathomAgent", "FathomReceiver", "FathomShared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/EndToEndTests"
+        ),
+    ]
+)

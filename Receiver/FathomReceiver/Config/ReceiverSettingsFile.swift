@@ -1,0 +1,52 @@
+import FathomShared
+
+/// Reads `ReceiverSettings` from a TOML file with the same keys as the flags:
+///
+/// ```toml
+/// listen = "0.0.0.0:8443"
+/// data_dir = "/var/lib/fathom/data"
+/// credentials = "/etc/fathom/credentials"
+/// tls_cert = "/etc/fathom/tls/cert.pem"
+/// tls_key = "/etc/fathom/tls/key.pem"
+/// max_body_bytes = 67108864
+/// ```
+public enum ReceiverSettingsFile {
+    public static let keys: Set<String> = [
+        "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
+    ]
+
+    public static func load(path: String) throws -> ReceiverSettings {
+        guard let text = try readWholeFile(path) else { throw ConfigError("\(path): no such file") }
+        return try parse(text, fileName: path)
+    }
+
+    public static func parse(_ text: String, fileName: String) throws(ConfigError) -> ReceiverSettings {
+        let root = try ConfigSection.parse(text, fileName: fileName)
+        try root.rejectUnknownKeys(allowed: keys)
+        var s = ReceiverSettings()
+        if let listen = try root.string("listen") {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw ConfigError("config key 'listen' must be HOST:PORT, found \(listen)")
+            }
+            s.host = String(listen[..<colon]).trimmingCharacters(in: "[]")
+            s.port = port
+        }
+        if let v = try root.string("data_dir") { s.dataDirectory = v }
+        if let v = try root.string("credentials") { s.credentialsPath = v }
+        if let v = try root.string("tls_cert") { s.tlsCertificatePath = v }
+        if let v = try root.string("tls_key") { s.tlsKeyPath = v }
+        if let v = try root.bool("insecure_http") { s.insecureHTTP = v }
+        if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
+        if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
+        return s
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

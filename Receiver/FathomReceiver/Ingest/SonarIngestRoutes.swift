@@ -1,0 +1,132 @@
+import FathomShared
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The Jobanalyzer-compatible upload endpoints: `POST /sonar-freecsv?cluster=C` (`text/csv`) and
+/// `POST /sysinfo?cluster=C` (`application/json`), checked in infiltrate's order so existing
+/// sonar + curl node scripts work unchanged: method (403), content type (400), credentials (401),
+/// parameters (400), cluster authority (403), size (413), content (400). 200 with an empty body
+/// only once the data is durably on disk.
+public struct SonarIngestRoutes: Sendable {
+    public let authenticator: UploadAuthenticator
+    public let writer: GroupCommitWriter
+    public let validator: SonarUploadValidator
+    public let maxBodyBytes: Int
+    public let logger: Logger
+
+    public static let batchIDHeader = HTTPField.Name("Fathom-Batch-Id")!
+
+    public init(
+        authenticator: UploadAuthenticator, writer: GroupCommitWriter, validator: SonarUploadValidator,
+        maxBodyBytes: Int, logger: Logger
+    ) {
+        self.authenticator = authenticator
+        self.writer = writer
+        self.validator = validator
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+
+    public func register(on router: Router<IngestRequestContext>) {
+        for (path, kind) in [("/sonar-freecsv", UploadKind.freeCSV), ("/sysinfo", UploadKind.sysinfo)] {
+            router.post(RouterPath(path)) { request, context in
+                try await self.handle(request, context: context, kind: kind)
+            }
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
+                router.on(RouterPath(path), method: method) { request, context in
+                    self.reject(.forbidden, "Bad method", request: request, context: context, cluster: nil)
+                }
+            }
+        }
+    }
+
+    enum UploadKind: Sendable {
+        case freeCSV, sysinfo
+        var contentType: String { self == .freeCSV ? "text/csv" : "application/json" }
+    }
+
+    func handle(_ request: Request, context: IngestRequestContext, kind: UploadKind) async throws -> Response {
+        guard request.headers[.contentType] == kind.contentType else {
+            return reject(.badRequest, "Bad content-type", request: request, context: context, cluster: nil)
+        }
+        guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header),
+            let credential = authenticator.verify(user: user, password: password)
+        else {
+            var response = reject(.unauthorized, "Unauthorized", request: request, context: context, cluster: nil)
+            response.headers[.wwwAuthenticate] = "Basic realm=\"fathom\""
+            return response
+        }
+        let clusters = request.uri.queryParameters.getAll("cluster")
+        guard clusters.count == 1 else {
+            return reject(.badRequest, "Bad parameters", request: request, context: context, cluster: nil, user: user)
+        }
+        guard let cluster = StorageName(clusters[0]) else {
+            return reject(.badRequest, "Bad cluster name", request: request, context: context, cluster: nil, user: user)
+        }
+        guard credential.mayUpload(to: cluster.value) else {
+            return reject(.forbidden, "Upload not authorized for cluster", request: request, context: context,
+                          cluster: cluster.value, user: user)
+        }
+        var batchID: String?
+        if let id = request.headers[Self.batchIDHeader] {
+            guard Self.isValidBatchID(id) else {
+                return reject(.badRequest, "Bad Fathom-Batch-Id", request: request, context: context,
+                              cluster: cluster.value, user: user)
+            }
+            batchID = cluster.value + "/" + id
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            return reject(.contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
+                          context: context, cluster: cluster.value, user: user)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            return reject(.contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
+                          context: context, cluster: cluster.value, user: user)
+        }
+        let bytes = Array(body.readableBytesView)
+        let appends: [FileAppend]
+        do {
+            appends = try kind == .freeCSV
+                ? validator.freeCSV(bytes, cluster: cluster) : validator.sysinfo(bytes, cluster: cluster)
+        } catch {
+            return reject(.badRequest, error.message, request: request, context: context, cluster: cluster.value, user: user)
+        }
+        do {
+            let outcome = try await writer.commit(appends, batchID: batchID)
+            if outcome == .duplicate {
+                logger.info("replayed batch acknowledged without writing", metadata: ["cluster": "\(cluster)", "batch": "\(batchID ?? "")"])
+            }
+            return Response(status: .ok)
+        } catch let error as StorageError {
+            logger.error("upload not stored", metadata: ["cluster": "\(cluster)", "error": "\(error)"])
+            let status: HTTPResponse.Status = error.isDiskFull ? .init(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+            return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: "Storage unavailable\n")))
+        }
+    }
+
+    static func isValidBatchID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128
+            && id.utf8.allSatisfy { b in
+                (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 95
+            }
+    }
+
+    func reject(
+        _ status: HTTPResponse.Status, _ message: String, request: Request, context: IngestRequestContext,
+        cluster: String?, user: String? = nil
+    ) -> Response {
+        var metadata: Logger.Metadata = [
+            "status": "\(status.code)", "path": "\(request.uri.path)",
+            "peer": "\(context.remoteAddress?.description ?? "?")",
+        ]
+        if let cluster { metadata["cluster"] = "\(cluster)" }
+        if let user { metadata["user"] = "\(user)" }
+        logger.warning("upload rejected: \(message)", metadata: metadata)
+        return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}

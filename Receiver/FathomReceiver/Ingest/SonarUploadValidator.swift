@@ -1,0 +1,106 @@
+import FathomShared
+import Foundation
+
+/// An upload refused as a whole, with the reason the client is told (HTTP 400).
+public struct UploadRejection: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}
+
+/// Checks a whole sonar upload before anything is written, and says which file each line goes to.
+///
+/// Files are `<cluster>/<YYYY>/<MM>/<DD>/<host>.csv` by the **UTC** date of each record's `time`
+/// (what sonalyze's daemon does and what sonalyze's readers expect), sysinfo objects go to
+/// `sysinfo-<host>.json` in the same day folder. Lines are stored verbatim plus `\n`.
+///
+/// ```swift
+/// let appends = try SonarUploadValidator(maxLineBytes: 1 << 20).freeCSV(body, cluster: cluster)
+/// ```
+public struct SonarUploadValidator: Sendable {
+    /// Longer lines are refused with a clear message, never cut (Go's bufio.Scanner limit in the
+    /// reference servers silently stops at 64 KiB).
+    public var maxLineBytes: Int
+
+    public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
+
+    /// Every non-empty line must be free CSV with a valid `host` and an RFC 3339 `time`.
+    public func freeCSV(_ body: [UInt8], cluster: StorageName) throws(UploadRejection) -> [FileAppend] {
+        var byFile: [String: [UInt8]] = [:]
+        var order: [String] = []
+        var lineNumber = 0
+        var start = body.startIndex
+        var records = 0
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
+            lineNumber += 1
+            var line = body[start..<end]
+            start = end == body.endIndex ? end : end + 1
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            if line.count > maxLineBytes {
+                throw UploadRejection("Bad content: line \(lineNumber) is \(line.count) bytes, over the limit of \(maxLineBytes)")
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            let fields: [FreeCSVField]
+            do {
+                fields = try FreeCSV.parse(text[...])
+            } catch {
+                throw UploadRejection("Bad content: line \(lineNumber): \(error)")
+            }
+            var host: String?
+            var time: String?
+            for f in fields {
+                if f.name == "host" { host = f.value } else if f.name == "time" { time = f.value }
+            }
+            guard let host, !host.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing host") }
+            guard let time, !time.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing time") }
+            guard let hostName = StorageName(host) else {
+                throw UploadRejection("Bad content: line \(lineNumber): host name not allowed: \(host.prefix(64))")
+            }
+            guard let instant = SonarTimestamp.parse(time[...]) else {
+                throw UploadRejection("Bad content: line \(lineNumber): time is not RFC 3339: \(time.prefix(64))")
+            }
+            let path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/" + hostName.value + ".csv"
+            if byFile[path] == nil { order.append(path) }
+            byFile[path, default: []].append(contentsOf: line)
+            byFile[path]!.append(UInt8(ascii: "\n"))
+            records += 1
+        }
+        guard records > 0 else { throw UploadRejection("Bad content: no records") }
+        return order.map { FileAppend(relativePath: $0, bytes: byFile[$0]!) }
+    }
+
+    private struct SysinfoHead: Decodable {
+        var timestamp: String?
+        var hostname: String?
+    }
+
+    /// One sysinfo JSON object with non-empty `timestamp` and `hostname`.
+    public func sysinfo(_ body: [UInt8], cluster: StorageName) throws(UploadRejection) -> [FileAppend] {
+        let head: SysinfoHead
+        do {
+            head = try JSONDecoder().decode(SysinfoHead.self, from: Data(body))
+        } catch {
+            throw UploadRejection("Bad content: sysinfo is not a JSON object")
+        }
+        guard let ts = head.timestamp, !ts.isEmpty else { throw UploadRejection("Bad content: missing timestamp") }
+        guard let host = head.hostname, !host.isEmpty else { throw UploadRejection("Bad content: missing hostname") }
+        guard let hostName = StorageName(host) else {
+            throw UploadRejection("Bad content: host name not allowed: \(host.prefix(64))")
+        }
+        guard let instant = SonarTimestamp.parse(ts[...]) else {
+            throw UploadRejection("Bad content: timestamp is not RFC 3339: \(ts.prefix(64))")
+        }
+        var bytes = body
+        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+        let path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/sysinfo-" + hostName.value + ".json"
+        return [FileAppend(relativePath: path, bytes: bytes)]
+    }
+
+    static func dayFolder(cluster: StorageName, epochSeconds: Int64) -> String {
+        let d = SonarTimestamp.utcDate(epochSeconds: epochSeconds)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(cluster.value)/\(d.year)/\(two(d.month))/\(two(d.day))"
+    }
+}

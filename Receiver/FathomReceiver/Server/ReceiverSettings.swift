@@ -1,0 +1,25 @@
+/// Everything the receiver needs to run, from flags or the TOML config file.
+public struct ReceiverSettings: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8443
+    public var dataDirectory: String = "/var/lib/fathom/data"
+    public var credentialsPath: String = "/etc/fathom/credentials"
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Plain HTTP only when asked for in so many words.
+    public var insecureHTTP: Bool = false
+    public var maxBodyBytes: Int = 64 << 20
+    public var maxLineBytes: Int = 1 << 20
+
+    public init() {}
+
+    /// The problem that stops the receiver from starting, if any.
+    public func validationError() -> String? {
+        if !insecureHTTP && (tlsCertificatePath == nil || tlsKeyPath == nil) {
+            return "TLS is required: give --tls-cert and --tls-key (or --insecure-http to serve plain HTTP)"
+        }
+        if port < 0 || port > 65535 { return "port \(port) out of range" }
+        if maxBodyBytes <= 0 || maxLineBytes <= 0 { return "size limits must be positive" }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FathomReceiver
+import FathomShared
+import Logging
+
+/// `fathom-receiver`: parses flags and the config file, then runs the receiver.
+@main
+struct ReceiverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fathom-receiver",
+        abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
+        version: FathomVersion.string
+    )
+
+    @Option(help: "TOML config file; flags override its keys.") var config: String?
+    @Option(help: "Address to listen on, HOST:PORT.") var listen: String?
+    @Option(help: "Root of the data tree <data>/<cluster>/<YYYY>/<MM>/<DD>/<host>.csv.") var dataDir: String?
+    @Option(help: "Credentials file: user:password per line (bcrypt hashes allowed).") var credentials: String?
+    @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
+    @Option(help: "TLS private key (PEM).") var tlsKey: String?
+    @Option(help: "Largest accepted upload body in bytes.") var maxBodyBytes: Int?
+    @Flag(help: "Serve plain HTTP (for a TLS-terminating proxy in front).") var insecureHTTP = false
+
+    func run() async throws {
+        let logger = FathomLogging.bootstrap(label: "fathom-receiver")
+        var settings = ReceiverSettings()
+        if let config {
+            settings = try ReceiverSettingsFile.load(path: config)
+        }
+        if let listen {
+            guard let (host, port) = parseListen(listen) else {
+                throw ValidationError("--listen wants HOST:PORT, got \(listen)")
+            }
+            settings.host = host
+            settings.port = port
+        }
+        if let dataDir { settings.dataDirectory = dataDir }
+        if let credentials { settings.credentialsPath = credentials }
+        if let tlsCert { settings.tlsCertificatePath = tlsCert }
+        if let tlsKey { settings.tlsKeyPath = tlsKey }
+        if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
+        if insecureHTTP { settings.insecureHTTP = true }
+        if let problem = settings.validationError() { throw ValidationError(problem) }
+        try await ReceiverRuntime(settings: settings, logger: logger).run()
+    }
+
+    private func parseListen(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
