@@ -1,0 +1,133 @@
+import FathomShared
+
+/// Everything `fathom-agent run`/`once` needs, from the TOML file and flags.
+public struct AgentSettings: Sendable, Equatable {
+    public var receiverURL: String?
+    public var cluster: String?
+    /// Upload user; defaults to the cluster name (one credential per cluster).
+    public var user: String?
+    public var passwordFile: String?
+    public var caFile: String?
+    public var insecureHTTP = false
+    /// Each batch waits a uniform random delay in [0, sendWindow) before it is sent.
+    public var sendWindowSeconds: Double = 0
+    public var spoolDirectory = "/var/lib/fathom/spool"
+    public var spoolMaxMB: Int = 256
+    /// Sampling cadence; samples are aligned to wall-clock multiples of it.
+    public var intervalSeconds: Int = 300
+    /// How often sysinfo is sent (also once at start).
+    public var sysinfoIntervalSeconds: Int = 86_400
+    public var sample = SampleOptions()
+
+    public init() {}
+
+    public func endpoint() throws -> ReceiverEndpoint {
+        guard let url = receiverURL else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
+        guard let cluster else { throw ConfigError("no cluster name (receiver.cluster or --cluster)") }
+        guard let passwordFile else { throw ConfigError("no password file (receiver.password_file or --password-file)") }
+        let text: String
+        do {
+            guard let t = try readTextFile(passwordFile) else { throw ConfigError("password file \(passwordFile) does not exist") }
+            text = t
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError("cannot read password file \(passwordFile): \(error)")
+        }
+        // The file holds either a bare password or a `user:password` pair like exfiltrate's.
+        var user = self.user ?? cluster
+        var password = text.trimmingWhitespace()
+        if self.user == nil, let pair = ClientCredential.parse(text), !text.contains("$2") {
+            user = pair.user
+            password = pair.password
+        }
+        return ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, caFile: caFile, insecureHTTP: insecureHTTP)
+    }
+}
+
+/// Loads `AgentSettings` from TOML:
+///
+/// ```toml
+/// [receiver]
+/// url = "https://receiver.example:8443"
+/// cluster = "fox.example.org"
+/// password_file = "/etc/fathom/agent-password"
+/// ca_file = "/etc/fathom/ca.pem"
+/// send_window = 280
+///
+/// [spool]
+/// dir = "/var/lib/fathom/spool"
+/// max_mb = 256
+///
+/// [sample]
+/// interval = 300
+/// rollup = true
+/// min_cpu_time = 60
+/// exclude_system_jobs = true
+/// exclude_commands = ["bash", "ssh", "zsh", "tmux", "systemd"]
+/// ```
+public enum AgentSettingsFile {
+    public static func load(path: String) throws -> AgentSettings {
+        guard let text = try readTextFile(path) else { throw ConfigError("\(path): no such file") }
+        return try parse(text, fileName: path)
+    }
+
+    public static func parse(_ text: String, fileName: String) throws(ConfigError) -> AgentSettings {
+        let root = try ConfigSection.parse(text, fileName: fileName)
+        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo"])
+        var s = AgentSettings()
+        if let r = try root.section("receiver") {
+            try r.rejectUnknownKeys(allowed: ["url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window"])
+            s.receiverURL = try r.string("url")
+            s.cluster = try r.string("cluster")
+            s.user = try r.string("user")
+            s.passwordFile = try r.string("password_file")
+            s.caFile = try r.string("ca_file")
+            s.insecureHTTP = try r.bool("insecure_http") ?? false
+            if let w = try r.double("send_window") {
+                guard w >= 0 else { throw ConfigError("config key 'receiver.send_window' must not be negative") }
+                s.sendWindowSeconds = w
+            }
+        }
+        if let sp = try root.section("spool") {
+            try sp.rejectUnknownKeys(allowed: ["dir", "max_mb"])
+            if let d = try sp.string("dir") { s.spoolDirectory = d }
+            if let m = try sp.int("max_mb") {
+                guard m > 0 else { throw ConfigError("config key 'spool.max_mb' must be positive") }
+                s.spoolMaxMB = m
+            }
+        }
+        if let sa = try root.section("sample") {
+            try sa.rejectUnknownKeys(allowed: [
+                "interval", "rollup", "batchless", "min_cpu_percent", "min_mem_percent", "min_cpu_time",
+                "exclude_system_jobs", "exclude_users", "exclude_commands", "load",
+            ])
+            if let i = try sa.int("interval") {
+                guard i > 0 else { throw ConfigError("config key 'sample.interval' must be positive") }
+                s.intervalSeconds = i
+            }
+            s.sample.rollup = try sa.bool("rollup") ?? false
+            s.sample.batchless = try sa.bool("batchless") ?? false
+            s.sample.minCPUPercent = try sa.double("min_cpu_percent")
+            s.sample.minMemPercent = try sa.double("min_mem_percent")
+            s.sample.minCPUTimeSeconds = try sa.int("min_cpu_time")
+            s.sample.excludeSystemJobs = try sa.bool("exclude_system_jobs") ?? false
+            s.sample.excludeUsers = try sa.strings("exclude_users") ?? []
+            s.sample.excludeCommands = try sa.strings("exclude_commands") ?? []
+            s.sample.includeLoad = try sa.bool("load") ?? false
+        }
+        if let si = try root.section("sysinfo") {
+            try si.rejectUnknownKeys(allowed: ["interval"])
+            if let i = try si.int("interval") {
+                guard i > 0 else { throw ConfigError("config key 'sysinfo.interval' must be positive") }
+                s.sysinfoIntervalSeconds = i
+            }
+        }
+        do {
+            try s.sample.validate()
+        } catch {
+            throw ConfigError("\(fileName): \(error)")
+        }
+        return s
+    }
+}

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import FathomShared
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// How the receiver answered one upload.
+public enum DeliveryResult: Sendable, Equatable {
+    /// 200: durably stored (or a replay of a stored batch). The spool may drop it.
+    case acknowledged
+    /// Transport failure, 5xx, or an authentication problem an operator can fix: keep and retry.
+    case retryLater(String)
+    /// The receiver refused this content for good (400, 413): retrying cannot help.
+    case refused(status: Int, message: String)
+}
+
+/// Uploads spooled batches to the receiver over one keep-alive HTTPS connection, with Basic
+/// auth, the exact content type the Jobanalyzer endpoints demand, and a `Fathom-Batch-Id`
+/// header so a batch resent after a lost acknowledgement is not stored twice.
+///
+/// ```swift
+/// let client = try ReceiverClient(endpoint: endpoint, logger: logger)
+/// let result = await client.upload(kind: .samples, batchID: id, payload: bytes)
+/// try await client.shutdown()
+/// ```
+public final class ReceiverClient: Sendable {
+    public let endpoint: ReceiverEndpoint
+    private let http: HTTPClient
+    private let authorization: String
+    private let timeout: TimeAmount
+
+    public init(endpoint: ReceiverEndpoint, timeoutSeconds: Int64 = 60) throws {
+        if let problem = endpoint.validationError() { throw ConfigError(problem) }
+        self.endpoint = endpoint
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = endpoint.caFile {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+        }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
+        config.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
+        config.decompression = .disabled
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        authorization = BasicAuthorization.header(user: endpoint.user, password: endpoint.password)
+        timeout = .seconds(timeoutSeconds)
+    }
+
+    public func upload(kind: UploadKind, batchID: String, payload: [UInt8]) async -> DeliveryResult {
+        var request = HTTPClientRequest(url: endpoint.url(path: kind.path))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: kind.contentType)
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Fathom-Batch-Id", value: batchID)
+        request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            let message = String(buffer: body).trimmingWhitespace()
+            switch response.status.code {
+            case 200...299:
+                return .acknowledged
+            case 400, 413:
+                return .refused(status: Int(response.status.code), message: message)
+            default:
+                return .retryLater("HTTP \(response.status.code) \(message)")
+            }
+        } catch {
+            return .retryLater("\(error)")
+        }
+    }
+
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+}

@@ -1,0 +1,65 @@
+/// Where and as whom the agent uploads.
+public struct ReceiverEndpoint: Sendable, Equatable {
+    /// Base URL, e.g. `https://receiver.example:8443` (a path prefix is kept).
+    public var baseURL: String
+    public var cluster: String
+    public var user: String
+    public var password: String
+    /// PEM file with the private CA that signed the receiver's certificate; nil = system roots.
+    public var caFile: String?
+    /// `http://` is refused unless this is set.
+    public var insecureHTTP: Bool
+
+    public init(baseURL: String, cluster: String, user: String, password: String, caFile: String? = nil, insecureHTTP: Bool = false) {
+        self.baseURL = baseURL
+        self.cluster = cluster
+        self.user = user
+        self.password = password
+        self.caFile = caFile
+        self.insecureHTTP = insecureHTTP
+    }
+
+    /// The problem with this endpoint, if any.
+    public func validationError() -> String? {
+        let lower = baseURL.lowercased()
+        if lower.hasPrefix("http://") {
+            if !insecureHTTP { return "receiver URL \(baseURL) is plain HTTP; set insecure_http = true to allow it" }
+        } else if !lower.hasPrefix("https://") {
+            return "receiver URL must start with https:// (got \(baseURL))"
+        }
+        if cluster.isEmpty { return "cluster name is empty" }
+        if user.isEmpty || password.isEmpty { return "upload user and password are required" }
+        return nil
+    }
+
+    /// `<base>/<path>?cluster=<cluster>` with the cluster percent-encoded.
+    public func url(path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + path + "?cluster=" + Self.percentEncode(cluster)
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(Character(Unicode.Scalar(b)))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
+            }
+        }
+        return out
+    }
+}
+
+/// What an upload is, which fixes its URL path and content type.
+public enum UploadKind: String, Sendable, CaseIterable {
+    case samples = "sonar-freecsv"
+    case sysinfo = "sysinfo"
+
+    public var path: String { self == .samples ? "/sonar-freecsv" : "/sysinfo" }
+    public var contentType: String { self == .samples ? "text/csv" : "application/json" }
+}

@@ -1,0 +1,41 @@
+import FathomShared
+import FoundationEssentials
+
+/// Gathers the `sonar sysinfo` report from /proc/cpuinfo, /proc/meminfo and the GPU probes.
+///
+/// ```swift
+/// let collector = SysinfoCollector(procfs: LinuxProcFS(), gpu: probes)
+/// let json = await collector.sysinfoJSON()
+/// ```
+public struct SysinfoCollector: Sendable {
+    let procfs: any ProcFS
+    let gpu: [any GPUProbe]
+
+    public init(procfs: any ProcFS, gpu: [any GPUProbe]) {
+        self.procfs = procfs
+        self.gpu = gpu
+    }
+
+    public func report() async -> SysinfoReport {
+        let now = procfs.now()
+        let timestamp = SonarTimestamp.format(epochSeconds: now.epochSeconds, utcOffsetSeconds: now.utcOffsetSeconds)
+        let cpu = CPUInfo(parsing: procfs.read("cpuinfo") ?? "")
+        let memTotal = procfs.read("meminfo").flatMap { ProcText.kibValue("MemTotal", in: $0) } ?? 0
+        var cards: [GPUCard] = []
+        for probe in gpu {
+            // A failing probe leaves the card list short; sysinfo has no failure field to report it.
+            if let found = try? await probe.cards() { cards += found }
+        }
+        return SysinfoReport(
+            timestamp: timestamp, hostname: procfs.hostname(), cpu: cpu, memTotalKiB: memTotal, cards: cards)
+    }
+
+    /// The report as one line of JSON (sonar 0.13+ style; 0.12 pretty-printed the same object).
+    public func sysinfoJSON() async -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding five strings and ints cannot fail; the fallback keeps the signature non-throwing.
+        guard let data = try? encoder.encode(await report()) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

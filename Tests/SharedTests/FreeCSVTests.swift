@@ -1,0 +1,57 @@
+import FathomShared
+import Testing
+
+@Suite struct FreeCSVTests {
+    @Test func quotingFollowsSonar() {
+        #expect(FreeCSV.field("gpus", "3,1,2,0") == "\"gpus=3,1,2,0\"")
+        #expect(FreeCSV.field("cmd", "a\"b") == "\"cmd=a\"\"b\"")
+        #expect(FreeCSV.field("cmd", "plain name") == "cmd=plain name")
+        #expect(FreeCSV.field("cmd", "bad\nname\t") == "cmd=bad name ")
+    }
+
+    @Test func parseRoundTripsAndMatchesSpecExample() throws {
+        let line = "v=0.13.200,time=2025-02-27T01:00:01+01:00,host=gpu-11.fox,user=ec-aae,cmd=ollama_llama_se,job=1350861,\"gpus=4,5,6,0\",rolledup=1"
+        let fields = try FreeCSV.parse(line[...])
+        #expect(fields.map(\.name) == ["v", "time", "host", "user", "cmd", "job", "gpus", "rolledup"])
+        #expect(fields[6].value == "4,5,6,0")
+        let odd: [(String, String)] = [("cmd", "we\"ird, (name)"), ("user", "x=y")]
+        let back = try FreeCSV.parse(FreeCSV.line(odd)[...])
+        #expect(back == [FreeCSVField(name: "cmd", value: "we\"ird, (name)"), FreeCSVField(name: "user", value: "x=y")])
+    }
+
+    @Test func parseErrors() {
+        #expect(throws: FreeCSVError.emptyLine) { try FreeCSV.parse(""[...]) }
+        #expect(throws: FreeCSVError.fieldWithoutEquals(field: "b")) { try FreeCSV.parse("a=1,b"[...]) }
+        #expect(throws: FreeCSVError.bareQuote(column: 4)) { try FreeCSV.parse("a=1\""[...]) }
+        #expect(throws: FreeCSVError.textAfterQuote(column: 6)) { try FreeCSV.parse("\"a=1\"x"[...]) }
+        #expect(throws: FreeCSVError.fieldWithoutEquals(field: "")) { try FreeCSV.parse("a=1,"[...]) }
+    }
+
+    @Test func threePlaces() {
+        #expect(FreeCSV.number(675) == "675")
+        #expect(FreeCSV.number(105.2) == "105.2")
+        #expect(FreeCSV.number(0.12345) == "0.123")
+        #expect(FreeCSV.number(2.0005) == "2.001")
+        #expect(FreeCSV.number(0.05) == "0.05")
+        #expect(FreeCSV.number(-1.5) == "-1.5")
+    }
+
+    @Test func timestamps() {
+        #expect(SonarTimestamp.format(epochSeconds: 0, utcOffsetSeconds: 3600) == "1970-01-01T01:00:00+01:00")
+        #expect(SonarTimestamp.format(epochSeconds: 1_700_000_000, utcOffsetSeconds: -5 * 3600 - 1800) == "2023-11-14T16:43:20-05:30")
+        let p = SonarTimestamp.parse("2023-11-15T00:00:03+01:00")!
+        #expect(p.epochSeconds == 1_700_002_803 && p.utcOffsetSeconds == 3600)
+        #expect(SonarTimestamp.utcDate(epochSeconds: p.epochSeconds) == (2023, 11, 14))
+        #expect(SonarTimestamp.parse("2024-02-29T23:59:59.123456789Z")!.epochSeconds == 1_709_251_199)
+        for bad in ["2023-02-29T00:00:00Z", "2023-11-15 00:00:03+01:00", "2023-11-15T00:00:03+0100", "2023-11-15T24:00:00Z", "2023-11-15T00:00:03", ""] {
+            #expect(SonarTimestamp.parse(bad[...]) == nil, "\(bad)")
+        }
+        // Round trip over a range of instants and offsets.
+        for t in stride(from: Int64(-86_400 * 400), to: 86_400 * 365 * 60, by: 86_400 * 37 + 3_601) {
+            for off in [-36_000, 0, 19_800] {
+                let s = SonarTimestamp.format(epochSeconds: t, utcOffsetSeconds: off)
+                #expect(SonarTimestamp.parse(s[...])! == (t, off))
+            }
+        }
+    }
+}
