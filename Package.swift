@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Agent/FathomAgent",
@@ -87,21 +88,24 @@ let package = Package(
             path: "Benchmarks/fathom-bench",
             swiftSettings: strict
         ),
+        .target(name: "FathomTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["FathomShared"], path: "Tests/SharedTests"),
         .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared"], path: "Tests/AgentTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [
-                "FathomReceiver", "FathomShared",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "FathomReceiver", "FathomShared", "FathomTestSupport",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             path: "Tests/ReceiverTests"
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FathomAgent", "FathomReceiver", "FathomShared",
+                "FathomAgent", "FathomReceiver", "FathomShared", "FathomTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/EndToEndTests"
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import FathomTestSupport
 import Testing
 
 @testable import FathomReceiver

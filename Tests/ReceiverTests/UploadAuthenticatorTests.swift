@@ -1,5 +1,6 @@
 import FathomShared
 import HummingbirdBcrypt
+import FathomTestSupport
 import Testing
 
 @testable import FathomReceiver

@@ -1,25 +1,25 @@
 import Foundation
 
 /// A fresh directory under /tmp, removed by `remove()`.
-struct TempDirectory {
-    let path: String
+public struct TempDirectory: Sendable {
+    public let path: String
 
-    init(_ prefix: String = "fathom-test") {
+    public init(_ prefix: String = "fathom-test") {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
         path = String(cString: template.map { UInt8(bitPattern: $0) }.dropLast() + [0])
     }
 
-    func file(_ relative: String) -> String { path + "/" + relative }
+    public func file(_ relative: String) -> String { path + "/" + relative }
 
-    func read(_ relative: String) -> String? {
+    public func read(_ relative: String) -> String? {
         try? String(contentsOfFile: file(relative), encoding: .utf8)
     }
 
-    func write(_ relative: String, _ text: String) throws {
+    public func write(_ relative: String, _ text: String) throws {
         try text.write(toFile: file(relative), atomically: true, encoding: .utf8)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -1,0 +1,44 @@
+import FathomTestSupport
+import Foundation
+
+/// A temp dir with a test PKI, a credentials file and a running receiver; `close()` cleans up.
+struct ReceiverFixture: Sendable {
+    let dir: TempDirectory
+    let pki: TestPKI
+    let receiver: ReceiverProcess
+    let client: UploadClient
+    var data: String { dir.file("data") }
+
+    static let credentials = """
+        # per-cluster upload credentials
+        fox:fox-secret
+        saga:saga-secret
+        ops:ops-secret clusters=fox,saga
+
+        """
+
+    init(maxBodyBytes: Int? = nil) throws {
+        dir = TempDirectory("fathom-e2e")
+        pki = try TestPKI(in: dir.path)
+        try dir.write("credentials", Self.credentials)
+        receiver = try ReceiverProcess(
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
+            extra: maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? [])
+        client = try UploadClient(caFile: pki.caCertificate)
+    }
+
+    func url(_ path: String, cluster: String? = "fox") -> String {
+        receiver.baseURL + path + (cluster.map { "?cluster=" + $0 } ?? "")
+    }
+
+    func close() async {
+        await client.shutdown()
+        receiver.stop()
+        dir.remove()
+    }
+}
+
+/// A free-CSV sample line as sonar 0.12 prints it.
+func sampleLine(host: String = "c1", time: String = "2026-11-25T10:00:00+00:00", cmd: String = "python", pid: Int = 4242) -> String {
+    "v=0.12.2,time=\(time),host=\(host),user=alice,cmd=\(cmd),job=77,pid=\(pid),cpu%=99.5,cpukib=1024,cputime_sec=60"
+}

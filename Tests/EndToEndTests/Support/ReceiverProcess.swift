@@ -1,0 +1,60 @@
+import FathomTestSupport
+import Foundation
+
+/// A real `fathom-receiver` process on 127.0.0.1 with TLS, its own data directory and
+/// credentials file; the port comes from its "listening on" log line.
+final class ReceiverProcess: @unchecked Sendable {
+    let process = Process()
+    let dataDirectory: String
+    let credentialsPath: String
+    private(set) var port: Int = 0
+    private let logLock = NSLock()
+    private var logText = ""
+
+    var baseURL: String { "https://127.0.0.1:\(port)" }
+    var log: String { logLock.withLock { logText } }
+
+    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = []) throws {
+        self.dataDirectory = dataDirectory
+        self.credentialsPath = credentialsPath
+        process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
+        process.arguments = [
+            "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
+            "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
+        ] + extra
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.logLock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let range = log.range(of: #"listening on https://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                self.port = Int(log[range].split(separator: ":").last!)!
+                return
+            }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        process.terminate()
+        throw TestFailure("receiver did not start: \(log)")
+    }
+
+    func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func killHard() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
