@@ -1,0 +1,60 @@
+import ArgumentParser
+import FathomAgent
+import FathomShared
+import Logging
+
+/// Flags shared by `run` and `once`; each overrides the same key of the TOML config.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "TOML config file.") var config: String?
+    @Option(help: "Receiver base URL, e.g. https://receiver:8443.") var receiver: String?
+    @Option(help: "Cluster name the samples belong to.") var cluster: String?
+    @Option(help: "Upload user (default: the cluster name).") var user: String?
+    @Option(help: "File holding the upload password.") var passwordFile: String?
+    @Option(help: "PEM file of the CA that signed the receiver's certificate.") var caFile: String?
+    @Option(help: "Durable spool directory.") var spoolDir: String?
+    @Option(help: "Sampling interval in seconds.") var interval: Int?
+    @Option(help: "Random send window in seconds.") var sendWindow: Double?
+    @OptionGroup var filters: SampleFilterOptions
+
+    func settings() throws -> AgentSettings {
+        var s = AgentSettings()
+        if let config { s = try AgentSettingsFile.load(path: config) }
+        if let receiver { s.receiverURL = receiver }
+        if let cluster { s.cluster = cluster }
+        if let user { s.user = user }
+        if let passwordFile { s.passwordFile = passwordFile }
+        if let caFile { s.caFile = caFile }
+        if let spoolDir { s.spoolDirectory = spoolDir }
+        if let interval {
+            guard interval > 0 else { throw ValidationError("--interval must be positive") }
+            s.intervalSeconds = interval
+        }
+        if let sendWindow {
+            guard sendWindow >= 0 else { throw ValidationError("--send-window must not be negative") }
+            s.sendWindowSeconds = sendWindow
+        }
+        filters.apply(to: &s.sample)
+        do { try s.sample.validate() } catch { throw ValidationError("\(error)") }
+        return s
+    }
+}
+
+/// The wired-up parts of a running agent.
+struct AgentParts {
+    let daemon: AgentDaemon
+    let client: ReceiverClient
+
+    init(settings: AgentSettings, logger: Logger) throws {
+        let procfs = LinuxProcFS()
+        let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
+        let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
+        client = try ReceiverClient(endpoint: try settings.endpoint())
+        daemon = AgentDaemon(
+            settings: settings,
+            sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
+            sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
+            spool: spool,
+            delivery: SpoolDelivery(spool: spool, client: client, logger: logger),
+            logger: logger)
+    }
+}
