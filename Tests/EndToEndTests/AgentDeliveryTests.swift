@@ -109,3 +109,17 @@ import Testing
         await f.close()
     }
 }
+
+extension AgentDeliveryTests {
+    @Test func batchTheReceiverRefusesIsQuarantinedNotLost() async throws {
+        let f = try ReceiverFixture(maxBodyBytes: 400)
+        let agent = try AgentRun(fixture: f)
+        let result = try agent.once()
+        #expect(result.status != 0, "a refused batch is not 'all acknowledged'")
+        #expect(result.stdout.contains("1 quarantined"))
+        let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: agent.spool + "/quarantine")) ?? []
+        #expect(quarantined.contains { !$0.hasSuffix(".reason") && !$0.hasPrefix(".") }, "the sample batch is kept for an operator")
+        #expect(f.receiver.log.contains("Upload too large"))
+        await f.close()
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+
+/// Flags of the agent benchmark (shared by `agent` and `all`).
+struct AgentOptions: ParsableArguments {
+    @Option(help: "Samples (and subprocess runs per reference tool).")
+    var samples: Int = 200
+
+    func validate() throws {
+        guard samples > 0 else { throw ValidationError("--samples must be positive") }
+    }
+}
+
+/// Flags of the receiver benchmark (shared by `receiver` and `all`).
+struct ReceiverOptions: ParsableArguments {
+    @Option(help: "Concurrent clients, each with one keep-alive TLS connection.")
+    var clients: Int = 64
+    @Option(help: "Duration of the timed upload phase.")
+    var seconds: Double = 10
+    @Option(name: .customLong("body-kib"), help: "Approximate upload body size in KiB.")
+    var bodyKiB: Int = 16
+    @Option(help: "Upper bound on uploads in the timed phase (split evenly over the clients).")
+    var maxUploads: Int = 1_000_000
+    @Option(help: "Duration of the raw append+fdatasync baseline.")
+    var fsyncSeconds: Double = 3
+    @Flag(help: "All clients upload as the same host (one shared data file) instead of one host each.")
+    var sharedHost = false
+
+    func validate() throws {
+        guard clients > 0, seconds > 0, bodyKiB > 0, maxUploads > 0, fsyncSeconds > 0 else {
+            throw ValidationError("--clients, --seconds, --body-kib, --max-uploads and --fsync-seconds must be positive")
+        }
+    }
+
+    var benchmark: ReceiverBenchmark {
+        ReceiverBenchmark(
+            clients: clients, seconds: seconds, bodyKiB: bodyKiB, maxUploads: maxUploads,
+            fsyncSeconds: fsyncSeconds, sharedHost: sharedHost)
+    }
+}
