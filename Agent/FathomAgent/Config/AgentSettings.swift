@@ -27,7 +27,7 @@ public struct AgentSettings: Sendable, Equatable {
         guard let passwordFile else { throw ConfigError("no password file (receiver.password_file or --password-file)") }
         let text: String
         do {
-            guard let t = try readTextFile(passwordFile) else { throw ConfigError("password file \(passwordFile) does not exist") }
+            guard let t = try PosixFile.readText(passwordFile) else { throw ConfigError("password file \(passwordFile) does not exist") }
             text = t
         } catch let e as ConfigError {
             throw e
@@ -68,7 +68,7 @@ public struct AgentSettings: Sendable, Equatable {
 /// ```
 public enum AgentSettingsFile {
     public static func load(path: String) throws -> AgentSettings {
-        guard let text = try readTextFile(path) else { throw ConfigError("\(path): no such file") }
+        guard let text = try PosixFile.readText(path) else { throw ConfigError("\(path): no such file") }
         return try parse(text, fileName: path)
     }
 

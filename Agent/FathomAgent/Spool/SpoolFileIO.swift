@@ -1,3 +1,4 @@
+import FathomShared
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -50,27 +51,16 @@ enum SpoolFileIO {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SpoolError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written > 0 {
-                offset += written
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                throw SpoolError.io(operation: "write", path: path, errno: written < 0 ? errno : EIO)
-            }
-        }
+        if let code = PosixFile.writeAll(fd, bytes) { throw SpoolError.io(operation: "write", path: path, errno: code) }
     }
 
     /// Makes creations, renames and unlinks in `directory` durable.
     static func syncDirectory(_ directory: String) throws(SpoolError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SpoolError.io(operation: "open", path: directory, errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SpoolError.io(operation: "fsync", path: directory, errno: errno) }
+        do {
+            try PosixFile.syncDirectory(directory)
+        } catch {
+            throw SpoolError.io(operation: error.operation, path: directory, errno: error.errno)
+        }
     }
 
     /// Reads at most `limit` bytes from the start of the file, plus the file's size.

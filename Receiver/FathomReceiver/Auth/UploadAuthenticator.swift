@@ -65,7 +65,7 @@ public final class UploadAuthenticator: Sendable {
     }
 
     private static func load(_ path: String) throws -> [String: Credential] {
-        guard let text = try readWholeFile(path) else {
+        guard let text = try PosixFile.readText(path) else {
             throw StorageError(errno: ENOENT, operation: "open credentials", path: path)
         }
         return try CredentialsFile.parse(text)

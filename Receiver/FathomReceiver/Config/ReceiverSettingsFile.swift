@@ -16,7 +16,7 @@ public enum ReceiverSettingsFile {
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
-        guard let text = try readWholeFile(path) else { throw ConfigError("\(path): no such file") }
+        guard let text = try PosixFile.readText(path) else { throw ConfigError("\(path): no such file") }
         return try parse(text, fileName: path)
     }
 

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import Dispatch
+import FathomShared
 import Foundation
 import Synchronization
 
@@ -136,20 +137,10 @@ public final class GroupCommitWriter: Sendable {
         for component in path.split(separator: "/") {
             current += "/" + component
             if mkdir(current, mode) == 0 {
-                if syncParents { syncDirectory(parentOf: current) }
+                if syncParents { try? PosixFile.syncDirectory(String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)])) }
             } else if errno != EEXIST {
                 throw StorageError(errno: errno, operation: "mkdir", path: current)
             }
         }
     }
-}
-
-/// fsyncs the directory holding `path`, so a newly created entry in it survives a crash.
-@discardableResult
-func syncDirectory(parentOf path: String) -> Bool {
-    let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    let dfd = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard dfd >= 0 else { return false }
-    defer { close(dfd) }
-    return fsync(dfd) == 0
 }

@@ -1,3 +1,5 @@
+import FathomShared
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -27,8 +29,8 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
             for a in appends {
                 let fd = try descriptor(for: a.relativePath)
                 if !before.contains(where: { $0.fd == fd }) { before.append((fd, lseek(fd, 0, SEEK_END))) }
-                guard writeAll(fd, a.bytes) else {
-                    throw StorageError(errno: errno, operation: "write", path: a.relativePath)
+                if let code = PosixFile.writeAll(fd, a.bytes) {
+                    throw StorageError(errno: code, operation: "write", path: a.relativePath)
                 }
                 touched.insert(fd)
             }
