@@ -131,3 +131,15 @@ enum HTTPMethodName {
         }
     }
 }
+
+extension ReceiverIngestTests {
+    /// Go's bufio.Scanner in the reference servers stops silently at 64 KiB; we store such lines.
+    @Test func linesLongerThan64KiBAreStoredWhole() async throws {
+        let f = try ReceiverFixture()
+        let long = sampleLine(cmd: String(repeating: "c", count: 100_000))
+        let reply = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
+        #expect(reply.status == 200)
+        #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == long + "\n" + sampleLine(pid: 7) + "\n")
+        await f.close()
+    }
+}

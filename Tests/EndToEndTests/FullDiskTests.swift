@@ -1,0 +1,52 @@
+import FathomShared
+import FathomTestSupport
+import Foundation
+import Testing
+
+/// A receiver whose data directory fills up answers 507, keeps no part of the refused upload,
+/// and stores the same upload once space is back.
+@Suite(.serialized) struct FullDiskTests {
+    @Test func fullDiskRefusesWithoutLeavingPartialData() async throws {
+        let dir = TempDirectory("fathom-full")
+        defer { dir.remove() }
+        let data = dir.file("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", data])
+        guard mount.status == 0 else {
+            print("SKIP fullDiskRefusesWithoutLeavingPartialData: cannot mount a small tmpfs (\(mount.stderr.trimmingWhitespace()))")
+            return
+        }
+        defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
+        // Most of the space goes to a filler file the test can delete later.
+        FileManager.default.createFile(atPath: data + "/filler", contents: Data(repeating: 0x41, count: 150 * 1024))
+        let pki = try TestPKI(in: dir.path)
+        try dir.write("credentials", "fox:pw\n")
+        let receiver = try ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
+        defer { receiver.stop() }
+        let client = try UploadClient(caFile: pki.caCertificate)
+        var acked: [String] = []
+        var refusedBody: String?
+        var refusedStatus = 0
+        for u in 0..<40 {
+            let body = (0..<40).map { k in sampleLine(cmd: "u\(u)k\(k)" + String(repeating: "z", count: 90)) }.joined(separator: "\n") + "\n"
+            let reply = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: body)
+            if reply.status == 200 {
+                acked.append(body)
+            } else {
+                refusedStatus = reply.status
+                refusedBody = body
+                break
+            }
+        }
+        #expect(refusedStatus == 507, "a full disk is 507 Insufficient Storage")
+        #expect(!acked.isEmpty)
+        let stored = storedFiles(data, cluster: "fox").values.joined()
+        #expect(stored == acked.joined(), "exactly the acknowledged uploads, no partial one")
+        try FileManager.default.removeItem(atPath: data + "/filler")
+        let retry = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: refusedBody ?? "")
+        #expect(retry.status == 200)
+        #expect(storedFiles(data, cluster: "fox").values.joined() == acked.joined() + (refusedBody ?? ""))
+        #expect(receiver.log.contains("upload not stored"))
+        await client.shutdown()
+    }
+}
