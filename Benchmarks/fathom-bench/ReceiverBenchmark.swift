@@ -109,6 +109,8 @@ struct ReceiverBenchmark {
 
         let perClient = max(1, (maxUploads + clients - 1) / clients)
         let (groupsBefore, uploadsBefore) = server.writer.counters
+        // Clients and server share this process and its cores, so one CPU figure covers both.
+        let cpuBefore = ResourceUsage.selfCPU()
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(seconds * 1000))
@@ -118,6 +120,7 @@ struct ReceiverBenchmark {
         }
         let elapsed = (clock.now - start).seconds
         let (groupsAfter, uploadsAfter) = server.writer.counters
+        let cpu = ResourceUsage.selfCPU() - cpuBefore
 
         let latencies = Percentiles(outcomes.flatMap(\.latencies))
         let failures = outcomes.reduce(0) { $0 + $1.failures }
@@ -132,6 +135,8 @@ struct ReceiverBenchmark {
         let groups = groupsAfter - groupsBefore
         let uploads = uploadsAfter - uploadsBefore
         print("writer: \(groups) sync groups for \(uploads) uploads = \(fmt(Double(uploads) / Double(max(groups, 1)))) uploads per group")
+        print("bench process CPU (clients + receiver, TLS both ends): \(fmt(cpu.total / elapsed)) cores busy, "
+              + "\(fmt(cpu.total / Double(max(ok, 1)) * 1000, 3)) ms per upload (user \(fmt(cpu.user, 2)) s + sys \(fmt(cpu.system, 2)) s)")
         return LoadFigures(uploadsPerSecond: rate, p99: latencies.value(at: 99))
     }
 }

@@ -55,3 +55,27 @@ import Testing
         }
     }
 }
+
+@Suite struct FreeCSVScannerTests {
+    let scanner = FreeCSVScanner(names: ["host", "time", "gpus"])
+
+    /// The scanner must accept and refuse exactly what `FreeCSV.parse` does, and find the same values.
+    @Test(arguments: [
+        "v=1,time=t,host=h", "host=a,host=b", "\"gpus=1,2\",host=\"\"\"q\"", "v=1,\"host=x\"\"y\"", "a=1,", "a=1,b", "a=1\"",
+        "\"a=1\"x", "\"a=1", "", "x=", "=v", "host==h,time=,,", "cmd=a b,host=é",
+    ])
+    func agreesWithParse(line: String) {
+        let parsed = Result { try FreeCSV.parse(line[...]) }
+        let scanned = Result { try scanner.scan(Array(line.utf8)[...]) }
+        switch (parsed, scanned) {
+        case (.success(let fields), .success(let values)):
+            for (k, name) in ["host", "time", "gpus"].enumerated() {
+                #expect(values[k] == fields.first { $0.name == name }?.value, "\(name) in \(line)")
+            }
+        case (.failure(let a), .failure(let b)):
+            #expect("\(a)" == "\(b)", "same error for \(line)")
+        default:
+            Issue.record("parse and scan disagree on \(line): \(parsed) vs \(scanned)")
+        }
+    }
+}

@@ -32,13 +32,15 @@ public struct LinuxProcFS: ProcFS {
         let fd = open(procRoot + "/" + relativePath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        // /proc files report size 0, so read until EOF instead of trusting fstat.
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        // /proc files report size 0, so read until EOF instead of trusting fstat. One buffer that
+        // grows in place: most files (stat, status, cgroup) fit the first read.
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var used = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if used == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
             if n > 0 {
-                bytes.append(contentsOf: chunk[0..<n])
+                used += n
             } else if n == 0 {
                 break
             } else if errno == EINTR {
@@ -48,7 +50,7 @@ public struct LinuxProcFS: ProcFS {
                 return nil
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: bytes[0..<used], as: UTF8.self)
     }
 
     public func pids() -> [Int] {

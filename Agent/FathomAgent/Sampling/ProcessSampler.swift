@@ -35,8 +35,18 @@ public struct ProcessSampler: Sendable {
             do { usage += try await probe.processUsage() } catch { gpuFailed = true }
         }
 
-        var records = table.processes.values.sorted { $0.pid < $1.pid }.map {
-            record(for: $0, table: table, now: now.epochSeconds)
+        // A node runs hundreds of processes of a handful of users: resolve each uid once, since
+        // every lookup goes through NSS (an open and scan of /etc/passwd at least).
+        var userNames: [UInt32: String] = [:]
+        var records = table.processes.values.sorted { $0.pid < $1.pid }.map { entry in
+            let user: String
+            if let known = userNames[entry.uid] {
+                user = known
+            } else {
+                user = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
+                userNames[entry.uid] = user
+            }
+            return record(for: entry, user: user, table: table, now: now.epochSeconds)
         }
         GPUMerge.apply(usage, to: &records)
         if options.rollup { records = Rollup.apply(records) }
@@ -51,7 +61,7 @@ public struct ProcessSampler: Sendable {
         }
     }
 
-    private func record(for entry: ProcessEntry, table: ProcessTable, now: Int64) -> SampleRecord {
+    private func record(for entry: ProcessEntry, user: String, table: ProcessTable, now: Int64) -> SampleRecord {
         let ticks = Double(procfs.clockTicksPerSecond)
         let stat = entry.stat
         // Lifetime average like ps(1): CPU ticks over wall time since the process started.
@@ -59,7 +69,6 @@ public struct ProcessSampler: Sendable {
         let elapsed = Double(now) - started
         let busy = Double(stat.utime + stat.stime) / ticks
         let cpuPercent = elapsed > 0 ? (busy * 1000 / elapsed).rounded() / 10 : 0
-        let user = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
         return SampleRecord(
             user: user,
             command: stat.state == "Z" ? stat.command + " <defunct>" : stat.command,

@@ -13,6 +13,11 @@ struct ProcessStat: Equatable {
     var cstime: UInt64
     /// Ticks after boot at which the process started.
     var startTime: UInt64
+    /// Kernel `PF_*` flags (field 9); tells kernel threads apart without reading more files.
+    var flags: UInt64 = 0
+
+    /// Kernel threads have no user memory: their statm is all zeros.
+    var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
 
     init?(parsing text: String) {
         guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else {
@@ -35,6 +40,37 @@ struct ProcessStat: Equatable {
         self.cutime = UInt64(max(0, Int64(rest[13]) ?? 0))
         self.cstime = UInt64(max(0, Int64(rest[14]) ?? 0))
         self.startTime = startTime
+        self.flags = UInt64(rest[6]) ?? 0
+    }
+}
+
+/// The memory lines of `/proc/<pid>/status` the sampler uses, read in one pass.
+struct ProcessStatusMemory: Equatable {
+    var rssAnonKiB: Int?
+    var vmDataKiB: Int?
+    var vmStackKiB: Int?
+    var vmRSSKiB: Int?
+
+    init(parsing text: String) {
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) where line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let key = line[..<colon]
+            var value = 0
+            var seen = false
+            for b in line[line.index(after: colon)...] {
+                if b >= 48 && b <= 57 {
+                    value = value * 10 + Int(b - 48)
+                    seen = true
+                } else if seen {
+                    break
+                }
+            }
+            guard seen else { continue }
+            if key.elementsEqual("RssAnon".utf8) { rssAnonKiB = value }
+            else if key.elementsEqual("VmData".utf8) { vmDataKiB = value }
+            else if key.elementsEqual("VmStk".utf8) { vmStackKiB = value }
+            else if key.elementsEqual("VmRSS".utf8) { vmRSSKiB = value }
+        }
     }
 }
 

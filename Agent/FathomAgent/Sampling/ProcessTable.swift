@@ -38,14 +38,26 @@ struct ProcessTable {
             parents.insert(stat.ppid)
             // State X (dead) is a transient husk with nothing meaningful to report.
             if stat.state == "X" { continue }
-            let statm = procfs.read("\(pid)/statm")?.split(separator: " ").map { Int($0.trimmingSpaces()) ?? 0 } ?? []
+            let memory = ProcessStatusMemory(parsing: status)
+            var dataKiB = 0
+            var residentKiB = 0
+            if let vmData = memory.vmDataKiB, let vmRSS = memory.vmRSSKiB {
+                // statm's `data` is data_vm + stack_vm, which status prints as VmData + VmStk:
+                // reading it from status saves one open per process.
+                dataKiB = vmData + (memory.vmStackKiB ?? 0)
+                residentKiB = vmRSS
+            } else if !stat.isKernelThread {
+                let statm = procfs.read("\(pid)/statm")?.split(separator: " ").map { Int($0.trimmingSpaces()) ?? 0 } ?? []
+                dataKiB = statm.count > 5 ? statm[5] * pageBytes / 1024 : 0
+                residentKiB = statm.count > 1 ? statm[1] * pageBytes / 1024 : 0
+            }
             let entry = ProcessEntry(
                 pid: pid,
                 uid: uid,
                 stat: stat,
-                dataKiB: statm.count > 5 ? statm[5] * pageBytes / 1024 : 0,
-                residentKiB: statm.count > 1 ? statm[1] * pageBytes / 1024 : 0,
-                rssAnonKiB: ProcText.kibValue("RssAnon", in: status) ?? 0,
+                dataKiB: dataKiB,
+                residentKiB: residentKiB,
+                rssAnonKiB: memory.rssAnonKiB ?? 0,
                 jobID: jobs.jobID(pid: pid, stat: stat, procfs: procfs)
             )
             processes[pid] = entry

@@ -24,6 +24,8 @@ public struct SonarUploadValidator: Sendable {
 
     public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
 
+    private static let hostAndTime = FreeCSVScanner(names: ["host", "time"])
+
     /// Every non-empty line must be free CSV with a valid `host` and an RFC 3339 `time`.
     public func freeCSV(_ body: [UInt8], cluster: StorageName) throws(UploadRejection) -> [FileAppend] {
         var byFile: [String: [UInt8]] = [:]
@@ -41,17 +43,14 @@ public struct SonarUploadValidator: Sendable {
             if line.count > maxLineBytes {
                 throw UploadRejection("Bad content: line \(lineNumber) is \(line.count) bytes, over the limit of \(maxLineBytes)")
             }
-            let text = String(decoding: line, as: UTF8.self)
-            let fields: [FreeCSVField]
+            let host: String?
+            let time: String?
             do {
-                fields = try FreeCSV.parse(text[...])
+                let values = try Self.hostAndTime.scan(line)
+                host = values[0]
+                time = values[1]
             } catch {
                 throw UploadRejection("Bad content: line \(lineNumber): \(error)")
-            }
-            var host: String?
-            var time: String?
-            for f in fields {
-                if f.name == "host" { host = f.value } else if f.name == "time" { time = f.value }
             }
             guard let host, !host.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing host") }
             guard let time, !time.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing time") }

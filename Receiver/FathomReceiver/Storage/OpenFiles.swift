@@ -14,6 +14,7 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
     private var touched: Set<Int32> = []
     private var newDirectories: Set<String> = []
     private let maxOpen = 512
+    private let syncer = ParallelSync()
 
     init(root: String) { self.root = root }
 
@@ -42,8 +43,8 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
 
     /// Makes every file written in this group, new directories, and `extra` durable.
     func syncGroup(extra: Int32) throws(StorageError) {
-        for fd in touched where fdatasync(fd) != 0 {
-            throw StorageError(errno: errno, operation: "fdatasync", path: "data file")
+        if let code = syncer.fdatasyncAll(Array(touched)) {
+            throw StorageError(errno: code, operation: "fdatasync", path: "data file")
         }
         for dir in newDirectories.sorted(by: { $0.count > $1.count }) {
             let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
