@@ -41,6 +41,9 @@ public struct LinuxProcFS: ProcFS {
             let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
             if n > 0 {
                 used += n
+                // /proc generates these files whole on each read, so a read that leaves room in
+                // the buffer got everything: skip the extra read(2) that would only return 0.
+                if used < bytes.count { break }
             } else if n == 0 {
                 break
             } else if errno == EINTR {

@@ -31,8 +31,12 @@ struct ProcessTable {
             guard let statText = procfs.read("\(pid)/stat"), let stat = ProcessStat(parsing: statText) else {
                 continue
             }
+            // Kernel threads (often hundreds on a large node) have no user memory and are in no
+            // job: their status and cgroup files would only say so, at two opens each.
+            let kernelThread = stat.isKernelThread
             // sonar skips processes without a status file (gone, or not a real process entry).
-            guard let status = procfs.read("\(pid)/status"), let uid = procfs.ownerUID(pid: pid) else {
+            let status = kernelThread ? "" : procfs.read("\(pid)/status")
+            guard let status, let uid = procfs.ownerUID(pid: pid) else {
                 continue
             }
             parents.insert(stat.ppid)
@@ -58,7 +62,7 @@ struct ProcessTable {
                 dataKiB: dataKiB,
                 residentKiB: residentKiB,
                 rssAnonKiB: memory.rssAnonKiB ?? 0,
-                jobID: jobs.jobID(pid: pid, stat: stat, procfs: procfs)
+                jobID: kernelThread && !jobs.batchless ? 0 : jobs.jobID(pid: pid, stat: stat, procfs: procfs)
             )
             processes[pid] = entry
         }
