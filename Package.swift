@@ -22,13 +22,25 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
+        // libsystemd's sd-daemon API (sd_notify, sd_watchdog_enabled) for the daemons' systemd integration.
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Shared/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "FathomShared",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .target(name: "CSystemd", condition: .when(platforms: [.linux])),
+            ],
             path: "Shared",
+            exclude: ["CSystemd"],
             swiftSettings: strict
         ),
         .target(
@@ -64,6 +76,7 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Receiver/FathomReceiver",
             swiftSettings: strict

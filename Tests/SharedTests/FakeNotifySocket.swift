@@ -1,0 +1,73 @@
+import Dispatch
+import FathomShared
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A stand-in for systemd's notify socket: a bound `AF_UNIX` datagram socket that hands back
+/// each datagram it receives as text.
+final class FakeNotifySocket: Sendable {
+    let address: String
+    private let fd: Int32
+    private let cleanupPath: String?
+
+    /// Binds a fresh abstract `@name`, or a path socket in a fresh temp directory.
+    init(abstract: Bool) throws {
+        let tag = "fathom-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        if abstract {
+            address = "@" + tag
+            cleanupPath = nil
+        } else {
+            var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
+            guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                throw FakeSocketError("mkdtemp", errno)
+            }
+            address = String(cString: dir) + "/notify"
+            cleanupPath = address
+        }
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw FakeSocketError("socket", errno) }
+        guard let parsed = NotifySocketAddress(address) else { throw FakeSocketError("address \(address)", EINVAL) }
+        let rc = parsed.withSockaddr { bind(fd, $0, $1) }
+        guard rc == 0 else { throw FakeSocketError("bind \(address)", errno) }
+    }
+
+    deinit {
+        close(fd)
+        if let cleanupPath {
+            unlink(cleanupPath)
+            rmdir(String(cleanupPath.dropLast("/notify".count)))
+        }
+    }
+
+    /// The next datagram, or nil if none arrives within `timeoutMs`.
+    func receive(timeoutMs: Int32 = 2_000) -> String? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, timeoutMs) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
+    /// `receive` on a dispatch thread, so async tests do not block the cooperative pool that the
+    /// code under test needs.
+    func next(timeoutMs: Int32 = 2_000) async -> String? {
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async { done.resume(returning: self.receive(timeoutMs: timeoutMs)) }
+        }
+    }
+
+    /// Everything that arrives until `timeoutMs` passes without a datagram.
+    func drain(quietMs: Int32 = 100) -> [String] {
+        var all: [String] = []
+        while let next = receive(timeoutMs: quietMs) { all.append(next) }
+        return all
+    }
+}
+
+struct FakeSocketError: Error, CustomStringConvertible {
+    let description: String
+    init(_ operation: String, _ code: Int32) { description = "\(operation): errno \(code)" }
+}
