@@ -41,7 +41,7 @@ struct FakeProcFS: ProcFS {
         // Fields after comm, proc(5) numbering 3…: state ppid pgrp session tty tpgid flags minflt
         // cminflt majflt cmajflt utime stime cutime cstime priority nice threads itreal starttime …
         files["\(p.pid)/stat"] =
-            "\(p.pid) (\(p.comm)) \(p.state) \(p.ppid) \(p.pgrpValue) \(p.pgrpValue) 0 -1 4194560 100 0 0 0 "
+            "\(p.pid) (\(p.comm)) \(p.state) \(p.ppid) \(p.pgrpValue) \(p.pgrpValue) 0 -1 \(p.flags) 100 0 0 0 "
             + "\(p.utime) \(p.stime) \(p.cutime) \(p.cstime) 20 0 1 0 \(p.startTime) 123456789 250 "
             + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
         files["\(p.pid)/statm"] = "\(p.dataPages + 1000) \(p.residentPages) 100 10 0 \(p.dataPages) 0\n"
@@ -85,6 +85,8 @@ struct FakeProcess {
     var rssAnonKiB: Int? = 400
     var slurmJob: Int?
     var hasStatus = true
+    /// proc(5) field 9; 0x200000 (PF_KTHREAD) marks a kernel thread.
+    var flags: UInt64 = 4_194_560
 
     init(
         pid: Int, ppid: Int = 1, pgrp: Int? = nil, comm: String = "worker", state: Character = "S", uid: UInt32 = 1000,

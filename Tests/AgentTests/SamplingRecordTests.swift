@@ -102,6 +102,21 @@ struct SamplingRecordTests {
         #expect(r["rssanonkib"] == nil)
         #expect(r["cputime_sec"] == "2")
     }
+
+    @Test("kernel threads (PF_KTHREAD) are reported without reading their memory or cgroup")
+    func kernelThreadFlagSkipsFiles() async throws {
+        var procfs = FakeProcFS()
+        var kthread = FakeProcess(pid: 40, ppid: 2, comm: "kworker/0:1", uid: 0, dataPages: 999, slurmJob: 77)
+        kthread.flags = 0x0020_8040
+        procfs.add(kthread)
+        procfs.add(FakeProcess(pid: 41, comm: "user-proc", dataPages: 10, slurmJob: 77))
+        let records = try await sampleFields(procfs)
+        let k = try #require(records.record(pid: 40))
+        #expect(k["cmd"] == "kworker/0:1")
+        #expect(k["job"] == nil && k["cpukib"] == nil && k["rssanonkib"] == nil)
+        let u = try #require(records.record(pid: 41))
+        #expect(u["job"] == "77" && u["cpukib"] == "40")
+    }
 }
 
 @Suite("Sampling: odd command names")
