@@ -20,6 +20,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "Largest accepted upload body in bytes.") var maxBodyBytes: Int?
     @Flag(help: "Serve plain HTTP (for a TLS-terminating proxy in front).") var insecureHTTP = false
+    @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
+    @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
+    @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -40,6 +43,9 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let tlsKey { settings.tlsKeyPath = tlsKey }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
         if insecureHTTP { settings.insecureHTTP = true }
+        if let archiveDb { settings.archive = ArchiveSettings(databasePath: archiveDb, apiKeysPath: apiKeys) }
+        settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow)
+        try settings.archive?.check()
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()
     }

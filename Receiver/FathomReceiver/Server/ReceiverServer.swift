@@ -33,6 +33,9 @@ public struct ReceiverServer: Sendable {
             validator: SonarUploadValidator(maxLineBytes: settings.maxLineBytes),
             maxBodyBytes: settings.maxBodyBytes, logger: logger
         ).register(on: router)
+        if let archive = settings.archive {
+            archive.register(on: router, scheme: settings.insecureHTTP ? "http" : "https", logger: logger)
+        }
         return router
     }
 

@@ -10,6 +10,8 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var insecureHTTP: Bool = false
     public var maxBodyBytes: Int = 64 << 20
     public var maxLineBytes: Int = 1 << 20
+    /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`).
+    public var archive: ArchiveSettings?
 
     public init() {}
 

@@ -1,0 +1,90 @@
+import Hummingbird
+import Logging
+
+/// How the receiver's measurement archive is set up: the SQLite file and the API keys file
+/// (`--archive-db`, `--api-keys`). Without it the receiver serves no archive routes.
+///
+/// ```swift
+/// let archive = ArchiveSettings(databasePath: "/var/lib/fathom/archive.sqlite", apiKeysPath: "/etc/fathom/api-keys")
+/// try archive.check()                          // at startup: fail early on a bad file
+/// archive.register(on: router, scheme: "https", logger: logger)
+/// ```
+public struct ArchiveSettings: Sendable, Equatable {
+    public var databasePath: String
+    /// `user:key` per line (bcrypt allowed); nil means no one may write.
+    public var apiKeysPath: String?
+    /// Peers (CIDR) that may write without a token, and proxies whose `X-Forwarded-For` counts.
+    public var writerNetworks = ArchiveWriterNetworks()
+    /// Demand credentials for reads as well (esmond's reads are anonymous).
+    public var readsNeedCredentials = false
+    public var maxBodyBytes: Int = 16 << 20
+
+    public init(databasePath: String, apiKeysPath: String? = nil) {
+        self.databasePath = databasePath
+        self.apiKeysPath = apiKeysPath
+    }
+
+    /// A bad network in the allow-list, with the text given.
+    public struct NetworkError: Error, CustomStringConvertible {
+        public var text: String
+        public var description: String { "not a network (address or CIDR): \(text)" }
+    }
+
+    /// Parses allow-list entries such as `10.0.0.0/8` or `2001:db8::5`.
+    public static func networks(_ texts: [String]) throws -> [IPNetwork] {
+        try texts.map { text in
+            guard let network = IPNetwork(text) else { throw NetworkError(text: text) }
+            return network
+        }
+    }
+
+    /// Opens (and migrates) the database and reads the keys file, so a startup fails with a clear
+    /// message instead of a receiver whose archive answers 503.
+    public func check() throws {
+        _ = try SQLiteArchiveStore(path: databasePath)
+        _ = try ArchiveAPIKeys(path: apiKeysPath)
+    }
+
+    /// Registers the archive API. A store or keys file that cannot be opened here does not stop
+    /// sonar ingest: the archive routes then answer 503 JSON, and the reason is logged.
+    public func register<Context: RemoteAddressRequestContext>(
+        on router: Router<Context>, scheme: String, logger: Logger
+    ) {
+        var store: any ArchiveStore
+        var keys: ArchiveAPIKeys
+        do {
+            let opened = try SQLiteArchiveStore(path: databasePath)
+            keys = try ArchiveAPIKeys(path: apiKeysPath)
+            store = opened
+        } catch {
+            logger.error("measurement archive unavailable", metadata: ["error": "\(error)"])
+            store = UnavailableArchiveStore(reason: "\(error)")
+            keys = ArchiveAPIKeys(credentials: [])
+        }
+        ArchiveRoutes(
+            store: store, keys: keys, writerNetworks: writerNetworks, readsNeedCredentials: readsNeedCredentials,
+            scheme: scheme, maxBodyBytes: maxBodyBytes, logger: logger
+        ).register(on: router)
+    }
+}
+
+/// Stands in for a store that failed to open: every call fails, which the routes answer with 503.
+struct UnavailableArchiveStore: ArchiveStore {
+    struct Unavailable: Error, CustomStringConvertible { var description: String }
+    let reason: String
+
+    func createOrGetMetadata(_ input: ArchiveMetadataInput) async throws -> (metadata: ArchiveMetadata, created: Bool) {
+        throw Unavailable(description: reason)
+    }
+    func metadata(key: String) async throws -> ArchiveMetadata? { throw Unavailable(description: reason) }
+    func listMetadata(_ filter: ArchiveMetadataFilter) async throws -> (page: [ArchiveMetadata], total: Int) {
+        throw Unavailable(description: reason)
+    }
+    func addPoint(key: String, eventType: String, ts: Int64, value: JSONValue) async throws -> ArchiveWriteOutcome {
+        throw Unavailable(description: reason)
+    }
+    func addPoints(key: String, points: [ArchiveNewPoint]) async throws -> ArchiveDuplicatePoint? {
+        throw Unavailable(description: reason)
+    }
+    func points(_ query: ArchiveSeriesQuery) async throws -> [ArchivePoint] { throw Unavailable(description: reason) }
+}

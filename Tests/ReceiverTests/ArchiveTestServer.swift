@@ -1,0 +1,58 @@
+import FathomShared
+import FathomTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+
+@testable import FathomReceiver
+
+/// An archive API on 127.0.0.1, a free port, plain HTTP, backed by a real SQLite file; the test
+/// talks to it with ``RawHTTPClient`` over a real socket.
+struct ArchiveTestServer {
+    static let token = "35dfc21ebf95a6deadbeef83f1e052fbadcafe57"
+    let port: Int
+    let store: SQLiteArchiveStore
+
+    static func with(
+        writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false, _ body: (ArchiveTestServer) async throws -> Void
+    ) async throws {
+        let dir = TempDirectory("fathom-archive")
+        defer { dir.remove() }
+        let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
+        let keys = ArchiveAPIKeys(credentials: [Credential(user: "pscheduler", secret: token)])
+        let router = Router(context: IngestRequestContext.self)
+        var logger = Logger(label: "archive-test")
+        logger.logLevel = .critical
+        ArchiveRoutes(
+            store: store, keys: keys, writerNetworks: writers, readsNeedCredentials: readsNeedCredentials, scheme: "http", maxBodyBytes: 1 << 20, logger: logger
+        ).register(on: router)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, server: .http1(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next()!
+            defer { group.cancelAll() }
+            try await body(ArchiveTestServer(port: port, store: store))
+        }
+    }
+
+    func send(
+        _ method: String, _ path: String, json: String? = nil, token: String? = ArchiveTestServer.token,
+        headers: [(String, String)] = []
+    ) async throws -> RawHTTPClient.Reply {
+        var all = headers
+        if let token { all.append(("Authorization", "Token \(token)")) }
+        if json != nil, !all.contains(where: { $0.0.lowercased() == "content-type" }) {
+            all.append(("Content-Type", "application/json"))
+        }
+        return try await RawHTTPClient.send(port: port, method: method, path: path, headers: all, body: json)
+    }
+
+    func get(_ path: String) async throws -> RawHTTPClient.Reply { try await send("GET", path, token: nil) }
+}
