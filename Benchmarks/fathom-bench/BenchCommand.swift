@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
-        subcommands: [AgentBench.self, ReceiverBench.self, AllBench.self]
+        subcommands: [AgentBench.self, ReceiverBench.self, ArchiveBench.self, AllBench.self]
     )
 }
 
@@ -31,15 +31,29 @@ struct ReceiverBench: AsyncParsableCommand {
     }
 }
 
+/// `fathom-bench archive`
+struct ArchiveBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive", abstract: "Archive bulk ingest rate and one-day / 30-day query latency over HTTP.")
+    @OptionGroup var archive: ArchiveOptions
+
+    func run() async throws {
+        try await archive.benchmark.run()
+    }
+}
+
 /// `fathom-bench all`: the agent first, so its peak-RSS figure is not inflated by the receiver.
 struct AllBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Runs agent, then receiver.")
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Runs agent, then receiver, then archive.")
     @OptionGroup var agent: AgentOptions
     @OptionGroup var receiver: ReceiverOptions
+    @OptionGroup var archive: ArchiveOptions
 
     func run() async throws {
         try await AgentBenchmark(samples: agent.samples).run()
         print("")
         try await receiver.benchmark.run()
+        print("")
+        try await archive.benchmark.run()
     }
 }

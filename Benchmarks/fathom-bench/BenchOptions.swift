@@ -37,3 +37,23 @@ struct ReceiverOptions: ParsableArguments {
             fsyncSeconds: fsyncSeconds, sharedHost: sharedHost)
     }
 }
+
+/// Flags of the archive benchmark (shared by `archive` and `all`).
+struct ArchiveOptions: ParsableArguments {
+    @Option(help: "Throughput points to ingest (1-minute spacing); histograms get about 1/23 of it, at most 30 days.")
+    var points: Int = 1_000_000
+    @Option(help: "Points per bulk PUT.")
+    var bulk: Int = 1_000
+    @Option(help: "Queries per read figure.")
+    var queries: Int = 1_000
+    @Option(name: .customLong("writers"), help: "Concurrent bulk writers, one keep-alive connection each.")
+    var clients: Int = 2
+
+    func validate() throws {
+        guard points > 0, bulk > 0, queries > 0, clients > 0 else {
+            throw ValidationError("--points, --bulk, --queries and --writers must be positive")
+        }
+    }
+
+    var benchmark: ArchiveBenchmark { ArchiveBenchmark(points: points, bulk: bulk, queries: queries, clients: clients) }
+}

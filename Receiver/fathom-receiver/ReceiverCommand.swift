@@ -43,8 +43,14 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let tlsKey { settings.tlsKeyPath = tlsKey }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
         if insecureHTTP { settings.insecureHTTP = true }
-        if let archiveDb { settings.archive = ArchiveSettings(databasePath: archiveDb, apiKeysPath: apiKeys) }
-        settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow)
+        if let archiveDb {
+            // Flags override the file key by key: another database keeps the file's keys and allow-list.
+            if settings.archive == nil { settings.archive = ArchiveSettings(databasePath: archiveDb) }
+            settings.archive?.databasePath = archiveDb
+        }
+        if let apiKeys { settings.archive?.apiKeysPath = apiKeys }
+        // Only given flags override, so `archive_allow` from the file survives an empty flag list.
+        if !archiveAllow.isEmpty { settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow) }
         try settings.archive?.check()
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()

@@ -46,15 +46,16 @@ public struct ArchiveSettings: Sendable, Equatable {
     }
 
     /// Registers the archive API. A store or keys file that cannot be opened here does not stop
-    /// sonar ingest: the archive routes then answer 503 JSON, and the reason is logged.
+    /// sonar ingest: the archive routes then answer 503 JSON, and the reason is logged. `given`
+    /// keys are used as they are (the caller keeps them to reload on SIGHUP).
     public func register<Context: RemoteAddressRequestContext>(
-        on router: Router<Context>, scheme: String, logger: Logger
+        on router: Router<Context>, scheme: String, logger: Logger, keys given: ArchiveAPIKeys? = nil
     ) {
         var store: any ArchiveStore
         var keys: ArchiveAPIKeys
         do {
             let opened = try SQLiteArchiveStore(path: databasePath)
-            keys = try ArchiveAPIKeys(path: apiKeysPath)
+            keys = try given ?? ArchiveAPIKeys(path: apiKeysPath)
             store = opened
         } catch {
             logger.error("measurement archive unavailable", metadata: ["error": "\(error)"])

@@ -9,10 +9,15 @@ import FathomShared
 /// tls_cert = "/etc/fathom/tls/cert.pem"
 /// tls_key = "/etc/fathom/tls/key.pem"
 /// max_body_bytes = 67108864
+/// # The measurement archive (esmond API); served only when archive_db is set.
+/// archive_db = "/var/lib/fathom/archive.sqlite"
+/// api_keys = "/etc/fathom/api-keys"
+/// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
         "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
+        "archive_db", "api_keys", "archive_allow",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -38,7 +43,30 @@ public enum ReceiverSettingsFile {
         if let v = try root.bool("insecure_http") { s.insecureHTTP = v }
         if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
+        s.archive = try archive(root)
         return s
+    }
+
+    /// The archive keys, checked together: keys or an allow-list without a database would
+    /// otherwise be silently ignored, which an operator would take for a working archive.
+    static func archive(_ root: ConfigSection) throws(ConfigError) -> ArchiveSettings? {
+        let apiKeys = try root.string("api_keys")
+        let allow = try root.strings("archive_allow")
+        guard let database = try root.string("archive_db") else {
+            if apiKeys != nil || allow != nil {
+                throw ConfigError("config keys 'api_keys' and 'archive_allow' need 'archive_db'")
+            }
+            return nil
+        }
+        var archive = ArchiveSettings(databasePath: database, apiKeysPath: apiKeys)
+        if let allow {
+            do {
+                archive.writerNetworks.writers = try ArchiveSettings.networks(allow)
+            } catch {
+                throw ConfigError("config key 'archive_allow': \(error)")
+            }
+        }
+        return archive
     }
 }
 

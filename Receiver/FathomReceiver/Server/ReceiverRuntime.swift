@@ -40,6 +40,15 @@ public struct ReceiverRuntime: Sendable {
                 outcome = "credentials reload failed, previous table kept: \(error)"
                 logger.error("credentials reload failed; keeping the previous table", metadata: ["error": "\(error)"])
             }
+            // The archive's keys file is the same kind of secret table, reloaded on the same signal.
+            if let archiveKeys = server.archiveKeys {
+                do {
+                    try archiveKeys.reload()
+                    logger.notice("archive API keys reloaded")
+                } catch {
+                    logger.error("archive API keys reload failed; keeping the previous keys", metadata: ["error": "\(error)"])
+                }
+            }
             notifier.ready(status: "\(listening.value); \(outcome)")
         }
         // Hummingbird's own handler drains on SIGTERM/SIGINT; this one only tells systemd it began.

@@ -16,6 +16,9 @@ public struct ReceiverServer: Sendable {
     public let settings: ReceiverSettings
     public let authenticator: UploadAuthenticator
     public let writer: GroupCommitWriter
+    /// The archive's API keys, held here so SIGHUP can reload the very table the routes check;
+    /// nil without an archive (or when the file cannot be read: the routes then answer 503).
+    public let archiveKeys: ArchiveAPIKeys?
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -23,6 +26,7 @@ public struct ReceiverServer: Sendable {
         self.logger = logger
         authenticator = try UploadAuthenticator(credentialsPath: settings.credentialsPath)
         writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
+        archiveKeys = settings.archive.flatMap { try? ArchiveAPIKeys(path: $0.apiKeysPath) }
     }
 
     public func makeRouter() -> Router<IngestRequestContext> {
@@ -34,7 +38,7 @@ public struct ReceiverServer: Sendable {
             maxBodyBytes: settings.maxBodyBytes, logger: logger
         ).register(on: router)
         if let archive = settings.archive {
-            archive.register(on: router, scheme: settings.insecureHTTP ? "http" : "https", logger: logger)
+            archive.register(on: router, scheme: settings.insecureHTTP ? "http" : "https", logger: logger, keys: archiveKeys)
         }
         return router
     }
