@@ -28,7 +28,12 @@ import Testing
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(1500))
+                // Kill once uploads are flowing (a loaded machine may need a while for 16 TLS
+                // handshakes), then a moment later so the kill lands mid-burst.
+                for _ in 0..<400 where acknowledged.lines.withLock({ $0.count }) < 400 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 f.receiver.killHard()
             }
             try await group.waitForAll()
