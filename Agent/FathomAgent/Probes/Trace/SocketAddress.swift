@@ -1,0 +1,87 @@
+import Glibc
+
+/// A resolved IPv4 or IPv6 socket address, kept as the raw `sockaddr` bytes so it can be handed
+/// to `connect` with any port.
+///
+/// ```swift
+/// let dest = try SocketAddress.resolve("localhost", family: nil)
+/// print(dest.host)   // "127.0.0.1"
+/// ```
+public struct SocketAddress: Sendable, Equatable {
+    /// `AF_INET` or `AF_INET6`.
+    public let family: Int32
+    /// The `sockaddr_in` / `sockaddr_in6` bytes.
+    let bytes: [UInt8]
+
+    /// The numeric address (`10.20.1.1`, `fd00:2::2`).
+    public var host: String {
+        bytes.withUnsafeBytes { SocketAddress.numericHost(sockaddr: $0) } ?? "?"
+    }
+
+    /// Bytes of IP + UDP header in front of the probe payload.
+    public var headerSize: Int { family == AF_INET6 ? 48 : 28 }
+
+    /// The UDP port (network byte order at offset 2 in both `sockaddr_in` and `sockaddr_in6`).
+    public var port: UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
+
+    /// The same address with another UDP port.
+    public func with(port: UInt16) -> SocketAddress {
+        var copy = bytes
+        // sin_port and sin6_port both sit at offset 2, in network byte order.
+        copy[2] = UInt8(port >> 8)
+        copy[3] = UInt8(port & 0xff)
+        return SocketAddress(family: family, bytes: copy)
+    }
+
+    /// Calls `body` with the address as a `sockaddr` pointer and its length.
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        bytes.withUnsafeBytes { raw in
+            body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+    }
+
+    /// Resolves `name` with `getaddrinfo`; `family` (4 or 6) forces one address family.
+    /// The first address returned wins, as traceroute and tracepath do.
+    public static func resolve(_ name: String, family: Int? = nil) throws(TraceError) -> SocketAddress {
+        var hints = addrinfo()
+        hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, nil, &hints, &list)
+        guard status == 0, let first = list else {
+            throw .unresolvable(name: name, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let current = node {
+            let info = current.pointee
+            if (info.ai_family == AF_INET || info.ai_family == AF_INET6), let addr = info.ai_addr {
+                let raw = UnsafeRawBufferPointer(start: addr, count: Int(info.ai_addrlen))
+                return SocketAddress(family: info.ai_family, bytes: Array(raw))
+            }
+            node = info.ai_next
+        }
+        throw .unresolvable(name: name, reason: "no IPv4 or IPv6 address")
+    }
+
+    /// `inet_ntop` of a `sockaddr_in` / `sockaddr_in6` in `raw`; nil when it holds neither.
+    static func numericHost(sockaddr raw: UnsafeRawBufferPointer) -> String? {
+        guard raw.count >= 8 else { return nil }
+        let family = Int32(raw.loadUnaligned(fromByteOffset: 0, as: sa_family_t.self))
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok: Bool
+        if family == AF_INET, raw.count >= MemoryLayout<sockaddr_in>.size {
+            // sin_addr follows the family and port.
+            var addr = raw.loadUnaligned(fromByteOffset: 4, as: in_addr.self)
+            ok = inet_ntop(AF_INET, &addr, &text, socklen_t(text.count)) != nil
+        } else if family == AF_INET6, raw.count >= MemoryLayout<sockaddr_in6>.size {
+            // sin6_addr follows family, port and flowinfo.
+            var addr = raw.loadUnaligned(fromByteOffset: 8, as: in6_addr.self)
+            ok = inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil
+        } else {
+            return nil
+        }
+        guard ok else { return nil }
+        return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+}

@@ -1,0 +1,23 @@
+import Glibc
+
+/// Why a trace could not run at all (as opposed to a hop's ICMP error, which is a result).
+///
+/// ```swift
+/// do { _ = try SocketAddress.resolve("no.such.host.invalid") } catch { print(error) }
+/// ```
+public enum TraceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `getaddrinfo` found no address.
+    case unresolvable(name: String, reason: String)
+    /// A parameter is out of range; the message names it.
+    case invalidParameter(String)
+    /// A socket call failed locally (no route, no socket).
+    case socket(call: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .unresolvable(let name, let reason): "cannot resolve \"\(name)\": \(reason)"
+        case .invalidParameter(let message): "invalid parameter: \(message)"
+        case .socket(let call, let errno): "\(call): \(String(cString: strerror(errno)))"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// What one trace does, with pScheduler's names and defaults where they exist
+/// (`hops` 30, `wait` PT5S, UDP ports 33434+ like traceroute) and 3 queries per hop like
+/// traceroute.
+///
+/// ```swift
+/// let parameters = try TraceParameters(dest: "10.20.3.2", hops: 8, queries: 1).validated()
+/// ```
+public struct TraceParameters: Sendable, Equatable {
+    public var dest: String
+    /// First TTL probed.
+    public var firstTTL: Int
+    /// Last TTL probed (pScheduler `hops`).
+    public var hops: Int
+    /// Probes per TTL; the result keeps the first that answered (pScheduler has one hop per TTL).
+    public var queries: Int
+    /// How long each probe waits for its answer (pScheduler `wait`).
+    public var wait: Duration
+    /// Destination port of the first probe; each later probe uses the next port.
+    public var firstPort: Int
+    /// Force IPv4 (4) or IPv6 (6); nil follows the name.
+    public var ipVersion: Int?
+
+    public init(
+        dest: String, firstTTL: Int = 1, hops: Int = 30, queries: Int = 3, wait: Duration = .seconds(5),
+        firstPort: Int = 33434, ipVersion: Int? = nil
+    ) {
+        self.dest = dest
+        self.firstTTL = firstTTL
+        self.hops = hops
+        self.queries = queries
+        self.wait = wait
+        self.firstPort = firstPort
+        self.ipVersion = ipVersion
+    }
+
+    /// Limits: TTL is one byte; every probe needs its own port below 65536; a wait must be
+    /// positive (every wait has a timeout) and short enough that a silent path ends in minutes.
+    public static let maxHops = 255
+    public static let maxQueries = 10
+    public static let maxWait: Duration = .seconds(60)
+
+    /// The parameters, or the first rule they break.
+    public func validated() throws(TraceError) -> TraceParameters {
+        if dest.isEmpty { throw .invalidParameter("dest is empty") }
+        if !(1...Self.maxHops).contains(hops) { throw .invalidParameter("hops must be 1…\(Self.maxHops), got \(hops)") }
+        if !(1...hops).contains(firstTTL) { throw .invalidParameter("first-ttl must be 1…hops (\(hops)), got \(firstTTL)") }
+        if !(1...Self.maxQueries).contains(queries) {
+            throw .invalidParameter("queries must be 1…\(Self.maxQueries), got \(queries)")
+        }
+        if wait <= .zero || wait > Self.maxWait { throw .invalidParameter("wait must be > 0 and ≤ 60 s, got \(wait)") }
+        // Each probe (MTU resends included) takes the next port; leave room for all of them.
+        let probes = (hops - firstTTL + 1) * queries + TraceRun.maxMTUResends
+        if firstPort < 1 || firstPort + probes > 65535 {
+            throw .invalidParameter("first-port must be 1…\(65535 - probes) for \(probes) probes, got \(firstPort)")
+        }
+        if let version = ipVersion, version != 4 && version != 6 {
+            throw .invalidParameter("ip-version must be 4 or 6, got \(version)")
+        }
+        return self
+    }
+}

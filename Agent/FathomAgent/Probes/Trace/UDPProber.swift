@@ -1,0 +1,133 @@
+import Glibc
+
+/// Unprivileged UDP probes read back through `IP_RECVERR` / `IPV6_RECVERR`, as tracepath does.
+///
+/// One socket per probe: an ICMP error that arrives after its probe timed out lands on a closed
+/// socket instead of being mistaken for the next probe's answer. Calls block (poll with the
+/// probe's wait), so run a trace on its own thread, never on the cooperative pool.
+///
+/// ```swift
+/// let outcome = try UDPProber().probe(to: dest.with(port: 33434), ttl: 1, packetSize: 1500, wait: .seconds(1))
+/// ```
+public struct UDPProber: TraceProbing {
+    public init() {}
+
+    // Not all of these import from Glibc; values from <linux/in.h> and <linux/in6.h>.
+    private static let ipMTUDiscover: Int32 = 10, ipMTU: Int32 = 14, ipRecvErr: Int32 = 11
+    private static let ipv6UnicastHops: Int32 = 16, ipv6MTUDiscover: Int32 = 23, ipv6MTU: Int32 = 24
+    private static let ipv6RecvErr: Int32 = 25
+    /// `IP_PMTUDISC_PROBE`: set DF but ignore the cached PMTU, so an oversized probe reaches the
+    /// router that cannot forward it and its "fragmentation needed" tells us the MTU.
+    private static let pmtuDiscProbe: Int32 = 3
+    private static let solIP: Int32 = 0, solIPv6: Int32 = 41
+    /// Largest IPv4 datagram; loopback's MTU (65536) is one more.
+    private static let maxPacket = 65535
+
+    public func initialMTU(to dest: SocketAddress) throws(TraceError) -> Int {
+        let fd = try openSocket(dest, ttl: 64)
+        defer { close(fd) }
+        var mtu: Int32 = 0
+        var length = socklen_t(4)
+        let (level, name) = dest.family == AF_INET6 ? (Self.solIPv6, Self.ipv6MTU) : (Self.solIP, Self.ipMTU)
+        guard getsockopt(fd, level, name, &mtu, &length) == 0 else { throw .socket(call: "getsockopt(IP_MTU)", errno: errno) }
+        return Int(mtu)
+    }
+
+    public func probe(to dest: SocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+        let fd = try openSocket(dest, ttl: ttl)
+        defer { close(fd) }
+        let payload = [UInt8](repeating: 0x40, count: max(0, min(packetSize, Self.maxPacket) - dest.headerSize))
+        let start = ContinuousClock.now
+        let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        if sent < 0 {
+            let code = errno
+            // The kernel already knows a smaller MTU for this route: a LOCAL EMSGSIZE.
+            if code == EMSGSIZE { return ProbeOutcome(reply: .mtuExceeded(mtu: currentMTU(fd, dest) ?? 0, from: nil), rtt: nil) }
+            return ProbeOutcome(reply: .localError(errno: code), rtt: nil)
+        }
+        let deadline = start.advanced(by: wait)
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return ProbeOutcome(reply: .timeout, rtt: nil) }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN) | Int16(POLLERR), revents: 0)
+            let millis = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            let ready = poll(&pfd, 1, millis)
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 { throw .socket(call: "poll", errno: errno) }
+            if ready == 0 { continue }
+            if let entry = readErrorQueue(fd) {
+                return ProbeOutcome(reply: entry.classify(), rtt: start.duration(to: .now))
+            }
+            if pfd.revents & Int16(POLLIN) != 0 {
+                // A UDP answer from the destination itself also means it was reached.
+                var byte: UInt8 = 0
+                if recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
+                    return ProbeOutcome(reply: .reached(ip: dest.host), rtt: start.duration(to: .now))
+                }
+            }
+        }
+    }
+
+    /// A connected UDP socket with error-queue reporting, the TTL and DF probing set.
+    private func openSocket(_ dest: SocketAddress, ttl: Int) throws(TraceError) -> Int32 {
+        let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
+        let v6 = dest.family == AF_INET6
+        let level = v6 ? Self.solIPv6 : Self.solIP
+        let options: [(Int32, Int32)] = [
+            (v6 ? Self.ipv6RecvErr : Self.ipRecvErr, 1),
+            (v6 ? Self.ipv6UnicastHops : IP_TTL, Int32(ttl)),
+            (v6 ? Self.ipv6MTUDiscover : Self.ipMTUDiscover, Self.pmtuDiscProbe),
+        ]
+        for (name, value) in options {
+            var v = value
+            if setsockopt(fd, level, name, &v, 4) != 0 {
+                let code = errno
+                close(fd)
+                throw .socket(call: "setsockopt(\(name))", errno: code)
+            }
+        }
+        let connected = dest.withSockaddr { connect(fd, $0, $1) }
+        if connected != 0 {
+            let code = errno
+            close(fd)
+            throw .socket(call: "connect \(dest.host)", errno: code)
+        }
+        return fd
+    }
+
+    /// The route MTU the kernel now holds for the connected destination.
+    private func currentMTU(_ fd: Int32, _ dest: SocketAddress) -> Int? {
+        var mtu: Int32 = 0
+        var length = socklen_t(4)
+        let (level, name) = dest.family == AF_INET6 ? (Self.solIPv6, Self.ipv6MTU) : (Self.solIP, Self.ipMTU)
+        return getsockopt(fd, level, name, &mtu, &length) == 0 ? Int(mtu) : nil
+    }
+
+    /// One `recvmsg(MSG_ERRQUEUE)`; nil when the queue is empty.
+    private func readErrorQueue(_ fd: Int32) -> ErrorQueueEntry? {
+        var name = sockaddr_storage()
+        var data = [UInt8](repeating: 0, count: 512)
+        var control = [UInt8](repeating: 0, count: 512)
+        let received: Int = data.withUnsafeMutableBytes { dataBytes in
+            control.withUnsafeMutableBytes { controlBytes in
+                withUnsafeMutablePointer(to: &name) { namePointer in
+                    var iov = iovec(iov_base: dataBytes.baseAddress, iov_len: dataBytes.count)
+                    return withUnsafeMutablePointer(to: &iov) { iovPointer in
+                        var message = msghdr()
+                        message.msg_name = UnsafeMutableRawPointer(namePointer)
+                        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                        message.msg_iov = iovPointer
+                        message.msg_iovlen = 1
+                        message.msg_control = controlBytes.baseAddress
+                        message.msg_controllen = controlBytes.count
+                        let n = recvmsg(fd, &message, Int32(MSG_ERRQUEUE) | Int32(MSG_DONTWAIT))
+                        return n < 0 ? -1 : Int(message.msg_controllen)
+                    }
+                }
+            }
+        }
+        guard received > 0 else { return nil }
+        return ErrorQueueEntry.parse(control: Array(control[..<received]))
+    }
+}

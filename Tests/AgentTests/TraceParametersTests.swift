@@ -1,0 +1,41 @@
+import FathomAgent
+import Testing
+
+/// Parameter validation: every bad value is refused with a message naming it.
+@Suite struct TraceParametersTests {
+    @Test func defaultsFollowPSchedulerAndTraceroute() throws {
+        let parameters = try TraceParameters(dest: "127.0.0.1").validated()
+        #expect(parameters.hops == 30 && parameters.queries == 3 && parameters.firstTTL == 1)
+        #expect(parameters.wait == .seconds(5) && parameters.firstPort == 33434)
+    }
+
+    @Test(arguments: [
+        (TraceParameters(dest: ""), "dest"),
+        (TraceParameters(dest: "x", hops: 0), "hops"),
+        (TraceParameters(dest: "x", hops: 256), "hops"),
+        (TraceParameters(dest: "x", firstTTL: 5, hops: 4), "first-ttl"),
+        (TraceParameters(dest: "x", firstTTL: 0), "first-ttl"),
+        (TraceParameters(dest: "x", queries: 0), "queries"),
+        (TraceParameters(dest: "x", queries: 11), "queries"),
+        (TraceParameters(dest: "x", wait: .zero), "wait"),
+        (TraceParameters(dest: "x", wait: .seconds(61)), "wait"),
+        (TraceParameters(dest: "x", firstPort: 0), "first-port"),
+        (TraceParameters(dest: "x", firstPort: 65500), "first-port"),
+        (TraceParameters(dest: "x", ipVersion: 5), "ip-version"),
+    ])
+    func invalidParametersAreRefused(parameters: TraceParameters, name: String) {
+        do {
+            _ = try parameters.validated()
+            Issue.record("accepted \(parameters)")
+        } catch {
+            #expect(error.description.contains(name), "\(error)")
+        }
+    }
+
+    @Test func unresolvableNameIsAClearFailure() throws {
+        let report = TraceRun(parameters: try TraceParameters(dest: "no-such-host.invalid").validated()).run()
+        #expect(report.failure?.description.hasPrefix("cannot resolve \"no-such-host.invalid\"") == true)
+        #expect(report.result.succeeded == false && report.result.paths.isEmpty)
+        #expect(report.result.error == report.failure?.description)
+    }
+}

@@ -1,0 +1,96 @@
+import FathomAgent
+import Foundation
+import Testing
+
+/// The built `fathom-agent trace` run unprivileged inside a client namespace, across a router
+/// namespace to a server namespace (`NetnsChain`): same hops as tracepath / traceroute -U,
+/// unreachable routes give their ICMP error, a shrunk MTU on router → server is found.
+/// Traffic stays inside the namespaces; where they cannot be made the tests print SKIP.
+@Suite(.serialized) struct TraceNamespaceTests {
+    /// Builds a chain, runs `body`, and always deletes the namespaces.
+    private func withChain(_ test: String, _ body: (NetnsChain) throws -> Void) throws {
+        let (made, reason) = try NetnsChain.make()
+        guard let chain = made else {
+            print("SKIP \(test): \(reason)")
+            return
+        }
+        defer { chain.remove() }
+        try body(chain)
+    }
+
+    /// Runs the agent binary in the client namespace, as nobody when setpriv allows it, and
+    /// decodes its JSON.
+    private func agentTrace(_ chain: NetnsChain, _ arguments: [String]) throws -> (TraceResult, Int32) {
+        let agent = Shell.binDirectory + "/fathom-agent"
+        let run = try chain.run(in: chain.client, Self.unprivileged + [agent, "trace", "--json"] + arguments)
+        let result = try TraceResult.decode(json: run.stdout)
+        return (result, run.status)
+    }
+
+    /// `setpriv` to uid/gid 65534: the probes need no privilege, and this proves it.
+    private static let unprivileged: [String] = {
+        let setpriv = "/usr/bin/setpriv"
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { return [] }
+        let asNobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        let check = try? Shell.run(asNobody + [Shell.binDirectory + "/fathom-agent", "--version"])
+        return check?.status == 0 ? asNobody : []
+    }()
+
+    @Test(arguments: ["10.10.2.2", "fd00:2::2"])
+    func hopsMatchTracepathAndTraceroute(dest: String) throws {
+        try withChain("hopsMatchTracepathAndTraceroute(\(dest))") { chain in
+            let (result, status) = try agentTrace(chain, [dest, "--queries", "1", "--timeout", "3", "--max-hops", "8"])
+            let v6 = dest.contains(":")
+            let expected = v6 ? ["fd00:1::1", "fd00:2::2"] : ["10.10.1.1", "10.10.2.2"]
+            #expect(status == 0 && result.succeeded)
+            let path = try #require(result.paths.first)
+            #expect(path.map(\.ip) == expected)
+            #expect(path.allSatisfy { $0.error == nil && $0.mtu == 1500 && $0.rtt?.hasPrefix("PT") == true })
+            if let tracepath = TraceReferenceTools.tracepath {
+                let out = try chain.run(in: chain.client, [tracepath, "-n", dest], timeout: 60)
+                let reference = TraceReferenceTools.parseTracepath(out.stdout)
+                #expect(reference.hops == path.compactMap(\.ip), "tracepath: \(out.stdout)")
+            } else {
+                print("SKIP tracepath comparison: tracepath not installed")
+            }
+            if let traceroute = TraceReferenceTools.traceroute {
+                let out = try chain.run(in: chain.client, [traceroute, v6 ? "-6" : "-4", "-U", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
+                #expect(TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip), "traceroute: \(out.stdout)")
+            } else {
+                print("SKIP traceroute comparison: traceroute not installed")
+            }
+        }
+    }
+
+    @Test func unreachableRoutesGiveTheirICMPError() throws {
+        try withChain("unreachableRoutesGiveTheirICMPError") { chain in
+            // Only the router knows these prefixes, as routes that answer with ICMP unreachable.
+            try chain.ip("-n", chain.router, "route", "add", "unreachable", "10.10.9.0/24")
+            try chain.ip("-n", chain.router, "route", "add", "prohibit", "10.10.8.0/24")
+            let (unreachable, status) = try agentTrace(chain, ["10.10.9.9", "--queries", "1", "--timeout", "2"])
+            #expect(status == 1 && unreachable.succeeded)
+            let hop = try #require(unreachable.paths.first?.last)
+            #expect(unreachable.paths.first?.count == 1)
+            #expect(hop.ip == "10.10.1.1" && hop.error == "host-unreachable" && hop.mtu == 1500 && hop.rtt != nil)
+            let (prohibited, _) = try agentTrace(chain, ["10.10.8.8", "--queries", "1", "--timeout", "2"])
+            #expect(prohibited.paths.first?.last?.error == "communication-administratively-prohibited")
+            #expect(prohibited.paths.first?.last?.ip == "10.10.1.1")
+        }
+    }
+
+    @Test(arguments: ["10.10.2.2", "fd00:2::2"])
+    func shrunkMTUOnTheServerLinkIsFound(dest: String) throws {
+        try withChain("shrunkMTUOnTheServerLinkIsFound(\(dest))") { chain in
+            try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
+            try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
+            let (result, status) = try agentTrace(chain, [dest, "--queries", "2", "--timeout", "3", "--max-hops", "8"])
+            #expect(status == 0)
+            // TTL 1's probes expire before the narrow link; from TTL 2 on the learned MTU is carried.
+            #expect(result.paths.first?.map(\.mtu) == [1500, 1400])
+            if let tracepath = TraceReferenceTools.tracepath, !dest.contains(":") {
+                let out = try chain.run(in: chain.client, [tracepath, "-n", dest])
+                #expect(TraceReferenceTools.parseTracepath(out.stdout).pmtu == 1400, "tracepath: \(out.stdout)")
+            }
+        }
+    }
+}
