@@ -21,7 +21,7 @@ import Testing
     @Test func onceSamplesAndDeliversOverTLS() async throws {
         let f = try ReceiverFixture()
         let agent = try AgentRun(fixture: f)
-        let result = try agent.once()
+        let result = try await agent.once()
         #expect(result.status == 0, "agent once failed: \(result.stderr)")
         #expect(result.stdout.contains("delivered 2 batches, 0 remain"))
         #expect(agent.spooledBatchCount == 0, "acknowledged batches leave the spool")
@@ -50,7 +50,7 @@ import Testing
     @Test func wrongPasswordKeepsTheSpoolAndWritesNothing() async throws {
         let f = try ReceiverFixture()
         let agent = try AgentRun(fixture: f, password: "not-the-password")
-        let result = try agent.once(extra: ["--attempts", "1"])
+        let result = try await agent.once(extra: ["--attempts", "1"])
         #expect(result.status != 0)
         #expect(agent.spooledBatchCount == 2)
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
@@ -63,16 +63,16 @@ import Testing
         let port = f.receiver.port
         f.receiver.stop()
         let agent = try AgentRun(fixture: f)
-        let down1 = try agent.once(extra: ["--attempts", "1"])
-        let down2 = try agent.once(extra: ["--attempts", "1"])
+        let down1 = try await agent.once(extra: ["--attempts", "1"])
+        let down2 = try await agent.once(extra: ["--attempts", "1"])
         #expect(down1.status != 0 && down2.status != 0)
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")
         let back = try ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
-        let up = try agent.once(extra: ["--no-sample"])
+        let up = try await agent.once(extra: ["--no-sample"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("delivered 4 batches, 0 remain"))
         // A further delivery finds nothing to resend.
-        let again = try agent.once(extra: ["--no-sample"])
+        let again = try await agent.once(extra: ["--no-sample"])
         #expect(again.stdout.contains("delivered 0 batches"))
         back.stop()
         let records = try storedRecords(f)
@@ -114,7 +114,7 @@ extension AgentDeliveryTests {
     @Test func batchTheReceiverRefusesIsQuarantinedNotLost() async throws {
         let f = try ReceiverFixture(maxBodyBytes: 400)
         let agent = try AgentRun(fixture: f)
-        let result = try agent.once()
+        let result = try await agent.once()
         #expect(result.status != 0, "a refused batch is not 'all acknowledged'")
         #expect(result.stdout.contains("1 quarantined"))
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: agent.spool + "/quarantine")) ?? []

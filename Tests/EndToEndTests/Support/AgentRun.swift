@@ -21,8 +21,8 @@ struct AgentRun {
     }
 
     /// Runs `fathom-agent once`; returns exit status, stdout and stderr.
-    func once(receiverURL: String? = nil, extra: [String] = []) throws -> Shell.Result {
-        try Shell.run(arguments("once", receiverURL: receiverURL, extra: extra))
+    func once(receiverURL: String? = nil, extra: [String] = []) async throws -> Shell.Result {
+        try await Shell.runDetached(arguments("once", receiverURL: receiverURL, extra: extra))
     }
 
     var spooledBatchCount: Int {

@@ -38,6 +38,16 @@ enum Shell {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// `run` on a dispatch thread: waiting for a child for seconds must not hold one of the few
+    /// cooperative threads that every other async test needs.
+    static func runDetached(_ arguments: [String], timeout: TimeInterval = 120) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(arguments, timeout: timeout) })
+            }
+        }
+    }
+
     /// The directory holding the built executables (next to the test bundle).
     static var binDirectory: String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
