@@ -88,49 +88,9 @@ public enum FreeCSV {
     /// Splits a line like Go's `encoding/csv` (which both reference receivers use) and requires
     /// every field to be `name=value`.
     public static func parse(_ line: Substring) throws(FreeCSVError) -> [FreeCSVField] {
-        let bytes = Array(line.utf8)
-        if bytes.isEmpty { throw .emptyLine }
         var fields: [FreeCSVField] = []
-        var i = 0
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\"")
-        while true {
-            var raw: [UInt8] = []
-            let start = i
-            if i < bytes.count && bytes[i] == quote {
-                i += 1
-                var closed = false
-                while i < bytes.count {
-                    if bytes[i] == quote {
-                        if i + 1 < bytes.count && bytes[i + 1] == quote {
-                            raw.append(quote)
-                            i += 2
-                            continue
-                        }
-                        closed = true
-                        i += 1
-                        break
-                    }
-                    raw.append(bytes[i])
-                    i += 1
-                }
-                if !closed { throw .unterminatedQuote(column: start + 1) }
-                if i < bytes.count && bytes[i] != comma { throw .textAfterQuote(column: i + 1) }
-            } else {
-                while i < bytes.count && bytes[i] != comma {
-                    if bytes[i] == quote { throw .bareQuote(column: i + 1) }
-                    raw.append(bytes[i])
-                    i += 1
-                }
-            }
-            let text = String(decoding: raw, as: UTF8.self)
-            guard let eq = text.firstIndex(of: "=") else { throw .fieldWithoutEquals(field: text) }
-            fields.append(FreeCSVField(name: String(text[..<eq]), value: String(text[text.index(after: eq)...])))
-            if i >= bytes.count { break }
-            i += 1  // skip the comma
-            if i == bytes.count {
-                // A trailing comma makes an empty last field, which has no '='.
-                throw .fieldWithoutEquals(field: "")
-            }
+        try FreeCSVScanner.walk(Array(line.utf8)[...]) { name, value in
+            fields.append(FreeCSVField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
         }
         return fields
     }

@@ -12,8 +12,21 @@ public struct FreeCSVScanner: Sendable {
 
     /// The value of each requested name (first occurrence), nil where absent.
     public func scan(_ line: ArraySlice<UInt8>) throws(FreeCSVError) -> [String?] {
-        if line.isEmpty { throw .emptyLine }
         var found = [String?](repeating: nil, count: names.count)
+        try Self.walk(line) { name, value in
+            for (k, wanted) in names.enumerated() where found[k] == nil && name.elementsEqual(wanted) {
+                found[k] = String(decoding: value, as: UTF8.self)
+            }
+        }
+        return found
+    }
+
+    /// Calls `body` with the name and value bytes of each field, in order, after checking the
+    /// field's syntax (quoting, `=`); the one splitter behind both `scan` and `FreeCSV.parse`.
+    static func walk(
+        _ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void
+    ) throws(FreeCSVError) {
+        if line.isEmpty { throw .emptyLine }
         let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), equals = UInt8(ascii: "=")
         let base = line.startIndex
         var i = base
@@ -43,7 +56,7 @@ public struct FreeCSVScanner: Sendable {
                 guard let eq = raw.firstIndex(of: equals) else {
                     throw .fieldWithoutEquals(field: String(decoding: raw, as: UTF8.self))
                 }
-                record(name: raw[..<eq], value: raw[(eq + 1)...], into: &found)
+                body(raw[..<eq], raw[(eq + 1)...])
             } else {
                 var eq: Int?
                 while i < line.endIndex && line[i] != comma {
@@ -52,18 +65,12 @@ public struct FreeCSVScanner: Sendable {
                     i += 1
                 }
                 guard let eq else { throw .fieldWithoutEquals(field: String(decoding: line[start..<i], as: UTF8.self)) }
-                record(name: line[start..<eq], value: line[(eq + 1)..<i], into: &found)
+                body(line[start..<eq], line[(eq + 1)..<i])
             }
             if i >= line.endIndex { break }
             i += 1
+            // A trailing comma makes an empty last field, which has no '='.
             if i == line.endIndex { throw .fieldWithoutEquals(field: "") }
-        }
-        return found
-    }
-
-    private func record(name: some Collection<UInt8>, value: some Collection<UInt8>, into found: inout [String?]) {
-        for (k, wanted) in names.enumerated() where found[k] == nil && name.elementsEqual(wanted) {
-            found[k] = String(decoding: value, as: UTF8.self)
         }
     }
 }
