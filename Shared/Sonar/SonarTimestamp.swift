@@ -21,7 +21,12 @@ public enum SonarTimestamp {
     }
 
     public static func parse(_ text: Substring) -> (epochSeconds: Int64, utcOffsetSeconds: Int)? {
-        let b = Array(text.utf8)
+        var copy = text
+        // The receiver parses one per stored line: work on contiguous UTF-8 without copying.
+        return copy.withUTF8 { parse(bytes: $0) }
+    }
+
+    static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> (epochSeconds: Int64, utcOffsetSeconds: Int)? {
         func num(_ from: Int, _ n: Int) -> Int? {
             guard from + n <= b.count else { return nil }
             var v = 0
@@ -31,7 +36,7 @@ public enum SonarTimestamp {
             }
             return v
         }
-        func at(_ i: Int, _ c: Character) -> Bool { i < b.count && b[i] == c.asciiValue! }
+        func at(_ i: Int, _ c: Unicode.Scalar) -> Bool { i < b.count && b[i] == UInt8(ascii: c) }
         guard let y = num(0, 4), at(4, "-"), let mo = num(5, 2), at(7, "-"), let d = num(8, 2),
             at(10, "T") || at(10, "t"), let h = num(11, 2), at(13, ":"), let mi = num(14, 2), at(16, ":"),
             let s = num(17, 2)

@@ -33,6 +33,7 @@ public struct SonarUploadValidator: Sendable {
         var lineNumber = 0
         var start = body.startIndex
         var records = 0
+        var lastFile: (host: String, time: String, path: String)?
         while start < body.endIndex {
             let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
             lineNumber += 1
@@ -54,13 +55,20 @@ public struct SonarUploadValidator: Sendable {
             }
             guard let host, !host.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing host") }
             guard let time, !time.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing time") }
-            guard let hostName = StorageName(host) else {
-                throw UploadRejection("Bad content: line \(lineNumber): host name not allowed: \(host.prefix(64))")
+            let path: String
+            if let last = lastFile, last.host == host, last.time == time {
+                // A sample's lines share host and time: check and place them once.
+                path = last.path
+            } else {
+                guard let hostName = StorageName(host) else {
+                    throw UploadRejection("Bad content: line \(lineNumber): host name not allowed: \(host.prefix(64))")
+                }
+                guard let instant = SonarTimestamp.parse(time[...]) else {
+                    throw UploadRejection("Bad content: line \(lineNumber): time is not RFC 3339: \(time.prefix(64))")
+                }
+                path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/" + hostName.value + ".csv"
+                lastFile = (host, time, path)
             }
-            guard let instant = SonarTimestamp.parse(time[...]) else {
-                throw UploadRejection("Bad content: line \(lineNumber): time is not RFC 3339: \(time.prefix(64))")
-            }
-            let path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/" + hostName.value + ".csv"
             if byFile[path] == nil { order.append(path) }
             byFile[path, default: []].append(contentsOf: line)
             byFile[path]!.append(UInt8(ascii: "\n"))
