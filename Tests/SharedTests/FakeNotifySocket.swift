@@ -53,7 +53,7 @@ final class FakeNotifySocket: Sendable {
 
     /// `receive` on a dispatch thread, so async tests do not block the cooperative pool that the
     /// code under test needs.
-    func next(timeoutMs: Int32 = 2_000) async -> String? {
+    func next(timeoutMs: Int32 = 10_000) async -> String? {
         await withCheckedContinuation { done in
             DispatchQueue.global().async { done.resume(returning: self.receive(timeoutMs: timeoutMs)) }
         }

@@ -1,0 +1,84 @@
+import Glibc
+
+/// The iperf3 client side: talks the control protocol to an `iperf3 -s` (or our responder),
+/// moves data for the duration, exchanges results.
+///
+/// Blocking, with a timeout on every wait: run it on a thread of its own, never on the async pool.
+///
+/// ```swift
+/// let report = try ThroughputClient(parameters: try ThroughputParameters(dest: "127.0.0.1", duration: 2).validated()).run()
+/// print(report.summary)
+/// ```
+public struct ThroughputClient: Sendable {
+    public let parameters: ThroughputParameters
+
+    public init(parameters: ThroughputParameters) { self.parameters = parameters }
+
+    public func run() throws(ThroughputError) -> ThroughputReport {
+        let address: SocketAddress
+        do { address = try SocketAddress.resolve(parameters.dest).with(port: UInt16(parameters.port)) } catch {
+            if case .unresolvable(let name, let reason) = error { throw .unresolvable(name: name, reason: reason) }
+            throw .invalidParameter("\(error)")
+        }
+        let socket = try TCPSocket.connect(to: address, timeout: parameters.controlTimeout)
+        defer { socket.close() }
+        socket.setNoDelay()
+        let control = ControlChannel(socket: socket, timeout: parameters.controlTimeout)
+        let cookie = IperfCookie.make()
+        try socket.write(cookie, deadline: .now + parameters.controlTimeout, what: "cookie")
+        try control.expect(.paramExchange)
+        try control.sendJSON(
+            IperfParameters(
+                time: parameters.duration, parallel: parameters.parallel, reverse: parameters.reverse, blockSize: parameters.blockSize,
+                bandwidth: parameters.bandwidth),
+            what: "parameters")
+        try control.expect(.createStreams)
+
+        var streams: [TCPSocket] = []
+        defer { streams.forEach { $0.close() } }
+        for _ in 0..<parameters.parallel {
+            let stream = try TCPSocket.connect(to: address, timeout: parameters.controlTimeout)
+            streams.append(stream)
+            try stream.write(cookie, deadline: .now + parameters.controlTimeout, what: "stream cookie")
+        }
+        try control.expect(.testStart)
+        try control.expect(.testRunning)
+
+        let sending = !parameters.reverse
+        let start = ContinuousClock.now
+        let end = start + .seconds(parameters.duration)
+        let hardStop = end + parameters.controlTimeout
+        let group = try TransferGroup(sockets: streams) { index, stream, stop in
+            StreamTransfer(
+                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, blockSize: parameters.blockSize,
+                start: start, stopSending: end, hardStop: hardStop, intervals: parameters.duration, stop: stop,
+                bitsPerSecond: parameters.bandwidth)
+        }
+        // Declared after the sockets' close, so it runs first: no thread outlives its socket.
+        defer { group.stopAndJoin() }
+        // If the server gives up mid-test, stop the streams rather than wait out the duration.
+        if try socket.wait(for: Int16(POLLIN), deadline: end) {
+            group.stopAndJoin()
+            // The server must stay silent until TEST_END; this maps what it said to an error.
+            try control.expect(.iperfDone)
+            throw .protocolViolation("server sent IPERF_DONE during the test")
+        }
+        if sending { group.join() }
+        let seconds = StreamTransfer.seconds(start.duration(to: .now))
+        try control.send(.testEnd)
+        // A receiver reads on until the server closes its senders (it does on TEST_END).
+        let tallies = group.join()
+
+        try control.expect(.exchangeResults, deadline: .now + parameters.controlTimeout)
+        let mine = IperfResults(
+            streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+            sender: sending)
+        try control.sendJSON(mine, what: "client results")
+        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "server results")
+        try control.expect(.displayResults)
+        try control.send(.iperfDone)
+        return ThroughputReport(
+            local: tallies, remote: theirs, localSent: sending, seconds: seconds,
+            diags: "iperf3 protocol client to \(address.host) port \(parameters.port), \(parameters.parallel) stream(s), \(sending ? "forward" : "reverse"), \(parameters.duration) s")
+    }
+}

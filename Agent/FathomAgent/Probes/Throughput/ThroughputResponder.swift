@@ -1,0 +1,145 @@
+import Glibc
+
+/// The iperf3 server side (`fathom-agent responder`): one test at a time on one port, control
+/// and data connections on the same listener, as `iperf3 -s` does.
+///
+/// While a test runs, any other connection gets ACCESS_DENIED (a single −1 byte) and is closed,
+/// so a second client is told the server is busy. Every wait has a timeout; a peer that sends
+/// garbage ends its own test with an error and the responder goes back to listening.
+///
+/// ```swift
+/// let responder = try ThroughputResponder(port: 5201)
+/// try responder.serve(once: true) { print($0) }
+/// ```
+public struct ThroughputResponder: Sendable {
+    public let listener: TCPListener
+    public let controlTimeout: Duration
+    /// iperf3's server safety timer: the test's duration plus this grace (`create_server_timers`).
+    public static let grace: Duration = .seconds(40)
+
+    public init(port: UInt16, controlTimeout: Duration = .seconds(10)) throws(ThroughputError) {
+        listener = try TCPListener.listen(port: port)
+        self.controlTimeout = controlTimeout
+    }
+
+    /// One test's outcome: the report, or why it failed.
+    public typealias Outcome = Result<ThroughputReport, ThroughputError>
+
+    /// Serves tests until `once` is set and one has been attempted; `handle` sees each outcome.
+    public func serve(once: Bool, handle: (Outcome) -> Void) throws(ThroughputError) {
+        defer { listener.close() }
+        while true {
+            // Idle: wait for a control connection as long as it takes (1 h slices, no busy loop).
+            guard let control = try listener.accept(deadline: .now + .seconds(3600)) else { continue }
+            handle(session(control))
+            if once { return }
+        }
+    }
+
+    /// Runs one test on an accepted control connection, always closing what it opened.
+    public func session(_ socket: TCPSocket) -> Outcome {
+        defer { socket.close() }
+        socket.setNoDelay()
+        let control = ControlChannel(socket: socket, timeout: controlTimeout)
+        var streams: [TCPSocket] = []
+        defer { streams.forEach { $0.close() } }
+        do {
+            let cookie = try socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
+            try control.send(.paramExchange)
+            let parameters: IperfParameters
+            do { parameters = try control.readJSON(IperfParameters.self, maxLength: 8192, what: "parameters") } catch {
+                control.sendServerError(IperfState.receiveParametersFailed)
+                throw error
+            }
+            if let (reason, code) = parameters.unsupported {
+                control.sendServerError(code)
+                throw ThroughputError.invalidParameter(reason)
+            }
+            let count = parameters.parallel ?? 1
+            try control.send(.createStreams)
+            streams = try acceptStreams(count, cookie: cookie)
+            try control.send(.testStart)
+            try control.send(.testRunning)
+            return .success(try measure(control, streams: streams, parameters: parameters))
+        } catch let error as ThroughputError {
+            return .failure(error)
+        } catch {
+            return .failure(.protocolViolation("\(error)"))
+        }
+    }
+
+    /// Accepts the data connections; a connection with another cookie is someone else (a second
+    /// client) and is denied without disturbing the test.
+    private func acceptStreams(_ count: Int, cookie: [UInt8]) throws(ThroughputError) -> [TCPSocket] {
+        var streams: [TCPSocket] = []
+        let deadline = ContinuousClock.now + controlTimeout
+        while streams.count < count {
+            guard let peer = try listener.accept(deadline: deadline) else {
+                streams.forEach { $0.close() }
+                throw .timeout("\(count) data stream(s), got \(streams.count)")
+            }
+            if let theirs = try? peer.read(IperfCookie.size, deadline: .now + .seconds(2), what: "stream cookie"), theirs == cookie {
+                streams.append(peer)
+            } else {
+                deny(peer)
+            }
+        }
+        return streams
+    }
+
+    private func deny(_ peer: TCPSocket) {
+        try? peer.write([UInt8(bitPattern: IperfState.accessDenied.rawValue)], deadline: .now + .seconds(1), what: "access denied")
+        peer.close()
+    }
+
+    /// Moves data until the client's TEST_END, denying newcomers meanwhile, then exchanges results.
+    private func measure(_ control: ControlChannel, streams: [TCPSocket], parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
+        let sending = parameters.reverse == true
+        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
+        let start = ContinuousClock.now
+        let hardStop = start + .seconds(duration) + Self.grace
+        let group = try TransferGroup(sockets: streams) { index, stream, stop in
+            StreamTransfer(
+                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending,
+                blockSize: parameters.len ?? IperfParameters.defaultBlockSize, start: start, stopSending: nil,
+                hardStop: hardStop, intervals: duration, stop: stop, bitsPerSecond: parameters.bandwidth)
+        }
+        // Runs before `session` closes the sockets: no thread outlives its socket.
+        defer { group.stopAndJoin() }
+        try waitForTestEnd(control, until: hardStop)
+        let seconds = StreamTransfer.seconds(start.duration(to: .now))
+        let tallies = group.stopAndJoin()
+        try control.send(.exchangeResults)
+        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "client results")
+        let mine = IperfResults(
+            streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+            sender: sending)
+        try control.sendJSON(mine, what: "server results")
+        try control.send(.displayResults)
+        // iperf3 clients send IPERF_DONE; an old or killed one may just close, which is fine.
+        _ = try? control.readState(waiting: "IPERF_DONE", deadline: .now + .seconds(2))
+        return ThroughputReport(
+            local: tallies, remote: theirs, localSent: sending, seconds: seconds,
+            diags: "iperf3 protocol responder on port \(listener.port), \(streams.count) stream(s), \(sending ? "reverse (responder sends)" : "forward (responder receives)")")
+    }
+
+    /// Polls the control connection and the listener together: TEST_END ends the wait, anyone
+    /// knocking on the listener meanwhile is told we are busy.
+    private func waitForTestEnd(_ control: ControlChannel, until deadline: ContinuousClock.Instant) throws(ThroughputError) {
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))") }
+            var fds = [pollfd(fd: control.socket.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, TCPSocket.milliseconds(left))
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 { throw .socket(call: "poll", errno: errno) }
+            if fds[1].revents != 0, let newcomer = try listener.accept(deadline: .now + .milliseconds(1)) { deny(newcomer) }
+            if fds[0].revents != 0 {
+                let state = try control.readState(waiting: "TEST_END")
+                if state == .testEnd { return }
+                if state == .clientTerminate { throw .peerTerminated }
+                throw .protocolViolation("got state \(state) while waiting for TEST_END")
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import FathomAgent
+import Foundation
+
+/// The real `iperf3` (Debian package) for interop tests: where it is, free ports, waiting for a
+/// listener without connecting to it, and reading its `-J` output.
+enum Iperf3Tool {
+    static let path = ["/usr/bin/iperf3", "/bin/iperf3", "/usr/local/bin/iperf3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// A port the kernel just handed out (bound, then released).
+    static func freePort() throws -> Int {
+        let listener = try TCPListener.listen(port: 0)
+        defer { listener.close() }
+        return Int(listener.port)
+    }
+
+    /// Waits until something listens on `port`, read from /proc/net/tcp{,6}: a probing connect
+    /// would itself count as the one test of `iperf3 -s -1` or `responder --once`.
+    static func waitForListener(port: Int, timeout: TimeInterval = 10) throws {
+        let hex = ":" + String(format: "%04X", port) + " "
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                // Fields: sl local_address rem_address st …; st 0A is LISTEN.
+                for line in text.split(separator: "\n") {
+                    let fields = line.split(separator: " ")
+                    if fields.count > 3, (fields[1] + " ").hasSuffix(hex), fields[3] == "0A" { return }
+                }
+            }
+            usleep(20_000)
+        }
+        throw TestFailure("nothing listens on port \(port)")
+    }
+
+    /// `end.sum_sent` and `end.sum_received` bits per second from iperf3's `-J` output.
+    static func sums(_ json: String) throws -> (sent: Double, received: Double) {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw TestFailure("iperf3 output is not a JSON object: \(json.prefix(300))")
+        }
+        if let error = object["error"] as? String { throw TestFailure("iperf3 error: \(error)") }
+        guard let end = object["end"] as? [String: Any],
+            let sent = (end["sum_sent"] as? [String: Any])?["bits_per_second"] as? Double,
+            let received = (end["sum_received"] as? [String: Any])?["bits_per_second"] as? Double
+        else { throw TestFailure("iperf3 output has no end sums: \(json.prefix(300))") }
+        return (sent, received)
+    }
+
+    /// `a` and `b` agree within `fraction` of the larger.
+    static func agree(_ a: Double, _ b: Double, within fraction: Double = 0.05) -> Bool {
+        abs(a - b) <= fraction * max(a, b) && a > 0 && b > 0
+    }
+
+    /// `Shell.run` on a thread of its own: a throughput test keeps its programs busy for seconds,
+    /// and must hold neither a cooperative thread nor one of the few dispatch workers meanwhile.
+    /// Runs at nice 19: loopback transfers fill every core, and the tests compare byte counts,
+    /// not speed, so the timing-sensitive tests running beside them keep their CPU.
+    static func run(_ arguments: [String], timeout: TimeInterval = 30) async throws -> Shell.Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try Shell.run(["/usr/bin/nice", "-n", "19"] + arguments, timeout: timeout) }) }.start()
+        }
+    }
+}
