@@ -47,18 +47,9 @@ struct ArchiveBenchmark {
         var logger = Logger(label: "fathom-bench.archive")
         logger.logLevel = .critical
 
-        let server = try ReceiverServer(settings: settings, logger: logger)
-        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = try server.application { port in announce.yield(port) }
-        let serving = Task {
-            defer { announce.finish() }
-            try await app.run()
-        }
-        var portIterator = ports.makeAsyncIterator()
-        guard let port = await portIterator.next() else {
-            _ = try await serving.value
-            throw Subprocess.Failure(description: "receiver stopped before listening")
-        }
+        let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
+        let server = receiver.server
+        let port = receiver.port
         let client = ArchiveClient(port: port, token: Self.token, connections: clients)
         let outcome: Result<Void, any Error>
         do {
@@ -67,8 +58,7 @@ struct ArchiveBenchmark {
             outcome = .failure(error)
         }
         await client.shutdown()
-        serving.cancel()
-        _ = await serving.result
+        await receiver.stop()
         server.writer.shutdown()
         try outcome.get()
     }

@@ -45,24 +45,14 @@ struct ReceiverBenchmark {
         // uploads are counted by the clients instead, so only critical logs are worth showing.
         logger.logLevel = .critical
 
-        let server = try ReceiverServer(settings: settings, logger: logger)
-        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = try server.application { port in announce.yield(port) }
-        let serving = Task {
-            defer { announce.finish() }
-            try await app.run()
-        }
-        var portIterator = ports.makeAsyncIterator()
-        guard let port = await portIterator.next() else {
-            _ = try await serving.value
-            throw Subprocess.Failure(description: "receiver stopped before listening")
-        }
+        let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
+        let server = receiver.server
+        let port = receiver.port
 
         let load = try await drive(url: "https://127.0.0.1:\(port)/sonar-freecsv?cluster=\(Self.user)", caPath: pki.caCertificate, server: server)
 
         // Stop serving before the baseline so the disk is quiet while it is measured.
-        serving.cancel()
-        _ = await serving.result
+        await receiver.stop()
         server.writer.shutdown()
 
         let baseline = try FsyncBaseline.measure(directory: scratch.path, bytes: bodyKiB * 1024, seconds: fsyncSeconds)
