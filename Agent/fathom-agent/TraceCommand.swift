@@ -2,14 +2,20 @@ import ArgumentParser
 import FathomAgent
 import Glibc
 
-/// `fathom-agent trace DEST`: one unprivileged UDP trace, printed readably or as pScheduler JSON.
+/// `fathom-agent trace DEST`: one trace (unprivileged UDP, or ICMP echo with `CAP_NET_RAW`),
+/// printed readably or as pScheduler JSON, hop names looked up after the last probe.
 ///
 /// Synchronous on purpose: the probes block in `poll`, which must not happen on the async pool.
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Trace the path to DEST with UDP probes (unprivileged, IPv4 and IPv6).",
-        discussion: "Exit status: 0 when the destination answered, 1 when it did not, 2 when the trace could not run."
+        abstract: "Trace the path to DEST with UDP probes (unprivileged) or ICMP echo (CAP_NET_RAW), IPv4 and IPv6.",
+        discussion: """
+            --probe-type icmp needs CAP_NET_RAW (root, or setcap cap_net_raw+ep); without it the trace \
+            fails with an error saying so rather than falling back to UDP. Hop names are looked up after \
+            the trace, at most \(ReverseNameResolver.defaultDeadline.components.seconds) s in all.
+            Exit status: 0 when the destination answered, 1 when it did not, 2 when the trace could not run.
+            """
     )
 
     @Argument(help: "Destination name or address.") var dest: String
@@ -19,6 +25,9 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Probes per TTL.") var queries = 3
     @Option(help: "Seconds to wait for each probe's answer.") var timeout = 5.0
     @Option(help: "UDP destination port of the first probe; later probes use the next ports.") var firstPort = 33434
+    @Option(help: "Probe with udp (unprivileged) or icmp echo (needs CAP_NET_RAW); pScheduler probe-type.")
+    var probeType = "udp"
+    @Flag(inversion: .prefixedNo, help: "Look up hop names after the trace (pScheduler hostnames).") var hostnames = true
     @Flag(name: .customShort("4"), help: "Use IPv4.") var ipv4 = false
     @Flag(name: .customShort("6"), help: "Use IPv6.") var ipv6 = false
 
@@ -30,7 +39,8 @@ struct TraceCommand: ParsableCommand {
             parameters = try TraceParameters(
                 dest: dest, firstTTL: firstTTL, hops: maxHops, queries: queries,
                 wait: .milliseconds(Int64(min(timeout, 3600) * 1000)), firstPort: firstPort,
-                ipVersion: ipv4 ? 4 : ipv6 ? 6 : nil
+                ipVersion: ipv4 ? 4 : ipv6 ? 6 : nil, probeType: try TraceProbeType(parsing: probeType),
+                hostnames: hostnames
             ).validated()
         } catch {
             throw ValidationError(error.description)

@@ -32,6 +32,23 @@ import Testing
         }
     }
 
+    @Test func probeTypeTakesPSchedulerNamesOnly() throws {
+        #expect(try TraceProbeType(parsing: "udp") == .udp)
+        #expect(try TraceProbeType(parsing: "icmp") == .icmp)
+        for bad in ["tcp", "ICMP", ""] {
+            #expect(throws: TraceError.invalidParameter("probe-type must be udp or icmp, got \"\(bad)\"")) {
+                try TraceProbeType(parsing: bad)
+            }
+        }
+        let parameters = try TraceParameters(dest: "127.0.0.1", probeType: .icmp, hostnames: true).validated()
+        #expect(parameters.probeType == .icmp && parameters.hostnames)
+    }
+
+    @Test func missingRawSocketPermissionNamesTheCapability() {
+        let message = TraceError.rawSocketNotPermitted(errno: 1).description
+        #expect(message.contains("CAP_NET_RAW") && message.contains("probe-type udp") && message.contains("Operation not permitted"))
+    }
+
     @Test func unresolvableNameIsAClearFailure() throws {
         let report = TraceRun(parameters: try TraceParameters(dest: "no-such-host.invalid").validated()).run()
         #expect(report.failure?.description.hasPrefix("cannot resolve \"no-such-host.invalid\"") == true)

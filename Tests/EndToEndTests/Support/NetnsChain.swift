@@ -8,7 +8,8 @@ import Foundation
 /// ```
 ///
 /// Names carry the test process id and a counter, so parallel runs never share a namespace.
-/// `remove()` deletes the namespaces (and with them their veths); a failed setup removes what it made.
+/// `remove()` deletes the namespaces (and with them their veths) and any `/etc/netns/NAME` files
+/// written with `writeEtc`; a failed setup removes what it made.
 final class NetnsChain {
     static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
     nonisolated(unsafe) private static var counter = 0
@@ -18,6 +19,8 @@ final class NetnsChain {
     /// Veth names (≤ 15 characters), used to change MTUs.
     let routerToServer: String, serverToRouter: String
     private var created: [String] = []
+    /// `/etc/netns/NAME` directories made by `writeEtc`.
+    private var etcDirectories: [String] = []
 
     /// Builds the chain, or returns nil with the reason when namespaces cannot be made here.
     static func make() throws -> (NetnsChain?, String) {
@@ -97,10 +100,25 @@ final class NetnsChain {
         return result
     }
 
+    /// Writes `/etc/netns/NS/NAME`, which `ip netns exec NS` bind-mounts over `/etc/NAME` (e.g.
+    /// `hosts`, `resolv.conf`) for the commands it runs; removed again by `remove()`.
+    func writeEtc(_ ns: String, _ name: String, _ contents: String) throws {
+        let directory = "/etc/netns/" + ns
+        if !etcDirectories.contains(directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            etcDirectories.append(directory)
+        }
+        try contents.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
     /// Deletes every namespace this chain made; deleting a namespace removes its veth ends.
     func remove() {
         for ns in created.reversed() { _ = try? Shell.run([Self.ip!, "netns", "del", ns]) }
         created = []
+        for directory in etcDirectories { try? FileManager.default.removeItem(atPath: directory) }
+        // /etc/netns itself goes too once no chain (of any run) has files there; rmdir keeps it otherwise.
+        if !etcDirectories.isEmpty { rmdir("/etc/netns") }
+        etcDirectories = []
     }
 
     struct SetupError: Error, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs `tracepath -n` and `traceroute -U -n` (when installed) and reads their hop addresses,
+/// Runs `tracepath -n` and `traceroute -U -n` / `-I -n` (when installed) and reads their hop addresses,
 /// so the agent's trace can be compared with the tools pScheduler wraps.
 enum TraceReferenceTools {
     static let tracepath = ["/usr/bin/tracepath", "/bin/tracepath", "/usr/sbin/tracepath"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -27,7 +27,7 @@ enum TraceReferenceTools {
         return (byTTL.keys.sorted().map { byTTL[$0]! }, pmtu)
     }
 
-    /// `traceroute -U -n -q 1` hops: the address on each numbered line ("*" for a silent TTL).
+    /// `traceroute -U|-I -n -q 1` hops: the address on each numbered line ("*" for a silent TTL).
     static func parseTraceroute(_ output: String) -> [String] {
         output.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)

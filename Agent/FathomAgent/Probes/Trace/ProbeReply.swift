@@ -6,7 +6,8 @@
 public enum ProbeReply: Sendable, Equatable {
     /// ICMP time exceeded: an intermediate hop.
     case hop(ip: String?)
-    /// Port unreachable (or data) from the destination: the trace is done.
+    /// The destination answered: port unreachable (or data) for a UDP probe, echo reply for an
+    /// ICMP probe. The trace is done.
     case reached(ip: String?)
     /// Any other unreachable: the path ends here with an error (`ICMPError` names).
     case unreachable(ip: String?, error: String)

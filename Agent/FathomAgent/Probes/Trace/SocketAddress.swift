@@ -24,6 +24,12 @@ public struct SocketAddress: Sendable, Equatable {
     /// The UDP port (network byte order at offset 2 in both `sockaddr_in` and `sockaddr_in6`).
     public var port: UInt16 { UInt16(bytes[2]) << 8 | UInt16(bytes[3]) }
 
+    /// The bare address as it sits on the wire: 4 bytes (`sin_addr`) or 16 bytes (`sin6_addr`).
+    /// Used to recognise a probe quoted inside an ICMP error.
+    var addressBytes: [UInt8] {
+        family == AF_INET6 ? Array(bytes[8..<24]) : Array(bytes[4..<8])
+    }
+
     /// The same address with another UDP port.
     public func with(port: UInt16) -> SocketAddress {
         var copy = bytes

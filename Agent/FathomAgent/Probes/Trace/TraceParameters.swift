@@ -1,9 +1,13 @@
 /// What one trace does, with pScheduler's names and defaults where they exist
-/// (`hops` 30, `wait` PT5S, UDP ports 33434+ like traceroute) and 3 queries per hop like
-/// traceroute.
+/// (`hops` 30, `wait` PT5S, `probe-type` udp, UDP ports 33434+ like traceroute) and 3 queries per
+/// hop like traceroute.
+///
+/// `hostnames` defaults to false here (no DNS traffic unless asked for); pScheduler's default is
+/// true, so a pScheduler spec without the key maps to `hostnames: true`.
 ///
 /// ```swift
 /// let parameters = try TraceParameters(dest: "10.20.3.2", hops: 8, queries: 1).validated()
+/// let icmp = try TraceParameters(dest: "10.20.3.2", probeType: .icmp, hostnames: true).validated()
 /// ```
 public struct TraceParameters: Sendable, Equatable {
     public var dest: String
@@ -19,10 +23,15 @@ public struct TraceParameters: Sendable, Equatable {
     public var firstPort: Int
     /// Force IPv4 (4) or IPv6 (6); nil follows the name.
     public var ipVersion: Int?
+    /// UDP (unprivileged) or ICMP echo (needs `CAP_NET_RAW`); pScheduler `probe-type`.
+    public var probeType: TraceProbeType
+    /// Look up each hop's reverse name after the trace (pScheduler `hostnames`), bounded by
+    /// `ReverseNameResolver.defaultDeadline`.
+    public var hostnames: Bool
 
     public init(
         dest: String, firstTTL: Int = 1, hops: Int = 30, queries: Int = 3, wait: Duration = .seconds(5),
-        firstPort: Int = 33434, ipVersion: Int? = nil
+        firstPort: Int = 33434, ipVersion: Int? = nil, probeType: TraceProbeType = .udp, hostnames: Bool = false
     ) {
         self.dest = dest
         self.firstTTL = firstTTL
@@ -31,6 +40,8 @@ public struct TraceParameters: Sendable, Equatable {
         self.wait = wait
         self.firstPort = firstPort
         self.ipVersion = ipVersion
+        self.probeType = probeType
+        self.hostnames = hostnames
     }
 
     /// Limits: TTL is one byte; every probe needs its own port below 65536; a wait must be

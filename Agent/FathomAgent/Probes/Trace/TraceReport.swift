@@ -43,13 +43,29 @@ public struct TraceReport: Sendable, Equatable {
     public var hops: [Hop]
     /// Why the trace could not run, if it could not.
     public var failure: TraceError?
+    /// Reverse names of hop addresses that have one (filled after the trace when `hostnames` is on).
+    public var hostnames: [String: String]
 
-    public init(dest: String, address: String?, firstTTL: Int, hops: [Hop], failure: TraceError?) {
+    public init(
+        dest: String, address: String?, firstTTL: Int, hops: [Hop], failure: TraceError?, hostnames: [String: String] = [:]
+    ) {
         self.dest = dest
         self.address = address
         self.firstTTL = firstTTL
         self.hops = hops
         self.failure = failure
+        self.hostnames = hostnames
+    }
+
+    /// Every distinct address that answered a probe, in the order they first answered.
+    public var answeringAddresses: [String] {
+        var seen: [String] = []
+        for hop in hops {
+            for probe in hop.probes {
+                if let ip = Self.address(of: probe.reply), !seen.contains(ip) { seen.append(ip) }
+            }
+        }
+        return seen
     }
 
     /// Whether the last hop is the destination.
@@ -60,12 +76,14 @@ public struct TraceReport: Sendable, Equatable {
         if let failure { return .failure(failure.description) }
         let path = hops.map { hop -> TraceHop in
             guard let answer = hop.firstAnswer else { return TraceHop() }
-            return TraceHop(ip: Self.address(of: answer.reply), rtt: answer.rtt, error: hop.error, mtu: hop.mtu)
+            let ip = Self.address(of: answer.reply)
+            return TraceHop(ip: ip, hostname: ip.flatMap { hostnames[$0] }, rtt: answer.rtt, error: hop.error, mtu: hop.mtu)
         }
         return TraceResult(paths: [path])
     }
 
-    /// A traceroute-like listing: one line per TTL with every query.
+    /// A traceroute-like listing: one line per TTL with every query; `name (address)` where a
+    /// reverse name is known.
     public var summary: String {
         if let failure { return "trace to \(dest) failed: \(failure)\n" }
         var out = "trace to \(dest) (\(address ?? "?")), \(hops.count) hop\(hops.count == 1 ? "" : "s")\n"
@@ -78,7 +96,7 @@ public struct TraceReport: Sendable, Equatable {
                     continue
                 }
                 if let ip = Self.address(of: probe.reply), ip != lastIP {
-                    line += "  \(ip)"
+                    line += hostnames[ip].map { "  \($0) (\(ip))" } ?? "  \(ip)"
                     lastIP = ip
                 }
                 line += "  \(Self.milliseconds(rtt)) ms"

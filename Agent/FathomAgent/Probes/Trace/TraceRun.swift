@@ -1,6 +1,8 @@
 /// Probes TTL by TTL (sequentially, so ICMP rate limits on routers and the destination do not
 /// eat answers), stops when the destination answers or a hop reports unreachable, and resends a
-/// smaller probe when the path MTU turns out smaller (tracepath's PMTU discovery).
+/// smaller probe when the path MTU turns out smaller (tracepath's PMTU discovery). With
+/// `hostnames` on, hop names are looked up once the last probe is done (bounded by the resolver's
+/// deadline), so DNS never delays a probe or inflates an RTT.
 ///
 /// ```swift
 /// let report = TraceRun(parameters: try TraceParameters(dest: "127.0.0.1").validated()).run()
@@ -15,10 +17,18 @@ public struct TraceRun: Sendable {
 
     public let parameters: TraceParameters
     public let prober: any TraceProbing
+    public let resolver: ReverseNameResolver
 
-    public init(parameters: TraceParameters, prober: any TraceProbing = UDPProber()) {
+    /// A trace probing as `parameters.probeType` says (UDP, or ICMP echo with `CAP_NET_RAW`).
+    public init(parameters: TraceParameters) {
+        self.init(parameters: parameters, prober: parameters.probeType.makeProber())
+    }
+
+    /// A trace with a given prober (tests script the network with one) and name resolver.
+    public init(parameters: TraceParameters, prober: any TraceProbing, resolver: ReverseNameResolver = ReverseNameResolver()) {
         self.parameters = parameters
         self.prober = prober
+        self.resolver = resolver
     }
 
     /// Runs the trace; failures to run at all come back as a report with `failure` set.
@@ -30,7 +40,9 @@ public struct TraceRun: Sendable {
             return TraceReport(dest: parameters.dest, address: nil, firstTTL: parameters.firstTTL, hops: [], failure: error)
         }
         do {
-            return try trace(dest)
+            var report = try trace(dest)
+            if parameters.hostnames { report.hostnames = resolver.names(for: report.answeringAddresses) }
+            return report
         } catch {
             return TraceReport(dest: parameters.dest, address: dest.host, firstTTL: parameters.firstTTL, hops: [], failure: error)
         }

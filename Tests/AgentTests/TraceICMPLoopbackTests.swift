@@ -1,0 +1,55 @@
+import FathomAgent
+import Testing
+
+/// Real ICMP echo probes to loopback (needs CAP_NET_RAW; skipped with the reason without it):
+/// the destination's echo reply ends the trace at TTL 1.
+@Suite struct TraceICMPLoopbackTests {
+    /// Nil when raw ICMP sockets can be opened here, else why not.
+    static func skipReason(_ dest: String) -> String? {
+        do {
+            _ = try ICMPEchoProber().initialMTU(to: SocketAddress.resolve(dest))
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func loopbackAnswersTheEchoAtTTL1(dest: String) throws {
+        if let reason = Self.skipReason(dest) {
+            print("SKIP loopbackAnswersTheEchoAtTTL1(\(dest)): \(reason)")
+            return
+        }
+        let parameters = try TraceParameters(dest: dest, queries: 2, wait: .seconds(2), probeType: .icmp).validated()
+        let run = TraceRun(parameters: parameters)
+        #expect(run.prober is ICMPEchoProber)
+        let report = run.run()
+        #expect(report.failure == nil)
+        #expect(report.reached && report.hops.count == 1)
+        #expect(report.hops[0].probes.map(\.reply) == [.reached(ip: dest), .reached(ip: dest)])
+        let hop = try #require(report.result.paths.first?.first)
+        #expect(hop.ip == dest && hop.error == nil && hop.rtt?.hasPrefix("PT") == true && hop.mtu == report.hops[0].mtu)
+    }
+
+    @Test func probesOfOneProberUseOneIdentifierAndRisingSequences() throws {
+        if let reason = Self.skipReason("127.0.0.1") {
+            print("SKIP probesOfOneProberUseOneIdentifierAndRisingSequences: \(reason)")
+            return
+        }
+        // Two probers probing the same destination at once each get their own answers.
+        let dest = try SocketAddress.resolve("127.0.0.1")
+        let first = ICMPEchoProber(identifier: 0x0101), second = ICMPEchoProber(identifier: 0x0102)
+        for _ in 0..<3 {
+            for prober in [first, second] {
+                let outcome = try prober.probe(to: dest, ttl: 64, packetSize: 84, wait: .seconds(2))
+                #expect(outcome.reply == .reached(ip: "127.0.0.1") && outcome.rtt != nil)
+            }
+        }
+    }
+
+    @Test func udpStaysTheDefaultProbe() throws {
+        let parameters = try TraceParameters(dest: "127.0.0.1").validated()
+        #expect(parameters.probeType == .udp && !parameters.hostnames)
+        #expect(TraceRun(parameters: parameters).prober is UDPProber)
+    }
+}
