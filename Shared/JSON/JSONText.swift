@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Serialises ``JSONValue`` trees compactly, with sorted object keys and Python-style floats.
 ///
@@ -6,9 +6,9 @@ import Foundation
 /// esmond's expect the same, so floats never lose their fraction here.
 ///
 /// ```swift
-/// ArchiveJSONWriter.string(.number(7016320000))  // "7016320000.0"
+/// JSONText.string(.number(7016320000))  // "7016320000.0"
 /// ```
-public enum ArchiveJSONWriter {
+public enum JSONText {
     /// Errors and failures to parse a document handed to the archive.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -24,7 +24,7 @@ public enum ArchiveJSONWriter {
 
     /// Parses a whole document; the error text explains what was wrong, for a `detail` message.
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        try ArchiveJSONParser.parse(bytes)
+        try JSONTextParser.parse(bytes)
     }
 
     /// Python `repr(float)`: shortest round-trip digits, `.0` on integral values, `inf`/`nan` as null
@@ -83,7 +83,8 @@ public enum ArchiveJSONWriter {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -6,15 +6,15 @@
 /// body cannot exhaust the stack.
 ///
 /// ```swift
-/// try ArchiveJSONParser.parse(Array("[1, 2.0]".utf8))  // .array([.integer(1), .number(2.0)])
+/// try JSONTextParser.parse(Array("[1, 2.0]".utf8))  // .array([.integer(1), .number(2.0)])
 /// ```
-struct ArchiveJSONParser {
+struct JSONTextParser {
     static let maxDepth = 256
     let bytes: [UInt8]
     var index = 0
 
-    static func parse(_ bytes: [UInt8]) throws(ArchiveJSONWriter.ParseError) -> JSONValue {
-        var parser = ArchiveJSONParser(bytes: bytes)
+    static func parse(_ bytes: [UInt8]) throws(JSONText.ParseError) -> JSONValue {
+        var parser = JSONTextParser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -22,15 +22,15 @@ struct ArchiveJSONParser {
         return value
     }
 
-    func failure(_ what: String) -> ArchiveJSONWriter.ParseError {
-        ArchiveJSONWriter.ParseError(description: "\(what) at byte \(index)")
+    func failure(_ what: String) -> JSONText.ParseError {
+        JSONText.ParseError(description: "\(what) at byte \(index)")
     }
 
     mutating func skipSpace() {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
-    mutating func expect(_ literal: String, _ value: JSONValue) throws(ArchiveJSONWriter.ParseError) -> JSONValue {
+    mutating func expect(_ literal: String, _ value: JSONValue) throws(JSONText.ParseError) -> JSONValue {
         let want = Array(literal.utf8)
         guard index + want.count <= bytes.count, Array(bytes[index..<index + want.count]) == want else {
             throw failure("invalid literal")
@@ -39,7 +39,7 @@ struct ArchiveJSONParser {
         return value
     }
 
-    mutating func value(depth: Int) throws(ArchiveJSONWriter.ParseError) -> JSONValue {
+    mutating func value(depth: Int) throws(JSONText.ParseError) -> JSONValue {
         guard depth < Self.maxDepth else { throw failure("nesting too deep") }
         guard index < bytes.count else { throw failure("unexpected end of input") }
         switch bytes[index] {
@@ -53,7 +53,7 @@ struct ArchiveJSONParser {
         }
     }
 
-    mutating func object(depth: Int) throws(ArchiveJSONWriter.ParseError) -> JSONValue {
+    mutating func object(depth: Int) throws(JSONText.ParseError) -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
         skipSpace()
@@ -83,7 +83,7 @@ struct ArchiveJSONParser {
         }
     }
 
-    mutating func array(depth: Int) throws(ArchiveJSONWriter.ParseError) -> JSONValue {
+    mutating func array(depth: Int) throws(JSONText.ParseError) -> JSONValue {
         index += 1
         var items: [JSONValue] = []
         skipSpace()
@@ -107,7 +107,7 @@ struct ArchiveJSONParser {
         }
     }
 
-    mutating func string() throws(ArchiveJSONWriter.ParseError) -> String {
+    mutating func string() throws(JSONText.ParseError) -> String {
         index += 1
         var scalars = String.UnicodeScalarView()
         var run = index
@@ -158,14 +158,14 @@ struct ArchiveJSONParser {
         }
     }
 
-    mutating func hex4() throws(ArchiveJSONWriter.ParseError) -> UInt32 {
+    mutating func hex4() throws(JSONText.ParseError) -> UInt32 {
         guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
         else { throw failure("invalid \\u escape") }
         index += 4
         return code
     }
 
-    mutating func number() throws(ArchiveJSONWriter.ParseError) -> JSONValue {
+    mutating func number() throws(JSONText.ParseError) -> JSONValue {
         let start = index
         var isFloat = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }

@@ -1,11 +1,11 @@
 /// A parsed JSON document, as the archive receives and returns it.
 ///
 /// esmond stores values exactly as posted and its clients compare bytes, so the archive keeps
-/// its own JSON tree rather than Foundation's `Any`: integers stay integers, and ``ArchiveJSONWriter``
+/// its own JSON tree rather than Foundation's `Any`: integers stay integers, and ``JSONText``
 /// prints floats the way Python does (`7016320000.0`).
 ///
 /// ```swift
-/// let value = try ArchiveJSONWriter.parse(Array(#"{"ts":1,"val":2}"#.utf8))
+/// let value = try JSONText.parse(Array(#"{"ts":1,"val":2}"#.utf8))
 /// value["ts"]  // .integer(1)
 /// ```
 public enum JSONValue: Sendable, Equatable {
@@ -28,7 +28,7 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .integer(let v): return Double(v)
         case .number(let v): return v
-        case .string(let s): return Double(s.trimmingSpaces())
+        case .string(let s): return Double(s.trimmingWhitespace())
         case .bool(let b): return b ? 1 : 0
         default: return nil
         }
@@ -42,7 +42,7 @@ public enum JSONValue: Sendable, Equatable {
         case .number(let v):
             guard v.isFinite, v > -9.2e18, v < 9.2e18 else { return nil }
             return Int64(v)
-        case .string(let s): return Int64(s.trimmingSpaces())
+        case .string(let s): return Int64(s.trimmingWhitespace())
         case .bool(let b): return b ? 1 : 0
         default: return nil
         }
@@ -54,20 +54,9 @@ public enum JSONValue: Sendable, Equatable {
         case .null: return "None"
         case .bool(let b): return b ? "True" : "False"
         case .integer(let v): return String(v)
-        case .number(let v): return ArchiveJSONWriter.pythonFloat(v)
+        case .number(let v): return JSONText.pythonFloat(v)
         case .string(let s): return s
-        case .array, .object: return ArchiveJSONWriter.string(self)
+        case .array, .object: return JSONText.string(self)
         }
-    }
-}
-
-extension String {
-    /// Leading and trailing spaces, tabs and newlines removed, as Python's numeric parsers allow.
-    func trimmingSpaces() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

@@ -2,6 +2,7 @@ import FathomTestSupport
 import Foundation
 import GRDB
 import Testing
+import FathomShared
 
 @testable import FathomReceiver
 

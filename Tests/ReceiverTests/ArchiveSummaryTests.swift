@@ -1,5 +1,6 @@
 import FathomTestSupport
 import Testing
+import FathomShared
 
 @testable import FathomReceiver
 

@@ -1,4 +1,5 @@
 import GRDB
+import FathomShared
 
 /// Writes base points and folds each into every summary its metadata registered, inside the
 /// caller's write transaction; call ``finish()`` before the transaction ends.
@@ -123,14 +124,14 @@ final class ArchivePointWriter {
 
     private func store(_ statement: Statement, _ eventType: String, _ summary: ArchiveSummary, ts: Int64, value: JSONValue) throws {
         try statement.execute(
-            arguments: [key, eventType, summary.type.rawValue, summary.window, ts, ArchiveJSONWriter.string(value)])
+            arguments: [key, eventType, summary.type.rawValue, summary.window, ts, JSONText.string(value)])
     }
 
     /// A stored value back as JSON. Integer text (integer and float series and their
     /// aggregations, the bulk of an archive) skips the JSON parser, which was much of the cost
-    /// of reading a day of points; `ArchiveJSONWriter` wrote it as plain digits.
+    /// of reading a day of points; `JSONText` wrote it as plain digits.
     static func decode(_ text: String) throws -> JSONValue {
         if let integer = Int64(text) { return .integer(integer) }
-        return try ArchiveJSONWriter.parse(Array(text.utf8))
+        return try JSONText.parse(Array(text.utf8))
     }
 }

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// An inclusive time window in unix seconds; `nil` ends are open.
 public struct ArchiveTimeRange: Sendable, Equatable {
     public var begin: Int64?

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// Where the measurement archive keeps metadata and time series.
 ///
 /// One protocol so the embedded SQLite store and a later PostgreSQL one are interchangeable; the

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// A value refused for its event type; `message` is esmond's `detail` text.
 public struct ArchiveValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// esmond's histogram `statistics` summary (`HistogramValidator.statistics`): mean, NIST
 /// percentiles 25/50/75/95 with interpolation between buckets, mode, min, max, population variance
 /// and standard deviation.
@@ -11,7 +13,7 @@ public enum HistogramStatistics {
     public static func compute(_ histogram: [String: Int64]) -> JSONValue {
         var buckets: [(value: Double, count: Int64)] = []
         for (key, count) in histogram {
-            guard let value = Double(key.trimmingSpaces()), value.isFinite else { return .object([:]) }
+            guard let value = Double(key.trimmingWhitespace()), value.isFinite else { return .object([:]) }
             buckets.append((value, count))
         }
         let total = buckets.reduce(0) { $0 + Double($1.count) }

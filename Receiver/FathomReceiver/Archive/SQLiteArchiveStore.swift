@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import FathomShared
 
 /// The embedded archive store: one SQLite file in WAL mode through GRDB, so a fresh install
 /// needs no database server.
@@ -41,8 +42,8 @@ public final class SQLiteArchiveStore: ArchiveStore {
             var columns = ["key", "checksum", "subject_type", "subject", "parameters"]
             var values: [any DatabaseValueConvertible] = [
                 key, checksum, input.subjectType.rawValue,
-                ArchiveJSONWriter.string(.object(input.subject.mapValues { .string($0) })),
-                ArchiveJSONWriter.string(.object(input.parameters.mapValues { .string($0) })),
+                JSONText.string(.object(input.subject.mapValues { .string($0) })),
+                JSONText.string(.object(input.parameters.mapValues { .string($0) })),
             ]
             for (field, value) in input.subject {
                 columns.append(field.replacingDashes())
@@ -178,7 +179,7 @@ public final class SQLiteArchiveStore: ArchiveStore {
     }
 
     static func stringMap(_ text: String) -> [String: String] {
-        guard case .object(let members) = try? ArchiveJSONWriter.parse(Array(text.utf8)) else { return [:] }
+        guard case .object(let members) = try? JSONText.parse(Array(text.utf8)) else { return [:] }
         return members.mapValues { $0.pythonString }
     }
 

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// How one new base point changes a summary bin, and how stored points read back.
 ///
 /// Summaries are kept in a form that can absorb later points exactly (sums, counts, numerator and

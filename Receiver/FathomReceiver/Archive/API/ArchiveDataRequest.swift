@@ -1,3 +1,5 @@
+import FathomShared
+
 /// Reads data writes: a single point (`POST …/<key>/<et>/base`, `{"ts","val"}`) and a bulk body
 /// (`PUT …/<key>/`, `{"data":[{"ts","val":[{"event-type","val"}]}]}`), with esmond's messages.
 ///
@@ -14,7 +16,7 @@ enum ArchiveDataRequest {
         }
         guard !bytes.isEmpty else { throw .badRequest("No data payload POSTed.") }
         do {
-            return try ArchiveJSONWriter.parse(bytes)
+            return try JSONText.parse(bytes)
         } catch {
             let given = String(decoding: bytes.prefix(200), as: UTF8.self)
             throw .badRequest("POST data payload could not be decoded to a JSON object - given: \(given)")

@@ -1,3 +1,5 @@
+import FathomShared
+
 /// Renders stored metadata as esmond's metadata object (§3.1 of the spec): every value a string
 /// except `event-types`, `time-updated` and counts; `uri` and `base-uri` host-absolute paths
 /// under the prefix the request came in on, `summary-window` a string.

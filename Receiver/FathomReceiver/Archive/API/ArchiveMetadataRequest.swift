@@ -1,3 +1,5 @@
+import FathomShared
+
 /// Reads a metadata POST body into ``ArchiveMetadataInput``, checking in esmond's order with its
 /// messages (`ArchiveSerializer.to_internal_value`), and refusing with 400 what esmond let reach
 /// the database and answered with an HTML 500 (missing or non-IP addresses, null parameters).

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import FathomShared
 
 /// A refusal with esmond's JSON body `{"detail": …}`.
 public struct ArchiveHTTPError: Error, Sendable, Equatable {
@@ -28,7 +29,7 @@ public enum ArchiveResponse {
         var fields = headers
         fields[.contentType] = "application/json"
         fields[.accessControlAllowOrigin] = "*"
-        let body = ArchiveJSONWriter.bytes(value)
+        let body = JSONText.bytes(value)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

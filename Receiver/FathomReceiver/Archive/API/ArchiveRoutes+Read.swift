@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import FathomShared
 
 /// The read side: metadata list and detail, event-type objects, time series.
 extension ArchiveRoutes {

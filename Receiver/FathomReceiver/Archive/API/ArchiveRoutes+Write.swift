@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import FathomShared
 
 /// The write side: metadata POST, single point POST, bulk PUT.
 extension ArchiveRoutes {
@@ -13,7 +14,7 @@ extension ArchiveRoutes {
         let bytes = try await collectBody(request)
         let body: JSONValue
         do {
-            body = try ArchiveJSONWriter.parse(bytes)
+            body = try JSONText.parse(bytes)
         } catch {
             throw ArchiveHTTPError.badRequest("JSON parse error - \(error.description)")
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import FathomShared
 
 /// The esmond-compatible REST API over an ``ArchiveStore``, served at the host root under both
 /// `/esmond/perfsonar/archive` (what perfSONAR hosts and esmond-client use) and
