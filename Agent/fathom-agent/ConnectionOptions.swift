@@ -43,18 +43,35 @@ struct ConnectionOptions: ParsableArguments {
 struct AgentParts {
     let daemon: AgentDaemon
     let client: ReceiverClient
+    let archive: EsmondArchiveClient?
 
-    init(settings: AgentSettings, logger: Logger) throws {
+    /// `serving`: start the scheduler and responder (the daemon); `once` only delivers.
+    init(settings: AgentSettings, logger: Logger, serving: Bool = false) throws {
         let procfs = LinuxProcFS()
         let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
         let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
         client = try ReceiverClient(endpoint: try settings.endpoint())
+        archive = try settings.archiveClient()
+        let lane = ExclusiveLane()
+        var responder: ResponderService?
+        if serving && settings.responderEnabled {
+            do { responder = try ResponderService(port: UInt16(settings.responderPort), lane: lane, logger: logger) } catch {
+                throw ConfigError("responder cannot listen on port \(settings.responderPort): \(error)")
+            }
+        }
         daemon = AgentDaemon(
             settings: settings,
             sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
             spool: spool,
-            delivery: SpoolDelivery(spool: spool, client: client, logger: logger),
+            delivery: SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger),
+            scheduler: serving ? MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger) : nil,
+            responder: responder,
             logger: logger)
+    }
+
+    func shutdown() async throws {
+        try await client.shutdown()
+        try await archive?.shutdown()
     }
 }

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = FathomLogging.bootstrap(label: "fathom-agent")
         let notifier = SystemdNotifier.fromEnvironment()
         var settings = try connection.settings()
-        var parts = try AgentParts(settings: settings, logger: logger)
+        var parts = try AgentParts(settings: settings, logger: logger, serving: true)
         // Trapped before READY=1 can go out, so an early reload never meets SIGHUP's default action.
         let (signals, sources) = Self.trap([SIGTERM, SIGINT, SIGHUP])
         var nextSignal = signals.makeAsyncIterator()
@@ -56,15 +56,15 @@ struct RunCommand: AsyncParsableCommand {
             if reloaded == nil { notifier.stopping() }
             daemon.cancel()
             await daemon.value
-            try await parts.client.shutdown()
+            try await parts.shutdown()
             guard let next = reloaded else { break }
             do {
-                parts = try AgentParts(settings: next, logger: logger)
+                parts = try AgentParts(settings: next, logger: logger, serving: true)
                 settings = next
                 logger.notice("configuration reloaded")
             } catch {
                 logger.error("reloaded config cannot be used; keeping the previous one", metadata: ["error": "\(error)"])
-                parts = try AgentParts(settings: settings, logger: logger)
+                parts = try AgentParts(settings: settings, logger: logger, serving: true)
             }
         }
         logger.notice("agent stopped; undelivered batches stay in the spool")
@@ -117,7 +117,7 @@ struct OnceCommand: AsyncParsableCommand {
             logger.info("sample spooled", metadata: ["records": "\(n)"])
         }
         let outcome = await parts.daemon.delivery.drain(maxAttempts: max(1, attempts))
-        try await parts.client.shutdown()
+        try await parts.shutdown()
         print("delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined")
         if outcome.remaining > 0 || outcome.quarantined > 0 {
             throw ExitCode(1)

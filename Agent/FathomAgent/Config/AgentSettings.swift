@@ -18,8 +18,34 @@ public struct AgentSettings: Sendable, Equatable {
     /// How often sysinfo is sent (also once at start).
     public var sysinfoIntervalSeconds: Int = 86_400
     public var sample = SampleOptions()
+    /// The esmond archive measurement records go to; nil means the receiver URL.
+    public var archiveURL: String?
+    /// File holding the agent's archive API token (`Authorization: Token …`).
+    public var archiveTokenFile: String?
+    /// Serve iperf3-compatible throughput tests to peers while the daemon runs.
+    public var responderEnabled = false
+    public var responderPort = 5201
+    /// Scheduled network tests (`[[test]]`).
+    public var tests: [MeasurementTest] = []
 
     public init() {}
+
+    /// The archive client for measurement records; nil when no test is configured.
+    public func archiveClient() throws -> EsmondArchiveClient? {
+        guard !tests.isEmpty || archiveTokenFile != nil else { return nil }
+        guard let url = archiveURL ?? receiverURL else { throw ConfigError("no archive URL (archive.url or receiver.url)") }
+        guard let archiveTokenFile else { throw ConfigError("tests are configured but archive.token_file is not set") }
+        let token: String
+        do {
+            guard let text = try PosixFile.readText(archiveTokenFile) else { throw ConfigError("archive token file \(archiveTokenFile) does not exist") }
+            token = text.trimmingWhitespace()
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError("cannot read archive token file \(archiveTokenFile): \(error)")
+        }
+        return try EsmondArchiveClient(baseURL: url, token: token, caFile: caFile, insecureHTTP: insecureHTTP)
+    }
 
     public func endpoint() throws -> ReceiverEndpoint {
         guard let url = receiverURL else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
@@ -65,6 +91,20 @@ public struct AgentSettings: Sendable, Equatable {
 /// min_cpu_time = 60
 /// exclude_system_jobs = true
 /// exclude_commands = ["bash", "ssh", "zsh", "tmux", "systemd"]
+///
+/// [archive]                    # where scheduled tests' results go (esmond API)
+/// token_file = "/etc/fathom/archive-token"
+///
+/// [responder]                  # answer iperf3 clients (throughput tests from peers)
+/// enabled = true
+/// port = 5201
+///
+/// [[test]]                     # see MeasurementTestConfig
+/// name = "trace-ps2"
+/// type = "trace"
+/// dest = "ps2.example.net"
+/// repeat = "PT1H"
+/// slip = "PT30M"
 /// ```
 public enum AgentSettingsFile {
     public static func load(path: String) throws -> AgentSettings {
@@ -74,7 +114,7 @@ public enum AgentSettingsFile {
 
     public static func parse(_ text: String, fileName: String) throws(ConfigError) -> AgentSettings {
         let root = try ConfigSection.parse(text, fileName: fileName)
-        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo"])
+        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo", "archive", "responder", "test"])
         var s = AgentSettings()
         if let r = try root.section("receiver") {
             try r.rejectUnknownKeys(allowed: ["url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window"])
@@ -121,6 +161,31 @@ public enum AgentSettingsFile {
             if let i = try si.int("interval") {
                 guard i > 0 else { throw ConfigError("config key 'sysinfo.interval' must be positive") }
                 s.sysinfoIntervalSeconds = i
+            }
+        }
+        if let a = try root.section("archive") {
+            try a.rejectUnknownKeys(allowed: ["url", "token_file"])
+            s.archiveURL = try a.string("url")
+            s.archiveTokenFile = try a.string("token_file")
+        }
+        if let r = try root.section("responder") {
+            try r.rejectUnknownKeys(allowed: ["enabled", "port"])
+            s.responderEnabled = try r.bool("enabled") ?? false
+            if let port = try r.int("port") {
+                guard (1...65535).contains(port) else { throw ConfigError("config key 'responder.port' must be within 1...65535") }
+                s.responderPort = port
+            }
+        }
+        if let value = root.table["test"] {
+            guard let array = value.array else { throw ConfigError("'test' must be an array of tables: write [[test]]") }
+            var sections: [ConfigSection] = []
+            for (index, element) in array.enumerated() {
+                guard let table = element.table else { throw ConfigError("'test' must be an array of tables: write [[test]]") }
+                sections.append(ConfigSection(table: table, path: "test[\(index)]"))
+            }
+            s.tests = try MeasurementTestConfig.parse(sections)
+            if s.archiveTokenFile == nil {
+                throw ConfigError("\(fileName): tests are configured but archive.token_file is not set")
             }
         }
         do {

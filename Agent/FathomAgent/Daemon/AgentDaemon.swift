@@ -1,9 +1,14 @@
+import Dispatch
 import FathomShared
 import Logging
 
 /// The long-running agent: samples at aligned wall-clock ticks and sends sysinfo at start and
 /// then daily, writing everything to the durable spool first; a separate delivery task sends
 /// the spool after a random delay within the send window, retrying while the receiver is down.
+///
+/// Scheduled network tests (when configured) run alongside, and their records take the same
+/// way: spool first, then delivery, to the receiver's archive. The responder (when enabled)
+/// serves peers' throughput tests on its own thread.
 ///
 /// Sampling never waits for delivery, so a receiver outage only grows the (bounded) spool.
 public struct AgentDaemon: Sendable {
@@ -12,18 +17,31 @@ public struct AgentDaemon: Sendable {
     public let sysinfo: SysinfoCollector
     public let spool: SpoolDirectory
     public let delivery: SpoolDelivery
+    public let scheduler: MeasurementScheduler?
+    public let responder: ResponderService?
     public let logger: Logger
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
-        delivery: SpoolDelivery, logger: Logger
+        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger
     ) {
         self.settings = settings
         self.sampler = sampler
         self.sysinfo = sysinfo
         self.spool = spool
         self.delivery = delivery
+        self.scheduler = scheduler
+        self.responder = responder
         self.logger = logger
+    }
+
+    /// Spools one measurement record; the caller then wakes delivery.
+    public func spoolMeasurement(_ record: MeasurementRecord) {
+        do {
+            _ = try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        } catch {
+            logger.error("cannot spool measurement", metadata: ["test": "\(record.testName)", "error": "\(error)"])
+        }
     }
 
     /// Takes one sample and spools it; returns the number of records.
@@ -49,7 +67,16 @@ public struct AgentDaemon: Sendable {
         let (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let schedule = SampleSchedule(intervalSeconds: settings.intervalSeconds)
         let window = SendWindow(seconds: settings.sendWindowSeconds)
+        responder?.start()
         await withTaskGroup(of: Void.self) { group in
+            if let scheduler, !scheduler.tests.isEmpty {
+                group.addTask {
+                    await scheduler.run { record in
+                        spoolMeasurement(record)
+                        signal.yield()
+                    }
+                }
+            }
             group.addTask {
                 var nextSysinfo = 0.0
                 // Anything left from before a restart goes out first.
@@ -91,6 +118,15 @@ public struct AgentDaemon: Sendable {
             }
             await group.next()
             group.cancelAll()
+        }
+        if let responder {
+            // stop() blocks until the accept loop notices (≤ 1 s) and a running test ends.
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    responder.stop()
+                    continuation.resume()
+                }
+            }
         }
     }
 }

@@ -11,7 +11,8 @@ public enum DeliveryResult: Sendable, Equatable {
     case acknowledged
     /// Transport failure, 5xx, or an authentication problem an operator can fix: keep and retry.
     case retryLater(String)
-    /// The receiver refused this content for good (400, 413): retrying cannot help.
+    /// The receiver refused this content for good (400, 413), or the agent cannot send it at all
+    /// (status 0: unreadable record, unknown kind): retrying cannot help.
     case refused(status: Int, message: String)
 }
 
@@ -33,15 +34,7 @@ public final class ReceiverClient: Sendable {
     public init(endpoint: ReceiverEndpoint, timeoutSeconds: Int64 = 60) throws {
         if let problem = endpoint.validationError() { throw ConfigError(problem) }
         self.endpoint = endpoint
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let ca = endpoint.caFile {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-        }
-        var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
-        config.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
-        config.decompression = .disabled
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        http = try AgentHTTPClient.make(caFile: endpoint.caFile, readTimeoutSeconds: timeoutSeconds)
         authorization = BasicAuthorization.header(user: endpoint.user, password: endpoint.password)
         timeout = .seconds(timeoutSeconds)
     }

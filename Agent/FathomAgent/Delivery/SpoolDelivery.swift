@@ -5,15 +5,30 @@ import Logging
 /// receiver acknowledged it. A batch the receiver refuses for good (400, 413) is quarantined,
 /// not deleted, so an operator can still look at it; anything else is retried with capped
 /// exponential backoff and jitter.
+///
+/// Samples and sysinfo go to the receiver's upload endpoints, measurement records to its esmond
+/// archive. The two routes fail independently: while one is down, the other's batches still go
+/// out (in order within each route).
+///
+/// ```swift
+/// let delivery = SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger)
+/// let outcome = await delivery.drain(maxAttempts: 3)
+/// ```
 public struct SpoolDelivery: Sendable {
     public let spool: SpoolDirectory
     public let client: ReceiverClient
+    /// Where measurement records go; nil quarantines them (no archive is configured).
+    public let archive: EsmondArchiveClient?
     public let backoff: RetryBackoff
     public let logger: Logger
 
-    public init(spool: SpoolDirectory, client: ReceiverClient, backoff: RetryBackoff = RetryBackoff(), logger: Logger) {
+    public init(
+        spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
+        logger: Logger
+    ) {
         self.spool = spool
         self.client = client
+        self.archive = archive
         self.backoff = backoff
         self.logger = logger
     }
@@ -27,11 +42,21 @@ public struct SpoolDelivery: Sendable {
         public var lastError: String?
     }
 
-    /// Sends batches until the spool is empty, or until a batch has failed `maxAttempts` times
-    /// in a row (nil: keep trying forever, as the daemon does).
+    /// The endpoint family a batch goes to; a failure holds back only its own route.
+    enum Route: Hashable {
+        case receiver, archive
+    }
+
+    static func route(of batch: SpoolBatch) -> Route {
+        batch.kind == MeasurementRecord.spoolKind ? .archive : .receiver
+    }
+
+    /// Sends batches until the spool is empty, or until every route still holding batches has
+    /// failed `maxAttempts` rounds in a row (nil: keep trying forever, as the daemon does).
     public func drain(maxAttempts: Int? = nil) async -> Outcome {
         var outcome = Outcome()
         var attempt = 0
+        var blocked: Set<Route> = []
         var rng = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             let pending: [SpoolBatch]
@@ -42,7 +67,23 @@ public struct SpoolDelivery: Sendable {
                 outcome.lastError = "\(error)"
                 return outcome
             }
-            guard let batch = pending.first else { return outcome }
+            if pending.isEmpty { return outcome }
+            guard let batch = pending.first(where: { !blocked.contains(Self.route(of: $0)) }) else {
+                // Every route with work failed this round: back off, then try them all again.
+                attempt += 1
+                if let maxAttempts, attempt >= maxAttempts {
+                    outcome.remaining = pending.count
+                    logger.warning("delivery paused; batches stay in the spool", metadata: [
+                        "remaining": "\(outcome.remaining)", "reason": "\(outcome.lastError ?? "")",
+                    ])
+                    return outcome
+                }
+                let delay = backoff.delay(attempt: attempt - 1, using: &rng)
+                logger.warning("upload failed; will retry", metadata: ["reason": "\(outcome.lastError ?? "")", "retry_in": "\(delay)"])
+                do { try await Task.sleep(for: delay) } catch { break }
+                blocked.removeAll()
+                continue
+            }
             let payload: [UInt8]
             do {
                 payload = Array(try spool.load(batch).payload)
@@ -53,12 +94,7 @@ public struct SpoolDelivery: Sendable {
                 outcome.quarantined += 1
                 continue
             }
-            guard let kind = UploadKind(rawValue: batch.kind) else {
-                spool.quarantine(batch, reason: "unknown batch kind \(batch.kind)")
-                outcome.quarantined += 1
-                continue
-            }
-            switch await client.upload(kind: kind, batchID: batch.id, payload: payload) {
+            switch await send(batch, payload: payload) {
             case .acknowledged:
                 do {
                     try spool.remove(batch)
@@ -71,26 +107,28 @@ public struct SpoolDelivery: Sendable {
                 attempt = 0
             case .refused(let status, let message):
                 logger.error(
-                    "receiver refused batch; quarantined",
-                    metadata: ["batch": "\(batch.id)", "status": "\(status)", "reason": "\(message)"])
-                spool.quarantine(batch, reason: "HTTP \(status): \(message)")
+                    status == 0 ? "batch cannot be sent; quarantined" : "receiver refused batch; quarantined",
+                    metadata: ["batch": "\(batch.id)", "kind": "\(batch.kind)", "status": "\(status)", "reason": "\(message)"])
+                // Status 0: refused here, before any request (unreadable or unroutable batch).
+                spool.quarantine(batch, reason: status == 0 ? message : "HTTP \(status): \(message)")
                 outcome.quarantined += 1
             case .retryLater(let reason):
-                attempt += 1
                 outcome.lastError = reason
-                if let maxAttempts, attempt >= maxAttempts {
-                    outcome.remaining = (try? spool.pending().count) ?? pending.count
-                    logger.warning("delivery paused; batches stay in the spool", metadata: [
-                        "remaining": "\(outcome.remaining)", "reason": "\(reason)",
-                    ])
-                    return outcome
-                }
-                let delay = backoff.delay(attempt: attempt - 1, using: &rng)
-                logger.warning("upload failed; will retry", metadata: ["reason": "\(reason)", "retry_in": "\(delay)"])
-                do { try await Task.sleep(for: delay) } catch { break }
+                blocked.insert(Self.route(of: batch))
             }
         }
         outcome.remaining = (try? spool.pending().count) ?? 0
         return outcome
+    }
+
+    private func send(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
+        if batch.kind == MeasurementRecord.spoolKind {
+            guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }
+            return await archive.upload(payload: payload)
+        }
+        guard let kind = UploadKind(rawValue: batch.kind) else {
+            return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
+        }
+        return await client.upload(kind: kind, batchID: batch.id, payload: payload)
     }
 }

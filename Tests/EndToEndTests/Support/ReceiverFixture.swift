@@ -17,13 +17,21 @@ struct ReceiverFixture: Sendable {
 
         """
 
-    init(maxBodyBytes: Int? = nil) throws {
+    /// The archive API key the agent tests use (`--archive` fixtures only).
+    static let archiveToken = "agent-token-5f2b9c"
+
+    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``).
+    init(maxBodyBytes: Int? = nil, archive: Bool = false) throws {
         dir = TempDirectory("fathom-e2e")
         pki = try TestPKI(in: dir.path)
         try dir.write("credentials", Self.credentials)
+        var extra = maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []
+        if archive {
+            try dir.write("api-keys", "agent:\(Self.archiveToken)\n")
+            extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
+        }
         receiver = try ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
-            extra: maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? [])
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra)
         client = try UploadClient(caFile: pki.caCertificate)
     }
 

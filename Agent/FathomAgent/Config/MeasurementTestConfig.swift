@@ -1,0 +1,97 @@
+import FathomShared
+
+/// Reads the `[[test]]` tables of the agent config into ``MeasurementTest``s:
+///
+/// ```toml
+/// [[test]]
+/// name = "trace-ps2"
+/// type = "trace"            # or "throughput"
+/// dest = "ps2.example.net"
+/// repeat = "PT1H"           # ISO 8601 duration or whole seconds
+/// slip = "PT30M"            # the run starts at a random second within this window
+/// hops = 30                 # trace: hops, first_ttl, queries, wait, ip_version,
+///                           #   probe_type ("udp", or "icmp" with CAP_NET_RAW), hostnames (default true)
+///
+/// [[test]]
+/// name = "throughput-ps2"
+/// type = "throughput"
+/// dest = "ps2.example.net"
+/// repeat = "PT4H"
+/// slip = "PT4H"
+/// duration = 10             # throughput: duration, parallel, reverse, udp, bandwidth, port
+/// ```
+///
+/// Every key is checked: an unknown key, a duplicate name or a value out of range is an error
+/// that names the test.
+public enum MeasurementTestConfig {
+    static let common: Set<String> = ["name", "type", "dest", "repeat", "slip"]
+    static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames"]
+    static let throughputKeys: Set<String> = ["duration", "parallel", "reverse", "udp", "bandwidth", "port"]
+
+    public static func parse(_ tables: [ConfigSection]) throws(ConfigError) -> [MeasurementTest] {
+        var tests: [MeasurementTest] = []
+        var names: Set<String> = []
+        for (index, section) in tables.enumerated() {
+            let test = try parse(section, index: index)
+            guard names.insert(test.name).inserted else { throw ConfigError("test name '\(test.name)' is used twice") }
+            tests.append(test)
+        }
+        return tests
+    }
+
+    static func parse(_ section: ConfigSection, index: Int) throws(ConfigError) -> MeasurementTest {
+        guard let name = try section.string("name"), !name.isEmpty else { throw ConfigError("test #\(index + 1) has no name") }
+        func fail(_ message: String) -> ConfigError { ConfigError("test '\(name)': \(message)") }
+        guard let type = try section.string("type") else { throw fail("no type (trace or throughput)") }
+        guard let dest = try section.string("dest"), !dest.isEmpty else { throw fail("no dest") }
+        guard let repeatSeconds = try seconds(section, "repeat") else { throw fail("no repeat interval") }
+        guard repeatSeconds >= 1 else { throw fail("repeat must be at least 1 second") }
+        let slip = try seconds(section, "slip") ?? 0
+        guard slip >= 0 else { throw fail("slip must not be negative") }
+        let spec: MeasurementSpec
+        switch type {
+        case "trace":
+            try section.rejectUnknownKeys(allowed: common.union(traceKeys))
+            var p = TraceParameters(dest: dest)
+            if let v = try section.int("hops") { p.hops = v }
+            if let v = try section.int("first_ttl") { p.firstTTL = v }
+            if let v = try section.int("queries") { p.queries = v }
+            if let v = try seconds(section, "wait") { p.wait = .seconds(v) }
+            p.ipVersion = try section.int("ip_version")
+            if let name = try section.string("probe_type") {
+                do { p.probeType = try TraceProbeType(parsing: name) } catch { throw fail("\(error)") }
+            }
+            // pScheduler looks up hop names unless told not to.
+            p.hostnames = try section.bool("hostnames") ?? true
+            do { spec = .trace(try p.validated()) } catch { throw fail("\(error)") }
+        case "throughput":
+            try section.rejectUnknownKeys(allowed: common.union(throughputKeys))
+            var p = ThroughputParameters(dest: dest)
+            if let v = try section.int("duration") { p.duration = v }
+            if let v = try section.int("parallel") { p.parallel = v }
+            if let v = try section.int("port") { p.port = v }
+            p.reverse = try section.bool("reverse") ?? false
+            p.udp = try section.bool("udp") ?? false
+            if let value = section.table["bandwidth"] {
+                guard let rate = value.int ?? value.string.flatMap(BitRateText.bitsPerSecond) else {
+                    throw fail("bandwidth must be bits per second, or a number with K, M or G like \"100M\"")
+                }
+                p.bandwidth = rate
+            }
+            do { spec = .throughput(try p.validated()) } catch { throw fail("\(error)") }
+        default:
+            throw fail("unknown type '\(type)' (trace or throughput)")
+        }
+        return MeasurementTest(name: name, spec: spec, repeatSeconds: repeatSeconds, slipSeconds: slip)
+    }
+
+    /// Whole seconds from an integer or an ISO 8601 duration string.
+    static func seconds(_ section: ConfigSection, _ key: String) throws(ConfigError) -> Int? {
+        if let value = try? section.int(key) { return value }
+        guard let text = try section.string(key) else { return nil }
+        guard let seconds = ISODurationText.seconds(text), seconds < 1e9 else {
+            throw ConfigError("config key '\(section.path).\(key)' must be whole seconds or an ISO 8601 duration like PT1H, found '\(text)'")
+        }
+        return Int(seconds.rounded())
+    }
+}

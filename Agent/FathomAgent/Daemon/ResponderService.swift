@@ -1,0 +1,72 @@
+import Dispatch
+import Logging
+import Synchronization
+
+/// The daemon's iperf3-compatible server (`[responder] enabled = true`): a thread that accepts
+/// control connections and serves one test at a time, sharing the host's ``ExclusiveLane`` with
+/// the scheduler, so a peer's test and one of ours never overlap. While the lane is taken the
+/// peer gets ACCESS_DENIED, which iperf3 clients report as "the server is busy running a test".
+///
+/// ```swift
+/// let responder = try ResponderService(port: 5201, lane: lane, logger: logger)
+/// responder.start()
+/// defer { responder.stop() }
+/// ```
+public final class ResponderService: Sendable {
+    public let responder: ThroughputResponder
+    public let lane: ExclusiveLane
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(port: UInt16, lane: ExclusiveLane, logger: Logger) throws(ThroughputError) {
+        responder = try ThroughputResponder(port: port)
+        self.lane = lane
+        self.logger = logger
+    }
+
+    public var port: UInt16 { responder.listener.port }
+
+    /// Starts serving on a thread of its own.
+    public func start() {
+        logger.info("responder listening", metadata: ["port": "\(port)"])
+        DispatchQueue.global().async { [self] in
+            serve()
+            finished.signal()
+        }
+    }
+
+    /// Stops accepting (within a second), waits for a running test to end, closes the listener.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        finished.wait()
+        responder.listener.close()
+    }
+
+    private func serve() {
+        while !stopping.load(ordering: .relaxed) {
+            let connection: TCPSocket?
+            do { connection = try responder.listener.accept(deadline: .now + .seconds(1)) } catch {
+                logger.error("responder cannot accept", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let connection else { continue }
+            guard lane.tryAcquire() else {
+                // What a busy iperf3 server does: one ACCESS_DENIED byte, without reading anything.
+                try? ControlChannel(socket: connection, timeout: .seconds(2)).send(.accessDenied)
+                connection.close()
+                logger.info("responder busy; client turned away")
+                continue
+            }
+            switch responder.session(connection) {
+            case .success(let report):
+                logger.info("responder served a test", metadata: [
+                    "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
+                ])
+            case .failure(let error):
+                logger.warning("responder test failed", metadata: ["error": "\(error)"])
+            }
+            lane.release()
+        }
+    }
+}

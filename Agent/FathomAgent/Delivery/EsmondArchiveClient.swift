@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import FathomShared
+import NIOCore
+import NIOHTTP1
+
+/// Delivers spooled measurement records to the receiver's esmond-compatible archive, as
+/// pScheduler's esmond archiver does but without its silent losses: POST the metadata (the
+/// receiver answers 201 with the existing key for a repeat), then PUT the run's data point
+/// under that key. Only a 2xx on the PUT, or 409 (the point is already stored: a resend after
+/// a lost acknowledgement), lets the spool drop the record.
+///
+/// ```swift
+/// let archive = try EsmondArchiveClient(baseURL: "https://receiver:8443", token: token, caFile: "/etc/fathom/ca.pem")
+/// let result = await archive.upload(payload: record.jsonBytes)
+/// ```
+public final class EsmondArchiveClient: Sendable {
+    /// Where esmond clients find the archive on a receiver.
+    public static let archivePath = "/esmond/perfsonar/archive/"
+
+    public let archiveURL: String
+    private let http: HTTPClient
+    private let authorization: String
+    private let timeout: TimeAmount
+
+    public init(baseURL: String, token: String, caFile: String? = nil, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60) throws {
+        let lower = baseURL.lowercased()
+        if lower.hasPrefix("http://") && !insecureHTTP {
+            throw ConfigError("archive URL \(baseURL) is plain HTTP; set insecure_http = true to allow it")
+        }
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            throw ConfigError("archive URL must start with https:// (got \(baseURL))")
+        }
+        guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }) else {
+            throw ConfigError("archive token must be one word without spaces")
+        }
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        archiveURL = base.hasSuffix("/esmond/perfsonar/archive") ? base + "/" : base + Self.archivePath
+        http = try AgentHTTPClient.make(caFile: caFile, readTimeoutSeconds: timeoutSeconds)
+        authorization = "Token \(token)"
+        timeout = .seconds(timeoutSeconds)
+    }
+
+    /// Archives one spooled ``MeasurementRecord``.
+    public func upload(payload: [UInt8]) async -> DeliveryResult {
+        let record: MeasurementRecord
+        do { record = try MeasurementRecord(jsonBytes: payload) } catch {
+            return .refused(status: 0, message: "unreadable measurement record: \(error)")
+        }
+        let esmond = EsmondRecordMapping.map(record)
+        let key: String
+        switch await send(.POST, url: archiveURL, body: esmond.metadata) {
+        case .failure(let result):
+            return result
+        case .success(let (status, body)):
+            guard (200...299).contains(status) else { return Self.classify(status: status, body: body, step: "metadata") }
+            guard let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let found)? = parsed["metadata-key"],
+                !found.isEmpty, found.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            else {
+                return .retryLater("archive answered \(status) to the metadata without a metadata-key")
+            }
+            key = found
+        }
+        switch await send(.PUT, url: archiveURL + key + "/", body: esmond.data) {
+        case .failure(let result):
+            return result
+        case .success(let (status, body)):
+            // 409: a numeric point of this run is stored already, so the whole bulk write was (atomic).
+            if (200...299).contains(status) || status == 409 { return .acknowledged }
+            return Self.classify(status: status, body: body, step: "data")
+        }
+    }
+
+    private enum Outcome {
+        case success((Int, String))
+        case failure(DeliveryResult)
+    }
+
+    private func send(_ method: HTTPMethod, url: String, body: JSONValue) async -> Outcome {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
+        request.body = .bytes(ByteBuffer(bytes: JSONText.bytes(body)))
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let collected = try await response.body.collect(upTo: 256 * 1024)
+            return .success((Int(response.status.code), String(buffer: collected)))
+        } catch {
+            return .failure(.retryLater("archive \(url): \(error)"))
+        }
+    }
+
+    /// 400 and 413 mean this record can never be stored (quarantine it); authentication, server
+    /// and redirect answers are retried, since an operator can fix them without losing data.
+    static func classify(status: Int, body: String, step: String) -> DeliveryResult {
+        var detail = body.trimmingWhitespace()
+        if let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let text)? = parsed["detail"] { detail = text }
+        if detail.count > 300 { detail = String(detail.prefix(300)) + "…" }
+        if status == 400 || status == 413 { return .refused(status: status, message: "\(step): \(detail)") }
+        return .retryLater("archive \(step): HTTP \(status) \(detail)")
+    }
+
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+}

@@ -1,0 +1,226 @@
+import FathomAgent
+import FathomShared
+import FathomTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// Scheduled-test results through the durable spool to a real receiver's esmond archive, over
+/// TLS with the agent's API token: in-process delivery (bad token, outage, replay), and the real
+/// `fathom-agent run` daemon with `[[test]]` tables, a real `iperf3 -s` and its own responder.
+@Suite(.serialized) struct MeasurementArchiveTests {
+    let logger = Logger(label: "measurement-archive-test")
+
+    func archive(_ f: ReceiverFixture, token: String = ReceiverFixture.archiveToken) throws -> EsmondArchiveClient {
+        try EsmondArchiveClient(baseURL: f.receiver.baseURL, token: token, caFile: f.pki.caCertificate, timeoutSeconds: 10)
+    }
+
+    /// GET an archive URL and parse the JSON reply.
+    func get(_ f: ReceiverFixture, _ pathAndQuery: String) async throws -> JSONValue {
+        let reply = try await f.client.send(f.receiver.baseURL + pathAndQuery, method: .GET, contentType: nil)
+        #expect(reply.status == 200, "GET \(pathAndQuery): \(reply.status) \(reply.body)")
+        return try JSONText.parse(Array(reply.body.utf8))
+    }
+
+    /// The base points of `eventType` for every metadata that has it.
+    func points(_ f: ReceiverFixture, eventType: String) async throws -> [JSONValue] {
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=\(eventType)") else { return [] }
+        var out: [JSONValue] = []
+        for entry in metadata {
+            guard case .string(let key)? = entry["metadata-key"] else { continue }
+            if case .array(let list) = try await get(f, "/esmond/perfsonar/archive/\(key)/\(eventType)/base?time-range=864000") { out += list }
+        }
+        return out
+    }
+
+    func traceToLoopback() throws -> MeasurementTest {
+        MeasurementTest(
+            name: "trace-lo", spec: .trace(try TraceParameters(dest: "127.0.0.1", hops: 4, queries: 1, wait: .seconds(1)).validated()),
+            repeatSeconds: 60)
+    }
+
+    @Test func recordsWaitOutABadTokenAndAnOutageThenArriveOnce() async throws {
+        let f = try ReceiverFixture(archive: true)
+        defer { f.dir.remove() }
+        let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
+        let record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
+        #expect(record.succeeded, "\(record.result)")
+        #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: UploadKind.samples.rawValue, payload: Array((sampleLine() + "\n").utf8), recordCount: 1)
+        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
+            baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))
+
+        // A wrong token is the operator's to fix: the record stays, and samples still go out.
+        let wrong = try archive(f, token: "not-the-token")
+        var outcome = await SpoolDelivery(spool: spool, client: client, archive: wrong, logger: logger).drain(maxAttempts: 1)
+        #expect(outcome.delivered == 1 && outcome.remaining == 1 && outcome.quarantined == 0, "\(outcome)")
+        #expect(outcome.lastError?.contains("401") == true, "\(outcome.lastError ?? "")")
+        try await wrong.shutdown()
+
+        // Receiver down: nothing lost.
+        let port = f.receiver.port
+        f.receiver.stop()
+        let right = try archive(f)
+        outcome = await SpoolDelivery(spool: spool, client: client, archive: right, logger: logger).drain(maxAttempts: 1)
+        #expect(outcome.delivered == 0 && outcome.remaining == 1)
+        try await right.shutdown()
+
+        // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
+        let again = try ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port,
+            extra: ["--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys")])
+        defer { again.stop() }
+        let up = try archive(f)
+        outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
+        #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
+        #expect(outcome.delivered == 1 && outcome.remaining == 0, "a resend after a lost acknowledgement is acknowledged: \(outcome)")
+
+        let traces = try await points(f, eventType: "packet-trace")
+        #expect(traces.count == 1, "one run, one point: \(traces)")
+        #expect(traces.first?["ts"]?.integerValue == record.start)
+        guard case .array(let hops)? = traces.first?["val"] else {
+            Issue.record("no hops in \(traces)")
+            return
+        }
+        #expect(hops.first?["ip"] == .string("127.0.0.1"))
+        #expect(hops.first?["success"]?.integerValue == 1)
+        #expect(hops.first?["rtt"]?.doubleValue.map { $0 > 0 && $0 < 1000 } == true, "rtt in milliseconds")
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=packet-trace") else { return }
+        #expect(metadata.count == 1)
+        #expect(metadata.first?["tool-name"] == .string("pscheduler/tracepath"))
+        #expect(metadata.first?["source"] == .string("127.0.0.1"))
+        #expect(metadata.first?["input-destination"] == .string("127.0.0.1"))
+        try await up.shutdown()
+        try await client.shutdown()
+        await f.client.shutdown()
+    }
+
+    @Test func aRecordTheArchiveRefusesIsQuarantinedNotLost() async throws {
+        let f = try ReceiverFixture(archive: true)
+        defer { f.dir.remove() }
+        let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
+        // A source that is not an IP address: the receiver answers 400, retrying cannot help.
+        var record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: 1_795_410_000)
+        record.sourceAddress = "ps1 (not an address)"
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: Array("{broken".utf8), recordCount: 1)
+        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
+            baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))
+        let up = try archive(f)
+        let outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 2)
+        #expect(outcome.remaining == 0 && outcome.delivered == 0)
+        #expect(outcome.quarantined == 2, "refused and unreadable records are kept in quarantine: \(outcome)")
+        let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
+        #expect(quarantined.contains { !$0.hasSuffix(".reason") }, "\(quarantined)")
+        try await up.shutdown()
+        try await client.shutdown()
+        await f.close()
+    }
+
+    @Test func theDaemonRunsScheduledTestsAndServesPeers() async throws {
+        guard let iperf3 = Iperf3Tool.path else {
+            print("SKIP theDaemonRunsScheduledTestsAndServesPeers: iperf3 is not installed")
+            return
+        }
+        let f = try ReceiverFixture(archive: true)
+        let iperfPort = try Iperf3Tool.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: iperf3)
+        server.arguments = ["-s", "-p", "\(iperfPort)"]
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            // iperf3 -s may sit out SIGTERM while a client lingers; it must not outlive the test.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        try Iperf3Tool.waitForListener(port: iperfPort)
+        let responderPort = try Iperf3Tool.freePort()
+        try f.dir.write("agent-password", "fox-secret\n")
+        try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
+        try f.dir.write("agent.toml", """
+            [receiver]
+            url = "\(f.receiver.baseURL)"
+            cluster = "fox"
+            password_file = "\(f.dir.file("agent-password"))"
+            ca_file = "\(f.pki.caCertificate)"
+
+            [spool]
+            dir = "\(f.dir.file("spool"))"
+
+            [archive]
+            token_file = "\(f.dir.file("archive-token"))"
+
+            [responder]
+            enabled = true
+            port = \(responderPort)
+
+            [[test]]
+            name = "trace-lo"
+            type = "trace"
+            dest = "127.0.0.1"
+            repeat = 2
+            slip = 1
+            hops = 4
+            queries = 1
+            wait = 1
+
+            [[test]]
+            name = "bw-lo"
+            type = "throughput"
+            dest = "127.0.0.1"
+            port = \(iperfPort)
+            repeat = 7
+            duration = 1
+            bandwidth = "200M"
+            """)
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-agent")
+        agent.arguments = ["run", "--config", f.dir.file("agent.toml")]
+        let agentLog = f.dir.file("agent.log")
+        _ = FileManager.default.createFile(atPath: agentLog, contents: nil)
+        agent.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: agentLog))
+        try agent.run()
+        defer { if agent.isRunning { agent.terminate() } }
+        try Iperf3Tool.waitForListener(port: responderPort)
+
+        // A peer's iperf3 client is served by the daemon's responder (or told it is busy while a
+        // scheduled throughput test holds the host; then it tries again).
+        var served = false
+        for _ in 0..<5 where !served {
+            let run = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(responderPort)", "-t", "1", "-b", "100M", "-J"], timeout: 30)
+            if run.status == 0 {
+                served = true
+                let sums = try Iperf3Tool.sums(run.stdout)
+                #expect(sums.received > 50e6, "\(run.stdout.prefix(400))")
+            } else {
+                #expect(run.stdout.contains("busy"), "iperf3 against the daemon failed: \(run.stdout.prefix(400)) \(run.stderr)")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        #expect(served)
+
+        var traces: [JSONValue] = []
+        var throughputs: [JSONValue] = []
+        let deadline = Date().addingTimeInterval(40)
+        while Date() < deadline && (traces.count < 2 || throughputs.isEmpty) {
+            try await Task.sleep(for: .milliseconds(500))
+            traces = try await points(f, eventType: "packet-trace")
+            throughputs = try await points(f, eventType: "throughput")
+        }
+        let log = (try? String(contentsOfFile: agentLog, encoding: .utf8)) ?? ""
+        #expect(traces.count >= 2, "repeated traces archived: \(traces.count); agent log:\n\(log.suffix(3000))")
+        #expect(Set(traces.compactMap { $0["ts"]?.integerValue }).count == traces.count, "each run its own time")
+        #expect(throughputs.count >= 1, "a throughput run archived; agent log:\n\(log.suffix(3000))")
+        if let bits = throughputs.first?["val"]?.doubleValue {
+            #expect(bits > 100e6 && bits < 300e6, "paced at 200 Mbit/s, archived \(bits)")
+        }
+        agent.terminate()
+        agent.waitUntilExit()
+        #expect(agent.terminationStatus == 0)
+        await f.close()
+    }
+}
