@@ -219,8 +219,12 @@ check "postinst created the credentials file ($CREDS, mode 0640)" \
 
 # --- configure a cluster for the agent inside the container ----------------------------------------
 ct sh -c "printf 'proofcluster:first-password\n' >>'$CREDS'"
-ct systemctl reload fathom-receiver
+# The measurement archive (esmond API) with one agent token; enabling it needs a restart.
+ct sh -c "printf 'proofagent:proof-archive-token\n' >/etc/fathom/archive-keys; chown root:fathom /etc/fathom/archive-keys; chmod 0640 /etc/fathom/archive-keys"
+ct sh -c "printf 'archive_db = \"/var/lib/fathom/archive.sqlite\"\napi_keys = \"/etc/fathom/archive-keys\"\n' >>$RCONF"
+ct systemctl restart fathom-receiver
 ct sh -c "printf 'first-password\n' >/etc/fathom/agent-password; chown root:fathom /etc/fathom/agent-password; chmod 0640 /etc/fathom/agent-password"
+ct sh -c "printf 'proof-archive-token\n' >/etc/fathom/archive-token; chown root:fathom /etc/fathom/archive-token; chmod 0640 /etc/fathom/archive-token"
 ct_in sh -c "cat >/etc/fathom/agent.toml" <<EOF
 [receiver]
 url = "https://localhost:$PORT"
@@ -236,6 +240,21 @@ max_mb = 64
 [sample]
 interval = 5
 rollup = false
+
+[archive]
+token_file = "/etc/fathom/archive-token"
+
+[[test]]
+name = "trace-self"
+type = "trace"
+dest = "127.0.0.1"
+repeat = 5
+slip = 2
+hops = 4
+queries = 1
+wait = 1
+# ICMP echo needs the unit's CAP_NET_RAW.
+probe_type = "icmp"
 EOF
 ct systemctl reset-failed fathom-agent >/dev/null 2>&1 || true
 ct systemctl restart fathom-agent
@@ -254,6 +273,16 @@ done
 pong=$(ct curl -sS --max-time 5 --cacert "$CERT" "https://localhost:$PORT/ping" 2>&1)
 note "curl --cacert $CERT https://localhost:$PORT/ping -> $pong"
 check "/ping answers over HTTPS (certificate verified)" test -n "$pong" -a "$(ct curl -s -o /dev/null -w '%{http_code}' --cacert "$CERT" "https://localhost:$PORT/ping")" = 200
+
+# --- a scheduled trace reaches the receiver's esmond archive -------------------------------------
+traces() { ct curl -s --max-time 5 --cacert "$CERT" "https://localhost:$PORT/esmond/perfsonar/archive/?event-type=packet-trace"; }
+has_trace() { traces | grep -q '"tool-name":"pscheduler/traceroute"'; }
+if wait_for 40 has_trace; then
+    pass "scheduled ICMP trace archived (packet-trace, tool pscheduler/traceroute) with the agent's token"
+else
+    fail "scheduled ICMP trace archived"; traces | head -c 600; echo
+    ct journalctl -u fathom-agent --no-pager -n 20 | sed 's/^/   | /'
+fi
 
 # --- the agent's sample reaches the receiver's files -----------------------------------------------
 csv_lines() { ct sh -c "cat '$DATA'/proofcluster/*/*/*/*.csv 2>/dev/null | wc -l"; }
@@ -366,7 +395,7 @@ check "after purge: no /var/lib/fathom" sh -c "! nsenter -t $LEADER -a test -e /
 check "after purge: no /var/lib/private/fathom*" sh -c "! nsenter -t $LEADER -a sh -c 'ls -d /var/lib/private/fathom* 2>/dev/null | grep -q .'"
 leftover=$(ct sh -c 'ls -A /etc/fathom 2>/dev/null')
 check "after purge: /etc/fathom holds only what the test wrote (${leftover:-nothing})" \
-    test -z "$(echo "$leftover" | grep -vx 'agent-password')"
+    test -z "$(echo "$leftover" | grep -vxE 'agent-password|archive-keys|archive-token')"
 check "after purge: packages unknown to dpkg" sh -c "! nsenter -t $LEADER -a dpkg-query -W fathom-receiver fathom-agent >/dev/null 2>&1"
 
 echo "== done in $((SECONDS - start_all)) s"
