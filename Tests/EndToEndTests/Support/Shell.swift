@@ -19,19 +19,23 @@ enum Shell {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // The deadline is kept by a watchdog: the reads below block until the child closes its
+        // output, so a child that hangs (a server whose client never came) must be killed to end them.
+        let pid = process.processIdentifier
+        let finished = DispatchSemaphore(value: 0)
+        let watchdog = Thread {
+            if finished.wait(timeout: .now() + timeout) == .timedOut {
+                kill(pid, SIGTERM)
+                if finished.wait(timeout: .now() + 2) == .timedOut { kill(pid, SIGKILL) }
+            }
+        }
+        watchdog.start()
+        defer { finished.signal() }
         // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
         nonisolated(unsafe) var errData = Data()
         let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
         errThread.start()
-        let deadline = Date().addingTimeInterval(timeout)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                break
-            }
-            usleep(10_000)
-        }
         process.waitUntilExit()
         while !errThread.isFinished { usleep(1000) }
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
