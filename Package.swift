@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "fathom-bench",
             dependencies: [
-                "FathomAgent", "FathomReceiver", "FathomShared",
+                "FathomAgent", "FathomReceiver", "FathomShared", "FathomTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

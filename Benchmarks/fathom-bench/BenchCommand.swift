@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
-        subcommands: [AgentBench.self, ReceiverBench.self, ArchiveBench.self, AllBench.self]
+        subcommands: [AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, AllBench.self]
     )
 }
 
@@ -42,12 +42,24 @@ struct ArchiveBench: AsyncParsableCommand {
     }
 }
 
+/// `fathom-bench network`
+struct NetworkBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network", abstract: "TCP throughput vs iperf3 (loopback, namespace path) and trace time vs tracepath.")
+    @OptionGroup var network: NetworkOptions
+
+    func run() async throws {
+        try network.benchmark.run()
+    }
+}
+
 /// `fathom-bench all`: the agent first, so its peak-RSS figure is not inflated by the receiver.
 struct AllBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Runs agent, then receiver, then archive.")
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Runs agent, then receiver, then archive, then network.")
     @OptionGroup var agent: AgentOptions
     @OptionGroup var receiver: ReceiverOptions
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var network: NetworkOptions
 
     func run() async throws {
         try await AgentBenchmark(samples: agent.samples).run()
@@ -55,5 +67,7 @@ struct AllBench: AsyncParsableCommand {
         try await receiver.benchmark.run()
         print("")
         try await archive.benchmark.run()
+        print("")
+        try network.benchmark.run()
     }
 }

@@ -109,6 +109,14 @@ public struct TCPSocket: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// `SO_RCVLOWAT`: a blocking `recv` returns once this many bytes are queued (or at the
+    /// timeout, EOF or shutdown, with what there is), so a receiver wakes once per block rather
+    /// than once per arriving segment train.
+    public func setReceiveLowWatermark(_ bytes: Int) {
+        var value = Int32(clamping: bytes)
+        setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, 4)
+    }
+
     /// Cumulative retransmitted segments from `TCP_INFO`; nil where the kernel does not say.
     public var totalRetransmits: Int? {
         var info = tcp_info()

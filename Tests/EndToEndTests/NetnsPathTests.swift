@@ -1,0 +1,58 @@
+import FathomTestSupport
+import Foundation
+import Testing
+
+/// `NetnsPath` (the shared namespace builder): with two routers, tracepath from the client lists
+/// the hops the layout promises in both families (so every router and the server route back),
+/// at once, and `remove()` leaves no namespace behind. Where namespaces cannot be made it prints SKIP.
+@Suite(.serialized) struct NetnsPathTests {
+    static let tracepath = ["/usr/bin/tracepath", "/bin/tracepath", "/usr/sbin/tracepath"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test func twoRouterPathRoutesBothFamiliesAndCleansUp() throws {
+        guard let tracepath = Self.tracepath else {
+            print("SKIP twoRouterPathRoutesBothFamiliesAndCleansUp: no tracepath")
+            return
+        }
+        let made = try Self.makePath(routers: 2)
+        guard let path = made else { return }
+        defer { path.remove() }
+        #expect(path.namespaces.count == 4)
+        #expect(path.hopAddresses() == ["10.10.1.1", "10.10.2.2", "10.10.3.2"])
+        #expect(path.hopAddresses(ipv6: true) == ["fd00:1::1", "fd00:2::2", "fd00:3::2"])
+        for v6 in [false, true] {
+            let start = ContinuousClock.now
+            let out = try Shell.run(path.command(in: path.client, [tracepath, "-n", path.serverAddress(ipv6: v6)]))
+            #expect(Self.hops(out.stdout) == path.hopAddresses(ipv6: v6), "\(out.stdout)\(out.stderr)")
+            // Usable at once: no first packet held back by address or neighbour discovery (1 s).
+            #expect(ContinuousClock.now - start < .milliseconds(500), "\(out.stdout)")
+        }
+        path.remove()
+        let listed = try Shell.run([NetnsPath.ipCommand ?? "ip", "netns", "list"]).stdout
+        let names = Set(listed.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+        #expect(names.isDisjoint(with: path.namespaces), "left behind: \(listed)")
+    }
+
+    /// The path, or nil (after printing SKIP) where namespaces cannot be made here.
+    private static func makePath(routers: Int) throws -> NetnsPath? {
+        do {
+            return try NetnsPath.make(routers: routers)
+        } catch {
+            guard case .unavailable(let reason) = error else { throw error }
+            print("SKIP NetnsPathTests: \(reason)")
+            return nil
+        }
+    }
+
+    /// The first address tracepath printed for each TTL (`[LOCALHOST]` is not a hop).
+    private static func hops(_ output: String) -> [String] {
+        var seen: [String] = []
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[0].hasSuffix(":"), Int(fields[0].filter(\.isNumber)) != nil,
+                fields[1] != "[LOCALHOST]"
+            else { continue }
+            if seen.last != String(fields[1]) { seen.append(String(fields[1])) }
+        }
+        return seen
+    }
+}
