@@ -2,16 +2,16 @@ import ArgumentParser
 import FathomAgent
 import Glibc
 
-/// `fathom-agent responder`: an iperf3-compatible TCP server, for `iperf3 -c` or
-/// `fathom-agent throughput`.
+/// `fathom-agent responder`: an iperf3-compatible TCP and UDP server, for `iperf3 -c [-u]` or
+/// `fathom-agent throughput [--udp]`.
 struct ResponderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "responder",
-        abstract: "Answer iperf3-protocol throughput tests (TCP), one at a time.",
+        abstract: "Answer iperf3-protocol throughput tests (TCP and UDP), one at a time.",
         discussion: "With --once, exit after one test: 0 when it succeeded, 2 when it failed."
     )
 
-    @Option(help: "Port to listen on (control and data).") var port = 5201
+    @Option(help: "Port to listen on (control and data; UDP data on the same port number).") var port = 5201
     @Flag(help: "Exit after one test.") var once = false
     @Flag(help: "Print each test's pScheduler-shaped result as JSON.") var json = false
 

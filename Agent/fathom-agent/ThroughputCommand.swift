@@ -2,23 +2,24 @@ import ArgumentParser
 import FathomAgent
 import Glibc
 
-/// `fathom-agent throughput DEST`: one iperf3-compatible TCP test against `iperf3 -s` or a
-/// `fathom-agent responder`, printed readably or as pScheduler JSON.
+/// `fathom-agent throughput DEST`: one iperf3-compatible TCP or UDP (`--udp`) test against
+/// `iperf3 -s` or a `fathom-agent responder`, printed readably or as pScheduler JSON.
 ///
 /// Synchronous on purpose: the streams block in `send`/`recv` on their own threads.
 struct ThroughputCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "throughput",
-        abstract: "Measure TCP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
+        abstract: "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
         discussion: "Exit status: 0 when the test ran, 2 when it could not."
     )
 
     @Argument(help: "Destination name or address.") var dest: String
     @Option(help: "Server port.") var port = 5201
     @Flag(help: "The server sends, the client receives.") var reverse = false
-    @Option(help: "Parallel TCP streams.") var parallel = 1
+    @Flag(help: "UDP datagrams instead of TCP (iperf3's -u): reports loss and jitter; 1 Mbit/s per stream unless --bandwidth.") var udp = false
+    @Option(help: "Parallel streams.") var parallel = 1
     @Option(help: "Test duration in whole seconds.") var duration = 10
-    @Option(help: "Pace each stream to this many bits per second (suffix K, M or G; iperf3's -b).") var bandwidth: String?
+    @Option(help: "Pace each stream to this many bits per second (suffix K, M or G; iperf3's -b; 0 with --udp: unpaced).") var bandwidth: String?
     @Flag(help: "Print the pScheduler-shaped throughput result as JSON.") var json = false
 
     func run() throws {
@@ -30,7 +31,7 @@ struct ThroughputCommand: ParsableCommand {
         let parameters: ThroughputParameters
         do {
             parameters = try ThroughputParameters(
-                dest: dest, port: port, reverse: reverse, parallel: parallel, duration: duration, bandwidth: rate
+                dest: dest, port: port, reverse: reverse, udp: udp, parallel: parallel, duration: duration, bandwidth: rate
             ).validated()
         } catch {
             throw ValidationError(error.description)
@@ -50,7 +51,7 @@ struct ThroughputCommand: ParsableCommand {
     static func bitsPerSecond(_ text: String) -> Int? {
         let multipliers: [Character: Double] = ["k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "g": 1e9, "G": 1e9]
         let multiplier = text.last.flatMap { multipliers[$0] }
-        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value > 0, value * (multiplier ?? 1) < 1e15 else { return nil }
+        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value >= 0, value * (multiplier ?? 1) < 1e15 else { return nil }
         return Int(value * (multiplier ?? 1))
     }
 }

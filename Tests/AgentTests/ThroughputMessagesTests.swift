@@ -18,7 +18,9 @@ import Testing
         let p = try JSONDecoder().decode(IperfParameters.self, from: Data(captured.utf8))
         #expect(p.parallel == 2 && p.reverse == true && p.time == 3 && p.unsupported == nil)
         let udp = try JSONDecoder().decode(IperfParameters.self, from: Data(#"{"udp":true,"time":2,"parallel":1}"#.utf8))
-        #expect(udp.unsupported?.iperfErrno == IperfState.notImplemented)
+        #expect(udp.unsupported == nil)
+        let sctp = try JSONDecoder().decode(IperfParameters.self, from: Data(#"{"sctp":true,"time":2,"parallel":1}"#.utf8))
+        #expect(sctp.unsupported?.iperfErrno == IperfState.notImplemented)
         let huge = try JSONDecoder().decode(IperfParameters.self, from: Data(#"{"tcp":true,"time":1000000000000,"len":1073741824}"#.utf8))
         #expect(huge.unsupported != nil)
     }

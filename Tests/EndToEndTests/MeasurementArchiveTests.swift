@@ -137,7 +137,7 @@ import Testing
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        try Iperf3Tool.waitForListener(port: iperfPort)
+        try await Iperf3Tool.awaitListener(port: iperfPort)
         let responderPort = try Iperf3Tool.freePort()
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
@@ -185,7 +185,7 @@ import Testing
         agent.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: agentLog))
         try agent.run()
         defer { if agent.isRunning { agent.terminate() } }
-        try Iperf3Tool.waitForListener(port: responderPort)
+        try await Iperf3Tool.awaitListener(port: responderPort)
 
         // A peer's iperf3 client is served by the daemon's responder (or told it is busy while a
         // scheduled throughput test holds the host; then it tries again).

@@ -22,7 +22,7 @@ import Testing
         guard let iperf3 = iperf3("agentClientAgainstIperf3Server") else { return }
         let port = try Iperf3Tool.freePort()
         async let server = Iperf3Tool.run([iperf3, "-s", "-1", "-p", "\(port)", "-J"], timeout: 30)
-        try Iperf3Tool.waitForListener(port: port)
+        try await Iperf3Tool.awaitListener(port: port)
         let client = try await Iperf3Tool.run(
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel", "\(parallel)", "--bandwidth", "2G", "--json"]
                 + (reverse ? ["--reverse"] : []), timeout: 30)
@@ -42,7 +42,7 @@ import Testing
         guard let iperf3 = iperf3("iperf3ClientAgainstAgentResponder") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once", "--json"], timeout: 30)
-        try Iperf3Tool.waitForListener(port: port)
+        try await Iperf3Tool.awaitListener(port: port)
         let client = try await Iperf3Tool.run(
             [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : []), timeout: 30)
         let responderRun = try await responder
@@ -58,7 +58,7 @@ import Testing
         guard let iperf3 = iperf3("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
-        try Iperf3Tool.waitForListener(port: port)
+        try await Iperf3Tool.awaitListener(port: port)
         async let first = Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-b", "1G", "-J"], timeout: 30)
         try await Task.sleep(for: .milliseconds(700))
         let second = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "1"], timeout: 30)
@@ -72,7 +72,7 @@ import Testing
     @Test func garbageOnTheControlConnectionEndsTheResponderWithAnError() async throws {
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
-        try Iperf3Tool.waitForListener(port: port)
+        try await Iperf3Tool.awaitListener(port: port)
         let started = Date()
         let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(port))
         let socket = try TCPSocket.connect(to: address, timeout: .seconds(5))

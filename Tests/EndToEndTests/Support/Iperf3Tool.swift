@@ -14,22 +14,30 @@ enum Iperf3Tool {
     }
 
     /// Waits until something listens on `port`, read from /proc/net/tcp{,6}: a probing connect
-    /// would itself count as the one test of `iperf3 -s -1` or `responder --once`.
-    static func waitForListener(port: Int, timeout: TimeInterval = 10) throws {
-        let hex = ":" + String(format: "%04X", port) + " "
+    /// would itself count as the one test of `iperf3 -s -1` or `responder --once`. Sleeps with
+    /// `Task.sleep`, never `usleep`: a cooperative thread blocked here (two interop suites at once
+    /// on a 2-core machine) kept the `async let` that starts the server from ever running.
+    static func awaitListener(port: Int, timeout: TimeInterval = 10) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-                // Fields: sl local_address rem_address st …; st 0A is LISTEN.
-                for line in text.split(separator: "\n") {
-                    let fields = line.split(separator: " ")
-                    if fields.count > 3, (fields[1] + " ").hasSuffix(hex), fields[3] == "0A" { return }
-                }
-            }
-            usleep(20_000)
+            if isListening(port: port) { return }
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("nothing listens on port \(port)")
+    }
+
+    /// Whether /proc/net/tcp{,6} shows a socket in LISTEN on `port`.
+    static func isListening(port: Int) -> Bool {
+        let hex = ":" + String(format: "%04X", port) + " "
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            // Fields: sl local_address rem_address st …; st 0A is LISTEN.
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count > 3, (fields[1] + " ").hasSuffix(hex), fields[3] == "0A" { return true }
+            }
+        }
+        return false
     }
 
     /// `end.sum_sent` and `end.sum_received` bits per second from iperf3's `-J` output.
@@ -54,9 +62,13 @@ enum Iperf3Tool {
     /// and must hold neither a cooperative thread nor one of the few dispatch workers meanwhile.
     /// Runs at nice 19: loopback transfers fill every core, and the tests compare byte counts,
     /// not speed, so the timing-sensitive tests running beside them keep their CPU.
+    /// Under `timeout(1)`: `Shell.run` reads the child's output to its end before it looks at its
+    /// own deadline, so a server whose client never came (`iperf3 -s -1`) would otherwise hold the
+    /// test forever; killed, it exits 124.
     static func run(_ arguments: [String], timeout: TimeInterval = 30) async throws -> Shell.Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try Shell.run(["/usr/bin/nice", "-n", "19"] + arguments, timeout: timeout) }) }.start()
+        let limited = ["/usr/bin/timeout", "-k", "5", "\(Int(timeout.rounded(.up)))", "/usr/bin/nice", "-n", "19"] + arguments
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try Shell.run(limited, timeout: timeout + 10) }) }.start()
         }
     }
 }

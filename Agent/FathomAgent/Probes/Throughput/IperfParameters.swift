@@ -6,6 +6,8 @@
 /// ```swift
 /// let p = IperfParameters(time: 2, parallel: 2, reverse: true)
 /// // {"tcp":true,"omit":0,"time":2,"num":0,"blockcount":0,"parallel":2,"reverse":true,"len":131072,…}
+/// let u = IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576)
+/// // {"udp":true,"omit":0,"time":2,…,"len":1448,"bandwidth":1048576,…}
 /// ```
 public struct IperfParameters: Sendable, Equatable, Codable {
     public var tcp: Bool?
@@ -25,13 +27,24 @@ public struct IperfParameters: Sendable, Equatable, Codable {
     /// Target rate per stream in bits per second; also paces TCP (iperf3's `-b`).
     public var bandwidth: Int?
     public var pacing_timer: Int?
+    /// UDP: datagram headers carry 64-bit packet numbers. iperf3 sends it (as 1) only when set and
+    /// treats the key's presence as "on".
+    public var udp_counters_64bit: Int?
     public var client_version: String?
 
     /// iperf3's `DEFAULT_TCP_BLKSIZE`.
     public static let defaultBlockSize = 128 * 1024
+    /// iperf3's `UDP_RATE`: a UDP test without `-b` runs at 1 Mbit/s (binary mega).
+    public static let defaultUDPBandwidth = 1024 * 1024
+    /// iperf3's `DEFAULT_UDP_BLKSIZE`, used when the control connection's MSS is unknown.
+    public static let defaultUDPBlockSize = 1460
+    /// iperf3's `MIN_UDP_BLOCKSIZE` (room for the largest datagram header) and `MAX_UDP_BLOCKSIZE`.
+    public static let udpBlockSizes = 16...(65535 - 8 - 20)
 
-    public init(time: Int, parallel: Int, reverse: Bool, blockSize: Int = Self.defaultBlockSize, bandwidth: Int? = nil) {
-        tcp = true
+    public init(time: Int, parallel: Int, reverse: Bool, udp: Bool = false, blockSize: Int = Self.defaultBlockSize, bandwidth: Int? = nil) {
+        // iperf3 names exactly one protocol: {"tcp":true,…} or {"udp":true,…}.
+        tcp = udp ? nil : true
+        self.udp = udp ? true : nil
         omit = 0
         self.time = time
         num = 0
@@ -46,9 +59,16 @@ public struct IperfParameters: Sendable, Equatable, Codable {
         client_version = "3.12"
     }
 
+    /// Whether datagram headers carry 64-bit packet numbers (the key's presence, as iperf3 reads it).
+    public var udpCounters64Bit: Bool { udp_counters_64bit != nil }
+
     /// What the server refuses rather than measure wrongly, with iperf3's error number.
     public var unsupported: (reason: String, iperfErrno: Int32)? {
-        if udp == true || sctp == true { return ("only TCP tests are implemented", IperfState.notImplemented) }
+        if sctp == true { return ("SCTP tests are not implemented", IperfState.notImplemented) }
+        if udp == true, let len, !Self.udpBlockSizes.contains(len) {
+            return ("UDP datagram size (len) \(len) is not within \(Self.udpBlockSizes.lowerBound)...\(Self.udpBlockSizes.upperBound)", IperfState.udpBlockSize)
+        }
+        if udp == true, let bandwidth, bandwidth < 0 { return ("UDP bandwidth \(bandwidth) is negative", IperfState.receiveParametersFailed) }
         if bidirectional == true { return ("bidirectional tests are not implemented", IperfState.notImplemented) }
         if (num ?? 0) > 0 || (blockcount ?? 0) > 0 { return ("byte or block limits are not implemented", IperfState.notImplemented) }
         if !(1...128).contains(parallel ?? 1) { return ("parallel must be 1...128", IperfState.receiveParametersFailed) }

@@ -5,6 +5,7 @@
 ///
 /// ```swift
 /// let results = IperfResults(streams: [.init(id: 1, bytes: 1 << 30, retransmits: 0, endTime: 2.0)], sender: true)
+/// let udp = IperfResults(streams: tallies.map { .init(udp: $0, endTime: 2.0) }, sender: false)
 /// ```
 public struct IperfResults: Sendable, Equatable, Codable {
     /// One stream's totals; `id` is the protocol stream id (1, 3, 4, …).
@@ -16,8 +17,11 @@ public struct IperfResults: Sendable, Equatable, Codable {
         public var retransmits: Double?
         /// Retransmits, with iperf3's unsigned −1 read as nil.
         public var retransmitCount: Int? { retransmits.flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil } }
+        /// UDP receiver: RFC 1889 jitter in **seconds** (iperf3 prints it ×1000 as `jitter_ms`).
         public var jitter: Double?
+        /// UDP receiver: datagrams lost (iperf3's `cnt_error`).
         public var errors: Int?
+        /// UDP: datagrams sent (sender) or the highest packet number seen (receiver).
         public var packets: Int?
         public var start_time: Double?
         public var end_time: Double?
@@ -31,6 +35,39 @@ public struct IperfResults: Sendable, Equatable, Codable {
             packets = 0
             start_time = 0
             end_time = endTime
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, bytes, retransmits, jitter, errors, packets, start_time, end_time
+        }
+
+        /// Lenient where iperf3 is odd: counts it wrote through an unsigned format (a negative
+        /// 64-bit value reads as about 1.8e19) or as floats decode as nil rather than failing the
+        /// whole results message.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(Int.self, forKey: .id)
+            bytes = try container.decode(Int64.self, forKey: .bytes)
+            retransmits = try container.decodeIfPresent(Double.self, forKey: .retransmits)
+            jitter = try container.decodeIfPresent(Double.self, forKey: .jitter)
+            errors = Self.count(try container.decodeIfPresent(Double.self, forKey: .errors))
+            packets = Self.count(try container.decodeIfPresent(Double.self, forKey: .packets))
+            start_time = try container.decodeIfPresent(Double.self, forKey: .start_time)
+            end_time = try container.decodeIfPresent(Double.self, forKey: .end_time)
+        }
+
+        private static func count(_ value: Double?) -> Int? {
+            guard let value, value.isFinite, value >= 0, value < 9e18 else { return nil }
+            return Int(value)
+        }
+
+        /// A UDP stream as iperf3 reports it: no retransmits (−1); the receiver's jitter and loss,
+        /// zeros from the sender.
+        public init(udp tally: UDPStreamTally, endTime: Double) {
+            self.init(id: tally.transfer.streamID, bytes: tally.transfer.bytes, retransmits: -1, endTime: endTime)
+            jitter = tally.transfer.sending ? 0 : tally.jitter
+            errors = tally.transfer.sending ? 0 : tally.lost
+            packets = tally.packets
         }
     }
 

@@ -19,10 +19,16 @@ public enum IperfState: Int8, Sendable, CustomStringConvertible {
     /// Followed by two big-endian Int32: iperf3's `i_errno`, then `errno`.
     case serverError = -2
 
-    /// iperf3's `IEUNIMP`: "not implemented" (we answer UDP and SCTP tests with it).
+    /// iperf3's `IEUNIMP`: "not implemented" (we answer SCTP, bidirectional and byte-limited tests with it).
     public static let notImplemented: Int32 = 13
     /// iperf3's `IERECVPARAMS`: the parameters could not be read.
     public static let receiveParametersFailed: Int32 = 113
+    /// iperf3's `IEUDPBLOCKSIZE`: the UDP datagram size is outside 16...65507.
+    public static let udpBlockSize: Int32 = 20
+    /// iperf3's `IESTREAMLISTEN`: the data stream listener (the UDP socket) could not be opened.
+    public static let streamListenFailed: Int32 = 202
+    /// iperf3's `IESTREAMACCEPT`: a data stream could not be accepted.
+    public static let streamAcceptFailed: Int32 = 204
 
     /// iperf3's own name, so errors read like iperf3's source and debug output.
     public var description: String {

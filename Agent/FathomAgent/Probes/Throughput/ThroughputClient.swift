@@ -1,7 +1,8 @@
 import Glibc
 
 /// The iperf3 client side: talks the control protocol to an `iperf3 -s` (or our responder),
-/// moves data for the duration, exchanges results.
+/// moves data for the duration, exchanges results. TCP streams, or UDP datagrams with loss and
+/// jitter when `parameters.udp` is set (`runUDPStreams`).
 ///
 /// Blocking, with a timeout on every wait: run it on a thread of its own, never on the async pool.
 ///
@@ -27,12 +28,15 @@ public struct ThroughputClient: Sendable {
         let cookie = IperfCookie.make()
         try socket.write(cookie, deadline: .now + parameters.controlTimeout, what: "cookie")
         try control.expect(.paramExchange)
+        // UDP: datagram size from the control connection's MSS unless set, 1 Mbit/s unless set.
+        let datagramSize = parameters.udp ? parameters.udpDatagramSize(controlMSS: socket.maximumSegmentSize) : nil
         try control.sendJSON(
             IperfParameters(
-                time: parameters.duration, parallel: parameters.parallel, reverse: parameters.reverse, blockSize: parameters.blockSize,
-                bandwidth: parameters.bandwidth),
+                time: parameters.duration, parallel: parameters.parallel, reverse: parameters.reverse, udp: parameters.udp,
+                blockSize: datagramSize ?? parameters.blockSize, bandwidth: parameters.effectiveBandwidth),
             what: "parameters")
         try control.expect(.createStreams)
+        if let datagramSize { return try runUDPStreams(control: control, address: address, datagramSize: datagramSize) }
 
         var streams: [TCPSocket] = []
         defer { streams.forEach { $0.close() } }

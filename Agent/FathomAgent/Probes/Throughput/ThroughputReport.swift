@@ -18,6 +18,9 @@ public struct ThroughputReport: Sendable {
     /// Seconds from TEST_RUNNING to TEST_END as seen here.
     public var seconds: Double
     public var diags: String
+    /// UDP tests: this side's datagram counts, loss and jitter, stream by stream (same order as
+    /// `local`); nil for TCP.
+    public var udp: [UDPStreamTally]?
 
     public init(local: [StreamTransfer.Tally], remote: IperfResults, localSent: Bool, seconds: Double, diags: String) {
         self.local = local
@@ -25,6 +28,12 @@ public struct ThroughputReport: Sendable {
         self.localSent = localSent
         self.seconds = seconds
         self.diags = diags
+    }
+
+    /// A UDP test's report; `local` holds the same streams' byte counts.
+    public init(udp: [UDPStreamTally], remote: IperfResults, localSent: Bool, seconds: Double, diags: String) {
+        self.init(local: udp.map(\.transfer), remote: remote, localSent: localSent, seconds: seconds, diags: diags)
+        self.udp = udp
     }
 
     public var localBytes: Int64 { local.reduce(0) { $0 + $1.bytes } }
@@ -40,6 +49,7 @@ public struct ThroughputReport: Sendable {
     }
 
     public var result: ThroughputResult {
+        if let udp { return udpResult(udp) }
         let count = local.map(\.intervalBytes.count).max() ?? 0
         var intervals: [ThroughputPeriod] = []
         for index in 0..<count {
@@ -74,15 +84,15 @@ public struct ThroughputReport: Sendable {
         for period in result.intervals {
             text += "\(Self.range(period.summary.start, period.summary.end))  \(Self.bytes(period.summary.throughputBytes))  \(Self.rate(period.summary.throughputBits))\n"
         }
-        let retransmitText = retransmits.map { "  \($0) retransmits" } ?? ""
+        let retransmitText = udp == nil ? retransmits.map { "  \($0) retransmits" } ?? "" : "  \(senderPackets) datagrams"
         text += "\(Self.range(0, seconds))  \(Self.bytes(sentBytes))  \(Self.rate(senderBitsPerSecond))  sender\(retransmitText)\n"
-        text += "\(Self.range(0, seconds))  \(Self.bytes(receivedBytes))  \(Self.rate(receiverBitsPerSecond))  receiver\n"
+        text += "\(Self.range(0, seconds))  \(Self.bytes(receivedBytes))  \(Self.rate(receiverBitsPerSecond))  receiver\(udpReceiverText)\n"
         return text
     }
 
     static func range(_ start: Double, _ end: Double) -> String { "\(fixed(start, 2))-\(fixed(end, 2)) s" }
     static func bytes(_ count: Int64) -> String { "\(fixed(Double(count) / 1_048_576, 1)) MiB" }
-    static func rate(_ bits: Double) -> String { "\(fixed(bits / 1e9, 2)) Gbit/s" }
+    static func rate(_ bits: Double) -> String { bits >= 1e9 ? "\(fixed(bits / 1e9, 2)) Gbit/s" : "\(fixed(bits / 1e6, 2)) Mbit/s" }
 
     /// Fixed decimals without Foundation's `String(format:)`.
     static func fixed(_ value: Double, _ decimals: Int) -> String {

@@ -1,7 +1,8 @@
 import Glibc
 
 /// The iperf3 server side (`fathom-agent responder`): one test at a time on one port, control
-/// and data connections on the same listener, as `iperf3 -s` does.
+/// and data connections on the same listener, as `iperf3 -s` does; UDP tests get their datagram
+/// streams on a UDP socket of the same port number (`udpSession`).
 ///
 /// While a test runs, any other connection gets ACCESS_DENIED (a single −1 byte) and is closed,
 /// so a second client is told the server is busy. Every wait has a timeout; a peer that sends
@@ -55,6 +56,7 @@ public struct ThroughputResponder: Sendable {
                 control.sendServerError(code)
                 throw ThroughputError.invalidParameter(reason)
             }
+            if parameters.udp == true { return .success(try udpSession(control, parameters: parameters)) }
             let count = parameters.parallel ?? 1
             try control.send(.createStreams)
             streams = try acceptStreams(count, cookie: cookie)
@@ -125,7 +127,7 @@ public struct ThroughputResponder: Sendable {
 
     /// Polls the control connection and the listener together: TEST_END ends the wait, anyone
     /// knocking on the listener meanwhile is told we are busy.
-    private func waitForTestEnd(_ control: ControlChannel, until deadline: ContinuousClock.Instant) throws(ThroughputError) {
+    func waitForTestEnd(_ control: ControlChannel, until deadline: ContinuousClock.Instant) throws(ThroughputError) {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))") }

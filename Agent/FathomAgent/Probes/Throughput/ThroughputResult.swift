@@ -14,10 +14,14 @@ public struct ThroughputData: Sendable, Equatable, Codable {
     public var retransmits: Int?
     public var rtt: Int?
     public var omitted: Bool?
+    /// UDP only: datagrams sent, datagrams lost, and RFC 1889 jitter in milliseconds.
+    public var sent: Int?
+    public var lost: Int?
+    public var jitter: Double?
 
     enum CodingKeys: String, CodingKey {
         case streamID = "stream-id", start, end, throughputBits = "throughput-bits", throughputBytes = "throughput-bytes"
-        case receiverThroughputBits = "receiver-throughput-bits", retransmits, rtt, omitted
+        case receiverThroughputBits = "receiver-throughput-bits", retransmits, rtt, omitted, sent, lost, jitter
     }
 
     public init(streamID: Int32? = nil, start: Double, end: Double, bytes: Int64, retransmits: Int? = nil, rtt: Int? = nil, omitted: Bool? = nil) {

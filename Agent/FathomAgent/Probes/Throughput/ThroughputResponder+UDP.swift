@@ -1,0 +1,64 @@
+extension ThroughputResponder {
+    /// A UDP test after its parameters were accepted, as `iperf3 -s` runs one: bind the UDP
+    /// socket on the listener's port number before CREATE_STREAMS, accept one datagram stream per
+    /// `parallel` (`UDPListener.accept`), then move datagrams until the client's TEST_END and
+    /// exchange results carrying packets, loss and jitter.
+    ///
+    /// ```swift
+    /// if parameters.udp == true { return .success(try udpSession(control, parameters: parameters)) }
+    /// ```
+    func udpSession(_ control: ControlChannel, parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
+        let datagramSize = parameters.len ?? IperfParameters.defaultUDPBlockSize
+        let udp: UDPListener
+        do { udp = try UDPListener(port: listener.port) } catch {
+            control.sendServerError(IperfState.streamListenFailed)
+            throw error
+        }
+        defer { udp.close() }
+        try control.send(.createStreams)
+        var streams: [UDPSocket] = []
+        defer { streams.forEach { $0.close() } }
+        let count = parameters.parallel ?? 1
+        let deadline = ContinuousClock.now + controlTimeout
+        while streams.count < count {
+            let stream: UDPSocket?
+            do { stream = try udp.accept(deadline: deadline, datagramSize: datagramSize) } catch {
+                control.sendServerError(IperfState.streamAcceptFailed)
+                throw error
+            }
+            guard let stream else { throw .timeout("\(count) UDP stream connect datagram(s), got \(streams.count)") }
+            streams.append(stream)
+        }
+        // As iperf3: once every stream is in, nothing listens for more.
+        udp.close()
+        try control.send(.testStart)
+        try control.send(.testRunning)
+
+        let sending = parameters.reverse == true
+        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
+        let start = ContinuousClock.now
+        let hardStop = start + .seconds(duration) + Self.grace
+        let group = try UDPTransferGroup(sockets: streams) { index, stream, stop in
+            UDPStreamTransfer(
+                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, datagramSize: datagramSize,
+                counters64Bit: parameters.udpCounters64Bit, start: start, stopSending: nil, hardStop: hardStop, intervals: duration,
+                stop: stop, bitsPerSecond: parameters.bandwidth)
+        }
+        // Runs before the sockets' close: no thread outlives its socket.
+        defer { group.stopAndJoin() }
+        try waitForTestEnd(control, until: hardStop)
+        let seconds = StreamTransfer.seconds(start.duration(to: .now))
+        let tallies = group.stopAndJoin()
+        try control.send(.exchangeResults)
+        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "client results")
+        try control.sendJSON(IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending), what: "server results")
+        try control.send(.displayResults)
+        // iperf3 clients send IPERF_DONE; an old or killed one may just close, which is fine.
+        _ = try? control.readState(waiting: "IPERF_DONE", deadline: .now + .seconds(2))
+        return ThroughputReport(
+            udp: tallies, remote: theirs, localSent: sending, seconds: seconds,
+            diags: "iperf3 protocol responder on port \(listener.port), UDP, \(streams.count) stream(s), "
+                + "\(sending ? "reverse (responder sends)" : "forward (responder receives)"), \(datagramSize)-byte datagrams, "
+                + (parameters.bandwidth.map { $0 > 0 ? "\($0) bit/s per stream" : "unpaced" } ?? "unpaced"))
+    }
+}
