@@ -25,7 +25,7 @@ struct ThroughputCommand: ParsableCommand {
     func run() throws {
         var rate: Int?
         if let bandwidth {
-            guard let parsed = Self.bitsPerSecond(bandwidth) else { throw ValidationError("--bandwidth \(bandwidth) is not a number with an optional K, M or G") }
+            guard let parsed = Self.rate(bandwidth) else { throw ValidationError("--bandwidth \(bandwidth) is not a number with an optional K, M or G") }
             rate = parsed
         }
         let parameters: ThroughputParameters
@@ -47,11 +47,11 @@ struct ThroughputCommand: ParsableCommand {
         }
     }
 
-    /// `2G`, `500M`, `100k`, `1000000`: decimal multiples, as iperf3 reads `-b`.
-    static func bitsPerSecond(_ text: String) -> Int? {
-        let multipliers: [Character: Double] = ["k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "g": 1e9, "G": 1e9]
-        let multiplier = text.last.flatMap { multipliers[$0] }
-        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value >= 0, value * (multiplier ?? 1) < 1e15 else { return nil }
-        return Int(value * (multiplier ?? 1))
+    /// `--bandwidth` in bits per second: what `BitRateText` reads, plus zero (`0`, `0M`: iperf3's
+    /// `-b 0`, unpaced), which `BitRateText` refuses and `validated()` allows with `--udp` only.
+    static func rate(_ text: String) -> Int? {
+        if let rate = BitRateText.bitsPerSecond(text) { return rate }
+        let number = text.last.map { "kKmMgG".contains($0) } == true ? String(text.dropLast()) : text
+        return Double(number) == 0 ? 0 : nil
     }
 }

@@ -6,24 +6,11 @@ import Testing
 /// Our client against our responder on 127.0.0.1, plus peers that misbehave: a busy server,
 /// garbage and silence on the control connection. Every case must end quickly with a clear error.
 ///
-/// Each test body runs on a thread of its own (`offPool`): the sockets block for seconds, and
-/// holding a cooperative thread, or one of the few dispatch workers, that long starves the
-/// timing-sensitive async tests running beside this suite (the watchdog pinger's 50 ms ticks).
+/// Each test body runs on a thread of its own (`ThroughputTestRun.offPool`).
 @Suite(.serialized) struct ThroughputLoopbackTests {
     /// Paced (iperf3's -b) so the tests prove the protocol and the counts without filling both
     /// cores of a small CI machine.
     static let rate = 2_000_000_000
-
-    private func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread {
-                // Lowest CPU priority, inherited by the stream threads: loopback transfers fill
-                // every core, and the assertions are about byte counts, not speed.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-                continuation.resume(with: Result { try body() })
-            }.start()
-        }
-    }
 
     /// A responder serving one test on a kernel-picked port, on a thread of its own.
     struct Responder {
@@ -47,7 +34,7 @@ import Testing
 
     @Test(arguments: [(false, 1), (true, 2)])
     func clientAndResponderAgree(reverse: Bool, parallel: Int) async throws {
-        try await offPool {
+        try await ThroughputTestRun.offPool {
             let responder = try Responder()
             let parameters = try ThroughputParameters(dest: "127.0.0.1", port: responder.port, reverse: reverse, parallel: parallel, duration: 1, bandwidth: Self.rate).validated()
             let client = try ThroughputClient(parameters: parameters).run()
@@ -67,7 +54,7 @@ import Testing
     }
 
     @Test func secondClientIsToldTheServerIsBusy() async throws {
-        try await offPool {
+        try await ThroughputTestRun.offPool {
             let responder = try Responder()
             let first = ThreadResult<Result<ThroughputReport, ThroughputError>>()
             let parameters = try ThroughputParameters(dest: "127.0.0.1", port: responder.port, duration: 2, bandwidth: Self.rate).validated()
@@ -82,7 +69,7 @@ import Testing
 
     /// A "server" that answers the cookie with HTTP, then holds the connection open.
     @Test func garbageFromTheServerIsAClearErrorNotAHang() async throws {
-        try await offPool {
+        try await ThroughputTestRun.offPool {
             let listener = try TCPListener.listen(port: 0)
             let fake = try JoinableThread {
                 guard let peer = try? listener.accept(deadline: .now + .seconds(5)) else { return }
@@ -92,20 +79,14 @@ import Testing
                 peer.close()
             }
             defer { fake.join(); listener.close() }
-            let start = ContinuousClock.now
             let parameters = try ThroughputParameters(dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .seconds(2)).validated()
-            do {
-                _ = try ThroughputClient(parameters: parameters).run()
-                Issue.record("garbage was accepted")
-            } catch {
-                #expect("\(error)".contains("does not speak the iperf3 protocol") && "\(error)".contains("72"), "\(error)")
-            }
-            #expect(start.duration(to: .now) < .seconds(2))
+            let error = ThroughputTestRun.clientFailure(parameters, within: .seconds(2)).map { "\($0)" } ?? ""
+            #expect(error.contains("does not speak the iperf3 protocol") && error.contains("72"), "\(error)")
         }
     }
 
     @Test func silentServerTimesOut() async throws {
-        try await offPool {
+        try await ThroughputTestRun.offPool {
             let listener = try TCPListener.listen(port: 0)
             let fake = try JoinableThread {
                 let peer = try? listener.accept(deadline: .now + .seconds(5))
@@ -113,17 +94,15 @@ import Testing
                 peer?.close()
             }
             defer { fake.join(); listener.close() }
-            let start = ContinuousClock.now
             let parameters = try ThroughputParameters(dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .milliseconds(500)).validated()
-            #expect(throws: ThroughputError.timeout("PARAM_EXCHANGE")) { try ThroughputClient(parameters: parameters).run() }
-            #expect(start.duration(to: .now) < .seconds(1.5))
+            #expect(ThroughputTestRun.clientFailure(parameters, within: .seconds(1.5)) == .timeout("PARAM_EXCHANGE"))
         }
     }
 
     /// A client that sends a huge length instead of parameters gets SERVER_ERROR and the test ends.
     @Test(arguments: [[0xff, 0xff, 0xff, 0xff] as [UInt8], [0, 0, 0, 9] + Array("{not json".utf8)])
     func garbageFromTheClientGetsAServerError(garbage: [UInt8]) async throws {
-        try await offPool {
+        try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
             let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))

@@ -9,24 +9,13 @@ import Testing
 @Suite(.serialized) struct ThroughputInteropTests {
     private static let agent = Shell.binDirectory + "/fathom-agent"
 
-    private func iperf3(_ test: String) -> String? {
-        guard let path = Iperf3Tool.path else {
-            print("SKIP \(test): iperf3 is not installed (apt-get install -y iperf3)")
-            return nil
-        }
-        return path
-    }
-
     @Test(arguments: [(false, 1), (true, 2)])
     func agentClientAgainstIperf3Server(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = iperf3("agentClientAgainstIperf3Server") else { return }
-        let port = try Iperf3Tool.freePort()
-        async let server = Iperf3Tool.run([iperf3, "-s", "-1", "-p", "\(port)", "-J"], timeout: 30)
-        try await Iperf3Tool.awaitListener(port: port)
-        let client = try await Iperf3Tool.run(
+        guard let iperf3 = Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
+        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel", "\(parallel)", "--bandwidth", "2G", "--json"]
-                + (reverse ? ["--reverse"] : []), timeout: 30)
-        let serverRun = try await server
+                + (reverse ? ["--reverse"] : [])
+        }
         #expect(client.status == 0, "\(client.stderr)")
         let ours = try #require(try ThroughputResult.decode(json: client.stdout).summary?.summary)
         let theirs = try Iperf3Tool.sums(serverRun.stdout)
@@ -39,13 +28,10 @@ import Testing
 
     @Test(arguments: [(false, 2), (true, 1)])
     func iperf3ClientAgainstAgentResponder(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = iperf3("iperf3ClientAgainstAgentResponder") else { return }
-        let port = try Iperf3Tool.freePort()
-        async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once", "--json"], timeout: 30)
-        try await Iperf3Tool.awaitListener(port: port)
-        let client = try await Iperf3Tool.run(
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : []), timeout: 30)
-        let responderRun = try await responder
+        guard let iperf3 = Iperf3Tool.pathOrSkip("iperf3ClientAgainstAgentResponder") else { return }
+        let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: { [Self.agent, "responder", "--port", "\($0)", "--once", "--json"] }) { port in
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : [])
+        }
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
         let theirs = try Iperf3Tool.sums(client.stdout)
         let ours = try #require(try ThroughputResult.decode(json: responderRun.stdout).summary?.summary)
@@ -55,7 +41,7 @@ import Testing
 
     /// A second real iperf3 client during a test hears "busy", as from a real iperf3 server.
     @Test func secondIperf3ClientIsToldTheResponderIsBusy() async throws {
-        guard let iperf3 = iperf3("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
+        guard let iperf3 = Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)

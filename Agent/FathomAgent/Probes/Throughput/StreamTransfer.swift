@@ -107,7 +107,7 @@ public struct StreamTransfer: Sendable {
                 break
             }
             lastByte = .now
-            let index = min(intervals - 1, max(0, Int(Self.seconds(start.duration(to: lastByte)))))
+            let index = Self.interval(at: lastByte, start: start, count: intervals)
             if index != currentInterval, baseRetransmits != nil, let retransmits = socket.totalRetransmits {
                 // Read TCP_INFO once per interval boundary, not per block: iperf3 reports deltas.
                 retransmitsPerInterval[currentInterval] += retransmits - lastRetransmits
@@ -130,6 +130,12 @@ public struct StreamTransfer: Sendable {
 
     /// The stream ids iperf3 assigns in connect/accept order: 1, 3, 4, 5, … (`iperf_add_stream`).
     public static func streamID(index: Int) -> Int { index == 0 ? 1 : index + 2 }
+
+    /// The one-second interval `instant` falls in, counted from `start` and clamped to
+    /// `0..<count` (the last interval takes whatever comes after the duration).
+    static func interval(at instant: ContinuousClock.Instant, start: ContinuousClock.Instant, count: Int) -> Int {
+        min(count - 1, max(0, Int(seconds(start.duration(to: instant)))))
+    }
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

@@ -13,34 +13,12 @@ public struct TCPListener: Sendable {
     public let port: UInt16
 
     public static func listen(port: UInt16, backlog: Int32 = 16) throws(ThroughputError) -> TCPListener {
-        if let dual = try? bind(family: AF_INET6, port: port, backlog: backlog) { return dual }
-        return try bind(family: AF_INET, port: port, backlog: backlog)
+        try WildcardBind.dualStack { family throws(ThroughputError) in try bind(family: family, port: port, backlog: backlog) }
     }
 
     private static func bind(family: Int32, port: UInt16, backlog: Int32) throws(ThroughputError) -> TCPListener {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
-        var on: Int32 = 1, off: Int32 = 0
-        // A restarted responder must not wait for TIME_WAIT sockets of the last test.
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, 4)
-        let bound: Int32
-        if family == AF_INET6 {
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, 4)
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+        let fd = try WildcardBind.bind(type: SOCK_STREAM, family: family, port: port, failure: "listen on port \(port)")
+        guard Glibc.listen(fd, backlog) == 0 else {
             let code = errno
             Glibc.close(fd)
             throw .socket(call: "listen on port \(port)", errno: code)
@@ -57,7 +35,7 @@ public struct TCPListener: Sendable {
 
     /// The next connection, or nil when none arrived before `deadline`.
     public func accept(deadline: ContinuousClock.Instant) throws(ThroughputError) -> TCPSocket? {
-        guard try TCPSocket(fd: fd).wait(for: Int16(POLLIN), deadline: deadline) else { return nil }
+        guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline) else { return nil }
         let peer = Glibc.accept(fd, nil, nil)
         if peer < 0 {
             if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { return nil }

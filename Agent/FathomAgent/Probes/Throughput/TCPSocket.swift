@@ -51,15 +51,7 @@ public struct TCPSocket: Sendable {
     /// Polls for `events` until `deadline`; false on timeout. Hang-ups count as ready so the
     /// following read sees the EOF.
     public func wait(for events: Int16, deadline: ContinuousClock.Instant) throws(ThroughputError) -> Bool {
-        while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { return false }
-            var pfd = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&pfd, 1, Self.milliseconds(left))
-            if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { throw .socket(call: "poll", errno: errno) }
-            if ready > 0 { return true }
-        }
+        try SocketPoll.wait(fd: fd, for: events, deadline: deadline)
     }
 
     /// Reads exactly `count` bytes; `what` names the message in errors.

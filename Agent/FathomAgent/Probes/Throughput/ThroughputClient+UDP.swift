@@ -1,5 +1,3 @@
-import Glibc
-
 extension ThroughputClient {
     /// The UDP part of a test, from CREATE_STREAMS on: connect the datagram streams
     /// (`UDPStreamHandshake`), move paced datagrams for the duration (or receive them in reverse),
@@ -18,38 +16,15 @@ extension ThroughputClient {
             streams.append(
                 try UDPStreamHandshake.connect(to: address, timeout: parameters.controlTimeout, datagramSize: datagramSize, reverse: parameters.reverse))
         }
-        try control.expect(.testStart)
-        try control.expect(.testRunning)
-
         let sending = !parameters.reverse
-        let start = ContinuousClock.now
-        let end = start + .seconds(parameters.duration)
-        let hardStop = end + parameters.controlTimeout
-        let group = try UDPTransferGroup(sockets: streams) { index, stream, stop in
+        // A sender stops at the end by itself; a receiver stops counting at TEST_END, as iperf3's does.
+        let (tallies, seconds) = try runTestPhase(control, sockets: streams, stopReceiversBeforeTestEnd: true) { index, stream, timeline, stop in
             UDPStreamTransfer(
                 socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, datagramSize: datagramSize,
-                counters64Bit: false, start: start, stopSending: end, hardStop: hardStop, intervals: parameters.duration, stop: stop,
-                bitsPerSecond: parameters.effectiveBandwidth)
+                counters64Bit: false, start: timeline.start, stopSending: timeline.stopSending, hardStop: timeline.hardStop,
+                intervals: timeline.intervals, stop: stop, bitsPerSecond: parameters.effectiveBandwidth)
         }
-        // Declared after the sockets' close, so it runs first: no thread outlives its socket.
-        defer { group.stopAndJoin() }
-        // If the server gives up mid-test, stop the streams rather than wait out the duration.
-        if try control.socket.wait(for: Int16(POLLIN), deadline: end) {
-            group.stopAndJoin()
-            // The server must stay silent until TEST_END; this maps what it said to an error.
-            try control.expect(.iperfDone)
-            throw .protocolViolation("server sent IPERF_DONE during the test")
-        }
-        // A sender stops at `end` by itself; a receiver stops counting now, as iperf3's does.
-        let tallies = sending ? group.join() : group.stopAndJoin()
-        let seconds = StreamTransfer.seconds(start.duration(to: .now))
-        try control.send(.testEnd)
-
-        try control.expect(.exchangeResults, deadline: .now + parameters.controlTimeout)
-        try control.sendJSON(IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending), what: "client results")
-        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "server results")
-        try control.expect(.displayResults)
-        try control.send(.iperfDone)
+        let theirs = try exchangeResults(control, IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending))
         return ThroughputReport(
             udp: tallies, remote: theirs, localSent: sending, seconds: seconds,
             diags: "iperf3 protocol client to \(address.host) port \(parameters.port), UDP, \(parameters.parallel) stream(s), "

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The iperf3 client side: talks the control protocol to an `iperf3 -s` (or our responder),
 /// moves data for the duration, exchanges results. TCP streams, or UDP datagrams with loss and
 /// jitter when `parameters.udp` is set (`runUDPStreams`).
@@ -45,42 +43,18 @@ public struct ThroughputClient: Sendable {
             streams.append(stream)
             try stream.write(cookie, deadline: .now + parameters.controlTimeout, what: "stream cookie")
         }
-        try control.expect(.testStart)
-        try control.expect(.testRunning)
-
         let sending = !parameters.reverse
-        let start = ContinuousClock.now
-        let end = start + .seconds(parameters.duration)
-        let hardStop = end + parameters.controlTimeout
-        let group = try TransferGroup(sockets: streams) { index, stream, stop in
+        let (tallies, seconds) = try runTestPhase(control, sockets: streams, stopReceiversBeforeTestEnd: false) { index, stream, timeline, stop in
             StreamTransfer(
                 socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, blockSize: parameters.blockSize,
-                start: start, stopSending: end, hardStop: hardStop, intervals: parameters.duration, stop: stop,
-                bitsPerSecond: parameters.bandwidth)
+                start: timeline.start, stopSending: timeline.stopSending, hardStop: timeline.hardStop, intervals: timeline.intervals,
+                stop: stop, bitsPerSecond: parameters.bandwidth)
         }
-        // Declared after the sockets' close, so it runs first: no thread outlives its socket.
-        defer { group.stopAndJoin() }
-        // If the server gives up mid-test, stop the streams rather than wait out the duration.
-        if try socket.wait(for: Int16(POLLIN), deadline: end) {
-            group.stopAndJoin()
-            // The server must stay silent until TEST_END; this maps what it said to an error.
-            try control.expect(.iperfDone)
-            throw .protocolViolation("server sent IPERF_DONE during the test")
-        }
-        if sending { group.join() }
-        let seconds = StreamTransfer.seconds(start.duration(to: .now))
-        try control.send(.testEnd)
-        // A receiver reads on until the server closes its senders (it does on TEST_END).
-        let tallies = group.join()
-
-        try control.expect(.exchangeResults, deadline: .now + parameters.controlTimeout)
-        let mine = IperfResults(
-            streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
-            sender: sending)
-        try control.sendJSON(mine, what: "client results")
-        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "server results")
-        try control.expect(.displayResults)
-        try control.send(.iperfDone)
+        let theirs = try exchangeResults(
+            control,
+            IperfResults(
+                streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+                sender: sending))
         return ThroughputReport(
             local: tallies, remote: theirs, localSent: sending, seconds: seconds,
             diags: "iperf3 protocol client to \(address.host) port \(parameters.port), \(parameters.parallel) stream(s), \(sending ? "forward" : "reverse"), \(parameters.duration) s")

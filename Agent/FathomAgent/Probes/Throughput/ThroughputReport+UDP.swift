@@ -49,9 +49,7 @@ extension ThroughputReport {
         let count = udp.map(\.intervalPackets.count).max() ?? 0
         var intervals: [ThroughputPeriod] = []
         for index in 0..<count {
-            let start = Double(index)
-            // The last interval ends when the test did, not on a whole second.
-            let end = index == count - 1 ? max(seconds, start + 0.001) : Double(index + 1)
+            let (start, end) = intervalBounds(index, count: count)
             let streams = udp.map { tally in
                 var data = ThroughputData(
                     streamID: tally.transfer.socket, start: start, end: end, bytes: tally.transfer.intervalBytes[safe: index] ?? 0, omitted: false)

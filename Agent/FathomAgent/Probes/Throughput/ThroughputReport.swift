@@ -53,9 +53,7 @@ public struct ThroughputReport: Sendable {
         let count = local.map(\.intervalBytes.count).max() ?? 0
         var intervals: [ThroughputPeriod] = []
         for index in 0..<count {
-            let start = Double(index)
-            // The last interval ends when the test did, not on a whole second.
-            let end = index == count - 1 ? max(seconds, start + 0.001) : Double(index + 1)
+            let (start, end) = intervalBounds(index, count: count)
             let streams = local.map { tally in
                 ThroughputData(
                     streamID: tally.socket, start: start, end: end, bytes: tally.intervalBytes[index],
@@ -76,6 +74,13 @@ public struct ThroughputReport: Sendable {
         var summary = ThroughputData(start: 0, end: seconds, bytes: sentBytes, retransmits: retransmits)
         summary.receiverThroughputBits = receiverBitsPerSecond
         return ThroughputResult(diags: diags, intervals: intervals, summary: ThroughputPeriod(streams: streams, summary: summary))
+    }
+
+    /// Seconds from the test start to the start and end of interval `index` of `count`: whole
+    /// seconds, except that the last interval ends when the test did.
+    func intervalBounds(_ index: Int, count: Int) -> (start: Double, end: Double) {
+        let start = Double(index)
+        return (start, index == count - 1 ? max(seconds, start + 0.001) : Double(index + 1))
     }
 
     /// iperf3-like lines: one per interval, then sender and receiver totals.

@@ -31,30 +31,14 @@ extension ThroughputResponder {
         }
         // As iperf3: once every stream is in, nothing listens for more.
         udp.close()
-        try control.send(.testStart)
-        try control.send(.testRunning)
-
         let sending = parameters.reverse == true
-        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
-        let start = ContinuousClock.now
-        let hardStop = start + .seconds(duration) + Self.grace
-        let group = try UDPTransferGroup(sockets: streams) { index, stream, stop in
+        let (tallies, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
             UDPStreamTransfer(
                 socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, datagramSize: datagramSize,
-                counters64Bit: parameters.udpCounters64Bit, start: start, stopSending: nil, hardStop: hardStop, intervals: duration,
-                stop: stop, bitsPerSecond: parameters.bandwidth)
+                counters64Bit: parameters.udpCounters64Bit, start: timeline.start, stopSending: timeline.stopSending,
+                hardStop: timeline.hardStop, intervals: timeline.intervals, stop: stop, bitsPerSecond: parameters.bandwidth)
         }
-        // Runs before the sockets' close: no thread outlives its socket.
-        defer { group.stopAndJoin() }
-        try waitForTestEnd(control, until: hardStop)
-        let seconds = StreamTransfer.seconds(start.duration(to: .now))
-        let tallies = group.stopAndJoin()
-        try control.send(.exchangeResults)
-        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "client results")
-        try control.sendJSON(IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending), what: "server results")
-        try control.send(.displayResults)
-        // iperf3 clients send IPERF_DONE; an old or killed one may just close, which is fine.
-        _ = try? control.readState(waiting: "IPERF_DONE", deadline: .now + .seconds(2))
+        let theirs = try exchangeResults(control, IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending))
         return ThroughputReport(
             udp: tallies, remote: theirs, localSent: sending, seconds: seconds,
             diags: "iperf3 protocol responder on port \(listener.port), UDP, \(streams.count) stream(s), "

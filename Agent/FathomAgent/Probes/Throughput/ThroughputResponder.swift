@@ -60,8 +60,6 @@ public struct ThroughputResponder: Sendable {
             let count = parameters.parallel ?? 1
             try control.send(.createStreams)
             streams = try acceptStreams(count, cookie: cookie)
-            try control.send(.testStart)
-            try control.send(.testRunning)
             return .success(try measure(control, streams: streams, parameters: parameters))
         } catch let error as ThroughputError {
             return .failure(error)
@@ -94,32 +92,20 @@ public struct ThroughputResponder: Sendable {
         peer.close()
     }
 
-    /// Moves data until the client's TEST_END, denying newcomers meanwhile, then exchanges results.
+    /// Runs the TCP test on the accepted streams (`runTestPhase`), then exchanges results.
     private func measure(_ control: ControlChannel, streams: [TCPSocket], parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
         let sending = parameters.reverse == true
-        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
-        let start = ContinuousClock.now
-        let hardStop = start + .seconds(duration) + Self.grace
-        let group = try TransferGroup(sockets: streams) { index, stream, stop in
+        let (tallies, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
             StreamTransfer(
                 socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending,
-                blockSize: parameters.len ?? IperfParameters.defaultBlockSize, start: start, stopSending: nil,
-                hardStop: hardStop, intervals: duration, stop: stop, bitsPerSecond: parameters.bandwidth)
+                blockSize: parameters.len ?? IperfParameters.defaultBlockSize, start: timeline.start, stopSending: timeline.stopSending,
+                hardStop: timeline.hardStop, intervals: timeline.intervals, stop: stop, bitsPerSecond: parameters.bandwidth)
         }
-        // Runs before `session` closes the sockets: no thread outlives its socket.
-        defer { group.stopAndJoin() }
-        try waitForTestEnd(control, until: hardStop)
-        let seconds = StreamTransfer.seconds(start.duration(to: .now))
-        let tallies = group.stopAndJoin()
-        try control.send(.exchangeResults)
-        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "client results")
-        let mine = IperfResults(
-            streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
-            sender: sending)
-        try control.sendJSON(mine, what: "server results")
-        try control.send(.displayResults)
-        // iperf3 clients send IPERF_DONE; an old or killed one may just close, which is fine.
-        _ = try? control.readState(waiting: "IPERF_DONE", deadline: .now + .seconds(2))
+        let theirs = try exchangeResults(
+            control,
+            IperfResults(
+                streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+                sender: sending))
         return ThroughputReport(
             local: tallies, remote: theirs, localSent: sending, seconds: seconds,
             diags: "iperf3 protocol responder on port \(listener.port), \(streams.count) stream(s), \(sending ? "reverse (responder sends)" : "forward (responder receives)")")

@@ -1,5 +1,5 @@
-/// The data streams of one test, each running its `StreamTransfer` on a thread of its own;
-/// joined exactly once, however the test ends.
+/// The data streams of one test, each running its `StreamLoop` (`StreamTransfer` for TCP,
+/// `UDPStreamTransfer` for UDP) on a thread of its own; joined exactly once, however the test ends.
 ///
 /// Owning start, stop and join in one place keeps the rule that a thread never outlives its
 /// socket: callers `defer { group.stopAndJoin() }` before the sockets' own close runs.
@@ -9,23 +9,21 @@
 /// defer { _ = group.stopAndJoin() }
 /// let tallies = group.join()
 /// ```
-public final class TransferGroup {
+public final class TransferGroup<Transfer: StreamLoop> {
     public let stop = StreamTransfer.StopFlag()
-    private let sockets: [TCPSocket]
-    private var running: [(thread: JoinableThread, result: ThreadResult<StreamTransfer.Tally>)] = []
-    private var tallies: [StreamTransfer.Tally]?
+    private var transfers: [Transfer] = []
+    private var running: [(thread: JoinableThread, result: ThreadResult<Transfer.Tally>)] = []
+    private var tallies: [Transfer.Tally]?
 
     /// Starts one transfer per socket; if a thread cannot be started, the ones already running
     /// are stopped and joined before the error is thrown.
-    public init(
-        sockets: [TCPSocket], make: (Int, TCPSocket, StreamTransfer.StopFlag) -> StreamTransfer
-    ) throws(ThroughputError) {
-        self.sockets = sockets
+    public init<Socket>(sockets: [Socket], make: (Int, Socket, StreamTransfer.StopFlag) -> Transfer) throws(ThroughputError) {
         for (index, socket) in sockets.enumerated() {
             let transfer = make(index, socket, stop)
-            let result = ThreadResult<StreamTransfer.Tally>()
+            transfers.append(transfer)
+            let result = ThreadResult<Transfer.Tally>()
             do { running.append((try JoinableThread { result.value = transfer.run() }, result)) } catch {
-                _ = stopAndJoin()
+                stopAndJoin()
                 throw error
             }
         }
@@ -33,7 +31,7 @@ public final class TransferGroup {
 
     /// Waits for every transfer to end by itself (sender deadline, EOF, hard stop).
     @discardableResult
-    public func join() -> [StreamTransfer.Tally] {
+    public func join() -> [Transfer.Tally] {
         if let tallies { return tallies }
         running.forEach { $0.thread.join() }
         let done = running.compactMap { $0.result.value }
@@ -41,13 +39,12 @@ public final class TransferGroup {
         return done
     }
 
-    /// Tells every transfer to stop and unblocks them (shutdown makes `send`/`recv` return at
-    /// once), then joins. The real iperf3 server closes its data sockets on TEST_END the same way.
+    /// Tells every transfer to stop and unblocks them (`StreamLoop.unblock`), then joins.
     @discardableResult
-    public func stopAndJoin() -> [StreamTransfer.Tally] {
+    public func stopAndJoin() -> [Transfer.Tally] {
         if let tallies { return tallies }
         stop.stop()
-        sockets.forEach { $0.shutdownBoth() }
+        transfers.forEach { $0.unblock() }
         return join()
     }
 }

@@ -21,53 +21,19 @@ public final class UDPListener {
     private let family: Int32
 
     public init(port: UInt16) throws(ThroughputError) {
-        let bound: (Int32, Int32)
-        if let dual = try? Self.bind(family: AF_INET6, port: port) { bound = dual } else { bound = try Self.bind(family: AF_INET, port: port) }
-        (fd, family) = bound
+        (fd, family) = try WildcardBind.dualStack { family throws(ThroughputError) in (try Self.bind(family: family, port: port), family) }
         self.port = port
     }
 
-    private static func bind(family: Int32, port: UInt16) throws(ThroughputError) -> (Int32, Int32) {
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .socket(call: "socket (UDP)", errno: errno) }
-        var on: Int32 = 1, off: Int32 = 0
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, 4)
-        let bound: Int32
-        if family == AF_INET6 {
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, 4)
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        guard bound == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw .socket(call: "bind UDP port \(port)", errno: code)
-        }
-        return (fd, family)
+    private static func bind(family: Int32, port: UInt16) throws(ThroughputError) -> Int32 {
+        try WildcardBind.bind(type: SOCK_DGRAM, family: family, port: port, failure: "bind UDP port \(port)")
     }
 
     /// The next client stream, connected and answered, or nil when no connect datagram came
     /// before `deadline`. Datagrams that are not 4 bytes long (every iperf3 sends 4) are dropped.
     public func accept(deadline: ContinuousClock.Instant, datagramSize: Int) throws(ThroughputError) -> UDPSocket? {
         while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { return nil }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, TCPSocket.milliseconds(left))
-            if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { throw .socket(call: "poll", errno: errno) }
-            if ready == 0 { continue }
+            guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline) else { return nil }
             var message = [UInt8](repeating: 0, count: 64)
             var peer = sockaddr_storage()
             var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -87,7 +53,7 @@ public final class UDPListener {
             guard connected == 0 else { throw .socket(call: "UDP connect to the client stream", errno: errno) }
             let stream = UDPSocket(fd: fd)
             // The connected socket is the stream now; a fresh one takes the port for the next.
-            do { (fd, _) = try Self.bind(family: family, port: port) } catch {
+            do { fd = try Self.bind(family: family, port: port) } catch {
                 fd = -1
                 stream.close()
                 throw error

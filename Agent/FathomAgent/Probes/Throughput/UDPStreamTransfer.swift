@@ -64,7 +64,7 @@ public struct UDPStreamTransfer: Sendable {
     }
 
     private func interval(at instant: ContinuousClock.Instant) -> Int {
-        min(intervals - 1, max(0, Int(StreamTransfer.seconds(start.duration(to: instant)))))
+        StreamTransfer.interval(at: instant, start: start, count: intervals)
     }
 
     private func send(_ buffer: UnsafeMutableRawPointer) -> UDPStreamTally {

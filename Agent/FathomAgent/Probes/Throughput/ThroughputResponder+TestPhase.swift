@@ -1,0 +1,44 @@
+extension ThroughputResponder {
+    /// The responder's test, TCP and UDP alike, once every data stream is in: TEST_START and
+    /// TEST_RUNNING, one `StreamLoop` per socket until the client's TEST_END (or the duration
+    /// plus `grace`), newcomers denied meanwhile (`waitForTestEnd`), then every stream stopped.
+    /// `make` builds each stream's loop on the test's `TestTimeline`.
+    ///
+    /// ```swift
+    /// let (tallies, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
+    ///     StreamTransfer(socket: stream, streamID: StreamTransfer.streamID(index: index), sending: false, start: timeline.start, …)
+    /// }
+    /// ```
+    func runTestPhase<Socket, Transfer: StreamLoop>(
+        _ control: ControlChannel, sockets: [Socket], parameters: IperfParameters,
+        make: TestTimeline.MakeLoop<Socket, Transfer>
+    ) throws(ThroughputError) -> (tallies: [Transfer.Tally], seconds: Double) {
+        try control.send(.testStart)
+        try control.send(.testRunning)
+
+        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
+        let start = ContinuousClock.now
+        let timeline = TestTimeline(start: start, stopSending: nil, hardStop: start + .seconds(duration) + Self.grace, intervals: duration)
+        let group = try TransferGroup(sockets: sockets) { index, socket, stop in make(index, socket, timeline, stop) }
+        // Runs before the caller closes the sockets: no thread outlives its socket.
+        defer { group.stopAndJoin() }
+        try waitForTestEnd(control, until: timeline.hardStop)
+        let seconds = timeline.secondsSoFar
+        return (group.stopAndJoin(), seconds)
+    }
+
+    /// EXCHANGE_RESULTS to DISPLAY_RESULTS: reads the client's results, sends this side's, and
+    /// waits briefly for IPERF_DONE (an old or killed client may just close, which is fine).
+    ///
+    /// ```swift
+    /// let theirs = try exchangeResults(control, IperfResults(streams: …, sender: false))
+    /// ```
+    func exchangeResults(_ control: ControlChannel, _ mine: IperfResults) throws(ThroughputError) -> IperfResults {
+        try control.send(.exchangeResults)
+        let theirs = try control.readJSON(IperfResults.self, maxLength: 16 << 20, what: "client results")
+        try control.sendJSON(mine, what: "server results")
+        try control.send(.displayResults)
+        _ = try? control.readState(waiting: "IPERF_DONE", deadline: .now + .seconds(2))
+        return theirs
+    }
+}

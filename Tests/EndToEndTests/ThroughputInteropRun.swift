@@ -1,0 +1,35 @@
+import Foundation
+
+/// One interop run of the throughput suites: a server (`iperf3 -s -1` or `responder --once`) on a
+/// free port, then a client against it once the server listens; both results once both exited.
+/// Skipped, with a SKIP line, where iperf3 is not installed.
+///
+/// ```swift
+/// guard let iperf3 = Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
+/// let run = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] },
+///                                                 client: { [agent, "throughput", "127.0.0.1", "--port", "\($0)", "--json"] })
+/// #expect(run.client.status == 0)
+/// ```
+extension Iperf3Tool {
+    /// The iperf3 binary, or nil after printing why `test` is skipped.
+    static func pathOrSkip(_ test: String) -> String? {
+        guard let path else {
+            print("SKIP \(test): iperf3 is not installed (apt-get install -y iperf3)")
+            return nil
+        }
+        return path
+    }
+
+    /// Starts `server(port)` on a free port, waits until it listens, runs `client(port)`, and
+    /// returns both programs' results (30 s limit each).
+    static func serverThenClient(
+        server: (_ port: Int) -> [String], client: (_ port: Int) -> [String]
+    ) async throws -> (server: Shell.Result, client: Shell.Result) {
+        let port = try freePort()
+        let serverArguments = server(port)
+        async let serverRun = run(serverArguments, timeout: 30)
+        try await awaitListener(port: port)
+        let clientRun = try await run(client(port), timeout: 30)
+        return (try await serverRun, clientRun)
+    }
+}
