@@ -35,15 +35,7 @@ public struct AgentSettings: Sendable, Equatable {
         guard !tests.isEmpty || archiveTokenFile != nil else { return nil }
         guard let url = archiveURL ?? receiverURL else { throw ConfigError("no archive URL (archive.url or receiver.url)") }
         guard let archiveTokenFile else { throw ConfigError("tests are configured but archive.token_file is not set") }
-        let token: String
-        do {
-            guard let text = try PosixFile.readText(archiveTokenFile) else { throw ConfigError("archive token file \(archiveTokenFile) does not exist") }
-            token = text.trimmingWhitespace()
-        } catch let e as ConfigError {
-            throw e
-        } catch {
-            throw ConfigError("cannot read archive token file \(archiveTokenFile): \(error)")
-        }
+        let token = try Self.readSecret(archiveTokenFile, what: "archive token file").trimmingWhitespace()
         return try EsmondArchiveClient(baseURL: url, token: token, caFile: caFile, insecureHTTP: insecureHTTP)
     }
 
@@ -51,15 +43,7 @@ public struct AgentSettings: Sendable, Equatable {
         guard let url = receiverURL else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
         guard let cluster else { throw ConfigError("no cluster name (receiver.cluster or --cluster)") }
         guard let passwordFile else { throw ConfigError("no password file (receiver.password_file or --password-file)") }
-        let text: String
-        do {
-            guard let t = try PosixFile.readText(passwordFile) else { throw ConfigError("password file \(passwordFile) does not exist") }
-            text = t
-        } catch let e as ConfigError {
-            throw e
-        } catch {
-            throw ConfigError("cannot read password file \(passwordFile): \(error)")
-        }
+        let text = try Self.readSecret(passwordFile, what: "password file")
         // The file holds either a bare password or a `user:password` pair like exfiltrate's.
         var user = self.user ?? cluster
         var password = text.trimmingWhitespace()
@@ -68,6 +52,15 @@ public struct AgentSettings: Sendable, Equatable {
             password = pair.password
         }
         return ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, caFile: caFile, insecureHTTP: insecureHTTP)
+    }
+
+    /// The whole text of a password or token file; a missing or unreadable file is a `ConfigError`
+    /// that names it.
+    static func readSecret(_ path: String, what: String) throws(ConfigError) -> String {
+        let text: String?
+        do { text = try PosixFile.readText(path) } catch { throw ConfigError("cannot read \(what) \(path): \(error)") }
+        guard let text else { throw ConfigError("\(what) \(path) does not exist") }
+        return text
     }
 }
 

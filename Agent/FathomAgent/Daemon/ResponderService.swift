@@ -17,6 +17,7 @@ public final class ResponderService: Sendable {
     public let lane: ExclusiveLane
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
     public init(port: UInt16, lane: ExclusiveLane, logger: Logger) throws(ThroughputError) {
@@ -27,8 +28,9 @@ public final class ResponderService: Sendable {
 
     public var port: UInt16 { responder.listener.port }
 
-    /// Starts serving on a thread of its own.
+    /// Starts serving on a thread of its own (once; later calls do nothing).
     public func start() {
+        guard !started.exchange(true, ordering: .relaxed) else { return }
         logger.info("responder listening", metadata: ["port": "\(port)"])
         DispatchQueue.global().async { [self] in
             serve()
@@ -39,7 +41,7 @@ public final class ResponderService: Sendable {
     /// Stops accepting (within a second), waits for a running test to end, closes the listener.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
-        finished.wait()
+        if started.load(ordering: .relaxed) { finished.wait() }
         responder.listener.close()
     }
 

@@ -23,12 +23,8 @@ public final class EsmondArchiveClient: Sendable {
     private let timeout: TimeAmount
 
     public init(baseURL: String, token: String, caFile: String? = nil, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60) throws {
-        let lower = baseURL.lowercased()
-        if lower.hasPrefix("http://") && !insecureHTTP {
-            throw ConfigError("archive URL \(baseURL) is plain HTTP; set insecure_http = true to allow it")
-        }
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
-            throw ConfigError("archive URL must start with https:// (got \(baseURL))")
+        if let problem = ReceiverEndpoint.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "archive URL") {
+            throw ConfigError(problem)
         }
         guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }) else {
             throw ConfigError("archive token must be one word without spaces")

@@ -21,15 +21,20 @@ public struct ReceiverEndpoint: Sendable, Equatable {
 
     /// The problem with this endpoint, if any.
     public func validationError() -> String? {
-        let lower = baseURL.lowercased()
-        if lower.hasPrefix("http://") {
-            if !insecureHTTP { return "receiver URL \(baseURL) is plain HTTP; set insecure_http = true to allow it" }
-        } else if !lower.hasPrefix("https://") {
-            return "receiver URL must start with https:// (got \(baseURL))"
-        }
+        if let problem = Self.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "receiver URL") { return problem }
         if cluster.isEmpty { return "cluster name is empty" }
         if user.isEmpty || password.isEmpty { return "upload user and password are required" }
         return nil
+    }
+
+    /// Why `url` may not be used: HTTPS is required, plain HTTP only with `insecure_http`.
+    /// `what` names the URL in the message ("receiver URL", "archive URL").
+    public static func schemeProblem(_ url: String, insecureHTTP: Bool, what: String) -> String? {
+        let lower = url.lowercased()
+        if lower.hasPrefix("http://") {
+            return insecureHTTP ? nil : "\(what) \(url) is plain HTTP; set insecure_http = true to allow it"
+        }
+        return lower.hasPrefix("https://") ? nil : "\(what) must start with https:// (got \(url))"
     }
 
     /// `<base>/<path>?cluster=<cluster>` with the cluster percent-encoded.

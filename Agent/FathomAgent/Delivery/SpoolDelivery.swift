@@ -122,13 +122,15 @@ public struct SpoolDelivery: Sendable {
     }
 
     private func send(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
-        if batch.kind == MeasurementRecord.spoolKind {
+        switch Self.route(of: batch) {
+        case .archive:
             guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }
             return await archive.upload(payload: payload)
+        case .receiver:
+            guard let kind = UploadKind(rawValue: batch.kind) else {
+                return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
+            }
+            return await client.upload(kind: kind, batchID: batch.id, payload: payload)
         }
-        guard let kind = UploadKind(rawValue: batch.kind) else {
-            return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
-        }
-        return await client.upload(kind: kind, batchID: batch.id, payload: payload)
     }
 }

@@ -29,7 +29,8 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
         let resultText: String
         let tool: String
         var spec: [String: JSONValue] = ["dest": .string(test.spec.dest)]
-        var destAddress: String?
+        // The destination as resolved once: recorded, and the source address is found toward it.
+        var destination: SocketAddress?
         switch test.spec {
         case .trace(let parameters):
             // The UDP trace is tracepath's method, ICMP echo is traceroute -I's.
@@ -41,7 +42,8 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             spec["probe-type"] = .string(parameters.probeType.rawValue)
             if let version = parameters.ipVersion { spec["ip-version"] = .integer(Int64(version)) }
             let report = TraceRun(parameters: parameters).run()
-            destAddress = report.address
+            // A numeric address: no second DNS lookup.
+            destination = report.address.flatMap { try? SocketAddress.resolve($0) }
             resultText = (try? report.result.jsonString()) ?? #"{"succeeded":false,"error":"trace result could not be encoded"}"#
         case .throughput(let parameters):
             tool = "iperf3"
@@ -51,18 +53,22 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             spec["udp"] = .bool(parameters.udp)
             spec["single-ended-port"] = .integer(Int64(parameters.port))
             if let bandwidth = parameters.bandwidth { spec["bandwidth"] = .integer(Int64(bandwidth)) }
-            destAddress = try? SocketAddress.resolve(parameters.dest).host
+            destination = try? SocketAddress.resolve(parameters.dest)
+            var resolved = parameters
+            // The client connects to the address found above rather than looking the name up again;
+            // an unresolvable name is left for the client to report.
+            if let destination { resolved.dest = destination.host }
             let result: ThroughputResult
-            do { result = try ThroughputClient(parameters: parameters).run().result } catch {
+            do { result = try ThroughputClient(parameters: resolved).run().result } catch {
                 result = .failure(error.description)
             }
             resultText = (try? result.jsonString()) ?? #"{"succeeded":false,"error":"throughput result could not be encoded"}"#
         }
-        let sourceAddress = destAddress.flatMap { try? SocketAddress.resolve($0) }.flatMap(SourceAddress.toward)
+        let sourceAddress = destination.flatMap(SourceAddress.toward)
         let result = (try? JSONText.parse(Array(resultText.utf8))) ?? .object(["succeeded": .bool(false), "error": .string("unreadable result")])
         return MeasurementRecord(
             runID: RandomHexID.make(), testName: test.name, testType: test.spec.testType, tool: tool, sourceAddress: sourceAddress,
-            dest: test.spec.dest, destAddress: destAddress, start: start, durationSeconds: Double(test.spec.expectedDurationSeconds),
+            dest: test.spec.dest, destAddress: destination?.host, start: start, durationSeconds: Double(test.spec.expectedDurationSeconds),
             spec: spec, result: result)
     }
 }
