@@ -4,8 +4,8 @@ import Glibc
 /// stream (`iperf_check_throttle`): before each send, a sender ahead of `bitsPerSecond` sleeps off
 /// its lead; one behind sends at once, so short stalls are made up and the average holds.
 ///
-/// The same rule as the TCP loop's pacing in `StreamTransfer`, in a type of its own for the UDP
-/// sender (which must not burst a second's worth of datagrams into a receiver's buffer).
+/// Both senders use it: `StreamTransfer` (TCP, iperf3's `-b`) and `UDPStreamTransfer` (which
+/// must not burst a second's worth of datagrams into a receiver's buffer).
 ///
 /// ```swift
 /// let pacer = SendPacer(bitsPerSecond: 50_000_000, start: .now)

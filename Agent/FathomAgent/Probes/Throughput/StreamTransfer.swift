@@ -83,6 +83,7 @@ public struct StreamTransfer: Sendable {
         var currentInterval = 0
         var total: Int64 = 0
         var lastByte = start
+        let pacer = SendPacer(bitsPerSecond: sending ? bitsPerSecond : nil, start: start)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
         defer { buffer.deallocate() }
         // A fixed pattern rather than zeros, so no path can compress the stream.
@@ -91,14 +92,11 @@ public struct StreamTransfer: Sendable {
             let now = ContinuousClock.now
             if now >= hardStop { break }
             if sending, let stopSending, now >= stopSending { break }
-            if sending, let rate = bitsPerSecond {
-                // Ahead of the average rate since the start: sleep off the surplus (≤ 200 ms so
-                // the stop flag and deadlines are still looked at).
-                let surplus = Double(total) * 8 / Double(rate) - Self.seconds(start.duration(to: now))
-                if surplus > 0 {
-                    usleep(UInt32(min(0.2, surplus) * 1_000_000))
-                    continue
-                }
+            // Ahead of the average rate since the start: sleep off the lead (≤ 200 ms so the
+            // stop flag and deadlines are still looked at).
+            if let lead = pacer.lead(sentBytes: total, now: now) {
+                pacer.sleep(lead, atMost: .milliseconds(200))
+                continue
             }
             let n = sending ? send(socket.fd, buffer, blockSize, Int32(MSG_NOSIGNAL)) : recv(socket.fd, buffer, blockSize, 0)
             if n == 0 { break }
@@ -138,6 +136,7 @@ public struct StreamTransfer: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -129,9 +129,4 @@ public struct TCPSocket: Sendable {
     public func shutdownBoth() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
 
     public func close() { _ = Glibc.close(fd) }
-
-    static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        return Int32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
-    }
 }

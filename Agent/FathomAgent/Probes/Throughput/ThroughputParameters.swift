@@ -64,7 +64,7 @@ public struct ThroughputParameters: Sendable, Equatable {
     /// rule), else 1460; capped to what one datagram can carry.
     public func udpDatagramSize(controlMSS: Int?) -> Int {
         let range = IperfParameters.udpBlockSizes
-        if blockSize != IperfParameters.defaultBlockSize { return min(max(blockSize, range.lowerBound), range.upperBound) }
-        return min(max(controlMSS ?? IperfParameters.defaultUDPBlockSize, range.lowerBound), range.upperBound)
+        let size = blockSize != IperfParameters.defaultBlockSize ? blockSize : controlMSS ?? IperfParameters.defaultUDPBlockSize
+        return min(max(size, range.lowerBound), range.upperBound)
     }
 }

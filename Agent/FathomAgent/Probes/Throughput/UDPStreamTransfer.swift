@@ -120,7 +120,6 @@ public struct UDPStreamTransfer: Sendable {
         var total: Int64 = 0
         var lastByte = start
         var drainUntil: ContinuousClock.Instant?
-        let headerSize = UDPDatagramHeader.size(counters64Bit: counters64Bit)
         while true {
             let now = ContinuousClock.now
             if now >= hardStop { break }
@@ -138,7 +137,7 @@ public struct UDPStreamTransfer: Sendable {
             let index = interval(at: lastByte)
             perInterval[index] += Int64(n)
             total += Int64(n)
-            guard n >= headerSize, let header = UDPDatagramHeader.decode(UnsafeRawBufferPointer(start: buffer, count: n), counters64Bit: counters64Bit) else {
+            guard let header = UDPDatagramHeader.decode(UnsafeRawBufferPointer(start: buffer, count: n), counters64Bit: counters64Bit) else {
                 malformed += 1
                 continue
             }
