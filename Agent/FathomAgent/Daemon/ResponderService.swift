@@ -38,37 +38,27 @@ public final class ResponderService: Sendable {
         }
     }
 
-    /// Stops accepting (within a second), waits for a running test to end, closes the listener.
+    /// Stops accepting (within a second) and waits for a running test to end; the listener is
+    /// closed by then.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
-        if started.load(ordering: .relaxed) { finished.wait() }
-        responder.listener.close()
+        if started.load(ordering: .relaxed) { finished.wait() } else { responder.listener.close() }
     }
 
     private func serve() {
-        while !stopping.load(ordering: .relaxed) {
-            let connection: TCPSocket?
-            do { connection = try responder.listener.accept(deadline: .now + .seconds(1)) } catch {
-                logger.error("responder cannot accept", metadata: ["error": "\(error)"])
-                return
+        do {
+            try responder.serve(once: false, lane: lane, stopping: { stopping.load(ordering: .relaxed) }) { outcome in
+                switch outcome {
+                case .success(let report):
+                    logger.info("responder served a test", metadata: [
+                        "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
+                    ])
+                case .failure(let error):
+                    logger.warning("responder test failed", metadata: ["error": "\(error)"])
+                }
             }
-            guard let connection else { continue }
-            guard lane.tryAcquire() else {
-                // What a busy iperf3 server does: one ACCESS_DENIED byte, without reading anything.
-                try? ControlChannel(socket: connection, timeout: .seconds(2)).send(.accessDenied)
-                connection.close()
-                logger.info("responder busy; client turned away")
-                continue
-            }
-            switch responder.session(connection) {
-            case .success(let report):
-                logger.info("responder served a test", metadata: [
-                    "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
-                ])
-            case .failure(let error):
-                logger.warning("responder test failed", metadata: ["error": "\(error)"])
-            }
-            lane.release()
+        } catch {
+            logger.error("responder cannot accept", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -26,13 +26,25 @@ public struct ThroughputResponder: Sendable {
     /// One test's outcome: the report, or why it failed.
     public typealias Outcome = Result<ThroughputReport, ThroughputError>
 
-    /// Serves tests until `once` is set and one has been attempted; `handle` sees each outcome.
-    public func serve(once: Bool, handle: (Outcome) -> Void) throws(ThroughputError) {
+    /// Serves tests until `once` is set and one has been attempted, or until `stopping` says so
+    /// (asked at least once a second); `handle` sees each outcome. Closes the listener on return.
+    ///
+    /// With a `lane`, a test runs only while it holds the lane, which the agent's own scheduled
+    /// throughput tests share: a client arriving while the lane is taken is told the server is
+    /// busy, as one arriving during a test is.
+    public func serve(
+        once: Bool, lane: ExclusiveLane? = nil, stopping: () -> Bool = { false }, handle: (Outcome) -> Void
+    ) throws(ThroughputError) {
         defer { listener.close() }
-        while true {
-            // Idle: wait for a control connection as long as it takes (1 h slices, no busy loop).
-            guard let control = try listener.accept(deadline: .now + .seconds(3600)) else { continue }
+        while !stopping() {
+            // Idle: one-second slices, so a stop request is seen without a busy loop.
+            guard let control = try listener.accept(deadline: .now + .seconds(1)) else { continue }
+            if let lane, !lane.tryAcquire() {
+                deny(control)
+                continue
+            }
             handle(session(control))
+            lane?.release()
             if once { return }
         }
     }
@@ -118,7 +130,7 @@ public struct ThroughputResponder: Sendable {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))") }
             var fds = [pollfd(fd: control.socket.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, TCPSocket.milliseconds(left))
+            let ready = poll(&fds, 2, SocketPoll.milliseconds(left))
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 { throw .socket(call: "poll", errno: errno) }
             if fds[1].revents != 0, let newcomer = try listener.accept(deadline: .now + .milliseconds(1)) { deny(newcomer) }

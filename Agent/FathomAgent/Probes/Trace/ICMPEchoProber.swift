@@ -76,8 +76,7 @@ public final class ICMPEchoProber: TraceProbing {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return ProbeOutcome(reply: .timeout, rtt: nil) }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let millis = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
-            let ready = poll(&pfd, 1, millis)
+            let ready = poll(&pfd, 1, SocketPoll.milliseconds(left))
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 { throw .socket(call: "poll", errno: errno) }
             if ready == 0 { continue }

@@ -1,3 +1,4 @@
+import FathomShared
 import FoundationEssentials
 
 /// One hop of a trace, shaped like a hop of pScheduler's trace result.
@@ -69,20 +70,5 @@ public struct TraceResult: Sendable, Equatable, Codable {
     /// Decodes a pScheduler trace result (used by tests and, later, the archiver).
     public static func decode(json: String) throws -> TraceResult {
         try JSONDecoder().decode(TraceResult.self, from: Data(json.utf8))
-    }
-}
-
-/// ISO 8601 durations as pScheduler emits them for RTTs: `PT<seconds>S`.
-public enum ISODuration {
-    /// Microsecond precision (the tracepath tool prints six decimals), trailing zeros dropped,
-    /// so 95 µs is `PT0.000095S` and 2 s is `PT2S`.
-    public static func string(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let totalMicros = max(0, seconds * 1_000_000 + (attoseconds + 500_000_000_000) / 1_000_000_000_000)
-        let whole = totalMicros / 1_000_000
-        var fraction = String(totalMicros % 1_000_000)
-        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return fraction.isEmpty ? "PT\(whole)S" : "PT\(whole).\(fraction)S"
     }
 }
