@@ -1,4 +1,5 @@
 import FathomAgent
+import FathomShared
 import Foundation
 import Testing
 

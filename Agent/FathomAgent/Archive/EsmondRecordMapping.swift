@@ -86,7 +86,7 @@ public enum EsmondRecordMapping {
             entry["success"] = .integer(ip != nil && error == nil ? 1 : 0)
             if let ip { entry["ip"] = .string(ip) }
             if case .string(let name)? = hop["hostname"] { entry["hostname"] = .string(name) }
-            if case .string(let rtt)? = hop["rtt"], let seconds = ISODurationText.seconds(rtt) {
+            if case .string(let rtt)? = hop["rtt"], let seconds = ISODuration.seconds(rtt) {
                 entry["rtt"] = .number(seconds * 1000)
             }
             if let mtu { entry["mtu"] = .integer(mtu) }

@@ -89,7 +89,7 @@ public enum MeasurementTestConfig {
     static func seconds(_ section: ConfigSection, _ key: String) throws(ConfigError) -> Int? {
         if let value = try? section.int(key) { return value }
         guard let text = try section.string(key) else { return nil }
-        guard let seconds = ISODurationText.seconds(text), seconds < 1e9 else {
+        guard let seconds = ISODuration.seconds(text), seconds < 1e9 else {
             throw ConfigError("config key '\(section.path).\(key)' must be whole seconds or an ISO 8601 duration like PT1H, found '\(text)'")
         }
         return Int(seconds.rounded())
