@@ -28,7 +28,7 @@ struct TraceComparison {
 
         // One untimed run each for the hop lists; it also brings both binaries into the page cache.
         let agentHops = TraceHopList.agent(try output(agentArgv))
-        let tracepathHops = TraceHopList.tracepath(try output(tracepathArgv))
+        let tracepathHops = TraceReferenceTools.parseTracepath(try output(tracepathArgv)).hops
         let expected = path.hopAddresses()
         print("    hops, fathom-agent trace --queries 1 --no-hostnames: \(agentHops.joined(separator: " "))")
         print("    hops, tracepath -n -m 30:                           \(tracepathHops.joined(separator: " "))")

@@ -1,18 +1,6 @@
-/// The hop addresses a trace printed, one per TTL in order ("*" for a TTL nobody answered), read
-/// from `tracepath -n` and from `fathom-agent trace` text so the two runs can be compared.
+/// The hop addresses `fathom-agent trace` printed, one per TTL in order, to compare with
+/// tracepath's (`TraceReferenceTools.parseTracepath`).
 enum TraceHopList {
-    /// `tracepath -n` lines look like ` 2:  10.10.2.2   0.032ms`; TTL 1 can appear twice (its
-    /// first probe also finds the local PMTU) and `[LOCALHOST]` is not a hop.
-    static func tracepath(_ output: String) -> [String] {
-        hops(output) { line in
-            let fields = line.split(separator: " ")
-            guard let first = fields.first, first.hasSuffix(":"), fields.count > 1 else { return nil }
-            let ttl = first.dropLast().filter { $0 != "?" }
-            guard let number = Int(ttl), fields[1] != "[LOCALHOST]" else { return nil }
-            return (number, fields[1] == "no" ? "*" : String(fields[1]))
-        }
-    }
-
     /// `fathom-agent trace` lines look like ` 2  10.10.2.2  0.019 ms  pmtu 1500`.
     static func agent(_ output: String) -> [String] {
         hops(output) { line in

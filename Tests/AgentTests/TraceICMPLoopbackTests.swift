@@ -31,9 +31,9 @@ import Testing
         #expect(hop.ip == dest && hop.error == nil && hop.rtt?.hasPrefix("PT") == true && hop.mtu == report.hops[0].mtu)
     }
 
-    @Test func probesOfOneProberUseOneIdentifierAndRisingSequences() throws {
+    @Test func twoProbersToOneDestinationEachGetTheirOwnReplies() throws {
         if let reason = Self.skipReason("127.0.0.1") {
-            print("SKIP probesOfOneProberUseOneIdentifierAndRisingSequences: \(reason)")
+            print("SKIP twoProbersToOneDestinationEachGetTheirOwnReplies: \(reason)")
             return
         }
         // Two probers probing the same destination at once each get their own answers.

@@ -6,10 +6,8 @@ import Testing
 /// the hops the layout promises in both families (so every router and the server route back),
 /// at once, and `remove()` leaves no namespace behind. Where namespaces cannot be made it prints SKIP.
 @Suite(.serialized) struct NetnsPathTests {
-    static let tracepath = ["/usr/bin/tracepath", "/bin/tracepath", "/usr/sbin/tracepath"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
     @Test func twoRouterPathRoutesBothFamiliesAndCleansUp() throws {
-        guard let tracepath = Self.tracepath else {
+        guard let tracepath = TraceReferenceTools.tracepath else {
             print("SKIP twoRouterPathRoutesBothFamiliesAndCleansUp: no tracepath")
             return
         }
@@ -22,7 +20,7 @@ import Testing
         for v6 in [false, true] {
             let start = ContinuousClock.now
             let out = try Shell.run(path.command(in: path.client, [tracepath, "-n", path.serverAddress(ipv6: v6)]))
-            #expect(Self.hops(out.stdout) == path.hopAddresses(ipv6: v6), "\(out.stdout)\(out.stderr)")
+            #expect(TraceReferenceTools.parseTracepath(out.stdout).hops == path.hopAddresses(ipv6: v6), "\(out.stdout)\(out.stderr)")
             // Usable at once: no first packet held back by address or neighbour discovery (1 s).
             #expect(ContinuousClock.now - start < .milliseconds(500), "\(out.stdout)")
         }
@@ -41,18 +39,5 @@ import Testing
             print("SKIP NetnsPathTests: \(reason)")
             return nil
         }
-    }
-
-    /// The first address tracepath printed for each TTL (`[LOCALHOST]` is not a hop).
-    private static func hops(_ output: String) -> [String] {
-        var seen: [String] = []
-        for line in output.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count > 1, fields[0].hasSuffix(":"), Int(fields[0].filter(\.isNumber)) != nil,
-                fields[1] != "[LOCALHOST]"
-            else { continue }
-            if seen.last != String(fields[1]) { seen.append(String(fields[1])) }
-        }
-        return seen
     }
 }

@@ -1,3 +1,4 @@
+import FathomTestSupport
 import FathomAgent
 import Foundation
 import Testing
