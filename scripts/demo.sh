@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
-command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq openssl; }
+bash scripts/install-deps.sh demo
 
 swift build --product fathom-receiver
 swift build --product fathom-agent

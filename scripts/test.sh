@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
+bash scripts/install-deps.sh test
 swift build --build-tests
 swift test --skip-build "$@"
