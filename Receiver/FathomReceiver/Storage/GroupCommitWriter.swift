@@ -11,8 +11,17 @@ import Synchronization
 /// (group commit).
 ///
 /// One dedicated thread does all file I/O, so request handlers never block the event loops, and
-/// writes to one file are naturally serialised. An upload is applied whole or not at all: if any
-/// write fails, the files it touched are truncated back to their previous length.
+/// writes to one file are naturally serialised. A group is atomic across every file it touches:
+///
+/// 1. its intent (each file's starting offset, length and checksum, and its batch ids) is written
+///    to the commit journal and synced;
+/// 2. the data is appended and the batch ids are appended to the ledger;
+/// 3. data files, new directories and the ledger are synced, and only then is anyone answered.
+///
+/// If a write or a sync fails, every file is cut back and the ledger record removed before the
+/// uploads are refused; if the process dies anywhere in between, `CommitRecovery` does the same at
+/// the next start unless the group had reached the disk whole. So an upload is either
+/// acknowledged and stored once, or refused (or unanswered) and absent from the files and ledger.
 ///
 /// ```swift
 /// let writer = try GroupCommitWriter(dataDirectory: "/var/lib/fathom/data")
@@ -35,16 +44,25 @@ public final class GroupCommitWriter: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     public let dataDirectory: String
     private let stats = Mutex((groups: 0, uploads: 0))
+    /// What start-up found of a commit a crash interrupted (for the log).
+    public let recovery: String
 
     public init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
         self.dataDirectory = dataDirectory
         try Self.makeDirectories(dataDirectory, mode: 0o755, syncParents: false)
         let stateDir = dataDirectory + "/.fathom"
         try Self.makeDirectories(stateDir, mode: 0o700, syncParents: true)
+        var faults = try CommitFaults.fromEnvironment()
+        let journal = try CommitJournal(path: stateDir + "/commit-journal")
         let ledger = try BatchLedger(path: stateDir + "/batch-ledger", now: clock())
-        let files = OpenFiles(root: dataDirectory)
+        let settled = try CommitRecovery.settle(
+            journal: journal, ledger: ledger, root: dataDirectory, now: clock(), faults: &faults)
+        recovery = settled.description
+        let state = WriterState(
+            journal: journal, ledger: ledger, files: OpenFiles(root: dataDirectory), faults: faults,
+            sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0))
         let thread = Thread { [self] in
-            self.run(ledger: ledger, files: files, clock: clock)
+            self.run(state, clock: clock)
         }
         thread.name = "fathom-writer"
         thread.start()
@@ -80,56 +98,27 @@ public final class GroupCommitWriter: Sendable {
         finished.wait()
     }
 
-    private func run(ledger: BatchLedger, files: OpenFiles, clock: () -> Int64) {
+    private func run(_ state: WriterState, clock: () -> Int64) {
         while true {
             wake.wait()
             let (batch, stopped) = queue.withLock { q in
                 defer { q.pending.removeAll(keepingCapacity: true) }
                 return (q.pending, q.stopped)
             }
-            if !batch.isEmpty { commitGroup(batch, ledger: ledger, files: files, now: clock()) }
+            if !batch.isEmpty {
+                let results = state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
+                stats.withLock {
+                    $0.groups += 1
+                    $0.uploads += batch.count
+                }
+                for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+            }
             if stopped && queue.withLock({ $0.pending.isEmpty }) {
-                files.closeAll()
+                state.files.closeAll()
                 finished.signal()
                 return
             }
         }
-    }
-
-    private func commitGroup(_ batch: [Pending], ledger: BatchLedger, files: OpenFiles, now: Int64) {
-        var results: [Result<CommitOutcome, any Error>] = Array(repeating: .success(.stored), count: batch.count)
-        var idsInGroup: Set<String> = []
-        var newIDs: [String] = []
-        files.beginGroup()
-        for (i, item) in batch.enumerated() {
-            if let id = item.batchID, ledger.contains(id) || idsInGroup.contains(id) {
-                results[i] = .success(.duplicate)
-                continue
-            }
-            do {
-                try files.apply(item.appends)
-                if let id = item.batchID {
-                    idsInGroup.insert(id)
-                    newIDs.append(id)
-                }
-            } catch {
-                results[i] = .failure(error)
-            }
-        }
-        do {
-            try ledger.append(newIDs, now: now)
-            try files.syncGroup(extra: ledger.fd)
-            ledger.markCommitted(newIDs)
-        } catch {
-            // We cannot tell which bytes reached the disk: fail every upload of the group, so the
-            // agents keep their batches and send them again.
-            for i in results.indices { if case .success(.stored) = results[i] { results[i] = .failure(error) } }
-        }
-        stats.withLock {
-            $0.groups += 1
-            $0.uploads += batch.count
-        }
-        for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
     }
 
     static func makeDirectories(_ path: String, mode: mode_t, syncParents: Bool) throws(StorageError) {

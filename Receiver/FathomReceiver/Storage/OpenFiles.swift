@@ -4,14 +4,14 @@ import FathomShared
     import Glibc
 #endif
 
-/// The writer thread's open append-only files, with per-upload rollback and per-group sync.
+/// The writer thread's open append-only files: descriptors kept open across groups, appends,
+/// cut-backs and the per-group sync.
 ///
 /// The first time a file is opened in this process its tail is checked: bytes after the last
 /// newline can only be a torn write from a crash before acknowledgement, so they are cut off.
 final class OpenFiles: @unchecked Sendable {  // confined to the writer thread after init
     private let root: String
     private var descriptors: [String: Int32] = [:]
-    private var touched: Set<Int32> = []
     private var newDirectories: Set<String> = []
     private let maxOpen = 512
     private let syncer = ParallelSync()
@@ -19,41 +19,38 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
     init(root: String) { self.root = root }
 
     func beginGroup() {
-        touched.removeAll(keepingCapacity: true)
         newDirectories.removeAll(keepingCapacity: true)
     }
 
-    /// Writes all appends of one upload; on any failure, undoes this upload's writes and throws.
-    func apply(_ appends: [FileAppend]) throws(StorageError) {
-        var before: [(fd: Int32, size: off_t)] = []
-        do throws(StorageError) {
-            for a in appends {
-                let fd = try descriptor(for: a.relativePath)
-                if !before.contains(where: { $0.fd == fd }) { before.append((fd, lseek(fd, 0, SEEK_END))) }
-                if let code = PosixFile.writeAll(fd, a.bytes) {
-                    throw StorageError(errno: code, operation: "write", path: a.relativePath)
-                }
-                touched.insert(fd)
-            }
-        } catch {
-            for (fd, size) in before where size >= 0 { _ = ftruncate(fd, size) }
-            throw error
-        }
+    /// The file's current end, where the group's bytes will start.
+    func endOffset(_ fd: Int32, path: String) throws(StorageError) -> Int64 {
+        let size = lseek(fd, 0, SEEK_END)
+        guard size >= 0 else { throw StorageError(errno: errno, operation: "seek", path: path) }
+        return Int64(size)
     }
 
-    /// Makes every file written in this group, new directories, and `extra` durable.
-    func syncGroup(extra: Int32) throws(StorageError) {
-        if let code = syncer.fdatasyncAll(Array(touched)) {
+    func append(_ fd: Int32, _ bytes: [UInt8], path: String, faults: inout CommitFaults) throws(StorageError) {
+        if let code = faults.injectedError(.dataWrite) { throw StorageError(errno: code, operation: "write", path: path) }
+        if let code = PosixFile.writeAll(fd, bytes) { throw StorageError(errno: code, operation: "write", path: path) }
+    }
+
+    /// Takes a failed group's bytes back out of a file, durably.
+    func cutBack(_ fd: Int32, to size: Int64) -> Bool {
+        ftruncate(fd, off_t(size)) == 0 && fdatasync(fd) == 0
+    }
+
+    /// Makes `fds`, the directories created in this group, and `extra` durable.
+    func syncGroup(_ fds: [Int32], extra: [Int32], faults: inout CommitFaults) throws(StorageError) {
+        if let code = faults.injectedError(.sync) { throw StorageError(errno: code, operation: "fdatasync", path: "data file") }
+        if let code = syncer.fdatasyncAll(fds + extra) {
             throw StorageError(errno: code, operation: "fdatasync", path: "data file")
         }
         for dir in newDirectories.sorted(by: { $0.count > $1.count }) {
             let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dfd >= 0 {
-                fsync(dfd)
-                close(dfd)
-            }
+            guard dfd >= 0 else { throw StorageError(errno: errno, operation: "open", path: dir) }
+            defer { close(dfd) }
+            guard fsync(dfd) == 0 else { throw StorageError(errno: errno, operation: "fsync", path: dir) }
         }
-        if fdatasync(extra) != 0 { throw StorageError(errno: errno, operation: "fdatasync", path: "batch ledger") }
         if descriptors.count > maxOpen { closeAll() }
     }
 
@@ -62,7 +59,7 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
         descriptors.removeAll()
     }
 
-    private func descriptor(for relativePath: String) throws(StorageError) -> Int32 {
+    func descriptor(for relativePath: String) throws(StorageError) -> Int32 {
         if let fd = descriptors[relativePath] { return fd }
         let full = root + "/" + relativePath
         let components = relativePath.split(separator: "/")
