@@ -48,23 +48,27 @@ struct CommitFaults: Sendable {
     /// The faults the environment asks for; throws on a misspelt request so a test cannot pass by
     /// injecting nothing.
     static func fromEnvironment() throws(StorageError) -> CommitFaults {
-        var faults = CommitFaults()
-        if let text = getenv("FATHOM_TEST_CRASH_AT").map({ String(cString: $0) }), !text.isEmpty {
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        return try CommitFaults(crashAt: variable("FATHOM_TEST_CRASH_AT"), failAt: variable("FATHOM_TEST_FAIL_AT"))
+    }
+
+    /// `crashAt` is `<step>[:N]`, `failAt` is `<operation>:<errno name>[:N]`; nil or empty asks for nothing.
+    init(crashAt: String?, failAt: String?) throws(StorageError) {
+        if let text = crashAt, !text.isEmpty {
             let parts = text.split(separator: ":")
             guard let step = Step(rawValue: String(parts[0])), parts.count <= 2,
                 let at = parts.count == 2 ? Int(parts[1]) : 1, at >= 1
             else { throw StorageError(errno: EINVAL, operation: "FATHOM_TEST_CRASH_AT", path: text) }
-            faults.crash = (step, at)
+            crash = (step, at)
         }
-        if let text = getenv("FATHOM_TEST_FAIL_AT").map({ String(cString: $0) }), !text.isEmpty {
+        if let text = failAt, !text.isEmpty {
             let parts = text.split(separator: ":")
             let codes: [Substring: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EDQUOT": EDQUOT]
             guard parts.count >= 2, parts.count <= 3, let operation = Operation(rawValue: String(parts[0])),
                 let code = codes[parts[1]], let at = parts.count == 3 ? Int(parts[2]) : 1, at >= 1
             else { throw StorageError(errno: EINVAL, operation: "FATHOM_TEST_FAIL_AT", path: text) }
-            faults.failure = (operation, code, at)
+            failure = (operation, code, at)
         }
-        return faults
     }
 
     /// Dies here if asked to (SIGKILL: no handler, no flush, exactly like `kill -9`).

@@ -47,12 +47,17 @@ public final class GroupCommitWriter: Sendable {
     /// What start-up found of a commit a crash interrupted (for the log).
     public let recovery: String
 
-    public init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
+    public convenience init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
+        try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment())
+    }
+
+    /// With faults given directly (tests).
+    init(dataDirectory: String, clock: @escaping @Sendable () -> Int64, faults: CommitFaults) throws {
+        var faults = faults
         self.dataDirectory = dataDirectory
         try Self.makeDirectories(dataDirectory, mode: 0o755, syncParents: false)
         let stateDir = dataDirectory + "/.fathom"
         try Self.makeDirectories(stateDir, mode: 0o700, syncParents: true)
-        var faults = try CommitFaults.fromEnvironment()
         let journal = try CommitJournal(path: stateDir + "/commit-journal")
         let ledger = try BatchLedger(path: stateDir + "/batch-ledger", now: clock())
         let settled = try CommitRecovery.settle(
