@@ -26,6 +26,7 @@ public struct ReceiverRuntime: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier.fromEnvironment()
         let server = try ReceiverServer(settings: settings, logger: logger)
+        logger.notice("storage: \(server.writer.recovery)")
         let listening = StatusLine()
         // Installed before READY=1 can go out, so an early `systemctl reload` never meets SIGHUP's
         // default action (terminate).

@@ -14,7 +14,8 @@ final class ReceiverProcess: @unchecked Sendable {
     var baseURL: String { "https://127.0.0.1:\(port)" }
     var log: String { logLock.withLock { logText } }
 
-    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = []) throws {
+    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = [],
+         environment: [String: String] = [:]) throws {
         self.dataDirectory = dataDirectory
         self.credentialsPath = credentialsPath
         process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
@@ -22,6 +23,9 @@ final class ReceiverProcess: @unchecked Sendable {
             "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
             "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
         ] + extra
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
