@@ -103,7 +103,7 @@ let package = Package(
         ),
         .target(name: "FathomTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["FathomShared"], path: "Tests/SharedTests"),
-        .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared"], path: "Tests/AgentTests"),
+        .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [

@@ -46,7 +46,7 @@ struct AgentParts {
     let archive: EsmondArchiveClient?
 
     /// `serving`: start the scheduler and responder (the daemon); `once` only delivers.
-    init(settings: AgentSettings, logger: Logger, serving: Bool = false) throws {
+    init(settings: AgentSettings, logger: Logger, serving: Bool = false, liveness: Liveness = Liveness()) throws {
         let procfs = LinuxProcFS()
         let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
         let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
@@ -64,10 +64,11 @@ struct AgentParts {
             sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
             spool: spool,
-            delivery: SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger),
+            delivery: SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger, liveness: liveness),
             scheduler: serving ? MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger) : nil,
             responder: responder,
-            logger: logger)
+            logger: logger,
+            liveness: liveness)
     }
 
     func shutdown() async throws {

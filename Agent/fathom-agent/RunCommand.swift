@@ -24,11 +24,16 @@ struct RunCommand: AsyncParsableCommand {
         let logger = FathomLogging.bootstrap(label: "fathom-agent")
         let notifier = SystemdNotifier.fromEnvironment()
         var settings = try connection.settings()
-        var parts = try AgentParts(settings: settings, logger: logger, serving: true)
+        // One liveness table across reloads: the watchdog reads it, each generation of parts reports to it.
+        let liveness = Liveness()
+        liveness.register("delivery", bound: .seconds(300))
+        var parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
         // Trapped before READY=1 can go out, so an early reload never meets SIGHUP's default action.
         let (signals, sources) = Self.trap([SIGTERM, SIGINT, SIGHUP])
         var nextSignal = signals.makeAsyncIterator()
-        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { await Self.eventLoopsAnswer() }
+        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) {
+            await Self.healthy(liveness, logger: logger)
+        }
         let pinging = Task { await watchdog?.run() }
         defer {
             pinging.cancel()
@@ -59,12 +64,12 @@ struct RunCommand: AsyncParsableCommand {
             try await parts.shutdown()
             guard let next = reloaded else { break }
             do {
-                parts = try AgentParts(settings: next, logger: logger, serving: true)
+                parts = try AgentParts(settings: next, logger: logger, serving: true, liveness: liveness)
                 settings = next
                 logger.notice("configuration reloaded")
             } catch {
                 logger.error("reloaded config cannot be used; keeping the previous one", metadata: ["error": "\(error)"])
-                parts = try AgentParts(settings: settings, logger: logger, serving: true)
+                parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
             }
         }
         logger.notice("agent stopped; undelivered batches stay in the spool")
@@ -86,6 +91,18 @@ struct RunCommand: AsyncParsableCommand {
             return source
         }
         return (stream, sources)
+    }
+
+    /// Healthy while no work loop is stuck in a step past its bound and the event loops answer.
+    static func healthy(_ liveness: Liveness, logger: Logger) async -> Bool {
+        let stuck = liveness.stuck()
+        if !stuck.isEmpty {
+            logger.error("work loop stuck; withholding the watchdog keep-alive", metadata: [
+                "loops": "\(stuck.map { "\($0.name) for \($0.for)" }.joined(separator: ", "))",
+            ])
+            return false
+        }
+        return await eventLoopsAnswer()
     }
 
     /// True once every event loop of the HTTP client's group has run a no-op task.

@@ -20,11 +20,20 @@ public struct AgentDaemon: Sendable {
     public let scheduler: MeasurementScheduler?
     public let responder: ResponderService?
     public let logger: Logger
+    /// The sampler's steps (one sample, one sysinfo) are watched here; delivery reports its sends
+    /// to the same instance when it was built with it.
+    public let liveness: Liveness
+
+    /// How long one sample (or sysinfo) may take before the daemon counts as wedged.
+    public static let sampleStepBound: Duration = .seconds(120)
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
-        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger
+        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
+        liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound
     ) {
+        self.liveness = liveness
+        liveness.register("sampler", bound: sampleStepBound)
         self.settings = settings
         self.sampler = sampler
         self.sysinfo = sysinfo
@@ -47,7 +56,7 @@ public struct AgentDaemon: Sendable {
     /// Takes one sample and spools it; returns the number of records.
     @discardableResult
     public func spoolSample() async throws -> Int {
-        let lines = await sampler.sample()
+        let lines = await liveness.step("sampler") { await sampler.sample() }
         var payload: [UInt8] = []
         for line in lines {
             payload += line.utf8
@@ -58,7 +67,7 @@ public struct AgentDaemon: Sendable {
     }
 
     public func spoolSysinfo() async throws {
-        let json = await sysinfo.sysinfoJSON()
+        let json = await liveness.step("sampler") { await sysinfo.sysinfoJSON() }
         _ = try spool.append(kind: UploadKind.sysinfo.rawValue, payload: Array((json + "\n").utf8), recordCount: 1)
     }
 
@@ -121,12 +130,7 @@ public struct AgentDaemon: Sendable {
         }
         if let responder {
             // stop() blocks until the accept loop notices (≤ 1 s) and a running test ends.
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    responder.stop()
-                    continuation.resume()
-                }
-            }
+            await BlockingWork.run { responder.stop() }
         }
     }
 }

@@ -1,3 +1,4 @@
+import FathomShared
 import Dispatch
 import Logging
 import Synchronization
@@ -32,8 +33,12 @@ public final class ResponderService: Sendable {
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         logger.info("responder listening", metadata: ["port": "\(port)"])
-        DispatchQueue.global().async { [self] in
+        let running = BlockingWork.startDetached { [self] in
             serve()
+            finished.signal()
+        }
+        if !running {
+            logger.error("responder cannot start a thread; not serving")
             finished.signal()
         }
     }

@@ -21,16 +21,19 @@ public struct SpoolDelivery: Sendable {
     public let archive: EsmondArchiveClient?
     public let backoff: RetryBackoff
     public let logger: Logger
+    /// Each send is one step of the "delivery" loop: a send that never returns starves the watchdog.
+    public let liveness: Liveness?
 
     public init(
         spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
-        logger: Logger
+        logger: Logger, liveness: Liveness? = nil
     ) {
         self.spool = spool
         self.client = client
         self.archive = archive
         self.backoff = backoff
         self.logger = logger
+        self.liveness = liveness
     }
 
     /// How a drain ended.
@@ -122,6 +125,11 @@ public struct SpoolDelivery: Sendable {
     }
 
     private func send(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
+        guard let liveness else { return await sendNow(batch, payload: payload) }
+        return await liveness.step("delivery") { await sendNow(batch, payload: payload) }
+    }
+
+    private func sendNow(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
         switch Self.route(of: batch) {
         case .archive:
             guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }

@@ -1,3 +1,4 @@
+import FathomShared
 import Dispatch
 
 #if canImport(Glibc)
@@ -16,15 +17,13 @@ public struct SpawnCommandRunner: CommandRunner {
     public init() {}
 
     public func run(_ arguments: [String], timeout: Duration) async throws -> String {
-        // The wait is blocking, so it runs on a Dispatch thread rather than the cooperative pool.
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try Self.runBlocking(arguments, timeout: timeout) })
-            }
+        // The wait is blocking, so it runs on a thread of its own rather than the cooperative pool.
+        try await BlockingWork.run { () throws(CommandError) -> String in
+            try Self.runBlocking(arguments, timeout: timeout)
         }
     }
 
-    static func runBlocking(_ arguments: [String], timeout: Duration) throws -> String {
+    static func runBlocking(_ arguments: [String], timeout: Duration) throws(CommandError) -> String {
         guard let program = arguments.first else { throw CommandError.noProgram }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw CommandError.spawnFailed(program: program, errno: errno) }

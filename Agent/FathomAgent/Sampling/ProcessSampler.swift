@@ -24,10 +24,21 @@ public struct ProcessSampler: Sendable {
 
     /// One sample: lines without trailing newline, all with the same `time`, never empty.
     public func sample() async -> [String] {
-        // Captured first, as sonar does, so the timestamp does not drift with probe latency.
-        let now = procfs.now()
+        // /proc reads and user-name lookups (NSS: LDAP or SSSD on many clusters) block, so they run
+        // on a thread of their own, never on the cooperative pool.
+        let (now, table, userNames) = await BlockingWork.run { [procfs, options] in
+            // Captured first, as sonar does, so the timestamp does not drift with probe latency.
+            let now = procfs.now()
+            let table = ProcessTable.read(procfs: procfs, jobs: JobResolver(batchless: options.batchless))
+            // A node runs hundreds of processes of a handful of users: resolve each uid once, since
+            // every lookup goes through NSS (an open and scan of /etc/passwd at least).
+            var names: [UInt32: String] = [:]
+            for entry in table.processes.values where names[entry.uid] == nil {
+                names[entry.uid] = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
+            }
+            return (now, table, names)
+        }
         let time = SonarTimestamp.format(epochSeconds: now.epochSeconds, utcOffsetSeconds: now.utcOffsetSeconds)
-        let table = ProcessTable.read(procfs: procfs, jobs: JobResolver(batchless: options.batchless))
 
         var gpuFailed = false
         var usage: [GPUProcessUsage] = []
@@ -35,18 +46,8 @@ public struct ProcessSampler: Sendable {
             do { usage += try await probe.processUsage() } catch { gpuFailed = true }
         }
 
-        // A node runs hundreds of processes of a handful of users: resolve each uid once, since
-        // every lookup goes through NSS (an open and scan of /etc/passwd at least).
-        var userNames: [UInt32: String] = [:]
         var records = table.processes.values.sorted { $0.pid < $1.pid }.map { entry in
-            let user: String
-            if let known = userNames[entry.uid] {
-                user = known
-            } else {
-                user = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
-                userNames[entry.uid] = user
-            }
-            return record(for: entry, user: user, table: table, now: now.epochSeconds)
+            record(for: entry, user: userNames[entry.uid]!, table: table, now: now.epochSeconds)
         }
         GPUMerge.apply(usage, to: &records)
         if options.rollup { records = Rollup.apply(records) }

@@ -18,11 +18,7 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
     public init() {}
 
     public func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.runBlocking(test, start: start))
-            }
-        }
+        await BlockingWork.run { Self.runBlocking(test, start: start) }
     }
 
     static func runBlocking(_ test: MeasurementTest, start: Int64) -> MeasurementRecord {

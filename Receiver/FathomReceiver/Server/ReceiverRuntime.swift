@@ -12,7 +12,8 @@ import Synchronization
 
 /// Runs a configured receiver until SIGTERM/SIGINT: serves, reloads credentials on SIGHUP, and on
 /// shutdown lets in-flight uploads finish and the writer sync before exiting. Under systemd it
-/// reports READY=1 once the listener is bound, feeds the watchdog while the event loops answer,
+/// reports READY=1 once the listener is bound, feeds the watchdog while the event loops answer and
+/// the storage writer is not stuck in a group commit,
 /// and brackets reloads with RELOADING=1/READY=1 (all no-ops elsewhere).
 public struct ReceiverRuntime: Sendable {
     public let settings: ReceiverSettings
@@ -61,7 +62,16 @@ public struct ReceiverRuntime: Sendable {
             logger.notice("\(line)", metadata: ["data": "\(settings.dataDirectory)"])
             notifier.ready(status: line)
         }
-        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { await Self.eventLoopsAnswer() }
+        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { [logger] in
+            let stuck = server.writer.liveness.stuck()
+            guard stuck.isEmpty else {
+                logger.error("storage writer stuck; withholding the watchdog keep-alive", metadata: [
+                    "for": "\(stuck[0].for)",
+                ])
+                return false
+            }
+            return await Self.eventLoopsAnswer()
+        }
         let pinging = Task { await watchdog?.run() }
         defer {
             pinging.cancel()

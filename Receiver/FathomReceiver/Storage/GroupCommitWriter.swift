@@ -46,6 +46,10 @@ public final class GroupCommitWriter: Sendable {
     private let stats = Mutex((groups: 0, uploads: 0))
     /// What start-up found of a commit a crash interrupted (for the log).
     public let recovery: String
+    /// The writer thread's steps (one group commit each), for the watchdog: a sync that hangs
+    /// past `groupBound` marks the receiver unhealthy.
+    public let liveness = Liveness()
+    public static let groupBound: Duration = .seconds(120)
 
     public convenience init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
         try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment())
@@ -63,6 +67,7 @@ public final class GroupCommitWriter: Sendable {
         let settled = try CommitRecovery.settle(
             journal: journal, ledger: ledger, root: dataDirectory, now: clock(), faults: &faults)
         recovery = settled.description
+        liveness.register("writer", bound: Self.groupBound)
         let state = WriterState(
             journal: journal, ledger: ledger, files: OpenFiles(root: dataDirectory), faults: faults,
             sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0))
@@ -111,7 +116,9 @@ public final class GroupCommitWriter: Sendable {
                 return (q.pending, q.stopped)
             }
             if !batch.isEmpty {
-                let results = state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
+                let results = liveness.stepSync("writer") {
+                    state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
+                }
                 stats.withLock {
                     $0.groups += 1
                     $0.uploads += batch.count
