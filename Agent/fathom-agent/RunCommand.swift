@@ -1,19 +1,20 @@
 import ArgumentParser
-import Dispatch
 import FathomAgent
 import FathomShared
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// `fathom-agent run`: the daemon. SIGTERM/SIGINT stop it (the current send finishes, the spool
-/// stays); SIGHUP re-reads the config file and restarts sampling and delivery with it, keeping the
-/// old settings when the new ones do not load. Under systemd it reports READY=1, a status line,
-/// watchdog keep-alives while its event loops answer, and STOPPING=1.
+/// `fathom-agent run`: the daemon, a `ServiceGroup` of the agent (`AgentService`: SIGHUP reloads the
+/// config, SIGTERM/SIGINT stop it, the current send finishes, the spool stays) and the watchdog.
+/// Under systemd it reports READY=1, a status line, watchdog keep-alives while no work loop is
+/// stuck and its event loops answer, and STOPPING=1.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Sample on a schedule and deliver to the receiver until stopped.")
@@ -23,74 +24,30 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-agent")
         let notifier = SystemdNotifier.fromEnvironment()
-        var settings = try connection.settings()
+        let settings = try connection.settings()
         // One liveness table across reloads: the watchdog reads it, each generation of parts reports to it.
         let liveness = Liveness()
         liveness.register("delivery", bound: .seconds(300))
-        var parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
+        let parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
         // Trapped before READY=1 can go out, so an early reload never meets SIGHUP's default action.
-        let (signals, sources) = Self.trap([SIGTERM, SIGINT, SIGHUP])
-        var nextSignal = signals.makeAsyncIterator()
-        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) {
-            await Self.healthy(liveness, logger: logger)
-        }
-        let pinging = Task { await watchdog?.run() }
-        defer {
-            pinging.cancel()
-            sources.forEach { $0.cancel() }
-        }
-        while true {
-            logger.notice("agent running", metadata: [
-                "receiver": "\(settings.receiverURL ?? "")", "cluster": "\(settings.cluster ?? "")",
-                "interval": "\(settings.intervalSeconds)s", "send_window": "\(settings.sendWindowSeconds)s",
-            ])
-            let daemon = Task { [parts] in await parts.daemon.run() }
-            let status = Self.statusLine(settings)
-            notifier.ready(status: status)
-            // Wait for a stop signal, or a SIGHUP whose config loads; a broken config keeps this run going.
-            var reloaded: AgentSettings?
-            while reloaded == nil, let signo = await nextSignal.next(), signo == SIGHUP {
-                notifier.reloading(status: "reloading configuration")
-                do {
-                    reloaded = try connection.settings()
-                } catch {
-                    logger.error("config reload failed; keeping the running settings", metadata: ["error": "\(error)"])
-                    notifier.ready(status: "\(status); reload failed: \(error)")
-                }
-            }
-            if reloaded == nil { notifier.stopping() }
-            daemon.cancel()
-            await daemon.value
-            try await parts.shutdown()
-            guard let next = reloaded else { break }
-            do {
-                parts = try AgentParts(settings: next, logger: logger, serving: true, liveness: liveness)
-                settings = next
-                logger.notice("configuration reloaded")
-            } catch {
-                logger.error("reloaded config cannot be used; keeping the previous one", metadata: ["error": "\(error)"])
-                parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
-            }
-        }
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let pinger = WatchdogPinger(notifier: notifier, logger: logger) { await Self.healthy(liveness, logger: logger) }
+        let connection = connection
+        let agent = AgentService(
+            hangups: hangups, initial: (settings, parts), loadSettings: { try connection.settings() },
+            makeParts: { try AgentParts(settings: $0, logger: logger, serving: true, liveness: liveness) },
+            notifier: notifier, logger: logger)
+        // Graceful shutdown runs in reverse order: STOPPING=1 and the watchdog, then the daemon.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: WatchdogService(pinger: pinger, notifier: notifier),
+                      successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
         logger.notice("agent stopped; undelivered batches stay in the spool")
-    }
-
-    /// What `systemctl status` shows while the agent runs.
-    static func statusLine(_ settings: AgentSettings) -> String {
-        "sampling every \(settings.intervalSeconds)s for \(settings.cluster ?? "?"), delivering to \(settings.receiverURL ?? "?")"
-    }
-
-    /// The signals as a stream; the dispatch sources must stay alive (and be cancelled at the end).
-    static func trap(_ signals: [Int32]) -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = signals.map { signo in
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { continuation.yield(signo) }
-            source.resume()
-            return source
-        }
-        return (stream, sources)
     }
 
     /// Healthy while no work loop is stuck in a step past its bound and the event loops answer.

@@ -1,9 +1,10 @@
-import Dispatch
 import FathomShared
 import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,32 +30,8 @@ public struct ReceiverRuntime: Sendable {
         let server = try ReceiverServer(settings: settings, logger: logger)
         logger.notice("storage: \(server.writer.recovery)")
         let listening = StatusLine()
-        // Installed before READY=1 can go out, so an early `systemctl reload` never meets SIGHUP's
-        // default action (terminate).
-        let hangup = Self.onSignal(SIGHUP) { [logger] in
-            notifier.reloading(status: "reloading credentials")
-            let outcome: String
-            do {
-                try server.authenticator.reload()
-                outcome = "credentials reloaded (\(server.authenticator.userCount) users)"
-                logger.notice("credentials reloaded", metadata: ["users": "\(server.authenticator.userCount)"])
-            } catch {
-                outcome = "credentials reload failed, previous table kept: \(error)"
-                logger.error("credentials reload failed; keeping the previous table", metadata: ["error": "\(error)"])
-            }
-            // The archive's keys file is the same kind of secret table, reloaded on the same signal.
-            if let archiveKeys = server.archiveKeys {
-                do {
-                    try archiveKeys.reload()
-                    logger.notice("archive API keys reloaded")
-                } catch {
-                    logger.error("archive API keys reload failed; keeping the previous keys", metadata: ["error": "\(error)"])
-                }
-            }
-            notifier.ready(status: "\(listening.value); \(outcome)")
-        }
-        // Hummingbird's own handler drains on SIGTERM/SIGINT; this one only tells systemd it began.
-        let stopping = [SIGTERM, SIGINT].map { Self.onSignal($0, ignoring: false) { notifier.stopping() } }
+        // Trapped before READY=1 can go out (see ReloadService).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let scheme = settings.insecureHTTP ? "http" : "https"
         let app = try server.application { [logger, settings] port in
             let line = "listening on \(scheme)://\(settings.host):\(port)"
@@ -62,7 +39,7 @@ public struct ReceiverRuntime: Sendable {
             logger.notice("\(line)", metadata: ["data": "\(settings.dataDirectory)"])
             notifier.ready(status: line)
         }
-        let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { [logger] in
+        let pinger = WatchdogPinger(notifier: notifier, logger: logger) { [logger] in
             let stuck = server.writer.liveness.stuck()
             guard stuck.isEmpty else {
                 logger.error("storage writer stuck; withholding the watchdog keep-alive", metadata: [
@@ -72,14 +49,22 @@ public struct ReceiverRuntime: Sendable {
             }
             return await Self.eventLoopsAnswer()
         }
-        let pinging = Task { await watchdog?.run() }
-        defer {
-            pinging.cancel()
-            hangup.cancel()
-            stopping.forEach { $0.cancel() }
-            server.writer.shutdown()
-        }
-        try await app.runService()
+        // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: STOPPING=1 and the watchdog
+        // first, then reloads, then the HTTP server drains in-flight uploads.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: app),
+                .init(service: ReloadService(hangups: hangups, server: server, notifier: notifier, status: listening,
+                                             logger: logger),
+                      successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: WatchdogService(pinger: pinger, notifier: notifier),
+                      successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        // The writer finishes what is queued and syncs before the process exits.
+        defer { server.writer.shutdown() }
+        try await group.run()
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop
@@ -90,22 +75,10 @@ public struct ReceiverRuntime: Sendable {
         }
         return true
     }
-
-    /// A signal handler on a dispatch source. With `ignoring` the signal's default action is
-    /// turned off; without it, whoever else handles the signal (ServiceLifecycle) has done so.
-    static func onSignal(
-        _ signo: Int32, ignoring: Bool = true, _ body: @escaping @Sendable () -> Void
-    ) -> any DispatchSourceSignal {
-        if ignoring { signal(signo, SIG_IGN) }
-        let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-        source.setEventHandler(handler: body)
-        source.resume()
-        return source
-    }
 }
 
 /// The "listening on …" line, set once the port is bound, repeated in the status after a reload.
-private final class StatusLine: Sendable {
+final class StatusLine: Sendable {
     private let line = Mutex("starting")
     var value: String {
         get { line.withLock { $0 } }
