@@ -102,8 +102,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "FathomTestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SharedTests", dependencies: ["FathomShared"], path: "Tests/SharedTests"),
-        .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared"], path: "Tests/AgentTests"),
+        .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
+        .testTarget(
+            name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [

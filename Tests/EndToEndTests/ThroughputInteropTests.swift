@@ -11,7 +11,7 @@ import Testing
 
     @Test(arguments: [(false, 1), (true, 2)])
     func agentClientAgainstIperf3Server(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
         let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel", "\(parallel)", "--bandwidth", "2G", "--json"]
                 + (reverse ? ["--reverse"] : [])
@@ -28,7 +28,7 @@ import Testing
 
     @Test(arguments: [(false, 2), (true, 1)])
     func iperf3ClientAgainstAgentResponder(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("iperf3ClientAgainstAgentResponder") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("iperf3ClientAgainstAgentResponder") else { return }
         let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: { [Self.agent, "responder", "--port", "\($0)", "--once", "--json"] }) { port in
             [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : [])
         }
@@ -41,7 +41,7 @@ import Testing
 
     /// A second real iperf3 client during a test hears "busy", as from a real iperf3 server.
     @Test func secondIperf3ClientIsToldTheResponderIsBusy() async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)

@@ -31,7 +31,7 @@ import Testing
 
     @Test(arguments: [(false, 1), (true, 2)])
     func agentUDPClientAgainstIperf3Server(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("agentUDPClientAgainstIperf3Server") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("agentUDPClientAgainstIperf3Server") else { return }
         let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--udp", "--bandwidth", "50M", "--duration", "2", "--parallel", "\(parallel)", "--json"]
                 + (reverse ? ["--reverse"] : [])
@@ -66,7 +66,7 @@ import Testing
 
     @Test(arguments: [(false, 1), (true, 2)])
     func iperf3UDPClientAgainstAgentResponder(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("iperf3UDPClientAgainstAgentResponder") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("iperf3UDPClientAgainstAgentResponder") else { return }
         let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: { [Self.agent, "responder", "--port", "\($0)", "--once", "--json"] }) { port in
             [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"] + (reverse ? ["-R"] : [])
         }
@@ -98,7 +98,7 @@ import Testing
     /// A UDP test the responder cannot run (a byte limit, `-n`): the real client hears
     /// SERVER_ERROR and says so, the responder names the reason and exits 2; nobody hangs.
     @Test func iperf3UDPTestWithAByteLimitIsRefusedClearly() async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("iperf3UDPTestWithAByteLimitIsRefusedClearly") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("iperf3UDPTestWithAByteLimitIsRefusedClearly") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
