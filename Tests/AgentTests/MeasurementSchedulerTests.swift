@@ -50,7 +50,7 @@ actor RecordSink {
     func add(_ record: MeasurementRecord) { records.append(record) }
 }
 
-@Suite struct MeasurementSchedulerTests {
+@Suite(.timeLimit(.minutes(2))) struct MeasurementSchedulerTests {
     static func seeded(_ seed: UInt64) -> @Sendable () -> UInt64 {
         let rng = Mutex(SplitMix64(state: seed))
         return { rng.withLock { $0.next() } }
@@ -139,12 +139,33 @@ actor RecordSink {
     }
 
     @Test func cancellingStopsEveryLoop() async throws {
-        let scheduler = MeasurementScheduler(
-            tests: [try trace("t", repeatSeconds: 3600, slip: 0)], runner: FakeRunner(), lane: ExclusiveLane(), logger: Logger(label: "test"))
-        // The real clock: the first run is up to an hour away, so only cancellation ends this.
-        let task = Task { await scheduler.run { _ in } }
+        let runner = FakeRunner()
+        let tests = [
+            try trace("t1", repeatSeconds: 3600, slip: 0), try trace("t2", repeatSeconds: 3600, slip: 0),
+            try throughput("bw", repeatSeconds: 3600, slip: 0),
+        ]
+        let scheduler = MeasurementScheduler(tests: tests, runner: runner, lane: ExclusiveLane(), logger: Logger(label: "test"))
+        // The real clock: the first runs are up to an hour away, so only cancellation ends this.
+        let ended = Flag()
+        let task = Task {
+            await scheduler.run { _ in }
+            ended.set()
+        }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
-        await task.value
+        // Waits at most 30 s (polling, never `await task.value`, which a broken cancellation would hang).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(ended.isSet, "run() still going 30 s after its task was cancelled")
+        let startsAtEnd = ["t1", "t2", "bw"].map { runner.starts(of: $0).count }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(["t1", "t2", "bw"].map { runner.starts(of: $0).count } == startsAtEnd, "a loop started a run after run() returned")
     }
+}
+
+/// A one-way flag a task sets when it ends, read by a test polling against a deadline.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

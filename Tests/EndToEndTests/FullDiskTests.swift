@@ -26,7 +26,7 @@ import Testing
         FileManager.default.createFile(atPath: data + "/filler", contents: Data(repeating: 0x41, count: 150 * 1024))
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
-        let receiver = try ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
+        let receiver = try await ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
         defer { receiver.stop() }
         let client = try UploadClient(caFile: pki.caCertificate)
         var acked: [String] = []

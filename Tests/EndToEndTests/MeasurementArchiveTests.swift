@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func recordsWaitOutABadTokenAndAnOutageThenArriveOnce() async throws {
-        let f = try ReceiverFixture(archive: true)
+        let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
@@ -67,7 +67,7 @@ import Testing
         try await right.shutdown()
 
         // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
-        let again = try ReceiverProcess(
+        let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port,
             extra: ["--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys")])
         defer { again.stop() }
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func aRecordTheArchiveRefusesIsQuarantinedNotLost() async throws {
-        let f = try ReceiverFixture(archive: true)
+        let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         // A source that is not an IP address: the receiver answers 400, retrying cannot help.
@@ -125,7 +125,7 @@ import Testing
             try Prerequisite.unavailable("iperf3 is not installed (apt-get install -y iperf3)")
             return
         }
-        let f = try ReceiverFixture(archive: true)
+        let f = try await ReceiverFixture(archive: true)
         let iperfPort = try Iperf3Tool.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: iperf3)

@@ -14,7 +14,9 @@ final class ReceiverProcess: @unchecked Sendable {
     var baseURL: String { "https://127.0.0.1:\(port)" }
     var log: String { logLock.withLock { logText } }
 
-    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = []) throws {
+    /// Starts the receiver and waits (at most 30 s, with `Task.sleep`: no cooperative thread is
+    /// held meanwhile) for its "listening on" line.
+    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = []) async throws {
         self.dataDirectory = dataDirectory
         self.credentialsPath = credentialsPath
         process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
@@ -38,7 +40,7 @@ final class ReceiverProcess: @unchecked Sendable {
                 return
             }
             if !process.isRunning { break }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
         throw TestFailure("receiver did not start: \(log)")
