@@ -9,6 +9,8 @@ final class VirtualClock: MeasurementClock {
     private let time: Mutex<Double>
     init(start: Double) { time = Mutex(start) }
     func now() -> Double { time.withLock { $0 } }
+    /// Moves time forward to `target` (never back), as the world does while a run waits.
+    func advance(to target: Double) { time.withLock { $0 = max($0, target) } }
     func sleep(until target: Double) async throws {
         try Task.checkCancellation()
         time.withLock { $0 = max($0, target) }
@@ -136,6 +138,35 @@ actor RecordSink {
             }
             #expect(values == [.object(["event-type": .string("failures"), "val": .object(["error": .string("unable to connect to server")])])])
         }
+    }
+
+    @Test func lateQueuedRunSkipsTheSuccessorsWhoseTimePassedMeanwhile() async throws {
+        let begin = 1_795_410_000.0
+        let clock = VirtualClock(start: begin)
+        let lane = ExclusiveLane()
+        #expect(lane.tryAcquire(), "another throughput test holds the host")
+        let runner = FakeRunner()
+        let test = try throughput("bw", repeatSeconds: 60, slip: 0)
+        let first = test.schedule.nominal(after: begin)
+        let scheduler = MeasurementScheduler(
+            tests: [test], runner: runner, lane: lane, clock: clock, random: Self.seeded(11), logger: Logger(label: "test"))
+        let ended = Flag()
+        let task = Task {
+            await scheduler.run(runsPerTest: 2) { _ in }
+            ended.set()
+        }
+        defer { task.cancel() }
+        // The first run is due and queued behind the lane; two successors' times pass meanwhile.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while lane.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(lane.waiting == 1 && runner.starts(of: "bw").isEmpty, "the run waits for the lane")
+        clock.advance(to: Double(first) + 150)
+        lane.release()
+        while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(ended.isSet)
+        // Ran late once (at +150), then the next grid time after it (+180): +60 and +120 were
+        // skipped, never run late one after the other.
+        #expect(runner.starts(of: "bw") == [first + 150, first + 180])
     }
 
     @Test func cancellingStopsEveryLoop() async throws {

@@ -29,7 +29,7 @@ import Testing
         }
         #expect(client.status == 0, "\(client.stderr)")
         let ours = try ThroughputResult.decode(json: client.stdout)
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout)
+        let problems = try Iperf3Agreement.udp(ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout, iperf3IsClient: false)
         #expect(problems.isEmpty, "\(problems)")
         if !reverse { #expect(Self.paced(ours, parallel: parallel), "\(String(describing: ours.summary?.summary))") }
     }
@@ -38,7 +38,7 @@ import Testing
     func responderUDPCountsAgreeWithIperf3ClientsOwn(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("responderUDPCountsAgreeWithIperf3ClientsOwn") else { return }
         let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(iperf3, reverse: reverse, parallel: parallel)
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON)
+        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
         #expect(problems.isEmpty, "\(problems)")
         if reverse {
             #expect(Self.paced(ours, parallel: parallel), "\(String(describing: ours.summary?.summary))")
@@ -55,7 +55,7 @@ import Testing
         guard let iperf3 = try Iperf3Tool.pathOrSkip("miscountingUDPResponderIsCaughtByIperf3sOwnCount") else { return }
         let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(
             iperf3, reverse: reverse, parallel: 1, environment: [ResponderMiscount.bytesVariable + "=1.25"])
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON)
+        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
         #expect(problems.contains { $0.hasPrefix("bytes:") }, "\(problems)")
     }
 
