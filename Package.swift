@@ -101,7 +101,7 @@ let package = Package(
             path: "Benchmarks/fathom-bench",
             swiftSettings: strict
         ),
-        .target(name: "FathomTestSupport", path: "Tests/TestSupport"),
+        .target(name: "FathomTestSupport", dependencies: ["FathomShared"], path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
         .testTarget(
             name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),

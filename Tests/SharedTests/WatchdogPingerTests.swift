@@ -1,4 +1,5 @@
 import FathomShared
+import FathomTestSupport
 import Logging
 import Testing
 

@@ -14,9 +14,12 @@ final class ReceiverProcess: @unchecked Sendable {
     var baseURL: String { "https://127.0.0.1:\(port)" }
     var log: String { logLock.withLock { logText } }
 
-    /// Starts the receiver and waits (at most 30 s, with `Task.sleep`: no cooperative thread is
-    /// held meanwhile) for its "listening on" line.
-    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = []) async throws {
+    /// Starts the receiver (with `environment` added to this process's own) and waits (at most
+    /// 30 s, with `Task.sleep`: no cooperative thread is held meanwhile) for its "listening on" line.
+    init(
+        pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws {
         self.dataDirectory = dataDirectory
         self.credentialsPath = credentialsPath
         process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
@@ -24,6 +27,9 @@ final class ReceiverProcess: @unchecked Sendable {
             "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
             "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
         ] + extra
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
