@@ -67,7 +67,8 @@ import Testing
 
     /// Distinct sample timestamps stored for fox: how many sampling ticks have been delivered.
     private func storedSampleTimes(_ f: ReceiverFixture) -> Int {
-        let lines = storedFiles(f.data, cluster: "fox").filter { !$0.key.contains("/sysinfo-") }.values.flatMap { $0.split(separator: "\n") }
+        let files = storedFiles(f.data, cluster: "fox").filter { !$0.key.contains("/sysinfo-") }
+        let lines = files.values.flatMap { $0.split(separator: "\n") }
         return Set(lines.compactMap { line in line.split(separator: ",").first { $0.hasPrefix("time=") } }).count
     }
 

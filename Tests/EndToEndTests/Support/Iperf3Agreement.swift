@@ -30,7 +30,9 @@ enum Iperf3Agreement {
         let theirs = try Iperf3Tool.byteSums(iperf3JSON)
         let mine = try ownBytes(ours, weSent: weSent)
         let iperf3Own = weSent ? theirs.received : theirs.sent
-        let what = weSent ? "we sent \(mine) B, iperf3 itself received \(iperf3Own) B" : "we received \(mine) B, iperf3 itself sent \(iperf3Own) B"
+        let what = weSent
+            ? "we sent \(mine) B, iperf3 itself received \(iperf3Own) B"
+            : "we received \(mine) B, iperf3 itself sent \(iperf3Own) B"
         return Iperf3Tool.agree(mine, iperf3Own) ? [] : ["bytes: " + what]
     }
 

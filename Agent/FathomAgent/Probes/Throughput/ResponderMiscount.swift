@@ -25,7 +25,9 @@ public struct ResponderMiscount: Sendable, Equatable {
 
     /// The miscount `FATHOM_TEST_MISCOUNT_BYTES` asks for, or nil for an honest count.
     public static func fromEnvironment() -> ResponderMiscount? {
-        guard let raw = getenv(bytesVariable), let factor = Double(String(cString: raw)), factor > 0, factor != 1 else { return nil }
+        guard let raw = getenv(bytesVariable), let factor = Double(String(cString: raw)), factor > 0, factor != 1 else {
+            return nil
+        }
         return ResponderMiscount(bytesFactor: factor)
     }
 
