@@ -36,9 +36,10 @@ public enum Prerequisite {
     }
 
     /// Records that `test` cannot run here because of `reason`: a printed SKIP line, or (with
-    /// `FATHOM_REQUIRE_ALL=1`) a thrown `Missing`. The caller returns after it.
-    public static func unavailable(_ reason: String, test: String = #function) throws(Missing) {
-        if everyTestIsRequired { throw Missing(test: test, reason: reason) }
+    /// `FATHOM_REQUIRE_ALL=1`; `required` only for this helper's own tests) a thrown `Missing`.
+    /// The caller returns after it.
+    public static func unavailable(_ reason: String, test: String = #function, required: Bool = everyTestIsRequired) throws(Missing) {
+        if required { throw Missing(test: test, reason: reason) }
         print("SKIP \(test): \(reason)")
     }
 
