@@ -17,13 +17,17 @@ final class AgentDaemonProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    init(fixture f: ReceiverFixture, config: String) throws {
+    /// Starts the daemon with `environment` added to this process's own.
+    init(fixture f: ReceiverFixture, config: String, environment: [String: String] = [:]) throws {
         configPath = f.dir.file("agent.toml")
         logPath = f.dir.file("agent-daemon.log")
         try f.dir.write("agent.toml", config)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-agent")
         process.arguments = ["run", "--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try process.run()
