@@ -20,10 +20,14 @@ public struct AgentDaemon: Sendable {
     public let scheduler: MeasurementScheduler?
     public let responder: ResponderService?
     public let logger: Logger
+    /// Wall-clock time for the sampling ticks and the sysinfo interval; tests pass a virtual one,
+    /// so days of schedule pass in milliseconds.
+    public let clock: any MeasurementClock
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
-        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger
+        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
+        clock: any MeasurementClock = SystemMeasurementClock()
     ) {
         self.settings = settings
         self.sampler = sampler
@@ -33,6 +37,7 @@ public struct AgentDaemon: Sendable {
         self.scheduler = scheduler
         self.responder = responder
         self.logger = logger
+        self.clock = clock
     }
 
     /// Spools one measurement record; the caller then wakes delivery.
@@ -82,7 +87,7 @@ public struct AgentDaemon: Sendable {
                 // Anything left from before a restart goes out first.
                 signal.yield()
                 while !Task.isCancelled {
-                    let now = SampleSchedule.now()
+                    let now = clock.now()
                     if now >= nextSysinfo {
                         do {
                             try await spoolSysinfo()
@@ -92,7 +97,7 @@ public struct AgentDaemon: Sendable {
                         nextSysinfo = now + Double(settings.sysinfoIntervalSeconds)
                     }
                     let tick = schedule.nextTick(after: now)
-                    do { try await Task.sleep(for: .seconds(tick - SampleSchedule.now())) } catch { break }
+                    do { try await clock.sleep(until: tick) } catch { break }
                     do {
                         let n = try await spoolSample()
                         logger.debug("sample spooled", metadata: ["records": "\(n)"])
