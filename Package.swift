@@ -107,9 +107,10 @@ let package = Package(
             path: "Benchmarks/fathom-bench",
             swiftSettings: strict
         ),
-        .target(name: "FathomTestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SharedTests", dependencies: ["FathomShared"], path: "Tests/SharedTests"),
-        .testTarget(name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
+        .target(name: "FathomTestSupport", dependencies: ["FathomShared"], path: "Tests/TestSupport"),
+        .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
+        .testTarget(
+            name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [

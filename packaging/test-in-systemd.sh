@@ -10,7 +10,8 @@
 #
 # Prints PASS/FAIL per check and exits 1 on any failure. Prints one "SKIP: ..." line and exits 0
 # when it cannot run here: not root, systemd-nspawn/debootstrap not installable, namespaces not
-# permitted, or no Debian mirror reachable for the first debootstrap.
+# permitted, or no Debian mirror reachable for the first debootstrap. With FATHOM_REQUIRE_ALL=1
+# (set by .ci/run) each of those exits 1 instead: in CI a proof that did not run is a failure.
 #
 #   bash packaging/build-debs.sh && bash packaging/test-in-systemd.sh
 #
@@ -21,7 +22,7 @@
 # FATHOM_SYSTEMD_PROOF=0 there to leave both out.
 #
 # Environment: OUT_DIR (where the .debs are, default dist/), FATHOM_NSPAWN_CACHE, MIRROR
-# (override the mirror), FATHOM_NO_APT=1 (never apt-get install the tools), KEEP_LOGS=DIR.
+# (override the mirror), FATHOM_NO_APT=1 (never apt-get install the tools), KEEP_LOGS=DIR, FATHOM_REQUIRE_ALL=1 (a SKIP exits 1).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR=${OUT_DIR:-dist}
@@ -30,7 +31,14 @@ BASE=$CACHE/bookworm
 BASE_STAMP=$BASE/.fathom-base-v1
 INCLUDE=systemd-sysv,dbus,curl,ca-certificates,openssl,procps,libsystemd0
 
-skip() { echo "SKIP: systemd proof not run: $*"; exit 0; }
+skip() {
+    if [ "${FATHOM_REQUIRE_ALL:-0}" = 1 ]; then
+        echo "FAIL: systemd proof not run (FATHOM_REQUIRE_ALL=1 forbids skipping it): $*"
+        exit 1
+    fi
+    echo "SKIP: systemd proof not run: $*"
+    exit 0
+}
 note() { printf '   %s\n' "$*"; }
 FAILED=0
 pass() { echo "PASS: $*"; }

@@ -5,13 +5,19 @@
 #   * the sysusers.d file must parse.
 # verify wants the ExecStart/ExecReload binaries to exist, so the units are checked inside a
 # scratch root: the host's unit tree, /usr/bin/kill, and stub fathom-* executables.
-# Exit status: 0 all good, 1 a check failed, 77 systemd-analyze is not installed (skip).
+# Exit status: 0 all good, 1 a check failed, 77 systemd-analyze is not installed (skip; 1 under
+# FATHOM_REQUIRE_ALL=1, as .ci/run sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 units=(fathom-receiver.service fathom-agent.service)
 max_exposure=2.0
 
 if ! command -v systemd-analyze >/dev/null; then
+    # Under FATHOM_REQUIRE_ALL=1 (.ci/run) a check that cannot run is a failure, not a skip.
+    if [ "${FATHOM_REQUIRE_ALL:-0}" = 1 ]; then
+        echo "FAIL: systemd-analyze not installed (apt-get install systemd) and FATHOM_REQUIRE_ALL=1 is set"
+        exit 1
+    fi
     echo "skip: systemd-analyze not installed (apt-get install systemd)"
     exit 77
 fi

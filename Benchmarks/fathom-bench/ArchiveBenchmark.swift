@@ -27,10 +27,12 @@ struct ArchiveBenchmark {
     func run() async throws {
         let scratch = try TempDirectory(prefix: "fathom-bench-archive")
         defer { scratch.remove() }
+        // SQLite syncs on every commit: on a tmpfs those figures would mean nothing.
+        let filesystem = try ScratchFilesystem.check(scratch.path)
         // 30 days of 1-minute histograms at most, fewer when --points scales the run down.
         let histogramPoints = min(30 * 1_440, max(1_440, points / 23))
         print("== archive: \(points) throughput + \(histogramPoints) histogram points, PUT bulks of \(bulk), "
-              + "\(clients) writers, \(queries) queries each, scratch \(scratch.path) ==")
+              + "\(clients) writers, \(queries) queries each, scratch \(scratch.path) on \(filesystem) ==")
 
         let credentials = scratch.path + "/credentials"
         try "unused:unused\n".write(toFile: credentials, atomically: true, encoding: .utf8)

@@ -13,7 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
 
 /// `fathom-bench agent`
 struct AgentBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Per-sample cost vs ps and sonar probe.")
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Per-sample cost vs a reference exec'd in the same run (sonar, else ps).")
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
@@ -45,7 +46,8 @@ struct ArchiveBench: AsyncParsableCommand {
 /// `fathom-bench network`
 struct NetworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "network", abstract: "TCP throughput vs iperf3 (loopback, namespace path) and trace time vs tracepath.")
+        commandName: "network",
+        abstract: "TCP throughput vs iperf3 (loopback, namespace path), trace time vs tracepath, UDP pacing and loss vs iperf3.")
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {

@@ -66,12 +66,16 @@ struct NetworkOptions: ParsableArguments {
     var rounds: Int = 5
     @Option(name: .customLong("trace-runs"), help: "Timed traces per tool; the tools alternate, the median is reported.")
     var traceRuns: Int = 5
+    @Option(name: .customLong("udp-bandwidth"), help: "The -b of the UDP pacing part, bits per second per stream.")
+    var udpBandwidth: Int = 50_000_000
 
     func validate() throws {
-        guard duration > 0, rounds > 0, traceRuns > 0 else {
-            throw ValidationError("--duration, --rounds and --trace-runs must be positive")
+        guard duration > 0, rounds > 0, traceRuns > 0, udpBandwidth > 0 else {
+            throw ValidationError("--duration, --rounds, --trace-runs and --udp-bandwidth must be positive")
         }
     }
 
-    var benchmark: NetworkBenchmark { NetworkBenchmark(duration: duration, rounds: rounds, traceRuns: traceRuns) }
+    var benchmark: NetworkBenchmark {
+        NetworkBenchmark(duration: duration, rounds: rounds, traceRuns: traceRuns, udpBitsPerSecond: udpBandwidth)
+    }
 }

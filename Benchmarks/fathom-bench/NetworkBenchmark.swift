@@ -10,7 +10,8 @@ import FathomTestSupport
 ///
 /// - (a) TCP throughput on loopback, agent client + responder vs `iperf3 -c` + `iperf3 -s`;
 /// - (b) the same across a namespace path client — router — server (veth pairs, forwarding);
-/// - (c) the time of `fathom-agent trace` vs `tracepath -n` over client — r1 — r2 — server.
+/// - (c) the time of `fathom-agent trace` vs `tracepath -n` over client — r1 — r2 — server;
+/// - (d) UDP pacing (sender rate against `-b`) and loss on loopback, agent vs iperf3.
 ///
 /// The bench makes its own namespaces (names carry its pid) and always removes them, and kills
 /// every process it started, also when a part fails or the bench is interrupted. A part that
@@ -19,6 +20,8 @@ struct NetworkBenchmark {
     var duration: Int
     var rounds: Int
     var traceRuns: Int
+    /// The `-b` of the UDP pacing part, bits per second per stream.
+    var udpBitsPerSecond: Int = 50_000_000
 
     /// Runs the parts; an interrupted run ends with exit status 128 + the signal, after cleanup.
     func run() throws {
@@ -62,6 +65,17 @@ struct NetworkBenchmark {
             }
         } else {
             print("    skipped: tracepath not on PATH (iputils-tracepath)")
+        }
+        print("(d) UDP pacing and loss, \(agent) throughput --udp/responder vs iperf3 -c -u/-s")
+        if let iperf3 = Subprocess.which("iperf3") {
+            failures += try part {
+                try UDPPacingComparison(
+                    agent: agent, iperf3: iperf3, bitsPerSecond: udpBitsPerSecond, seconds: duration, rounds: rounds,
+                    scratch: scratch.path
+                ).run()
+            }
+        } else {
+            print("    skipped: iperf3 not on PATH")
         }
         if failures > 0 { throw Subprocess.Failure(description: "\(failures) network part(s) failed") }
     }

@@ -22,9 +22,11 @@ struct ReceiverBenchmark {
     func run() async throws {
         let scratch = try TempDirectory(prefix: "fathom-bench")
         defer { scratch.remove() }
+        // fsync figures on a tmpfs (or ramfs) measure nothing: refuse before any load runs.
+        let filesystem = try ScratchFilesystem.check(scratch.path)
         print("== receiver: \(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB bodies, "
               + (sharedHost ? "one host file shared by all clients" : "one host file per client")
-              + ", scratch \(scratch.path) ==")
+              + ", every upload with its own Fathom-Batch-Id (ledger paid), scratch \(scratch.path) on \(filesystem) ==")
 
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
@@ -75,8 +77,10 @@ struct ReceiverBenchmark {
         let bodies = (0..<clients).map { i in
             UploadBody.make(host: sharedHost ? "node0" : "node\(i)", approximateBytes: bodyKiB * 1024)
         }
-        let uploaders = try bodies.map {
-            try UploadClient(caPath: caPath, url: url, user: Self.user, password: Self.password, body: $0)
+        // A run-unique prefix per client: no id repeats within or across runs on this data directory.
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let uploaders = try bodies.enumerated().map { index, body in
+            try UploadClient(caPath: caPath, url: url, user: Self.user, password: Self.password, body: body, batchPrefix: "\(run)-c\(index)")
         }
         // HTTPClient must be shut down explicitly, on the error path too.
         let figures: Result<LoadFigures, any Error>

@@ -3,16 +3,23 @@ import FathomShared
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// One simulated node: its own HTTPClient holding a single keep-alive TLS connection, posting
 /// the same free-CSV body over and over, waiting for each 200 (= fsynced) before the next.
+///
+/// Each upload carries a fresh `Fathom-Batch-Id`, as every real agent's does, so the receiver
+/// pays its batch ledger (look-up, append and sync) on every upload, as it does in production.
 struct UploadClient: Sendable {
     let http: HTTPClient
     let url: String
     let authorization: String
     let body: ByteBuffer
+    /// Unique per client in this run; the batch id is this prefix and a counter.
+    let batchPrefix: String
+    private let uploads = Counter()
 
-    init(caPath: String, url: String, user: String, password: String, body: [UInt8]) throws {
+    init(caPath: String, url: String, user: String, password: String, body: [UInt8], batchPrefix: String) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -24,6 +31,7 @@ struct UploadClient: Sendable {
         self.url = url
         authorization = BasicAuthorization.header(user: user, password: password)
         self.body = ByteBuffer(bytes: body)
+        self.batchPrefix = batchPrefix
     }
 
     /// One upload; returns the HTTP status.
@@ -32,6 +40,7 @@ struct UploadClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "text/csv")
         request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Fathom-Batch-Id", value: batchPrefix + "-" + String(uploads.next()))
         request.body = .bytes(body)
         let response = try await http.execute(request, timeout: .seconds(30))
         // Drain the (empty) body so the connection goes back to the pool for the next request.
@@ -72,4 +81,11 @@ struct UploadClient: Sendable {
     }
 
     func shutdown() async { try? await http.shutdown() }
+}
+
+/// A thread-safe counter for batch ids (uploads of one client run one at a time, but the type
+/// must be Sendable).
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

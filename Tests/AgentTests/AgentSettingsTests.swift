@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite struct AgentSettingsTests {
+@Suite(.timeLimit(.minutes(2))) struct AgentSettingsTests {
     @Test func fullConfigFile() throws {
         let s = try AgentSettingsFile.parse("""
             [receiver]

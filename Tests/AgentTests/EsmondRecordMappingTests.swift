@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite struct EsmondRecordMappingTests {
+@Suite(.timeLimit(.minutes(2))) struct EsmondRecordMappingTests {
     func record(type: String, spec: [String: JSONValue], result: String) throws -> MeasurementRecord {
         MeasurementRecord(
             runID: "0123456789abcdef0123456789abcdef", testName: "t", testType: type, tool: type == "trace" ? "tracepath" : "iperf3",

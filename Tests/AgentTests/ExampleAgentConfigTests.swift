@@ -4,7 +4,7 @@ import Testing
 
 /// systemd/agent.toml, installed as /etc/fathom/agent.toml, loads and spools where the unit lets
 /// the agent write.
-@Suite struct ExampleAgentConfigTests {
+@Suite(.timeLimit(.minutes(2))) struct ExampleAgentConfigTests {
     @Test func shippedExampleLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd/agent.toml").path

@@ -1,7 +1,7 @@
 import FathomAgent
 import Testing
 
-@Suite struct ExclusiveLaneTests {
+@Suite(.timeLimit(.minutes(2))) struct ExclusiveLaneTests {
     @Test func tryAcquireFailsWhileHeldAndSucceedsAfterRelease() {
         let lane = ExclusiveLane()
         #expect(lane.tryAcquire())

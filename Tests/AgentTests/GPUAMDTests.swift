@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite("GPU: AMD")
+@Suite("GPU: AMD", .timeLimit(.minutes(2)))
 struct GPUAMDTests {
     static let concise = """
 
@@ -83,7 +83,7 @@ struct GPUAMDTests {
     }
 }
 
-@Suite("GPU: subprocess runner")
+@Suite("GPU: subprocess runner", .timeLimit(.minutes(2)))
 struct GPUCommandRunnerTests {
     @Test("captures stdout of a real program")
     func capturesOutput() async throws {

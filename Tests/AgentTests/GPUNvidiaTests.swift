@@ -28,7 +28,7 @@ let pmonArgs = "nvidia-smi pmon -c 1 -s mu"
 let appsArgs = "nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits"
 let cardsArgs = "nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits"
 
-@Suite("GPU: NVIDIA")
+@Suite("GPU: NVIDIA", .timeLimit(.minutes(2)))
 struct GPUNvidiaTests {
     static func recordedRunner() -> RecordedCommandRunner {
         RecordedCommandRunner(outputs: [

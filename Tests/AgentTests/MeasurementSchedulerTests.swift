@@ -9,6 +9,8 @@ final class VirtualClock: MeasurementClock {
     private let time: Mutex<Double>
     init(start: Double) { time = Mutex(start) }
     func now() -> Double { time.withLock { $0 } }
+    /// Moves time forward to `target` (never back), as the world does while a run waits.
+    func advance(to target: Double) { time.withLock { $0 = max($0, target) } }
     func sleep(until target: Double) async throws {
         try Task.checkCancellation()
         time.withLock { $0 = max($0, target) }
@@ -50,7 +52,7 @@ actor RecordSink {
     func add(_ record: MeasurementRecord) { records.append(record) }
 }
 
-@Suite struct MeasurementSchedulerTests {
+@Suite(.timeLimit(.minutes(2))) struct MeasurementSchedulerTests {
     static func seeded(_ seed: UInt64) -> @Sendable () -> UInt64 {
         let rng = Mutex(SplitMix64(state: seed))
         return { rng.withLock { $0.next() } }
@@ -138,13 +140,63 @@ actor RecordSink {
         }
     }
 
-    @Test func cancellingStopsEveryLoop() async throws {
+    @Test func lateQueuedRunSkipsTheSuccessorsWhoseTimePassedMeanwhile() async throws {
+        let begin = 1_795_410_000.0
+        let clock = VirtualClock(start: begin)
+        let lane = ExclusiveLane()
+        #expect(lane.tryAcquire(), "another throughput test holds the host")
+        let runner = FakeRunner()
+        let test = try throughput("bw", repeatSeconds: 60, slip: 0)
+        let first = test.schedule.nominal(after: begin)
         let scheduler = MeasurementScheduler(
-            tests: [try trace("t", repeatSeconds: 3600, slip: 0)], runner: FakeRunner(), lane: ExclusiveLane(), logger: Logger(label: "test"))
-        // The real clock: the first run is up to an hour away, so only cancellation ends this.
-        let task = Task { await scheduler.run { _ in } }
+            tests: [test], runner: runner, lane: lane, clock: clock, random: Self.seeded(11), logger: Logger(label: "test"))
+        let ended = Flag()
+        let task = Task {
+            await scheduler.run(runsPerTest: 2) { _ in }
+            ended.set()
+        }
+        defer { task.cancel() }
+        // The first run is due and queued behind the lane; two successors' times pass meanwhile.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while lane.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(lane.waiting == 1 && runner.starts(of: "bw").isEmpty, "the run waits for the lane")
+        clock.advance(to: Double(first) + 150)
+        lane.release()
+        while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(ended.isSet)
+        // Ran late once (at +150), then the next grid time after it (+180): +60 and +120 were
+        // skipped, never run late one after the other.
+        #expect(runner.starts(of: "bw") == [first + 150, first + 180])
+    }
+
+    @Test func cancellingStopsEveryLoop() async throws {
+        let runner = FakeRunner()
+        let tests = [
+            try trace("t1", repeatSeconds: 3600, slip: 0), try trace("t2", repeatSeconds: 3600, slip: 0),
+            try throughput("bw", repeatSeconds: 3600, slip: 0),
+        ]
+        let scheduler = MeasurementScheduler(tests: tests, runner: runner, lane: ExclusiveLane(), logger: Logger(label: "test"))
+        // The real clock: the first runs are up to an hour away, so only cancellation ends this.
+        let ended = Flag()
+        let task = Task {
+            await scheduler.run { _ in }
+            ended.set()
+        }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
-        await task.value
+        // Waits at most 30 s (polling, never `await task.value`, which a broken cancellation would hang).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !ended.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(ended.isSet, "run() still going 30 s after its task was cancelled")
+        let startsAtEnd = ["t1", "t2", "bw"].map { runner.starts(of: $0).count }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(["t1", "t2", "bw"].map { runner.starts(of: $0).count } == startsAtEnd, "a loop started a run after run() returned")
     }
+}
+
+/// A one-way flag a task sets when it ends, read by a test polling against a deadline.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite struct MeasurementTestConfigTests {
+@Suite(.timeLimit(.minutes(2))) struct MeasurementTestConfigTests {
     static let config = """
         [receiver]
         url = "https://receiver.example.org:8443"

@@ -1,7 +1,7 @@
 import FathomAgent
 import Testing
 
-@Suite struct RetryBackoffTests {
+@Suite(.timeLimit(.minutes(2))) struct RetryBackoffTests {
     @Test func ceilingDoublesUntilTheCap() {
         let backoff = RetryBackoff()
         #expect(backoff.ceiling(attempt: 0) == .seconds(1))

@@ -1,7 +1,7 @@
 @testable import FathomAgent
 import Testing
 
-@Suite struct RunScheduleTests {
+@Suite(.timeLimit(.minutes(2))) struct RunScheduleTests {
     @Test func nominalTimesStayOnTheGridWhateverTheSlip() {
         let schedule = RunSchedule(repeatSeconds: 3600, slipSeconds: 1800, durationSeconds: 30)
         var rng = SplitMix64(state: 7)

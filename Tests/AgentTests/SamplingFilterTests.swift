@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite("Sampling: filters and heartbeat")
+@Suite("Sampling: filters and heartbeat", .timeLimit(.minutes(2)))
 struct SamplingFilterTests {
     /// root daemon (system), alice's busy job, bob's idle shell with big memory, alice's ssh.
     static func mixed() -> FakeProcFS {
@@ -57,7 +57,7 @@ struct SamplingFilterTests {
     }
 }
 
-@Suite("Sampling: load field")
+@Suite("Sampling: load field", .timeLimit(.minutes(2)))
 struct SamplingLoadTests {
     @Test("base-45 test vectors from sonar")
     func vectors() {

@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite("Sampling: job ids")
+@Suite("Sampling: job ids", .timeLimit(.minutes(2)))
 struct SamplingJobTests {
     @Test("Slurm job id comes from the first /job_<n>/ cgroup line")
     func slurmCgroup() async throws {
@@ -49,7 +49,7 @@ struct SamplingJobTests {
     }
 }
 
-@Suite("Sampling: rollup")
+@Suite("Sampling: rollup", .timeLimit(.minutes(2)))
 struct SamplingRollupTests {
     /// Job 7: a launcher (500) with four identical leaf ranks and one different leaf; job 0 twins.
     static func jobTree() -> FakeProcFS {

@@ -6,7 +6,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Sampling: LinuxProcFS")
+@Suite("Sampling: LinuxProcFS", .timeLimit(.minutes(2)))
 struct SamplingLinuxProcFSTests {
     @Test("on the real /proc our own pid appears with the right ppid")
     func realProc() async throws {

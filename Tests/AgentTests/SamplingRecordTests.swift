@@ -2,7 +2,7 @@ import FathomAgent
 import FathomShared
 import Testing
 
-@Suite("Sampling: per-process fields")
+@Suite("Sampling: per-process fields", .timeLimit(.minutes(2)))
 struct SamplingRecordTests {
     @Test("a process yields sonar 0.12 fields in order, with sonar's units")
     func basicRecord() async throws {
@@ -119,7 +119,7 @@ struct SamplingRecordTests {
     }
 }
 
-@Suite("Sampling: odd command names")
+@Suite("Sampling: odd command names", .timeLimit(.minutes(2)))
 struct SamplingCommandNameTests {
     @Test(
         "comm is the text between the first '(' and the last ')' and survives quoting",

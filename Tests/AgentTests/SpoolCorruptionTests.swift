@@ -3,7 +3,7 @@ import FoundationEssentials
 import Testing
 
 /// Damaged files must be set aside, logged, and never stop the good batches from being delivered.
-@Suite struct SpoolCorruptionTests {
+@Suite(.timeLimit(.minutes(2))) struct SpoolCorruptionTests {
     /// Three good batches on disk; the middle one is the victim in most tests.
     private func threeBatches(_ dir: borrowing SpoolTestDirectory) throws -> [SpoolBatch] {
         let spool = try SpoolDirectory(path: dir.spoolPath, maxBytes: 1 << 20, logger: RecordedLogs().logger)

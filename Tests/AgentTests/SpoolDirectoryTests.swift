@@ -2,7 +2,7 @@ import FathomAgent
 import FoundationEssentials
 import Testing
 
-@Suite struct SpoolDirectoryTests {
+@Suite(.timeLimit(.minutes(2))) struct SpoolDirectoryTests {
     private let fixedNow = Date(timeIntervalSince1970: 1_700_000_000.123)
 
     @Test func appendedBatchRoundTrips() throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// When the receiver is unreachable for long, the spool must stay within its byte budget by
 /// giving up the oldest data, and say so.
-@Suite struct SpoolOverflowTests {
+@Suite(.timeLimit(.minutes(2))) struct SpoolOverflowTests {
     @Test func oldestBatchesAreDroppedAndCounted() throws {
         let dir = SpoolTestDirectory()
         let logs = RecordedLogs()

@@ -3,7 +3,7 @@ import FathomShared
 import FoundationEssentials
 import Testing
 
-@Suite("Sysinfo")
+@Suite("Sysinfo", .timeLimit(.minutes(2)))
 struct SysinfoTests {
     /// Two sockets × 2 cores × 2 threads, abbreviated x86_64 /proc/cpuinfo.
     static func cpuinfo() -> String {

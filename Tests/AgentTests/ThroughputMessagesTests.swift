@@ -3,7 +3,7 @@ import FoundationEssentials
 import Testing
 
 /// The JSON messages of the iperf3 control protocol, against what real iperf3 3.12 sends.
-@Suite struct ThroughputMessagesTests {
+@Suite(.timeLimit(.minutes(2))) struct ThroughputMessagesTests {
     @Test func parametersCarryIperf3Keys() throws {
         let json = String(decoding: try JSONEncoder().encode(IperfParameters(time: 2, parallel: 2, reverse: true)), as: UTF8.self)
         for key in [#""tcp":true"#, #""time":2"#, #""parallel":2"#, #""reverse":true"#, #""len":131072"#, #""omit":0"#, #""client_version":"3.12""#] {

@@ -27,13 +27,15 @@ enum ThroughputTestRun {
         }
     }
 
-    /// Runs our client against a peer that must make it fail, and fail in less than `limit`
+    /// Runs our client against a peer that must make it fail, and fail about when `limit` says
     /// (no hang); the error, for the caller to check, or nil (recorded as an issue) if it succeeded.
+    /// The bound is functional: five times `limit`, so a loaded machine does not fail it, while a
+    /// client that waits for a default timeout (tens of seconds) or for ever still does.
     static func clientFailure(
         _ parameters: ThroughputParameters, within limit: Duration, sourceLocation: SourceLocation = #_sourceLocation
     ) -> ThroughputError? {
         let start = ContinuousClock.now
-        defer { #expect(start.duration(to: .now) < limit, "the client took too long to fail", sourceLocation: sourceLocation) }
+        defer { #expect(start.duration(to: .now) < limit * 5, "the client took too long to fail", sourceLocation: sourceLocation) }
         do {
             let report = try ThroughputClient(parameters: parameters).run()
             Issue.record("the client succeeded against a peer that should make it fail: \(report.summary)", sourceLocation: sourceLocation)

@@ -5,7 +5,7 @@ import Testing
 /// The UDP data path's arithmetic, with vectors worked out by hand: datagram headers, RFC 1889
 /// jitter, iperf3's loss and out-of-order accounting, the connect handshake bytes, the UDP
 /// parameter JSON, and the pScheduler-shaped UDP result.
-@Suite struct ThroughputUDPAccountingTests {
+@Suite(.timeLimit(.minutes(2))) struct ThroughputUDPAccountingTests {
     // MARK: datagram header
 
     @Test func headerEncodesBigEndianWith32BitCounters() throws {

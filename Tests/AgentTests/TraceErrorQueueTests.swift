@@ -3,7 +3,7 @@ import Glibc
 import Testing
 
 /// Decoding `sock_extended_err` control messages built byte by byte as the kernel lays them out.
-@Suite struct TraceErrorQueueTests {
+@Suite(.timeLimit(.minutes(2))) struct TraceErrorQueueTests {
     /// A cmsghdr (len, level, type) + sock_extended_err + offender sockaddr, padded like CMSG_SPACE.
     static func control(level: Int32, type: Int32, errno: UInt32, origin: UInt8, icmpType: UInt8, code: UInt8,
                         info: UInt32, offender: [UInt8]) -> [UInt8] {

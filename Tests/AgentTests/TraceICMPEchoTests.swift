@@ -4,7 +4,7 @@ import Testing
 
 /// Echo request bytes, the Internet checksum, and matching raw-socket packets to a probe, with
 /// packets built byte by byte as they arrive from the kernel (IPv4 with its IP header, IPv6 bare).
-@Suite struct TraceICMPEchoTests {
+@Suite(.timeLimit(.minutes(2))) struct TraceICMPEchoTests {
     static let id: UInt16 = 0x1234, seq: UInt16 = 7
     static let dest4: [UInt8] = [10, 10, 2, 2]
     static let dest6: [UInt8] = [0xfd, 0, 0, 2] + [UInt8](repeating: 0, count: 11) + [2]

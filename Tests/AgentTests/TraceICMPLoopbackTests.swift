@@ -1,23 +1,25 @@
 import FathomAgent
+import FathomTestSupport
 import Testing
 
-/// Real ICMP echo probes to loopback (needs CAP_NET_RAW; skipped with the reason without it):
-/// the destination's echo reply ends the trace at TTL 1.
-@Suite struct TraceICMPLoopbackTests {
-    /// Nil when raw ICMP sockets can be opened here, else why not.
-    static func skipReason(_ dest: String) -> String? {
+/// Real ICMP echo probes to loopback (needs CAP_NET_RAW; without it, and only then, the tests go
+/// through `Prerequisite.unavailable`): the destination's echo reply ends the trace at TTL 1.
+@Suite(.timeLimit(.minutes(1))) struct TraceICMPLoopbackTests {
+    /// Nil when raw ICMP sockets can be opened here; the reason when the kernel refused one for
+    /// want of CAP_NET_RAW. Any other error (no IPv6, a bad address) is thrown: a failure.
+    static func skipReason(_ dest: String) throws -> String? {
         do {
             _ = try ICMPEchoProber().initialMTU(to: SocketAddress.resolve(dest))
             return nil
-        } catch {
-            return error.description
+        } catch .rawSocketNotPermitted(let errno) {
+            return TraceError.rawSocketNotPermitted(errno: errno).description
         }
     }
 
     @Test(arguments: ["127.0.0.1", "::1"])
     func loopbackAnswersTheEchoAtTTL1(dest: String) throws {
-        if let reason = Self.skipReason(dest) {
-            print("SKIP loopbackAnswersTheEchoAtTTL1(\(dest)): \(reason)")
+        if let reason = try Self.skipReason(dest) {
+            try Prerequisite.unavailable(reason)
             return
         }
         let parameters = try TraceParameters(dest: dest, queries: 2, wait: .seconds(2), probeType: .icmp).validated()
@@ -32,8 +34,8 @@ import Testing
     }
 
     @Test func twoProbersToOneDestinationEachGetTheirOwnReplies() throws {
-        if let reason = Self.skipReason("127.0.0.1") {
-            print("SKIP twoProbersToOneDestinationEachGetTheirOwnReplies: \(reason)")
+        if let reason = try Self.skipReason("127.0.0.1") {
+            try Prerequisite.unavailable(reason)
             return
         }
         // Two probers probing the same destination at once each get their own answers.

@@ -2,7 +2,7 @@ import FathomAgent
 import Testing
 
 /// Parameter validation: every bad value is refused with a message naming it.
-@Suite struct TraceParametersTests {
+@Suite(.timeLimit(.minutes(2))) struct TraceParametersTests {
     @Test func defaultsFollowPSchedulerAndTraceroute() throws {
         let parameters = try TraceParameters(dest: "127.0.0.1").validated()
         #expect(parameters.hops == 30 && parameters.queries == 3 && parameters.firstTTL == 1)

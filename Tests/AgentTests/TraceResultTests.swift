@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// pScheduler result shaping: durations, JSON keys, silent hops, failures.
-@Suite struct TraceResultTests {
+@Suite(.timeLimit(.minutes(2))) struct TraceResultTests {
     @Test func durationsAreISO8601SecondsWithMicroseconds() {
         #expect(ISODuration.string(.microseconds(95)) == "PT0.000095S")
         #expect(ISODuration.string(.microseconds(110)) == "PT0.00011S")

@@ -1,4 +1,5 @@
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// Hop names after the trace: looked up once per address, in parallel, cut off at the deadline.
 /// Real lookups here go only to /etc/hosts (127.0.0.1); an address without a name, and a DNS
 /// server that never answers, are covered in the namespace tests where DNS traffic stays inside.
-@Suite struct TraceReverseNameTests {
+@Suite(.timeLimit(.minutes(1))) struct TraceReverseNameTests {
     /// Records the addresses asked for; some answer slowly.
     final class FakeLookup: Sendable {
         let asked = Mutex<[String]>([])
@@ -20,7 +21,7 @@ import Testing
 
         func lookup(_ address: String) -> String? {
             asked.withLock { $0.append(address) }
-            if slow.contains(address) { usleep(3_000_000) }
+            if slow.contains(address) { usleep(20_000_000) }
             return names[address]
         }
     }
@@ -37,7 +38,7 @@ import Testing
 
     @Test func loopbackResolvesThroughEtcHosts() throws {
         guard let expected = Self.hostsNameOfLoopback else {
-            print("SKIP loopbackResolvesThroughEtcHosts: /etc/hosts has no 127.0.0.1 line")
+            try Prerequisite.unavailable("/etc/hosts has no 127.0.0.1 line")
             return
         }
         #expect(ReverseNameResolver.systemLookup("127.0.0.1") == expected)
@@ -61,14 +62,16 @@ import Testing
         let names = resolver.names(for: ["10.0.0.1", "10.0.0.2"])
         let elapsed = start.duration(to: .now)
         #expect(names == ["10.0.0.1": "fast.example"])
-        #expect(elapsed >= .milliseconds(300) && elapsed < .milliseconds(1500), "\(elapsed)")
+        // Functional bounds: it waited for the deadline, and not for the 20 s lookup.
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(10), "\(elapsed)")
     }
 
     @Test func allAnsweredReturnsBeforeTheDeadline() {
         let fake = FakeLookup(names: ["10.0.0.1": "a.example"])
         let start = ContinuousClock.now
-        _ = ReverseNameResolver(deadline: .seconds(10), lookup: fake.lookup).names(for: ["10.0.0.1"])
-        #expect(start.duration(to: .now) < .seconds(2))
+        _ = ReverseNameResolver(deadline: .seconds(60), lookup: fake.lookup).names(for: ["10.0.0.1"])
+        // Far below the 60 s deadline: it did not wait for it (the machine may be loaded).
+        #expect(start.duration(to: .now) < .seconds(20))
     }
 
     @Test func traceFillsHostnamesAfterTheLastProbeOnlyWhenAsked() throws {
@@ -93,7 +96,7 @@ import Testing
 
     @Test func realLoopbackTraceGetsItsHostsName() throws {
         guard let expected = Self.hostsNameOfLoopback else {
-            print("SKIP realLoopbackTraceGetsItsHostsName: /etc/hosts has no 127.0.0.1 line")
+            try Prerequisite.unavailable("/etc/hosts has no 127.0.0.1 line")
             return
         }
         let parameters = try TraceParameters(dest: "127.0.0.1", queries: 1, wait: .seconds(2), hostnames: true).validated()

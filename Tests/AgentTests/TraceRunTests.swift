@@ -27,7 +27,7 @@ final class ScriptedProber: TraceProbing {
     }
 }
 
-@Suite struct TraceRunTests {
+@Suite(.timeLimit(.minutes(2))) struct TraceRunTests {
     static func run(_ prober: ScriptedProber, hops: Int = 30, queries: Int = 1) throws -> TraceReport {
         TraceRun(parameters: try TraceParameters(dest: "127.0.0.1", hops: hops, queries: queries, wait: .milliseconds(10)).validated(),
                  prober: prober).run()

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The agent and the receiver as separate processes talking HTTPS on loopback.
-@Suite(.serialized) struct AgentDeliveryTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct AgentDeliveryTests {
     /// Every stored sample line of the cluster, parsed.
     func storedRecords(_ f: ReceiverFixture) throws -> [[String: String]] {
         var records: [[String: String]] = []
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func onceSamplesAndDeliversOverTLS() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let agent = try AgentRun(fixture: f)
         let result = try await agent.once()
         #expect(result.status == 0, "agent once failed: \(result.stderr)")
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func wrongPasswordKeepsTheSpoolAndWritesNothing() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let agent = try AgentRun(fixture: f, password: "not-the-password")
         let result = try await agent.once(extra: ["--attempts", "1"])
         #expect(result.status != 0)
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func receiverDownThenUpDeliversEverythingExactlyOnce() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let port = f.receiver.port
         f.receiver.stop()
         let agent = try AgentRun(fixture: f)
@@ -67,7 +67,7 @@ import Testing
         let down2 = try await agent.once(extra: ["--attempts", "1"])
         #expect(down1.status != 0 && down2.status != 0)
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")
-        let back = try ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
+        let back = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
         let up = try await agent.once(extra: ["--no-sample"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("delivered 4 batches, 0 remain"))
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func daemonSamplesOnScheduleAndStopsCleanly() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let agent = try AgentRun(fixture: f)
         let process = Process()
         let args = agent.arguments("run", extra: ["--interval", "1", "--send-window", "0.3"])
@@ -112,7 +112,7 @@ import Testing
 
 extension AgentDeliveryTests {
     @Test func batchTheReceiverRefusesIsQuarantinedNotLost() async throws {
-        let f = try ReceiverFixture(maxBodyBytes: 400)
+        let f = try await ReceiverFixture(maxBodyBytes: 400)
         let agent = try AgentRun(fixture: f)
         let result = try await agent.once()
         #expect(result.status != 0, "a refused batch is not 'all acknowledged'")

@@ -51,7 +51,7 @@ import Testing
     /// Replays every upload against a healthy receiver, then checks each line is stored once.
     @discardableResult
     static func replayAndCheck(_ plan: [[Upload]], pki: TestPKI, dir: TempDirectory, client: UploadClient) async throws -> String {
-        let back = try ReceiverProcess(pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
+        let back = try await ReceiverProcess(pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
         defer { back.stop() }
         for upload in plan.joined() {
             let reply = try await client.send(
@@ -88,7 +88,7 @@ import Testing
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
         // The fourth group dies, so earlier groups are on disk.
-        let dying = try ReceiverProcess(
+        let dying = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_CRASH_AT": "\(step):4"])
         let acked = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
@@ -108,7 +108,7 @@ import Testing
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
         // The second group's sync fails (EIO); the receiver dies after cutting back its first file.
-        let dying = try ReceiverProcess(
+        let dying = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_FAIL_AT": "sync:EIO:2", "FATHOM_TEST_CRASH_AT": "mid-rollback"])
         _ = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
@@ -123,14 +123,14 @@ import Testing
         let client = try UploadClient(caFile: pki.caCertificate)
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
-        let dying = try ReceiverProcess(
+        let dying = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_CRASH_AT": "after-journal-sync:3"])
         _ = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
         dying.process.waitUntilExit()
         // The next start dies while it cuts the half-written group back.
-        #expect(throws: TestFailure.self) {
-            _ = try ReceiverProcess(
+        await #expect(throws: TestFailure.self) {
+            _ = try await ReceiverProcess(
                 pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
                 environment: ["FATHOM_TEST_CRASH_AT": "mid-recovery"])
         }
@@ -152,7 +152,7 @@ import Testing
         defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
-        let receiver = try ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
+        let receiver = try await ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
         defer { receiver.stop() }
         let client = try UploadClient(caFile: pki.caCertificate)
         defer { Task { await client.shutdown() } }

@@ -6,9 +6,9 @@ import Testing
 
 /// SIGKILL the receiver in the middle of a burst of concurrent uploads: every acknowledged line
 /// must be on disk after a restart, and no stored line may be torn.
-@Suite(.serialized) struct CrashSafetyTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct CrashSafetyTests {
     @Test func killDuringBurstLosesNoAcknowledgedLine() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let acknowledged = AcknowledgedLines()
         let clients = 16
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -41,7 +41,7 @@ import Testing
         let acked = acknowledged.lines.withLock { $0 }
         #expect(acked.count > 0, "some uploads must have been acknowledged before the kill")
         // Restart and touch every host file once more: a torn tail (if any) is cut on reopen.
-        let back = try ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        let back = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
         for c in 0..<clients {
             let r = try await f.client.send(back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
                                             body: sampleLine(host: "n\(c)", cmd: "after-restart") + "\n")

@@ -6,16 +6,16 @@ import Testing
 
 /// The receiver's upload endpoints over real TLS, in a real process, checked the way
 /// Jobanalyzer's node scripts and reference servers behave.
-@Suite(.serialized) struct ReceiverIngestTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ReceiverIngestTests {
     @Test func pingAnswersWithoutAuth() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let reply = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(reply.status == 200 && reply.body == "pong\n")
         await f.close()
     }
 
     @Test func acceptedUploadIsStoredVerbatimByUTCDate() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let lines = [
             sampleLine(host: "c1", time: "2026-11-25T00:30:00+01:00"),
             sampleLine(host: "c1", time: "2026-11-25T10:00:00+00:00", cmd: "we ird"),
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func sysinfoIsStoredPerHostAndDay() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let json = #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"1x2 AMD EPYC, 24 GiB","cpu_cores":2,"mem_gb":24,"gpu_cards":0,"gpumem_gb":0}"#
         let reply = try await f.client.send(f.url("/sysinfo"), contentType: "application/json", user: "fox", password: "fox-secret", body: json)
         #expect(reply.status == 200)
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func refusalsFollowInfiltrateAndWriteNothing() async throws {
-        let f = try ReceiverFixture(maxBodyBytes: 4096)
+        let f = try await ReceiverFixture(maxBodyBytes: 4096)
         let body = sampleLine() + "\n"
         func status(_ path: String, cluster: String? = "fox", method: HTTPMethodName = .post, type: String? = "text/csv",
                     user: String? = "fox", password: String? = "fox-secret", body: String = body) async throws -> Int {
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func replayedBatchIsAcknowledgedButStoredOnce() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let body = sampleLine() + "\n"
         for _ in 0..<3 {
             let r = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body,
@@ -85,7 +85,7 @@ import Testing
         }
         // Survives a restart of the receiver.
         f.receiver.stop()
-        let again = try ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        let again = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
         let r = try await f.client.send(again.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: body,
                                         headers: [("Fathom-Batch-Id", "0123456789abcdef")])
         #expect(r.status == 200)
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func sighupReloadsCredentials() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         try f.dir.write("credentials", "fox:rotated\n")
         f.receiver.signal(SIGHUP)
         var status = 0
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func clientTrustingAnotherCARefusesTheServer() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let stranger = try UploadClient(caFile: f.pki.otherCA)
         await #expect(throws: (any Error).self) {
             _ = try await stranger.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
@@ -135,7 +135,7 @@ enum HTTPMethodName {
 extension ReceiverIngestTests {
     /// Go's bufio.Scanner in the reference servers stops silently at 64 KiB; we store such lines.
     @Test func linesLongerThan64KiBAreStoredWhole() async throws {
-        let f = try ReceiverFixture()
+        let f = try await ReceiverFixture()
         let long = sampleLine(cmd: String(repeating: "c", count: 100_000))
         let reply = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
         #expect(reply.status == 200)

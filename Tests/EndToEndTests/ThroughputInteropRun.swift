@@ -1,20 +1,22 @@
+import FathomTestSupport
 import Foundation
 
 /// One interop run of the throughput suites: a server (`iperf3 -s -1` or `responder --once`) on a
 /// free port, then a client against it once the server listens; both results once both exited.
-/// Skipped, with a SKIP line, where iperf3 is not installed.
+/// Where iperf3 is not installed the test goes through `Prerequisite.unavailable` (a failure
+/// under `FATHOM_REQUIRE_ALL=1`).
 ///
 /// ```swift
-/// guard let iperf3 = Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
+/// guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
 /// let run = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] },
 ///                                                 client: { [agent, "throughput", "127.0.0.1", "--port", "\($0)", "--json"] })
 /// #expect(run.client.status == 0)
 /// ```
 extension Iperf3Tool {
-    /// The iperf3 binary, or nil after printing why `test` is skipped.
-    static func pathOrSkip(_ test: String) -> String? {
+    /// The iperf3 binary, or nil after `Prerequisite.unavailable` says why `test` cannot run.
+    static func pathOrSkip(_ test: String) throws -> String? {
         guard let path else {
-            print("SKIP \(test): iperf3 is not installed (apt-get install -y iperf3)")
+            try Prerequisite.unavailable("iperf3 is not installed (apt-get install -y iperf3)", test: test)
             return nil
         }
         return path

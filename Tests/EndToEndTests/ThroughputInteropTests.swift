@@ -3,45 +3,69 @@ import Foundation
 import Testing
 
 /// The built `fathom-agent` against the real iperf3 (3.12 on Debian 12) on 127.0.0.1, both ways:
-/// `throughput` against `iperf3 -s -1`, and `iperf3 -c` against `responder --once`. Both sides'
-/// throughput must agree within 5%. Streams are paced (`-b`, which both sides honour for TCP) so a
-/// small CI machine keeps CPU for the tests running beside these. Prints SKIP where iperf3 is not installed (CI installs it).
-@Suite(.serialized) struct ThroughputInteropTests {
+/// `throughput` against `iperf3 -s -1`, and `iperf3 -c` against `responder --once`. The bytes our
+/// side counted must agree within 5 % with the bytes iperf3 counted **on its own side** of the
+/// same streams (`Iperf3Agreement`): never with iperf3's copy of our own figures, which it fills
+/// from our EXCHANGE_RESULTS. A responder made to miscount (`FATHOM_TEST_MISCOUNT_BYTES`) is
+/// caught. Streams are paced (`-b`, which both sides honour for TCP) so a small CI machine keeps
+/// CPU for the tests running beside these. Needs iperf3 (`Prerequisite.unavailable` without it).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ThroughputInteropTests {
     private static let agent = Shell.binDirectory + "/fathom-agent"
 
     @Test(arguments: [(false, 1), (true, 2)])
-    func agentClientAgainstIperf3Server(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("agentClientAgainstIperf3Server") else { return }
+    func agentClientBytesAgreeWithIperf3ServersOwnCount(reverse: Bool, parallel: Int) async throws {
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientBytesAgreeWithIperf3ServersOwnCount") else { return }
         let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel", "\(parallel)", "--bandwidth", "2G", "--json"]
                 + (reverse ? ["--reverse"] : [])
         }
         #expect(client.status == 0, "\(client.stderr)")
-        let ours = try #require(try ThroughputResult.decode(json: client.stdout).summary?.summary)
-        let theirs = try Iperf3Tool.sums(serverRun.stdout)
-        // iperf3 3.12's server JSON fills only its own side (the other sum is 0), so both of our
-        // figures are held against what the real server itself counted.
-        let serverCounted = reverse ? theirs.sent : theirs.received
-        #expect(Iperf3Tool.agree(ours.throughputBits, serverCounted), "ours \(ours.throughputBits), iperf3 server \(serverCounted)")
-        #expect(Iperf3Tool.agree(try #require(ours.receiverThroughputBits), serverCounted), "ours \(ours), iperf3 server \(serverCounted)")
+        let ours = try ThroughputResult.decode(json: client.stdout)
+        let problems = try Iperf3Agreement.tcp(ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout)
+        #expect(problems.isEmpty, "\(problems)")
     }
 
     @Test(arguments: [(false, 2), (true, 1)])
-    func iperf3ClientAgainstAgentResponder(reverse: Bool, parallel: Int) async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("iperf3ClientAgainstAgentResponder") else { return }
-        let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: { [Self.agent, "responder", "--port", "\($0)", "--once", "--json"] }) { port in
+    func responderBytesAgreeWithIperf3ClientsOwnCount(reverse: Bool, parallel: Int) async throws {
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("responderBytesAgreeWithIperf3ClientsOwnCount") else { return }
+        let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(iperf3, reverse: reverse, parallel: parallel)
+        let problems = try Iperf3Agreement.tcp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON)
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    /// The same comparison against a responder that counts every byte 25 % too high, in its
+    /// report and in the results it gives iperf3: the comparison with iperf3's own count must
+    /// catch it (a comparison with iperf3's relayed copy of our figures would not).
+    @Test(arguments: [false, true])
+    func miscountingResponderIsCaughtByIperf3sOwnCount(reverse: Bool) async throws {
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("miscountingResponderIsCaughtByIperf3sOwnCount") else { return }
+        let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(
+            iperf3, reverse: reverse, parallel: 1, environment: [ResponderMiscount.bytesVariable + "=1.25"])
+        let problems = try Iperf3Agreement.tcp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON)
+        #expect(problems.count == 1 && problems.allSatisfy { $0.hasPrefix("bytes:") }, "\(problems)")
+        // iperf3's copy of our figures carries the miscount unchanged: comparing with it proves nothing.
+        let relayed = try Iperf3Tool.byteSums(iperf3JSON)
+        let mine = try Iperf3Agreement.ownBytes(ours, weSent: reverse)
+        #expect(Iperf3Tool.agree(mine, reverse ? relayed.sent : relayed.received, within: 0.001), "ours \(mine), relayed \(relayed)")
+    }
+
+    /// `iperf3 -c` against `responder --once` (with `environment` for the responder): our
+    /// decoded result and iperf3's `-J` output, after checking both exited 0.
+    private static func iperf3AgainstResponder(
+        _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
+    ) async throws -> (ThroughputResult, String) {
+        let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: {
+            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
+        }) { port in
             [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : [])
         }
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
-        let theirs = try Iperf3Tool.sums(client.stdout)
-        let ours = try #require(try ThroughputResult.decode(json: responderRun.stdout).summary?.summary)
-        #expect(Iperf3Tool.agree(ours.throughputBits, theirs.sent), "ours \(ours.throughputBits), iperf3 sent \(theirs.sent)")
-        #expect(Iperf3Tool.agree(try #require(ours.receiverThroughputBits), theirs.received), "ours \(ours), iperf3 received \(theirs.received)")
+        return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
     }
 
     /// A second real iperf3 client during a test hears "busy", as from a real iperf3 server.
     @Test func secondIperf3ClientIsToldTheResponderIsBusy() async throws {
-        guard let iperf3 = Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
+        guard let iperf3 = try Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
@@ -67,6 +91,7 @@ import Testing
         socket.close()
         #expect(run.status == 2)
         #expect(run.stderr.contains("test failed") && run.stderr.contains("iperf3 protocol"), "\(run.stderr)")
+        // No hang: the responder gave up at once, far inside its 10 s control timeout plus a loaded machine.
         #expect(Date().timeIntervalSince(started) < 15)
     }
 }

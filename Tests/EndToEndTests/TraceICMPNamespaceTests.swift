@@ -8,17 +8,14 @@ import Testing
 /// prohibit routes give their ICMP error on IPv4 and IPv6, a shrunk MTU is found, a silent path
 /// times out probe by probe. Also: hop names from the namespace's own hosts file with a DNS server
 /// that never answers (the 2 s deadline), and the error without CAP_NET_RAW. All traffic stays on
-/// loopback and inside the namespaces; where they cannot be made the tests print SKIP.
-@Suite(.serialized) struct TraceICMPNamespaceTests {
+/// loopback and inside the namespaces; where they cannot be made (EPERM) the tests go through
+/// `Prerequisite.unavailable` (a failure under `FATHOM_REQUIRE_ALL=1`).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct TraceICMPNamespaceTests {
     static let agent = Shell.binDirectory + "/fathom-agent"
 
     /// Builds a chain, runs `body`, and always deletes the namespaces (and their /etc/netns files).
     private func withChain(_ test: String, _ body: (NetnsChain) throws -> Void) throws {
-        let (made, reason) = try NetnsChain.make()
-        guard let chain = made else {
-            print("SKIP \(test): \(reason)")
-            return
-        }
+        guard let chain = try NetnsChain.make(for: test) else { return }
         defer { chain.remove() }
         try body(chain)
     }
@@ -61,13 +58,13 @@ import Testing
                 let out = try chain.run(in: chain.client, [traceroute, v6 ? "-6" : "-4", "-I", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
                 #expect(TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip), "traceroute -I: \(out.stdout)")
             } else {
-                print("SKIP traceroute -I comparison: traceroute not installed")
+                try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: "icmpHopsMatchTracerouteI")
             }
             if let tracepath = TraceReferenceTools.tracepath {
                 let out = try chain.run(in: chain.client, [tracepath, "-n", dest])
                 #expect(TraceReferenceTools.parseTracepath(out.stdout).hops == path.compactMap(\.ip), "tracepath: \(out.stdout)")
             } else {
-                print("SKIP tracepath comparison: tracepath not installed")
+                try Prerequisite.unavailable("tracepath is not installed (iputils-tracepath)", test: "icmpHopsMatchTracerouteI")
             }
         }
     }
@@ -119,7 +116,9 @@ import Testing
             #expect(status == 1 && result.succeeded)
             let path = try #require(result.paths.first)
             #expect(path.count == 3 && path.dropFirst().allSatisfy { $0 == TraceHop() }, "\(path)")
-            #expect(seconds < 6, "3 probes of 0.5 s took \(seconds) s")
+            // Functional, with a wide margin for a loaded machine: the probes time out one by one
+            // rather than waiting for ever (3 probes of 0.5 s; a hang would hit the time limit).
+            #expect(seconds < 30, "3 probes of 0.5 s took \(seconds) s")
         }
     }
 
@@ -139,17 +138,20 @@ import Testing
             let path = try #require(result.paths.first)
             #expect(path.map(\.ip) == (v6 ? ["fd00:1::1", "fd00:2::2"] : ["10.10.1.1", "10.10.2.2"]))
             #expect(path.map(\.hostname) == [v6 ? "router6.fathom.test" : "router.fathom.test", nil])
-            // The server's lookup ran into the 2 s deadline, and nothing waited for it longer.
-            #expect(seconds >= 2 && seconds < 6, "trace with hostnames took \(seconds) s")
+            // The server's lookup ran into the 2 s deadline (so at least 2 s passed) and nothing
+            // waited out glibc's retries (5 s per try, 2 tries): the upper bound is functional.
+            #expect(seconds >= 2 && seconds < 10, "trace with hostnames took \(seconds) s")
             let (unnamed, _, quick) = try agentTrace(chain, [dest, "--probe-type", probeType, "--no-hostnames", "--queries", "1"])
             #expect(unnamed.paths.first?.allSatisfy { $0.hostname == nil } == true)
+            // Without names nothing waits for the blackholed DNS server: waiting would take the
+            // full 2 s deadline, a one-probe trace in namespaces takes milliseconds.
             #expect(quick < 2, "--no-hostnames took \(quick) s")
         }
     }
 
     @Test func icmpWithoutCapNetRawIsAClearErrorNotAFallback() throws {
         guard let prefix = Self.withoutNetRaw.prefix else {
-            print("SKIP icmpWithoutCapNetRawIsAClearErrorNotAFallback: \(Self.withoutNetRaw.reason)")
+            try Prerequisite.unavailable(Self.withoutNetRaw.reason)
             return
         }
         // No packet leaves: the raw socket is refused before any probe.

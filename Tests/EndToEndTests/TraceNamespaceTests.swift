@@ -6,42 +6,48 @@ import Testing
 /// The built `fathom-agent trace` run unprivileged inside a client namespace, across a router
 /// namespace to a server namespace (`NetnsChain`): same hops as tracepath / traceroute -U,
 /// unreachable routes give their ICMP error, a shrunk MTU on router → server is found.
-/// Traffic stays inside the namespaces; where they cannot be made the tests print SKIP.
-@Suite(.serialized) struct TraceNamespaceTests {
+/// Traffic stays inside the namespaces; where they cannot be made (EPERM) or a tool is missing the
+/// tests go through `Prerequisite.unavailable` (a failure under `FATHOM_REQUIRE_ALL=1`).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct TraceNamespaceTests {
     /// Builds a chain, runs `body`, and always deletes the namespaces.
     private func withChain(_ test: String, _ body: (NetnsChain) throws -> Void) throws {
-        let (made, reason) = try NetnsChain.make()
-        guard let chain = made else {
-            print("SKIP \(test): \(reason)")
-            return
-        }
+        guard let chain = try NetnsChain.make(for: test) else { return }
         defer { chain.remove() }
         try body(chain)
     }
 
-    /// Runs the agent binary in the client namespace, as nobody when setpriv allows it, and
-    /// decodes its JSON.
-    private func agentTrace(_ chain: NetnsChain, _ arguments: [String]) throws -> (TraceResult, Int32) {
+    /// Runs the agent binary in the client namespace as nobody (uid 65534) and decodes its JSON.
+    /// Where setpriv cannot drop privileges the trace does not silently run as root instead: the
+    /// test goes through `Prerequisite.unavailable`, and so does the test that asked.
+    private func agentTrace(_ chain: NetnsChain, _ arguments: [String], test: String = #function) throws -> (TraceResult, Int32)? {
         let agent = Shell.binDirectory + "/fathom-agent"
+        guard let asNobody = Self.unprivileged.prefix else {
+            try Prerequisite.unavailable(Self.unprivileged.reason, test: test)
+            return nil
+        }
         // No hop names: these tests compare addresses and should not depend on the host's DNS.
-        let run = try chain.run(in: chain.client, Self.unprivileged + [agent, "trace", "--json", "--no-hostnames"] + arguments)
+        let run = try chain.run(in: chain.client, asNobody + [agent, "trace", "--json", "--no-hostnames"] + arguments)
         let result = try TraceResult.decode(json: run.stdout)
         return (result, run.status)
     }
 
-    /// `setpriv` to uid/gid 65534: the probes need no privilege, and this proves it.
-    private static let unprivileged: [String] = {
+    /// `setpriv` to uid/gid 65534: the probes need no privilege, and this proves it. Nil (with
+    /// the reason) where this process cannot drop to another user (not root: EPERM).
+    private static let unprivileged: (prefix: [String]?, reason: String) = {
         let setpriv = "/usr/bin/setpriv"
-        guard FileManager.default.isExecutableFile(atPath: setpriv) else { return [] }
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { return (nil, "no \(setpriv) (util-linux)") }
         let asNobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-        let check = try? Shell.run(asNobody + [Shell.binDirectory + "/fathom-agent", "--version"])
-        return check?.status == 0 ? asNobody : []
+        let check = try? Shell.run(asNobody + ["/usr/bin/id", "-u"])
+        guard let check, check.status == 0, check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "65534" else {
+            return (nil, "setpriv cannot drop to uid 65534 here: \(check?.stderr ?? "did not run")")
+        }
+        return (asNobody, "")
     }()
 
     @Test(arguments: ["10.10.2.2", "fd00:2::2"])
     func hopsMatchTracepathAndTraceroute(dest: String) throws {
         try withChain("hopsMatchTracepathAndTraceroute(\(dest))") { chain in
-            let (result, status) = try agentTrace(chain, [dest, "--queries", "1", "--timeout", "3", "--max-hops", "8"])
+            guard case let (result, status)? = try agentTrace(chain, [dest, "--queries", "1", "--timeout", "3", "--max-hops", "8"]) else { return }
             let v6 = dest.contains(":")
             let expected = v6 ? ["fd00:1::1", "fd00:2::2"] : ["10.10.1.1", "10.10.2.2"]
             #expect(status == 0 && result.succeeded)
@@ -53,13 +59,13 @@ import Testing
                 let reference = TraceReferenceTools.parseTracepath(out.stdout)
                 #expect(reference.hops == path.compactMap(\.ip), "tracepath: \(out.stdout)")
             } else {
-                print("SKIP tracepath comparison: tracepath not installed")
+                try Prerequisite.unavailable("tracepath is not installed (iputils-tracepath)", test: "hopsMatchTracepathAndTraceroute")
             }
             if let traceroute = TraceReferenceTools.traceroute {
                 let out = try chain.run(in: chain.client, [traceroute, v6 ? "-6" : "-4", "-U", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
                 #expect(TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip), "traceroute: \(out.stdout)")
             } else {
-                print("SKIP traceroute comparison: traceroute not installed")
+                try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: "hopsMatchTracepathAndTraceroute")
             }
         }
     }
@@ -69,12 +75,12 @@ import Testing
             // Only the router knows these prefixes, as routes that answer with ICMP unreachable.
             try chain.ip("-n", chain.router, "route", "add", "unreachable", "10.10.9.0/24")
             try chain.ip("-n", chain.router, "route", "add", "prohibit", "10.10.8.0/24")
-            let (unreachable, status) = try agentTrace(chain, ["10.10.9.9", "--queries", "1", "--timeout", "2"])
+            guard case let (unreachable, status)? = try agentTrace(chain, ["10.10.9.9", "--queries", "1", "--timeout", "2"]) else { return }
             #expect(status == 1 && unreachable.succeeded)
             let hop = try #require(unreachable.paths.first?.last)
             #expect(unreachable.paths.first?.count == 1)
             #expect(hop.ip == "10.10.1.1" && hop.error == "host-unreachable" && hop.mtu == 1500 && hop.rtt != nil)
-            let (prohibited, _) = try agentTrace(chain, ["10.10.8.8", "--queries", "1", "--timeout", "2"])
+            guard case let (prohibited, _)? = try agentTrace(chain, ["10.10.8.8", "--queries", "1", "--timeout", "2"]) else { return }
             #expect(prohibited.paths.first?.last?.error == "communication-administratively-prohibited")
             #expect(prohibited.paths.first?.last?.ip == "10.10.1.1")
         }
@@ -85,7 +91,7 @@ import Testing
         try withChain("shrunkMTUOnTheServerLinkIsFound(\(dest))") { chain in
             try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
             try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
-            let (result, status) = try agentTrace(chain, [dest, "--queries", "2", "--timeout", "3", "--max-hops", "8"])
+            guard case let (result, status)? = try agentTrace(chain, [dest, "--queries", "2", "--timeout", "3", "--max-hops", "8"]) else { return }
             #expect(status == 0)
             // TTL 1's probes expire before the narrow link; from TTL 2 on the learned MTU is carried.
             #expect(result.paths.first?.map(\.mtu) == [1500, 1400])

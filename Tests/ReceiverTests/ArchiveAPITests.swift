@@ -5,7 +5,7 @@ import Testing
 
 /// The esmond API over real HTTP on loopback, replaying the request sequences the spec recorded
 /// from pScheduler's esmond archiver and esmond-client's library classes.
-@Suite struct ArchiveAPITests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveAPITests {
     static let archive = "/esmond/perfsonar/archive/"
 
     /// pScheduler's throughput metadata POST, verbatim from the spec (§4.1, Observed).

@@ -6,7 +6,7 @@ import Testing
 
 /// Write access without a token: CIDR allow-lists, `X-Forwarded-For` only from trusted proxies,
 /// and a keys file that takes effect when edited.
-@Suite struct ArchiveAccessTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveAccessTests {
     static let metadata = #"""
         {"subject-type":"network-element","source":"10.0.0.1","measurement-agent":"10.0.0.1",
          "tool-name":"fathom/ntp","event-types":[{"event-type":"ntp-offset","summaries":[{"summary-type":"average","summary-window":300}]}]}

@@ -8,7 +8,7 @@ import FathomShared
 
 /// The bulk write path keeps summary bins in memory for the length of a transaction; these pin
 /// that it stores exactly what point-by-point writes store, and that commits stay durable.
-@Suite struct ArchiveBulkWriteTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveBulkWriteTests {
     static let latency = ArchiveMetadataInput(
         subjectType: .pointToPoint,
         subject: ["source": "10.0.0.1", "destination": "10.0.0.2", "measurement-agent": "10.0.0.1"],

@@ -6,7 +6,7 @@ import Testing
 
 /// The archive's TOML keys (`archive_db`, `api_keys`, `archive_allow`) reach `ArchiveSettings`,
 /// and half-configured archives are refused rather than silently ignored.
-@Suite struct ArchiveConfigFileTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveConfigFileTests {
     @Test func archiveKeysLoad() throws {
         let s = try ReceiverSettingsFile.parse("""
             listen = "0.0.0.0:9443"
@@ -46,8 +46,9 @@ import Testing
         }
     }
 
-    /// The server keeps the keys table its archive routes check, which SIGHUP reloads.
-    @Test func serverHoldsTheArchiveKeysThatSIGHUPReloads() throws {
+    /// The server keeps the keys table its archive routes check, and `reload()` re-reads it (the
+    /// real SIGHUP to a real receiver is `ReceiverReloadTests.sighupReloadsTheArchiveKeys`).
+    @Test func serverHoldsTheArchiveKeysTableItsReloadRereads() throws {
         let dir = TempDirectory("fathom-archive-config")
         defer { dir.remove() }
         try dir.write("credentials", "fox:s3cret\n")

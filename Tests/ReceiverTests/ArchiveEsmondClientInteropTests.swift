@@ -8,13 +8,15 @@ import Testing
 /// against the archive over HTTP: the MetadataPost / EventTypePost / EventTypeBulkPost classes,
 /// ApiConnect, and the esmond-ps-get-endpoints / -get-metadata / -get / -get-bulk tools.
 ///
-/// The converted client is cached in a virtualenv under /tmp between runs. The test prints a
-/// reason and passes without running only when PyPI cannot be reached.
-@Suite struct ArchiveEsmondClientInteropTests {
+/// The converted client is cached in a virtualenv under /tmp between runs. Only where PyPI cannot
+/// be reached, or python3 lacks venv/pip/lib2to3 (Debian packages python3-venv, python3-pip,
+/// python3-lib2to3, which `scripts/install-deps.sh test` installs), does the test go through
+/// `Prerequisite.unavailable` (a failure under `FATHOM_REQUIRE_ALL=1`).
+@Suite(.timeLimit(.minutes(5))) struct ArchiveEsmondClientInteropTests {
     static let venv = "/tmp/fathom-esmond-client-4.2.1-venv"
 
     /// Builds the virtualenv; exit 3 means PyPI was unreachable, 4 that this host lacks python3
-    /// with venv, pip and lib2to3 (until `.ci/run` installs them, a CI host may not have them).
+    /// with venv, pip and lib2to3 (`scripts/install-deps.sh test` installs them).
     static let prepare = #"""
         set -u
         V="$1"
@@ -112,7 +114,7 @@ import Testing
         let prepared = try await Self.run(["/bin/sh", "-c", Self.prepare, "prepare", Self.venv])
         if prepared.status == 3 || prepared.status == 4 {
             let why = prepared.status == 3 ? "PyPI unreachable" : "python3 tooling missing"
-            print("SKIPPED esmond-client interop: \(why) (\(prepared.output.suffix(300)))")
+            try Prerequisite.unavailable("esmond-client interop: \(why) (\(prepared.output.suffix(300)))")
             return
         }
         try #require(prepared.status == 0, "preparing esmond-client failed: \(prepared.output)")

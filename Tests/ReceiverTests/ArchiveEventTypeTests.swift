@@ -4,7 +4,7 @@ import FathomShared
 @testable import FathomReceiver
 
 /// The 49 event types, their validators (esmond messages), and the metadata checksum.
-@Suite struct ArchiveEventTypeTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveEventTypeTests {
     @Test func fortyNineEventTypesInSixKinds() {
         #expect(ArchiveEventTypes.all.count == 49)
         let counts = Dictionary(grouping: ArchiveEventTypes.all.values, by: { $0 }).mapValues(\.count)

@@ -10,7 +10,7 @@ import Testing
 ///
 /// The archiver POSTs the metadata (once per run when memcached is absent; esmond dedups it) and
 /// then PUTs one data point per run: `{"data":[{"ts":…,"val":[…]}]}`.
-@Suite struct ArchivePschedulerLatencyRTTTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchivePschedulerLatencyRTTTests {
     static let archive = "/esmond/perfsonar/archive/"
 
     // MARK: latency

@@ -5,7 +5,7 @@ import Testing
 
 /// Path variants clients use (trailing slashes, `/base/0`, both prefixes), the remaining
 /// endpoints of the endpoint table, and pScheduler's trace and latency payloads.
-@Suite struct ArchiveRoutingTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveRoutingTests {
     static let archive = "/esmond/perfsonar/archive/"
 
     /// pScheduler trace metadata (mapping of §6.4) and its Observed data PUT.

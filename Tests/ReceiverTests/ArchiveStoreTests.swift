@@ -5,7 +5,7 @@ import Testing
 @testable import FathomReceiver
 
 /// The SQLite store on a real file: checksum dedup, filters, summaries on ingest, restarts.
-@Suite struct ArchiveStoreTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveStoreTests {
     static func throughputInput(duration: String = "25.0", source: String = "10.0.0.1") -> ArchiveMetadataInput {
         ArchiveMetadataInput(
             subjectType: .pointToPoint,

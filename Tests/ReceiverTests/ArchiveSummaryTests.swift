@@ -5,7 +5,7 @@ import FathomShared
 @testable import FathomReceiver
 
 /// Summaries computed on ingest, checked against the spec's golden vectors (§5.3, §10).
-@Suite struct ArchiveSummaryTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveSummaryTests {
     func stats(_ h: [String: Int64]) -> [String: JSONValue] {
         guard case .object(let o) = HistogramStatistics.compute(h) else { return [:] }
         return o

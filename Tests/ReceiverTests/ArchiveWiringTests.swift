@@ -9,7 +9,7 @@ import Testing
 
 /// The archive as the receiver serves it: `ReceiverSettings.archive` turns the routes on next to
 /// sonar ingest; the keys file takes plain and bcrypt keys; the JSON parser is strict.
-@Suite struct ArchiveWiringTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveWiringTests {
     @Test func receiverServesTheArchiveWhenConfigured() async throws {
         let dir = TempDirectory("fathom-archive-wiring")
         defer { dir.remove() }

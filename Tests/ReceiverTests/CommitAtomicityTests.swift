@@ -7,7 +7,7 @@ import Testing
 
 /// The group commit is all or nothing across data files and ledger, whichever operation fails,
 /// and the state a crash leaves (journal, half-written files, torn ledger) is settled at start.
-@Suite struct CommitAtomicityTests {
+@Suite(.timeLimit(.minutes(2))) struct CommitAtomicityTests {
     static let path = "c/2026/01/01/h.csv"
     static let other = "c/2026/01/01/g.csv"
 

@@ -4,7 +4,7 @@ import Testing
 
 /// systemd/receiver.toml, installed as /etc/fathom/receiver.toml, loads and points where the unit
 /// lets the receiver write.
-@Suite struct ExampleReceiverConfigTests {
+@Suite(.timeLimit(.minutes(2))) struct ExampleReceiverConfigTests {
     @Test func shippedExampleLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd/receiver.toml").path

@@ -4,7 +4,7 @@ import Testing
 
 @testable import FathomReceiver
 
-@Suite struct GroupCommitWriterTests {
+@Suite(.timeLimit(.minutes(2))) struct GroupCommitWriterTests {
     @Test func concurrentUploadsShareSyncsAndAllLand() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import FathomReceiver
 
-@Suite struct SonarUploadValidatorTests {
+@Suite(.timeLimit(.minutes(2))) struct SonarUploadValidatorTests {
     let fox = StorageName("fox")!
     let validator = SonarUploadValidator(maxLineBytes: 200)
 

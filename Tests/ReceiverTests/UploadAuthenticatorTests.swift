@@ -5,7 +5,7 @@ import Testing
 
 @testable import FathomReceiver
 
-@Suite struct UploadAuthenticatorTests {
+@Suite(.timeLimit(.minutes(2))) struct UploadAuthenticatorTests {
     @Test func credentialsFileFormats() throws {
         let creds = try CredentialsFile.parse("""
             # comment

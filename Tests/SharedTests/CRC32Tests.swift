@@ -1,7 +1,7 @@
 import FathomShared
 import Testing
 
-@Suite struct CRC32Tests {
+@Suite(.timeLimit(.minutes(2))) struct CRC32Tests {
     @Test func standardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }

@@ -1,7 +1,7 @@
 import FathomShared
 import Testing
 
-@Suite struct FreeCSVTests {
+@Suite(.timeLimit(.minutes(2))) struct FreeCSVTests {
     @Test func quotingFollowsSonar() {
         #expect(FreeCSV.field("gpus", "3,1,2,0") == "\"gpus=3,1,2,0\"")
         #expect(FreeCSV.field("cmd", "a\"b") == "\"cmd=a\"\"b\"")
@@ -56,7 +56,7 @@ import Testing
     }
 }
 
-@Suite struct FreeCSVScannerTests {
+@Suite(.timeLimit(.minutes(2))) struct FreeCSVScannerTests {
     let scanner = FreeCSVScanner(names: ["host", "time", "gpus"])
 
     /// The scanner must accept and refuse exactly what `FreeCSV.parse` does, and find the same values.

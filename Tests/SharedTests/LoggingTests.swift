@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// journald priorities and the check that stderr really is the journal stream.
-@Suite struct LoggingTests {
+@Suite(.timeLimit(.minutes(2))) struct LoggingTests {
     @Test func syslogPriorities() {
         let expected: [(Logger.Level, Int)] = [
             (.trace, 7), (.debug, 7), (.info, 6), (.notice, 5), (.warning, 4), (.error, 3), (.critical, 2),

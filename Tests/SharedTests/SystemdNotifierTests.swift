@@ -1,4 +1,5 @@
 import FathomShared
+import FathomTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Testing
 #endif
 
 /// The exact datagrams each notification puts on the notify socket, for both address kinds.
-@Suite struct SystemdNotifierTests {
+@Suite(.timeLimit(.minutes(2))) struct SystemdNotifierTests {
     @Test(arguments: [false, true]) func readyCarriesStatusLine(abstract: Bool) throws {
         let socket = try FakeNotifySocket(abstract: abstract)
         let notifier = SystemdNotifier(socketPath: socket.address)
@@ -75,7 +76,7 @@ import Testing
 
 /// `fromEnvironment()`: libsystemd's `sd_notify` and `sd_watchdog_enabled` reading the variables
 /// systemd sets. These change the process environment, so they hold `ProcessEnvironment`'s lock.
-@Suite(.serialized) struct SystemdNotifierEnvironmentTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SystemdNotifierEnvironmentTests {
     @Test func noNotifySocketMeansNoOp() {
         let notifier = ProcessEnvironment.with(["NOTIFY_SOCKET": nil, "WATCHDOG_USEC": "2000000"]) {
             SystemdNotifier.fromEnvironment()

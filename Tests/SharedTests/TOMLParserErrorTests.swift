@@ -2,7 +2,7 @@ import FathomShared
 import Testing
 
 /// Every rejection must say where and why, since operators fix configs from these messages alone.
-@Suite struct TOMLParserErrorTests {
+@Suite(.timeLimit(.minutes(2))) struct TOMLParserErrorTests {
     private func failure(_ text: String) -> TOMLError? {
         do {
             _ = try TOMLTable.parse(text)

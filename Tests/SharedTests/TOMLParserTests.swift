@@ -1,7 +1,7 @@
 import FathomShared
 import Testing
 
-@Suite struct TOMLParserTests {
+@Suite(.timeLimit(.minutes(2))) struct TOMLParserTests {
     @Test func keyValuesAndComments() throws {
         let table = try TOMLTable.parse(
             """

@@ -1,9 +1,10 @@
 import FathomShared
+import FathomTestSupport
 import Logging
 import Testing
 
 /// `WATCHDOG=1` goes out on schedule while the health check passes, and never otherwise.
-@Suite struct WatchdogPingerTests {
+@Suite(.timeLimit(.minutes(2))) struct WatchdogPingerTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @Test func pingsWhileHealthy() async throws {

@@ -25,7 +25,8 @@ import Synchronization
 /// ```
 public final class NetnsPath: @unchecked Sendable {
     /// Why a path could not be built: `unavailable` where namespaces cannot be made at all (no
-    /// `ip`, no privilege; callers skip), `setup` when a step failed on a host that allows them.
+    /// `ip`, or the first `ip netns add` refused with EPERM/EACCES: no privilege; callers go
+    /// through `Prerequisite.unavailable`), `setup` for any other failure, which fails the test.
     public enum Failure: Error, CustomStringConvertible {
         case unavailable(String)
         case setup(command: String, stderr: String)
@@ -148,8 +149,16 @@ public final class NetnsPath: @unchecked Sendable {
     }
 
     private func build() throws(Failure) {
-        // The first namespace doubles as the permission probe.
-        do { try Self.check([ip, "netns", "add", client]) } catch { throw .unavailable("ip netns add: \(error)") }
+        // The first namespace doubles as the permission probe; only a refusal for want of
+        // privilege means "not possible here", any other failure is a failed setup.
+        do {
+            try Self.check([ip, "netns", "add", client])
+        } catch {
+            guard case .setup(_, let stderr) = error,
+                Prerequisite.mentions(stderr, errno: EPERM) || Prerequisite.mentions(stderr, errno: EACCES)
+            else { throw error }
+            throw .unavailable("ip netns add: \(error)")
+        }
         made.withLock { $0.append(client) }
         for namespace in routers + [server] {
             try ip("netns", "add", namespace)

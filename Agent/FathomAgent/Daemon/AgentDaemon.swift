@@ -26,11 +26,15 @@ public struct AgentDaemon: Sendable {
 
     /// How long one sample (or sysinfo) may take before the daemon counts as wedged.
     public static let sampleStepBound: Duration = .seconds(120)
+    /// Wall-clock time for the sampling ticks and the sysinfo interval; tests pass a virtual one,
+    /// so days of schedule pass in milliseconds.
+    public let clock: any MeasurementClock
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
         delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
-        liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound
+        liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound,
+        clock: any MeasurementClock = SystemMeasurementClock()
     ) {
         self.liveness = liveness
         liveness.register("sampler", bound: sampleStepBound)
@@ -42,6 +46,7 @@ public struct AgentDaemon: Sendable {
         self.scheduler = scheduler
         self.responder = responder
         self.logger = logger
+        self.clock = clock
     }
 
     /// Spools one measurement record; the caller then wakes delivery.
@@ -91,7 +96,7 @@ public struct AgentDaemon: Sendable {
                 // Anything left from before a restart goes out first.
                 signal.yield()
                 while !Task.isCancelled {
-                    let now = SampleSchedule.now()
+                    let now = clock.now()
                     if now >= nextSysinfo {
                         do {
                             try await spoolSysinfo()
@@ -101,7 +106,7 @@ public struct AgentDaemon: Sendable {
                         nextSysinfo = now + Double(settings.sysinfoIntervalSeconds)
                     }
                     let tick = schedule.nextTick(after: now)
-                    do { try await Task.sleep(for: .seconds(tick - SampleSchedule.now())) } catch { break }
+                    do { try await clock.sleep(until: tick) } catch { break }
                     do {
                         let n = try await spoolSample()
                         logger.debug("sample spooled", metadata: ["records": "\(n)"])

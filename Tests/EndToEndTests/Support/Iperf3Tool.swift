@@ -53,6 +53,20 @@ enum Iperf3Tool {
         return (sent, received)
     }
 
+    /// `end.sum_sent` and `end.sum_received` bytes from iperf3's `-J` output. Only the side iperf3
+    /// itself moved is its own count; the other is the peer's EXCHANGE_RESULTS relayed.
+    static func byteSums(_ json: String) throws -> (sent: Double, received: Double) {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw TestFailure("iperf3 output is not a JSON object: \(json.prefix(300))")
+        }
+        if let error = object["error"] as? String { throw TestFailure("iperf3 error: \(error)") }
+        guard let end = object["end"] as? [String: Any],
+            let sent = ((end["sum_sent"] as? [String: Any])?["bytes"] as? NSNumber)?.doubleValue,
+            let received = ((end["sum_received"] as? [String: Any])?["bytes"] as? NSNumber)?.doubleValue
+        else { throw TestFailure("iperf3 output has no end byte sums: \(json.prefix(300))") }
+        return (sent, received)
+    }
+
     /// `a` and `b` agree within `fraction` of the larger.
     static func agree(_ a: Double, _ b: Double, within fraction: Double = 0.05) -> Bool {
         abs(a - b) <= fraction * max(a, b) && a > 0 && b > 0

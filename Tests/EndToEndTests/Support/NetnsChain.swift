@@ -25,13 +25,15 @@ final class NetnsChain {
         self.path = path
     }
 
-    /// Builds the chain, or returns nil with the reason when namespaces cannot be made here.
-    static func make() throws -> (NetnsChain?, String) {
+    /// Builds the chain, or returns nil after `Prerequisite.unavailable` (which throws under
+    /// `FATHOM_REQUIRE_ALL=1`) when namespaces cannot be made here (no `ip`, EPERM).
+    static func make(for test: String) throws -> NetnsChain? {
         do {
-            return (NetnsChain(path: try NetnsPath.make(routers: 1)), "")
+            return NetnsChain(path: try NetnsPath.make(routers: 1))
         } catch {
             guard case .unavailable(let reason) = error else { throw error }
-            return (nil, reason)
+            try Prerequisite.unavailable(reason, test: test)
+            return nil
         }
     }
 

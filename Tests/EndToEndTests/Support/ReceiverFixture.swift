@@ -21,7 +21,7 @@ struct ReceiverFixture: Sendable {
     static let archiveToken = "agent-token-5f2b9c"
 
     /// `archive`: also serve the esmond archive, with one API key (``archiveToken``).
-    init(maxBodyBytes: Int? = nil, archive: Bool = false) throws {
+    init(maxBodyBytes: Int? = nil, archive: Bool = false) async throws {
         dir = TempDirectory("fathom-e2e")
         pki = try TestPKI(in: dir.path)
         try dir.write("credentials", Self.credentials)
@@ -30,7 +30,7 @@ struct ReceiverFixture: Sendable {
             try dir.write("api-keys", "agent:\(Self.archiveToken)\n")
             extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
         }
-        receiver = try ReceiverProcess(
+        receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra)
         client = try UploadClient(caFile: pki.caCertificate)
     }

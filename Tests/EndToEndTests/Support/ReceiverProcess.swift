@@ -14,8 +14,12 @@ final class ReceiverProcess: @unchecked Sendable {
     var baseURL: String { "https://127.0.0.1:\(port)" }
     var log: String { logLock.withLock { logText } }
 
-    init(pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = [],
-         environment: [String: String] = [:]) throws {
+    /// Starts the receiver (with `environment` added to this process's own) and waits (at most
+    /// 30 s, with `Task.sleep`: no cooperative thread is held meanwhile) for its "listening on" line.
+    init(
+        pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws {
         self.dataDirectory = dataDirectory
         self.credentialsPath = credentialsPath
         process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
@@ -24,7 +28,7 @@ final class ReceiverProcess: @unchecked Sendable {
             "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
         ] + extra
         if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
         let err = Pipe()
         process.standardError = err
@@ -42,7 +46,7 @@ final class ReceiverProcess: @unchecked Sendable {
                 return
             }
             if !process.isRunning { break }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
         throw TestFailure("receiver did not start: \(log)")

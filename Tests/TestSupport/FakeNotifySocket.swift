@@ -6,14 +6,21 @@ import FathomShared
 #endif
 
 /// A stand-in for systemd's notify socket: a bound `AF_UNIX` datagram socket that hands back
-/// each datagram it receives as text.
-final class FakeNotifySocket: Sendable {
-    let address: String
+/// each datagram it receives as text. Shared by the notifier unit tests and the end-to-end
+/// watchdog tests, which give its `address` to a real daemon as `NOTIFY_SOCKET`.
+///
+/// ```swift
+/// let socket = try FakeNotifySocket(abstract: true)
+/// // start the daemon with NOTIFY_SOCKET=socket.address
+/// #expect(await socket.next() == "READY=1")
+/// ```
+public final class FakeNotifySocket: Sendable {
+    public let address: String
     private let fd: Int32
     private let cleanupPath: String?
 
     /// Binds a fresh abstract `@name`, or a path socket in a fresh temp directory.
-    init(abstract: Bool) throws {
+    public init(abstract: Bool) throws {
         let tag = "fathom-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if abstract {
             address = "@" + tag
@@ -42,7 +49,7 @@ final class FakeNotifySocket: Sendable {
     }
 
     /// The next datagram, or nil if none arrives within `timeoutMs`.
-    func receive(timeoutMs: Int32 = 2_000) -> String? {
+    public func receive(timeoutMs: Int32 = 2_000) -> String? {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, timeoutMs) == 1 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -53,21 +60,21 @@ final class FakeNotifySocket: Sendable {
 
     /// `receive` on a dispatch thread, so async tests do not block the cooperative pool that the
     /// code under test needs.
-    func next(timeoutMs: Int32 = 10_000) async -> String? {
+    public func next(timeoutMs: Int32 = 10_000) async -> String? {
         await withCheckedContinuation { done in
             DispatchQueue.global().async { done.resume(returning: self.receive(timeoutMs: timeoutMs)) }
         }
     }
 
     /// Everything that arrives until `timeoutMs` passes without a datagram.
-    func drain(quietMs: Int32 = 100) -> [String] {
+    public func drain(quietMs: Int32 = 100) -> [String] {
         var all: [String] = []
         while let next = receive(timeoutMs: quietMs) { all.append(next) }
         return all
     }
 }
 
-struct FakeSocketError: Error, CustomStringConvertible {
-    let description: String
+public struct FakeSocketError: Error, CustomStringConvertible {
+    public let description: String
     init(_ operation: String, _ code: Int32) { description = "\(operation): errno \(code)" }
 }
