@@ -101,6 +101,38 @@ import Testing
         #expect(log.contains("had reached the disk whole and was kept") || log.contains("cut back"), "\(log.suffix(600))")
     }
 
+    /// 200 only after the sync: a sync that fails (EIO, injected) turns into 503 with the upload's
+    /// bytes taken back, and ENOSPC into 507; the retries are stored once.
+    @Test(arguments: [("sync:EIO", 503), ("sync:ENOSPC", 507), ("data-write:ENOSPC", 507), ("journal-sync:EIO", 503)])
+    func aFailedSyncOrWriteIsNeverAcknowledged(_ fault: String, _ status: Int) async throws {
+        let (dir, pki) = try Self.fixture()
+        defer { dir.remove() }
+        let client = try UploadClient(caFile: pki.caCertificate)
+        defer { Task { await client.shutdown() } }
+        let receiver = try await ReceiverProcess(
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
+            environment: ["FATHOM_TEST_FAIL_AT": "\(fault):2"])
+        defer { receiver.stop() }
+        let uploads = Self.uploads(clients: 1, each: 3)[0]
+        var statuses: [Int] = []
+        for upload in uploads {
+            let reply = try await client.send(
+                receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: upload.body,
+                headers: [("Fathom-Batch-Id", upload.id)])
+            statuses.append(reply.status)
+        }
+        #expect(statuses == [200, status, 200], "the second upload's \(fault) is refused, the others stored")
+        let stored = storedFiles(dir.file("data"), cluster: "fox").values.flatMap { $0.split(separator: "\n").map(String.init) }
+        #expect(Set(stored) == Set(uploads[0].lines + uploads[2].lines), "nothing of the refused upload is kept")
+        #expect(stored.count == 10)
+        let retry = try await client.send(
+            receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: uploads[1].body,
+            headers: [("Fathom-Batch-Id", uploads[1].id)])
+        #expect(retry.status == 200)
+        let after = storedFiles(dir.file("data"), cluster: "fox").values.flatMap { $0.split(separator: "\n").map(String.init) }
+        #expect(after.count == 15 && Set(after) == Set(uploads.flatMap(\.lines)))
+    }
+
     @Test func deathInTheMiddleOfTakingBackAFailedGroupIsFinishedAtStart() async throws {
         let (dir, pki) = try Self.fixture()
         defer { dir.remove() }
