@@ -62,9 +62,18 @@ struct ArchiveQueryParameters {
         return filter
     }
 
+    /// esmond's default page (`PSPaginator.default_limit`), for the list and the series.
+    static let defaultLimit = 1_500
+    /// esmond has no maximum; elmond, its read-only successor, caps series at 10,000 points. The
+    /// series is streamed in pages (``ArchiveSeriesBody``), so memory does not grow with it.
+    static let maxSeriesLimit = 10_000
+    /// The metadata list is built whole; clients page it by `offset` and `metadata-count-total`
+    /// (esmond-client keeps asking until it has the total), so a larger `limit` only costs memory.
+    static let maxMetadataLimit = 1_500
+
     /// `limit`/`offset`: a missing, zero or non-integer limit falls back to 1500 as in esmond; the
     /// limit is capped so one request cannot ask for the whole archive.
-    func paging(defaultLimit: Int = 1500, maxLimit: Int = 100_000) -> (limit: Int, offset: Int) {
+    func paging(defaultLimit: Int = defaultLimit, maxLimit: Int = maxMetadataLimit) -> (limit: Int, offset: Int) {
         var limit = values["limit"].flatMap { Int($0) } ?? defaultLimit
         if limit <= 0 { limit = defaultLimit }
         let offset = max(0, values["offset"].flatMap { Int($0) } ?? 0)
