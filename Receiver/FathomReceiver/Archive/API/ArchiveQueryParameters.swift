@@ -6,7 +6,7 @@ import HummingbirdCore
 ///
 /// ```swift
 /// let query = ArchiveQueryParameters(request.uri)
-/// let filter = try query.metadataFilter()
+/// let filter = try await query.metadataFilter(resolver: .shared)
 /// ```
 struct ArchiveQueryParameters {
     var values: [String: String] = [:]
@@ -33,7 +33,7 @@ struct ArchiveQueryParameters {
         "time-end", "time-range", "dns-match-rule", "limit", "offset", "format",
     ]
 
-    func metadataFilter() throws(ArchiveHTTPError) -> ArchiveMetadataFilter {
+    func metadataFilter(resolver: ArchiveHostResolver) async throws(ArchiveHTTPError) -> ArchiveMetadataFilter {
         var filter = ArchiveMetadataFilter()
         let rule = values["dns-match-rule"] ?? "v4v6"
         guard IPAddressText.dnsMatchRules.contains(rule) else {
@@ -41,9 +41,7 @@ struct ArchiveQueryParameters {
         }
         for field in ["source", "destination", "measurement-agent"] {
             guard let host = values[field] else { continue }
-            let addresses = IPAddressText.resolve(host, rule: rule)
-            if addresses.isEmpty { throw .badRequest("Unable to find address for host \(host)") }
-            filter.subject[field] = addresses
+            filter.subject[field] = try await resolver.addresses(of: host, rule: rule)
         }
         for field in ["tool-name", "input-source", "input-destination"] {
             if let value = values[field] { filter.subject[field] = [value] }

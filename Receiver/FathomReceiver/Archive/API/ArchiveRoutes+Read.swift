@@ -7,7 +7,7 @@ import FathomShared
 extension ArchiveRoutes {
     func listMetadata(_ request: Request, prefix: String) async throws -> Response {
         let query = ArchiveQueryParameters(request.uri)
-        let filter = try query.metadataFilter()
+        let filter = try await query.metadataFilter(resolver: resolver)
         let (page, total) = try await store.listMetadata(filter)
         let renderer = ArchiveMetadataJSON(prefix: prefix, origin: origin(request))
         var objects = page.map { renderer.object($0) }
