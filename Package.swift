@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "FathomReceiver", "FathomShared", "FathomTestSupport",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/ReceiverTests"
         ),
