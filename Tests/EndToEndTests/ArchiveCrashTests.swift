@@ -18,7 +18,7 @@ import Testing
         var ts: Int64
         var throughput: Int64 { 1_000 + ts - ArchiveCrashTests.day }
         var bulk: String {
-            #"{"data":[{"ts":\#(ts),"val":[{"event-type":"throughput","val":\#(throughput)},{"event-type":"packet-trace","val":[{"ttl":1,"query":1,"success":1,"ip":"10.0.0.1","rtt":0.3},{"ttl":2,"query":1,"success":1,"ip":"10.0.0.2","rtt":0.9}]}]}]}"#
+            #"{"data":[{"ts":\#(ts),"val":[{"event-type":"throughput","val":\#(throughput)},{"event-type":"histogram-owdelay","val":{"10":1,"11":2}},{"event-type":"packet-trace","val":[{"ttl":1,"query":1,"success":1,"ip":"10.0.0.1","rtt":0.3},{"ttl":2,"query":1,"success":1,"ip":"10.0.0.2","rtt":0.9}]}]}]}"#
         }
         var point: String { #"{"ts":\#(ts),"val":\#(ts % 1_000)}"# }
     }
@@ -53,6 +53,7 @@ import Testing
         let metadata = #"""
             {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",
              "event-types":[{"event-type":"throughput","summaries":[{"summary-type":"aggregation","summary-window":86400}]},
+                            {"event-type":"histogram-owdelay","summaries":[{"summary-type":"aggregation","summary-window":86400}]},
                             {"event-type":"packet-trace"},{"event-type":"packet-count-sent"}]}
             """#
         let created = try await f.client.send(
@@ -116,7 +117,7 @@ import Testing
             #expect(post == 201 || post == 409, "POST \(write.ts): \(post)")
         }
         let expected = attempted.map(\.ts).sorted()
-        for path in ["/throughput/base", "/packet-trace/base", "/packet-count-sent/base"] {
+        for path in ["/throughput/base", "/histogram-owdelay/base", "/packet-trace/base", "/packet-count-sent/base"] {
             let ts = try await series(path).map(\.ts)
             #expect(ts == expected, "\(path): \(ts.count) points, \(expected.count) sent")
         }
@@ -125,5 +126,7 @@ import Testing
         let sum = attempted.reduce(Int64(0)) { $0 + $1.throughput }
         #expect(aggregation.count == 1)
         #expect((aggregation.first?.val as? NSNumber)?.int64Value == sum, "aggregation \(String(describing: aggregation.first?.val)), sum \(sum)")
+        let buckets = try await series("/histogram-owdelay/aggregations/86400").first?.val as? [String: Any] ?? [:]
+        #expect(buckets.compactMapValues { ($0 as? NSNumber)?.intValue } == ["10": attempted.count, "11": 2 * attempted.count])
     }
 }
