@@ -63,7 +63,8 @@ enum HostileArchiveReads {
                     group.addTask {
                         while !watch.done.load(ordering: .relaxed) {
                             let start = ContinuousClock.now
-                            let response = try await http.execute(HTTPClientRequest(url: base + "/ping"), timeout: .seconds(60))
+                            let response = try await http.execute(
+                                HTTPClientRequest(url: base + "/ping"), timeout: .seconds(60))
                             _ = try await response.body.collect(upTo: 1 << 10)
                             let seconds = (ContinuousClock.now - start).seconds
                             watch.pings.withLock { $0.append(seconds) }
@@ -96,8 +97,9 @@ enum HostileArchiveReads {
         let reads = try outcome.get()
         let peakMiB = watch.peakMiB.withLock { $0 }
         for (index, read) in reads.enumerated() {
-            print("read \(index + 1): \(read.points) points, \(fmt(Double(read.bytes) / 1e6, 1)) MB in \(fmt(read.seconds)) s "
-                + "= \(fmt(Double(read.bytes) / 1e6 / max(read.seconds, 1e-9), 1)) MB/s")
+            let megabytes = Double(read.bytes) / 1e6
+            print("read \(index + 1): \(read.points) points, \(fmt(megabytes, 1)) MB in \(fmt(read.seconds)) s "
+                + "= \(fmt(megabytes / max(read.seconds, 1e-9), 1)) MB/s")
         }
         let p = Percentiles(watch.pings.withLock { $0 })
         print("/ping during the reads: \(p.count) requests, p50 \(fmt(p.value(at: 50) * 1e3, 1)) ms, "
@@ -122,7 +124,9 @@ enum HostileArchiveReads {
     static func read(_ http: HTTPClient, _ url: String) async throws -> (Int, Int, Double) {
         let start = ContinuousClock.now
         let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(600))
-        guard response.status == .ok else { throw Subprocess.Failure(description: "read got HTTP \(response.status.code)") }
+        guard response.status == .ok else {
+            throw Subprocess.Failure(description: "read got HTTP \(response.status.code)")
+        }
         var bytes = 0
         var points = 0
         // Every point starts `{"ts":`; counting them checks the page came whole without keeping it.
@@ -170,7 +174,9 @@ enum HostileArchiveReads {
                 "ttl": .integer(Int64(i % 255 + 1)), "query": .integer(1), "success": .integer(1),
                 "ip": .string("10.\(i / 256 % 256).\(i % 256).1"), "rtt": .number(0.25 + Double(i)),
                 "hostname": .string("hop-\(i)." + String(repeating: "r", count: 40) + ".example.net."),
-                "as": .object(["number": .integer(64_512), "owner": .string("EXAMPLE-NET - Example Research Network, NO")]),
+                "as": .object([
+                    "number": .integer(64_512), "owner": .string("EXAMPLE-NET - Example Research Network, NO"),
+                ]),
                 "mtu": .integer(9_000),
             ])
         })
@@ -190,8 +196,8 @@ enum HostileArchiveReads {
     static func memoryMiB(pid: Int32, field: String) -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix(field) {
-            let kib = line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) }
-            return kib.map { $0 / 1024 }
+            let words = line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return words.first.flatMap { Double($0) }.map { $0 / 1024 }
         }
         return nil
     }

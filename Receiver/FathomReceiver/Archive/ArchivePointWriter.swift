@@ -68,7 +68,7 @@ final class ArchivePointWriter {
             // A point replaced in place (histograms): its old value leaves the summaries before the
             // new one enters, and a replay of the same value (a resend after a lost 201) changes
             // nothing, so no aggregation counts a point twice.
-            previous = summaries.isEmpty ? nil : try stored(Bin(eventType: point.eventType, summary: base, ts: point.ts))
+            if !summaries.isEmpty { previous = try stored(Bin(eventType: point.eventType, summary: base, ts: point.ts)) }
             if let previous, previous == point.value {
                 touched.insert(point.eventType)
                 return .stored

@@ -63,7 +63,9 @@ enum ArchiveTraceValueRules {
     /// the spelling of esmond's old documentation. Only `ttl` is required; `null` counts as absent.
     static func hop(_ value: JSONValue, at place: String) throws(ArchiveValidationError) {
         guard case .object(let fields) = value else { throw ArchiveValidationError("\(place): must be an object") }
-        guard fields["ttl"] != nil, fields["ttl"] != .null else { throw ArchiveValidationError("\(place): missing 'ttl'") }
+        guard fields["ttl"] != nil, fields["ttl"] != .null else {
+            throw ArchiveValidationError("\(place): missing 'ttl'")
+        }
         for (name, field) in fields where field != .null {
             switch name {
             case "ttl": try integer(field, 0...255, "\(place): 'ttl'")
@@ -104,14 +106,18 @@ enum ArchiveTraceValueRules {
         }
     }
 
-    static func integer(_ value: JSONValue, _ range: ClosedRange<Int64>, _ what: String) throws(ArchiveValidationError) {
-        guard case .number(let v) = value.numberOnly, v.rounded() == v, let whole = Int64(exactly: v), range.contains(whole)
+    static func integer(
+        _ value: JSONValue, _ range: ClosedRange<Int64>, _ what: String
+    ) throws(ArchiveValidationError) {
+        guard case .number(let v) = value.numberOnly, let whole = Int64(exactly: v), range.contains(whole)
         else { throw ArchiveValidationError("\(what) must be an integer in \(range.lowerBound)...\(range.upperBound)") }
     }
 
     static func string(_ value: JSONValue, maxBytes: Int, _ what: String) throws(ArchiveValidationError) {
         guard case .string(let text) = value else { throw ArchiveValidationError("\(what) must be a string") }
-        guard text.utf8.count <= maxBytes else { throw ArchiveValidationError("\(what) is longer than \(maxBytes) bytes") }
+        guard text.utf8.count <= maxBytes else {
+            throw ArchiveValidationError("\(what) is longer than \(maxBytes) bytes")
+        }
     }
 }
 

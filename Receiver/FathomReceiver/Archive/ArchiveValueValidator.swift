@@ -89,10 +89,13 @@ public enum ArchiveValueValidator {
         return .object(counts)
     }
 
+    /// `.`, `-`, `+`, `e`, `E`: with the digits, all a decimal number in exponent notation needs.
+    static let numberPunctuation: Set<UInt8> = [0x2E, 0x2D, 0x2B, 0x65, 0x45]
+
     /// A decimal number in plain or exponent notation whose value is finite.
     static func isFiniteDecimal(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 64,
-            text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
+            text.utf8.allSatisfy({ (0x30...0x39).contains($0) || Self.numberPunctuation.contains($0) }),
             let v = Double(text)
         else { return false }
         return v.isFinite

@@ -59,7 +59,9 @@ public final class ArchiveHostResolver: Sendable {
     ) {
         self.init(
             timeout: timeout, foundTTL: foundTTL, notFoundTTL: notFoundTTL, threads: threads, maxLookups: maxLookups,
-            lookup: { host in Answer(v4: IPAddressText.lookup(host, family: AF_INET), v6: IPAddressText.lookup(host, family: AF_INET6)) })
+            lookup: { host in
+                Answer(v4: IPAddressText.lookup(host, family: AF_INET), v6: IPAddressText.lookup(host, family: AF_INET6))
+            })
     }
 
     init(
@@ -79,7 +81,9 @@ public final class ArchiveHostResolver: Sendable {
     /// The addresses a filter value stands for under a `dns-match-rule` (see ``IPAddressText``).
     public func addresses(of host: String, rule: String) async throws(ArchiveHTTPError) -> Set<String> {
         if let literal = IPAddressText.canonical(host) { return [literal] }
-        guard host.utf8.count <= 253, !host.isEmpty else { throw .badRequest("Unable to find address for host \(host)") }
+        guard host.utf8.count <= 253, !host.isEmpty else {
+            throw .badRequest("Unable to find address for host \(host)")
+        }
         guard let answer = try await answer(for: host.lowercased()) else {
             throw .badRequest("Lookup of host \(host) timed out")
         }
@@ -124,7 +128,8 @@ public final class ArchiveHostResolver: Sendable {
         switch outcome {
         case .answer(let answer): return answer
         case .timedOut: return nil
-        case .busy: throw ArchiveHTTPError(.serviceUnavailable, "Too many host name lookups in progress; try again later")
+        case .busy:
+            throw ArchiveHTTPError(.serviceUnavailable, "Too many host name lookups in progress; try again later")
         }
     }
 
