@@ -23,6 +23,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
     @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
     @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
+    @Option(help: "Public base URL of the archive's links (scheme://host[:port][/path]); default: the listen address.")
+    var publicUrl: String?
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -51,6 +53,10 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let apiKeys { settings.archive?.apiKeysPath = apiKeys }
         // Only given flags override, so `archive_allow` from the file survives an empty flag list.
         if !archiveAllow.isEmpty { settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow) }
+        if let publicUrl {
+            guard settings.archive != nil else { throw ValidationError("--public-url needs --archive-db") }
+            settings.archive?.publicURL = publicUrl
+        }
         try settings.archive?.check()
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()

@@ -41,7 +41,9 @@ enum RawHTTPClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(message: "connect: \(errno)") }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        // A test may send its own Host (to check it is not reflected); otherwise the real one.
+        let host = headers.contains { $0.0.lowercased() == "host" } ? "" : "Host: 127.0.0.1:\(port)\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\n\(host)Connection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         let payload = Array((body ?? "").utf8)
         if body != nil || method == "POST" || method == "PUT" { request += "Content-Length: \(payload.count)\r\n" }

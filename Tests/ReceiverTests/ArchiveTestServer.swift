@@ -15,7 +15,8 @@ struct ArchiveTestServer {
     let store: SQLiteArchiveStore
 
     static func with(
-        writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false, _ body: (ArchiveTestServer) async throws -> Void
+        writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false, publicURL: String? = nil,
+        _ body: (ArchiveTestServer) async throws -> Void
     ) async throws {
         let dir = TempDirectory("fathom-archive")
         defer { dir.remove() }
@@ -24,14 +25,20 @@ struct ArchiveTestServer {
         let router = Router(context: IngestRequestContext.self)
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical
+        let links = try publicURL.map { try ArchiveLinkOrigin(publicURL: $0) }
+            ?? ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
         ArchiveRoutes(
-            store: store, keys: keys, writerNetworks: writers, readsNeedCredentials: readsNeedCredentials, scheme: "http", maxBodyBytes: 1 << 20, logger: logger
+            store: store, keys: keys, writerNetworks: writers, readsNeedCredentials: readsNeedCredentials, links: links,
+            maxBodyBytes: 1 << 20, logger: logger
         ).register(on: router)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, server: .http1(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                links.listening(on: channel.localAddress?.port ?? 0)
+                continuation.yield(channel.localAddress?.port ?? 0)
+            },
             logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

@@ -56,6 +56,7 @@ final class ArchivePointWriter {
         guard let summaries = try registered(point.eventType), let kind = ArchiveEventTypes.kind(of: point.eventType)
         else { return .dropped }
         let base = ArchiveSummary(.base, 0)
+        var previous: JSONValue?
         if kind.rejectsDuplicates {
             do {
                 try store(insertNew, point.eventType, base, ts: point.ts, value: point.value)
@@ -64,6 +65,14 @@ final class ArchivePointWriter {
                 throw ArchiveDuplicatePoint(eventType: point.eventType, ts: point.ts)
             }
         } else {
+            // A point replaced in place (histograms): its old value leaves the summaries before the
+            // new one enters, and a replay of the same value (a resend after a lost 201) changes
+            // nothing, so no aggregation counts a point twice.
+            if !summaries.isEmpty { previous = try stored(Bin(eventType: point.eventType, summary: base, ts: point.ts)) }
+            if let previous, previous == point.value {
+                touched.insert(point.eventType)
+                return .stored
+            }
             try store(insertOrReplace, point.eventType, base, ts: point.ts, value: point.value)
         }
         for summary in summaries {
@@ -74,7 +83,10 @@ final class ArchivePointWriter {
                 let aggregated = summaries.contains(ArchiveSummary(.aggregation, summary.window))
                 statistics[bin] = aggregated ? .some(nil) : .some(point.value)
             } else {
-                let existing = try folded[bin] ?? stored(bin)
+                var existing = try folded[bin] ?? stored(bin)
+                if let previous, let current = existing {
+                    existing = SummaryFolding.removing(previous, from: current, kind: kind, type: summary.type)
+                }
                 folded[bin] = try SummaryFolding.fold(existing, adding: point.value, kind: kind, type: summary.type)
             }
         }

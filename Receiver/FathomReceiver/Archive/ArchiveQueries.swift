@@ -47,10 +47,13 @@ public struct ArchiveSeriesQuery: Sendable, Equatable {
     public var time: ArchiveTimeRange
     public var limit: Int
     public var offset: Int
+    /// The store stops after the point that brings the stored text past this many bytes (always
+    /// returning at least one point), so a reader pages through large values in bounded memory.
+    public var maxBytes: Int
 
     public init(
         key: String, eventType: String, summary: ArchiveSummary, time: ArchiveTimeRange, limit: Int = 1500,
-        offset: Int = 0
+        offset: Int = 0, maxBytes: Int = .max
     ) {
         self.key = key
         self.eventType = eventType
@@ -58,6 +61,7 @@ public struct ArchiveSeriesQuery: Sendable, Equatable {
         self.time = time
         self.limit = limit
         self.offset = offset
+        self.maxBytes = maxBytes
     }
 }
 

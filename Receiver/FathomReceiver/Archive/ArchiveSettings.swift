@@ -8,7 +8,7 @@ import FathomShared
 /// ```swift
 /// let archive = ArchiveSettings(databasePath: "/var/lib/fathom/archive.sqlite", apiKeysPath: "/etc/fathom/api-keys")
 /// try archive.check()                          // at startup: fail early on a bad file
-/// archive.register(on: router, scheme: "https", logger: logger)
+/// archive.register(on: router, links: try archive.links(scheme: "https", host: "0.0.0.0", port: 8443), logger: logger)
 /// ```
 public struct ArchiveSettings: Sendable, Equatable {
     public var databasePath: String
@@ -19,6 +19,9 @@ public struct ArchiveSettings: Sendable, Equatable {
     /// Demand credentials for reads as well (esmond's reads are anonymous).
     public var readsNeedCredentials = false
     public var maxBodyBytes: Int = 16 << 20
+    /// `scheme://host[:port][/path]` that starts the archive's absolute links (`public_url`,
+    /// `--public-url`); without it, the listen address (see ``ArchiveLinkOrigin``).
+    public var publicURL: String?
 
     public init(databasePath: String, apiKeysPath: String? = nil) {
         self.databasePath = databasePath
@@ -44,13 +47,20 @@ public struct ArchiveSettings: Sendable, Equatable {
     public func check() throws {
         _ = try SQLiteArchiveStore(path: databasePath)
         _ = try ArchiveAPIKeys(path: apiKeysPath)
+        if let publicURL { _ = try ArchiveLinkOrigin(publicURL: publicURL) }
+    }
+
+    /// Where links start: `publicURL` when given, else the listen address and scheme.
+    public func links(scheme: String, host: String, port: Int) throws -> ArchiveLinkOrigin {
+        if let publicURL { return try ArchiveLinkOrigin(publicURL: publicURL) }
+        return ArchiveLinkOrigin(scheme: scheme, listenHost: host, port: port)
     }
 
     /// Registers the archive API. A store or keys file that cannot be opened here does not stop
     /// sonar ingest: the archive routes then answer 503 JSON, and the reason is logged. `given`
     /// keys are used as they are (the caller keeps them to reload on SIGHUP).
     public func register<Context: RemoteAddressRequestContext>(
-        on router: Router<Context>, scheme: String, logger: Logger, keys given: ArchiveAPIKeys? = nil
+        on router: Router<Context>, links: ArchiveLinkOrigin, logger: Logger, keys given: ArchiveAPIKeys? = nil
     ) {
         var store: any ArchiveStore
         var keys: ArchiveAPIKeys
@@ -65,7 +75,7 @@ public struct ArchiveSettings: Sendable, Equatable {
         }
         ArchiveRoutes(
             store: store, keys: keys, writerNetworks: writerNetworks, readsNeedCredentials: readsNeedCredentials,
-            scheme: scheme, maxBodyBytes: maxBodyBytes, logger: logger
+            links: links, maxBodyBytes: maxBodyBytes, logger: logger
         ).register(on: router)
     }
 }

@@ -140,8 +140,10 @@ public final class SQLiteArchiveStore: ArchiveStore {
             let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
             var points: [ArchivePoint] = []
             points.reserveCapacity(min(query.limit, 4_096))
-            while let row = try rows.next() {
+            var bytes = 0
+            while bytes < query.maxBytes, let row = try rows.next() {
                 let text: String = row[1]
+                bytes += text.utf8.count
                 points.append(ArchivePoint(ts: row[0], value: (try? ArchivePointWriter.decode(text)) ?? .null))
             }
             return points

@@ -40,6 +40,20 @@ public enum SummaryFolding {
         }
     }
 
+    /// An aggregation bin without a point it once absorbed, for a histogram replaced at the same
+    /// time; buckets left empty go. Kinds that refuse a second point never get here.
+    static func removing(_ value: JSONValue, from existing: JSONValue, kind: ArchiveValueKind, type: ArchiveSummaryType)
+        -> JSONValue
+    {
+        guard kind == .histogram, type == .aggregation else { return existing }
+        var merged = histogramCounts(existing)
+        for (bucket, count) in histogramCounts(value) {
+            let left = (merged[bucket] ?? 0) - count
+            merged[bucket] = left > 0 ? left : nil
+        }
+        return .object(merged.mapValues { .integer($0) })
+    }
+
     /// Bucket → count of a stored histogram.
     public static func histogramCounts(_ value: JSONValue) -> [String: Int64] {
         guard case .object(let members) = value else { return [:] }

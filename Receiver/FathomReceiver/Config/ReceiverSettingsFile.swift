@@ -13,11 +13,12 @@ import FathomShared
 /// archive_db = "/var/lib/fathom/archive.sqlite"
 /// api_keys = "/etc/fathom/api-keys"
 /// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
+/// public_url = "https://ma.example.org:8443"   # start of the archive's links (default: listen address)
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
         "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
-        "archive_db", "api_keys", "archive_allow",
+        "archive_db", "api_keys", "archive_allow", "public_url",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -52,13 +53,22 @@ public enum ReceiverSettingsFile {
     static func archive(_ root: ConfigSection) throws(ConfigError) -> ArchiveSettings? {
         let apiKeys = try root.string("api_keys")
         let allow = try root.strings("archive_allow")
+        let publicURL = try root.string("public_url")
         guard let database = try root.string("archive_db") else {
-            if apiKeys != nil || allow != nil {
-                throw ConfigError("config keys 'api_keys' and 'archive_allow' need 'archive_db'")
+            if apiKeys != nil || allow != nil || publicURL != nil {
+                throw ConfigError("config keys 'api_keys', 'archive_allow' and 'public_url' need 'archive_db'")
             }
             return nil
         }
         var archive = ArchiveSettings(databasePath: database, apiKeysPath: apiKeys)
+        if let publicURL {
+            do {
+                _ = try ArchiveLinkOrigin(publicURL: publicURL)
+            } catch {
+                throw ConfigError("config key 'public_url': \(error)")
+            }
+            archive.publicURL = publicURL
+        }
         if let allow {
             do {
                 archive.writerNetworks.writers = try ArchiveSettings.networks(allow)

@@ -19,6 +19,8 @@ public struct ReceiverServer: Sendable {
     /// The archive's API keys, held here so SIGHUP can reload the very table the routes check;
     /// nil without an archive (or when the file cannot be read: the routes then answer 503).
     public let archiveKeys: ArchiveAPIKeys?
+    /// Where the archive's absolute links start (its `public_url`, or the listen address).
+    public let archiveLinks: ArchiveLinkOrigin?
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -27,6 +29,8 @@ public struct ReceiverServer: Sendable {
         authenticator = try UploadAuthenticator(credentialsPath: settings.credentialsPath)
         writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
         archiveKeys = settings.archive.flatMap { try? ArchiveAPIKeys(path: $0.apiKeysPath) }
+        archiveLinks = try settings.archive?.links(
+            scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
     }
 
     public func makeRouter() -> Router<IngestRequestContext> {
@@ -37,8 +41,8 @@ public struct ReceiverServer: Sendable {
             validator: SonarUploadValidator(maxLineBytes: settings.maxLineBytes),
             maxBodyBytes: settings.maxBodyBytes, logger: logger
         ).register(on: router)
-        if let archive = settings.archive {
-            archive.register(on: router, scheme: settings.insecureHTTP ? "http" : "https", logger: logger, keys: archiveKeys)
+        if let archive = settings.archive, let archiveLinks {
+            archive.register(on: router, links: archiveLinks, logger: logger, keys: archiveKeys)
         }
         return router
     }
@@ -60,7 +64,11 @@ public struct ReceiverServer: Sendable {
             router: makeRouter(),
             server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "fathom-receiver"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
+            onServerRunning: { [archiveLinks] channel in
+                let port = channel.localAddress?.port ?? settings.port
+                archiveLinks?.listening(on: port)
+                await onRunning(port)
+            },
             logger: logger
         )
     }

@@ -21,7 +21,8 @@ struct ReceiverFixture: Sendable {
     static let archiveToken = "agent-token-5f2b9c"
 
     /// `archive`: also serve the esmond archive, with one API key (``archiveToken``).
-    init(maxBodyBytes: Int? = nil, archive: Bool = false) async throws {
+    /// `wrapper`: see ``ReceiverProcess``; `extra`: more receiver flags.
+    init(maxBodyBytes: Int? = nil, archive: Bool = false, extra more: [String] = [], wrapper: [String] = []) async throws {
         dir = TempDirectory("fathom-e2e")
         pki = try TestPKI(in: dir.path)
         try dir.write("credentials", Self.credentials)
@@ -31,7 +32,8 @@ struct ReceiverFixture: Sendable {
             extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
         }
         receiver = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra)
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra + more,
+            wrapper: wrapper)
         client = try UploadClient(caFile: pki.caCertificate)
     }
 

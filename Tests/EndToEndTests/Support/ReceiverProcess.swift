@@ -16,14 +16,17 @@ final class ReceiverProcess: @unchecked Sendable {
 
     /// Starts the receiver (with `environment` added to this process's own) and waits (at most
     /// 30 s, with `Task.sleep`: no cooperative thread is held meanwhile) for its "listening on" line.
+    /// `wrapper`: a command line that ends by exec'ing its arguments (e.g. `unshare -m sh -c …`),
+    /// put before the receiver's path; the wrapper must exec, so signals reach the receiver.
     init(
         pki: TestPKI, dataDirectory: String, credentialsPath: String, port requestedPort: Int = 0, extra: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], wrapper: [String] = []
     ) async throws {
         self.dataDirectory = dataDirectory
         self.credentialsPath = credentialsPath
-        process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-receiver")
-        process.arguments = [
+        let receiver = Shell.binDirectory + "/fathom-receiver"
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? receiver)
+        process.arguments = (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [receiver]) + [
             "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
             "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
         ] + extra

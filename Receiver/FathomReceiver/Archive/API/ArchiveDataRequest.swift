@@ -81,7 +81,8 @@ enum ArchiveDataRequest {
     static func validated(eventType: String, ts: Int64, _ val: JSONValue) throws(ArchiveHTTPError) -> ArchiveNewPoint {
         guard let kind = ArchiveEventTypes.kind(of: eventType) else { throw .badRequest("Invalid event type \(eventType)") }
         do {
-            return ArchiveNewPoint(ts: ts, eventType: eventType, value: try ArchiveValueValidator.normalise(val, kind: kind))
+            let value = try ArchiveValueValidator.normalise(val, kind: kind, eventType: eventType)
+            return ArchiveNewPoint(ts: ts, eventType: eventType, value: value)
         } catch {
             throw .badRequest(error.message)
         }

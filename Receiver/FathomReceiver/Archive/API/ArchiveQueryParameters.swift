@@ -6,7 +6,7 @@ import HummingbirdCore
 ///
 /// ```swift
 /// let query = ArchiveQueryParameters(request.uri)
-/// let filter = try query.metadataFilter()
+/// let filter = try await query.metadataFilter(resolver: .shared)
 /// ```
 struct ArchiveQueryParameters {
     var values: [String: String] = [:]
@@ -33,7 +33,7 @@ struct ArchiveQueryParameters {
         "time-end", "time-range", "dns-match-rule", "limit", "offset", "format",
     ]
 
-    func metadataFilter() throws(ArchiveHTTPError) -> ArchiveMetadataFilter {
+    func metadataFilter(resolver: ArchiveHostResolver) async throws(ArchiveHTTPError) -> ArchiveMetadataFilter {
         var filter = ArchiveMetadataFilter()
         let rule = values["dns-match-rule"] ?? "v4v6"
         guard IPAddressText.dnsMatchRules.contains(rule) else {
@@ -41,9 +41,7 @@ struct ArchiveQueryParameters {
         }
         for field in ["source", "destination", "measurement-agent"] {
             guard let host = values[field] else { continue }
-            let addresses = IPAddressText.resolve(host, rule: rule)
-            if addresses.isEmpty { throw .badRequest("Unable to find address for host \(host)") }
-            filter.subject[field] = addresses
+            filter.subject[field] = try await resolver.addresses(of: host, rule: rule)
         }
         for field in ["tool-name", "input-source", "input-destination"] {
             if let value = values[field] { filter.subject[field] = [value] }
@@ -62,9 +60,18 @@ struct ArchiveQueryParameters {
         return filter
     }
 
+    /// esmond's default page (`PSPaginator.default_limit`), for the list and the series.
+    static let defaultLimit = 1_500
+    /// esmond has no maximum; elmond, its read-only successor, caps series at 10,000 points. The
+    /// series is streamed in pages (``ArchiveSeriesBody``), so memory does not grow with it.
+    static let maxSeriesLimit = 10_000
+    /// The metadata list is built whole; clients page it by `offset` and `metadata-count-total`
+    /// (esmond-client keeps asking until it has the total), so a larger `limit` only costs memory.
+    static let maxMetadataLimit = 1_500
+
     /// `limit`/`offset`: a missing, zero or non-integer limit falls back to 1500 as in esmond; the
     /// limit is capped so one request cannot ask for the whole archive.
-    func paging(defaultLimit: Int = 1500, maxLimit: Int = 100_000) -> (limit: Int, offset: Int) {
+    func paging(defaultLimit: Int = defaultLimit, maxLimit: Int = maxMetadataLimit) -> (limit: Int, offset: Int) {
         var limit = values["limit"].flatMap { Int($0) } ?? defaultLimit
         if limit <= 0 { limit = defaultLimit }
         let offset = max(0, values["offset"].flatMap { Int($0) } ?? 0)

@@ -26,11 +26,17 @@ public struct ArchiveHTTPError: Error, Sendable, Equatable {
 /// ```
 public enum ArchiveResponse {
     public static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+        let fields = jsonHeaders(headers)
+        let body = JSONText.bytes(value)
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// `headers` with the content type and CORS header every archive answer carries.
+    public static func jsonHeaders(_ headers: HTTPFields = [:]) -> HTTPFields {
         var fields = headers
         fields[.contentType] = "application/json"
         fields[.accessControlAllowOrigin] = "*"
-        let body = JSONText.bytes(value)
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return fields
     }
 
     public static func error(_ error: ArchiveHTTPError) -> Response {

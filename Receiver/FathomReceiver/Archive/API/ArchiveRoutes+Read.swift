@@ -7,7 +7,7 @@ import FathomShared
 extension ArchiveRoutes {
     func listMetadata(_ request: Request, prefix: String) async throws -> Response {
         let query = ArchiveQueryParameters(request.uri)
-        let filter = try query.metadataFilter()
+        let filter = try await query.metadataFilter(resolver: resolver)
         let (page, total) = try await store.listMetadata(filter)
         let renderer = ArchiveMetadataJSON(prefix: prefix, origin: origin(request))
         var objects = page.map { renderer.object($0) }
@@ -82,15 +82,12 @@ extension ArchiveRoutes {
         }
         let query = ArchiveQueryParameters(request.uri)
         let time = try query.timeRange(now: SQLiteArchiveStore.systemNow()) ?? .unbounded
-        let (limit, offset) = query.paging()
-        let points = try await store.points(
-            ArchiveSeriesQuery(
-                key: key, eventType: eventType, summary: ArchiveSummary(type, type == .base ? 0 : window),
-                time: time, limit: limit, offset: offset))
-        let values = points.map { point -> JSONValue in
-            .object(["ts": .integer(point.ts), "val": SummaryFolding.readBack(point.value, kind: kind, type: type)])
-        }
-        return .json(.ok, .array(values))
+        let (limit, offset) = query.paging(maxLimit: ArchiveQueryParameters.maxSeriesLimit)
+        let seriesQuery = ArchiveSeriesQuery(
+            key: key, eventType: eventType, summary: ArchiveSummary(type, type == .base ? 0 : window),
+            time: time, limit: limit, offset: offset)
+        let body = try await ArchiveSeriesBody.make(store: store, query: seriesQuery, kind: kind, type: type)
+        return Response(status: .ok, headers: ArchiveResponse.jsonHeaders(), body: body)
     }
 
     func summaryList(

@@ -10,7 +10,8 @@ import FathomShared
 /// `/perfsonar/archive` (esmond-ps-pipe, gridftp loader), with and without trailing slashes.
 ///
 /// ```swift
-/// ArchiveRoutes(store: store, keys: try ArchiveAPIKeys(path: keysPath), logger: logger).register(on: router)
+/// let links = try ArchiveLinkOrigin(publicURL: "https://ma.example.org")
+/// ArchiveRoutes(store: store, keys: try ArchiveAPIKeys(path: keysPath), links: links, logger: logger).register(on: router)
 /// ```
 public struct ArchiveRoutes: Sendable {
     public static let prefixes = ["/esmond/perfsonar/archive", "/perfsonar/archive"]
@@ -22,20 +23,24 @@ public struct ArchiveRoutes: Sendable {
     public let writerNetworks: ArchiveWriterNetworks
     /// Reads are anonymous in esmond; a private archive can demand a token (or allow-listed peer) for them too.
     public let readsNeedCredentials: Bool
-    /// `http` or `https`, for the absolute `url` fields and page links.
-    public let scheme: String
+    /// Where absolute links (`url`, `Location`, page links) start; never the request's `Host`.
+    public let links: ArchiveLinkOrigin
+    /// Name lookups for the address filters, off the handlers' threads.
+    public let resolver: ArchiveHostResolver
     public let maxBodyBytes: Int
     public let logger: Logger
 
     public init(
         store: any ArchiveStore, keys: ArchiveAPIKeys, writerNetworks: ArchiveWriterNetworks = .init(),
-        readsNeedCredentials: Bool = false, scheme: String = "https", maxBodyBytes: Int = 16 << 20, logger: Logger
+        readsNeedCredentials: Bool = false, links: ArchiveLinkOrigin, resolver: ArchiveHostResolver = .shared,
+        maxBodyBytes: Int = 16 << 20, logger: Logger
     ) {
         self.store = store
         self.keys = keys
         self.writerNetworks = writerNetworks
         self.readsNeedCredentials = readsNeedCredentials
-        self.scheme = scheme
+        self.links = links
+        self.resolver = resolver
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
     }
@@ -44,7 +49,9 @@ public struct ArchiveRoutes: Sendable {
         for prefix in Self.prefixes {
             let root = String(prefix.dropLast("/archive".count))
             router.get(RouterPath(root)) { request, context in
-                await self.guarded(request, context, write: false) { .json(.ok, .object(["archive": .string(self.origin(request) + prefix + "/")])) }
+                await self.guarded(request, context, write: false) {
+                    .json(.ok, .object(["archive": .string(self.origin(request) + prefix + "/")]))
+                }
             }
             router.get(RouterPath(prefix)) { request, context in
                 try await self.guarded(request, context, write: false) { try await self.listMetadata(request, prefix: prefix) }
@@ -132,7 +139,7 @@ public struct ArchiveRoutes: Sendable {
         return ArchiveResponse.error(error)
     }
 
-    func origin(_ request: Request) -> String { "\(scheme)://\(request.head.authority ?? "localhost")" }
+    func origin(_ request: Request) -> String { links.string }
 
     func collectBody(_ request: Request) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {

@@ -18,12 +18,10 @@ enum IPAddressText {
         return nil
     }
 
-    /// The addresses a filter value stands for under a `dns-match-rule` (esmond `prepare_ip`):
-    /// a literal stands for itself; a name for the first answer of each family asked for.
-    static func resolve(_ host: String, rule: String) -> Set<String> {
-        if let literal = canonical(host) { return [literal] }
-        let v4 = lookup(host, family: AF_INET)
-        let v6 = lookup(host, family: AF_INET6)
+    /// The addresses a filter value stands for under a `dns-match-rule` (esmond `prepare_ip`),
+    /// from the first answer of each family: `only-*` keeps one family, `prefer-*` falls back to
+    /// the other, `v4v6` keeps both. The lookups themselves are ``ArchiveHostResolver``'s.
+    static func select(v4: String?, v6: String?, rule: String) -> Set<String> {
         switch rule {
         case "only-v4": return Set([v4].compactMap { $0 })
         case "only-v6": return Set([v6].compactMap { $0 })
@@ -35,7 +33,8 @@ enum IPAddressText {
 
     static let dnsMatchRules: Set<String> = ["v4v6", "only-v4", "only-v6", "prefer-v4", "prefer-v6"]
 
-    private static func lookup(_ host: String, family: Int32) -> String? {
+    /// A blocking `getaddrinfo`: call it only from ``ArchiveHostResolver``'s threads.
+    static func lookup(_ host: String, family: Int32) -> String? {
         var hints = addrinfo()
         hints.ai_family = family
         #if canImport(Glibc)
