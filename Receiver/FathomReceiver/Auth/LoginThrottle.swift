@@ -86,7 +86,8 @@ public final class LoginThrottle: Sendable {
             }
             guard wait > 0 else { return .allowed }
             state.counts.refusals += 1
-            return .refused(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
+            // Whole seconds for Retry-After, without float dust turning 6 s into 7.
+            return .refused(retryAfterSeconds: max(1, Int((wait - 0.001).rounded(.up))))
         }
     }
 

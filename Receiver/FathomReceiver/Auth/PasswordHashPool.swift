@@ -47,6 +47,9 @@ public final class PasswordHashPool: Sendable {
         }
     }
 
+    /// Verifications running or queued now.
+    public var inFlight: Int { admitted.load(ordering: .relaxed) }
+
     /// Verifications refused because the pool was full, since start.
     public var refusals: Int { refusedCount.load(ordering: .relaxed) }
 
