@@ -5,8 +5,9 @@ import Testing
 
 @testable import FathomReceiver
 
-/// The throttle's leaky buckets on a hand-driven clock, and the authenticator's order of checks:
-/// a verified credential first, then the throttle, then the (pooled) password check.
+/// The throttle's leaky buckets on a hand-driven clock, and the order of checks in the upload
+/// authenticator and the archive's token check: a verified credential first, then the throttle,
+/// then the (pooled) password check.
 @Suite struct LoginThrottleBucketTests {
     /// A clock the test moves by hand.
     final class ManualClock: Sendable {
@@ -90,6 +91,24 @@ import Testing
             return
         }
         await auth.hashPool.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func wrongArchiveTokensAreThrottledPerAddressWhileAVerifiedTokenPasses() async {
+        let keys = ArchiveAPIKeys(
+            credentials: [Credential(user: "pscheduler", secret: Bcrypt.hash("good-token", cost: 4))],
+            throttle: LoginThrottle(limits: Self.limits(address: 2, user: 100)))
+        #expect(await keys.verdict(authorization: "Token good-token", address: "a") == .user("pscheduler"))
+        #expect(await keys.verdict(authorization: "Token bad-1", address: "a") == .invalid("Invalid token."))
+        #expect(await keys.verdict(authorization: "Token bad-2", address: "a") == .invalid("Invalid token."))
+        guard case .throttled = await keys.verdict(authorization: "Token bad-3", address: "a") else {
+            Issue.record("the third wrong token from one address must be throttled")
+            return
+        }
+        #expect(await keys.verdict(authorization: "Token good-token", address: "a") == .user("pscheduler"))
+        #expect(await keys.verdict(authorization: nil, address: "a") == .anonymous, "anonymous reads stay open")
+        #expect(await keys.verdict(authorization: "Token bad-4", address: "b") == .invalid("Invalid token."))
+        await keys.hashPool.shutdown()
     }
 
     @Test(.timeLimit(.minutes(1)))

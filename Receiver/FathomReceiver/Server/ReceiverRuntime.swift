@@ -69,6 +69,7 @@ public struct ReceiverRuntime: Sendable {
             server.writer.shutdown()
         }
         try await app.runService()
+        await server.authenticator.hashPool.shutdown()
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop

@@ -28,7 +28,10 @@ public struct ReceiverServer: Sendable {
         authenticator = try UploadAuthenticator(
             credentialsPath: settings.credentialsPath, throttle: LoginThrottle(limits: settings.loginThrottle))
         writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
-        archiveKeys = settings.archive.flatMap { try? ArchiveAPIKeys(path: $0.apiKeysPath) }
+        // Wrong tokens and wrong passwords fill the same per-address buckets and share the bcrypt pool.
+        archiveKeys = settings.archive.flatMap { [authenticator] in
+            try? ArchiveAPIKeys(path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
+        }
     }
 
     public func makeRouter() -> Router<IngestRequestContext> {
