@@ -1,4 +1,5 @@
 import HummingbirdBcrypt
+import NIOCore
 import NIOPosix
 import Synchronization
 
@@ -8,7 +9,7 @@ import Synchronization
 /// the caller answers 503 with `Retry-After`.
 ///
 /// ```swift
-/// let pool = PasswordHashPool(threads: 2, capacity: 16)
+/// let pool = PasswordHashPool()                               // half the cores, 16 admitted at once
 /// let ok = try await pool.verify("secret", hash: "$2b$12$…")   // throws PasswordHashPool.Busy
 /// ```
 public final class PasswordHashPool: Sendable {
@@ -23,7 +24,10 @@ public final class PasswordHashPool: Sendable {
     private let admitted = Atomic<Int>(0)
     private let refusedCount = Atomic<Int>(0)
 
-    public init(threads: Int = 2, capacity: Int = 16) {
+    /// Half the cores, at most 4: the other half keeps serving while guesses are being hashed.
+    public static let defaultThreads = max(1, min(4, System.coreCount / 2))
+
+    public init(threads: Int = PasswordHashPool.defaultThreads, capacity: Int = 16) {
         precondition(threads >= 1 && capacity >= threads, "a pool needs threads and room for them")
         self.threads = threads
         self.capacity = capacity
