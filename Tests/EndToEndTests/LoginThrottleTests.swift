@@ -78,7 +78,7 @@ import Testing
         }
         let throttled = try await r.upload("fox", "guess-4", cluster: "fox")
         #expect(throttled.status == 429 && throttled.retryAfter.flatMap(Int.init) != nil)
-        // The correct plain password is not an oracle for a throttled guesser unless already verified …
+        // fox's agent, verified before the guessing began, still gets in …
         #expect(try await r.upload("fox", "fox-secret", cluster: "fox").status == 200)
         // … and another user is not affected by fox's bucket.
         #expect(try await r.upload("saga", "saga-secret", cluster: "saga").status == 200)

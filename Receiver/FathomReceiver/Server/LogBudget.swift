@@ -18,16 +18,18 @@ public final class LogBudget: Sendable {
     public let lines: Int
     public let interval: Duration
     private let state: Mutex<State>
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(lines: Int, per interval: Duration) {
+    public init(lines: Int, per interval: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.lines = lines
         self.interval = interval
-        state = Mutex(State(windowStart: .now))
+        self.now = now
+        state = Mutex(State(windowStart: now()))
     }
 
     /// nil when this line is over budget; otherwise the number of lines left out since the last one.
     public func admit() -> Int? {
-        let now = ContinuousClock.now
+        let now = now()
         return state.withLock { state in
             if now - state.windowStart >= interval {
                 state.windowStart = now
