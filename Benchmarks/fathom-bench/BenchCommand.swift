@@ -7,7 +7,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
-        subcommands: [AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, AllBench.self]
+        subcommands: [
+            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, AllBench.self,
+        ]
     )
 }
 

@@ -25,6 +25,17 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
     @Option(help: "Public base URL of the archive's links (scheme://host[:port][/path]); default: the listen address.")
     var publicUrl: String?
+    @Option(help: "Seconds from accept to a finished TLS handshake (default 10).") var handshakeTimeout: Double?
+    @Option(help: "Seconds from a request's first byte to the end of its head (default 10).") var headerTimeout: Double?
+    @Option(help: "Seconds a keep-alive connection may sit idle (default 60).") var idleTimeout: Double?
+    @Option(help: "Open connections at most; more are closed at once (default 4096, bounded by RLIMIT_NOFILE).")
+    var maxConnections: Int?
+    @Option(help: "Oldest TLS version accepted: 1.2 (default) or 1.3.") var tlsMinVersion: String?
+    @Option(help: "TLS 1.2 cipher suites, OpenSSL syntax (default: ECDHE with AES-GCM or ChaCha20-Poly1305).")
+    var tlsCiphers: String?
+    @Option(help: "Failed logins from one address before 429 (default 10).") var loginFailuresPerAddress: Int?
+    @Option(help: "Failed logins for one user before 429 (default 30).") var loginFailuresPerUser: Int?
+    @Option(help: "Seconds after which one failed login is forgiven (default 6).") var loginForgiveSeconds: Double?
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -58,6 +69,17 @@ struct ReceiverCommand: AsyncParsableCommand {
             settings.archive?.publicURL = publicUrl
         }
         try settings.archive?.check()
+        if let v = handshakeTimeout { settings.connections.handshakeTimeout = try ReceiverSettingsFile.seconds(v, "--handshake-timeout") }
+        if let v = headerTimeout { settings.connections.headerTimeout = try ReceiverSettingsFile.seconds(v, "--header-timeout") }
+        if let v = idleTimeout { settings.connections.idleTimeout = try ReceiverSettingsFile.seconds(v, "--idle-timeout") }
+        if let maxConnections { settings.connections.maxConnections = maxConnections }
+        if let tlsMinVersion { settings.tls.minimumVersion = try ReceiverSettingsFile.tlsVersion(tlsMinVersion) }
+        if let tlsCiphers { settings.tls.cipherSuites = tlsCiphers }
+        if let v = loginFailuresPerAddress { settings.loginThrottle.failuresPerAddress = v }
+        if let v = loginFailuresPerUser { settings.loginThrottle.failuresPerUser = v }
+        if let v = loginForgiveSeconds {
+            settings.loginThrottle.forgiveAfter = try ReceiverSettingsFile.seconds(v, "--login-forgive-seconds")
+        }
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()
     }

@@ -87,9 +87,11 @@ final class SilentDNSServer: @unchecked Sendable {
             body: #"{"ts":1700000000,"val":1000}"#, headers: token)
         #expect(point.status == 201)
 
-        // A warm connection for the probes below, so they measure the handlers, not a TLS handshake
-        // queued behind the twelve the slow requests open.
-        #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
+        // The probes below use a client of their own (the slow requests fill the other's connection
+        // pool), with a warm connection, so they measure the handlers, not a queue in the client.
+        let probe = try UploadClient(caFile: f.pki.caCertificate)
+        defer { Task { await probe.shutdown() } }
+        #expect(try await probe.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
         let names = (1...12).map { "slow-\($0)-\(getpid()).fathom.test" }
         async let slow: [(Int, String, Duration)] = withThrowingTaskGroup(of: (Int, String, Duration).self) { group in
             for name in names {
@@ -108,7 +110,7 @@ final class SilentDNSServer: @unchecked Sendable {
         for _ in 0..<3 {
             for path in ["/ping", Self.archive + "?source=10.0.0.1", Self.archive + key + "/throughput/base?time-start=0"] {
                 let start = ContinuousClock.now
-                let reply = try await f.client.send(f.url(path, cluster: nil), method: .GET, contentType: nil)
+                let reply = try await probe.send(f.url(path, cluster: nil), method: .GET, contentType: nil)
                 prompt.append((path, reply.status, ContinuousClock.now - start))
             }
         }
@@ -116,7 +118,7 @@ final class SilentDNSServer: @unchecked Sendable {
         for (path, status, elapsed) in prompt {
             #expect(status == 200, "\(path)")
             // Normally a few ms; a handler stuck behind the lookups would take 10 s or more.
-            #expect(elapsed < .milliseconds(1_500), "\(path) took \(elapsed) while lookups hung")
+            #expect(elapsed < .seconds(3), "\(path) took \(elapsed) while lookups hung")
         }
         #expect(answers.count == names.count)
         for (status, body, elapsed) in answers {

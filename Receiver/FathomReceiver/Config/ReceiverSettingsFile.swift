@@ -14,11 +14,23 @@ import FathomShared
 /// api_keys = "/etc/fathom/api-keys"
 /// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
 /// public_url = "https://ma.example.org:8443"   # start of the archive's links (default: listen address)
+/// # Strangers: timeouts in seconds, the connection cap, TLS, failed-login limits (defaults shown).
+/// handshake_timeout = 10
+/// header_timeout = 10
+/// idle_timeout = 60
+/// max_connections = 4096                # default: 4096 or RLIMIT_NOFILE - 128, the smaller
+/// tls_min_version = "1.2"               # or "1.3"
+/// tls_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:..."   # TLS 1.2 suites, OpenSSL syntax
+/// login_failures_per_address = 10
+/// login_failures_per_user = 30
+/// login_forgive_seconds = 6
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
         "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
         "archive_db", "api_keys", "archive_allow", "public_url",
+        "handshake_timeout", "header_timeout", "idle_timeout", "max_connections", "tls_min_version", "tls_ciphers",
+        "login_failures_per_address", "login_failures_per_user", "login_forgive_seconds",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -45,7 +57,34 @@ public enum ReceiverSettingsFile {
         if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
         s.archive = try archive(root)
+        if let v = try root.double("handshake_timeout") { s.connections.handshakeTimeout = try seconds(v, "handshake_timeout") }
+        if let v = try root.double("header_timeout") { s.connections.headerTimeout = try seconds(v, "header_timeout") }
+        if let v = try root.double("idle_timeout") { s.connections.idleTimeout = try seconds(v, "idle_timeout") }
+        if let v = try root.int("max_connections") { s.connections.maxConnections = v }
+        if let v = try root.string("tls_min_version") { s.tls.minimumVersion = try tlsVersion(v) }
+        if let v = try root.string("tls_ciphers") { s.tls.cipherSuites = v }
+        if let v = try root.int("login_failures_per_address") { s.loginThrottle.failuresPerAddress = v }
+        if let v = try root.int("login_failures_per_user") { s.loginThrottle.failuresPerUser = v }
+        if let v = try root.double("login_forgive_seconds") {
+            s.loginThrottle.forgiveAfter = try seconds(v, "login_forgive_seconds")
+        }
         return s
+    }
+
+    /// A positive number of seconds as a `Duration` (flags and file keys alike).
+    public static func seconds(_ value: Double, _ key: String) throws(ConfigError) -> Duration {
+        guard value.isFinite, value > 0, value < 1e9 else {
+            throw ConfigError("config key '\(key)' must be a positive number of seconds, found \(value)")
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
+    /// `"1.2"` or `"1.3"`.
+    public static func tlsVersion(_ text: String) throws(ConfigError) -> TLSPolicy.MinimumVersion {
+        guard let version = TLSPolicy.MinimumVersion(rawValue: text) else {
+            throw ConfigError("config key 'tls_min_version' must be \"1.2\" or \"1.3\", found \(text)")
+        }
+        return version
     }
 
     /// The archive keys, checked together: keys or an allow-list without a database would

@@ -8,13 +8,16 @@ import NIOCore
 /// `POST /sysinfo?cluster=C` (`application/json`), checked in infiltrate's order so existing
 /// sonar + curl node scripts work unchanged: method (403), content type (400), credentials (401),
 /// parameters (400), cluster authority (403), size (413), content (400). 200 with an empty body
-/// only once the data is durably on disk.
+/// only once the data is durably on disk. Logins refused by the throttle get 429 and a full password
+/// pool 503, both with `Retry-After`.
 public struct SonarIngestRoutes: Sendable {
     public let authenticator: UploadAuthenticator
     public let writer: GroupCommitWriter
     public let validator: SonarUploadValidator
     public let maxBodyBytes: Int
     public let logger: Logger
+    /// Failed logins are logged at most 20 lines per 10 s, with the count of those left out.
+    let loginLog = LogBudget(lines: 20, per: .seconds(10))
 
     public static let batchIDHeader = HTTPField.Name("Fathom-Batch-Id")!
 
@@ -51,12 +54,21 @@ public struct SonarIngestRoutes: Sendable {
         guard request.headers[.contentType] == kind.contentType else {
             return reject(.badRequest, "Bad content-type", request: request, context: context, cluster: nil)
         }
-        guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header),
-            let credential = authenticator.verify(user: user, password: password)
-        else {
-            var response = reject(.unauthorized, "Unauthorized", request: request, context: context, cluster: nil)
-            response.headers[.wwwAuthenticate] = "Basic realm=\"fathom\""
-            return response
+        guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header) else {
+            return unauthorized(request: request, context: context, user: nil)
+        }
+        let credential: Credential
+        switch await authenticator.authenticate(user: user, password: password, address: context.remoteAddress?.ipAddress) {
+        case .accepted(let accepted):
+            credential = accepted
+        case .rejected:
+            return unauthorized(request: request, context: context, user: user)
+        case .throttled(let seconds):
+            return refuseLogin(.tooManyRequests, "Too many failed logins; retry later", retryAfter: seconds,
+                               request: request, context: context, user: user)
+        case .busy(let seconds):
+            return refuseLogin(.serviceUnavailable, "Busy verifying passwords; retry later", retryAfter: seconds,
+                               request: request, context: context, user: user)
         }
         let clusters = request.uri.queryParameters.getAll("cluster")
         guard clusters.count == 1 else {
@@ -114,6 +126,33 @@ public struct SonarIngestRoutes: Sendable {
             && id.utf8.allSatisfy { b in
                 (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 95
             }
+    }
+
+    /// 401 for a missing or wrong password, logged within `loginLog`'s budget.
+    func unauthorized(request: Request, context: IngestRequestContext, user: String?) -> Response {
+        var response = refuseLogin(.unauthorized, "Unauthorized", retryAfter: nil, request: request, context: context,
+                                   user: user)
+        response.headers[.wwwAuthenticate] = "Basic realm=\"fathom\""
+        return response
+    }
+
+    /// A refused login: strangers can cause these at will, so they are logged within a budget.
+    func refuseLogin(
+        _ status: HTTPResponse.Status, _ message: String, retryAfter: Int?, request: Request,
+        context: IngestRequestContext, user: String?
+    ) -> Response {
+        if let suppressed = loginLog.admit() {
+            let counts = authenticator.throttle.counts
+            logger.warning("upload rejected: \(message)", metadata: [
+                "status": "\(status.code)", "path": "\(request.uri.path)",
+                "peer": "\(context.remoteAddress?.description ?? "?")", "user": "\(user ?? "")",
+                "failures": "\(counts.failures)", "throttled": "\(counts.refusals)",
+                "suppressed": "\(suppressed)",
+            ])
+        }
+        var response = Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     func reject(

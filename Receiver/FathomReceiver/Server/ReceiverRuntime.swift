@@ -65,6 +65,7 @@ public struct ReceiverRuntime: Sendable {
         // The writer finishes what is queued and syncs before the process exits.
         defer { server.writer.shutdown() }
         try await group.run()
+        await server.authenticator.hashPool.shutdown()
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop

@@ -6,7 +6,8 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The receiver's HTTP(S) application: ingest routes, `/ping`, and the storage writer.
+/// The receiver's HTTP(S) application: ingest routes, `/ping`, and the storage writer, behind the
+/// connection limits of `ConnectionPolicy` and the TLS versions and suites of `TLSPolicy`.
 ///
 /// ```swift
 /// let server = try ReceiverServer(settings: settings, logger: logger)
@@ -26,9 +27,13 @@ public struct ReceiverServer: Sendable {
     public init(settings: ReceiverSettings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
-        authenticator = try UploadAuthenticator(credentialsPath: settings.credentialsPath)
+        authenticator = try UploadAuthenticator(
+            credentialsPath: settings.credentialsPath, throttle: LoginThrottle(limits: settings.loginThrottle))
         writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
-        archiveKeys = settings.archive.flatMap { try? ArchiveAPIKeys(path: $0.apiKeysPath) }
+        // Wrong tokens and wrong passwords fill the same per-address buckets and share the bcrypt pool.
+        archiveKeys = settings.archive.flatMap { [authenticator] in
+            try? ArchiveAPIKeys(path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
+        }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
     }
@@ -51,25 +56,46 @@ public struct ReceiverServer: Sendable {
     public func application(
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let policy = settings.connections
         let server: HTTPServerBuilder
         if settings.insecureHTTP {
-            server = .http1()
+            server = HTTPServerBuilder { responder in ReceiverHTTP1Channel(responder: responder, policy: policy, tls: false) }
         } else {
-            let chain = try NIOSSLCertificate.fromPEMFile(settings.tlsCertificatePath!).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: settings.tlsKeyPath!, format: .pem)
-            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            let tls = try settings.tls.serverConfiguration(
+                certificatePath: settings.tlsCertificatePath!, keyPath: settings.tlsKeyPath!)
+            // Built here, not lazily, so a cipher list BoringSSL rejects stops the start with its error.
+            _ = try NIOSSLContext(configuration: tls)
+            server = HTTPServerBuilder { responder in
+                try TLSChannel(ReceiverHTTP1Channel(responder: responder, policy: policy, tls: true), tlsConfiguration: tls)
+            }
         }
+        let maxConnections = policy.effectiveMaxConnections()
         return Application(
             router: makeRouter(),
             server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "fathom-receiver"),
-            onServerRunning: { [archiveLinks] channel in
+            onServerRunning: { [archiveLinks, logger, settings] channel in
+                await Self.guardListener(channel, maxConnections: maxConnections, logger: logger)
                 let port = channel.localAddress?.port ?? settings.port
                 archiveLinks?.listening(on: port)
                 await onRunning(port)
             },
             logger: logger
         )
+    }
+
+    /// Puts the connection cap and the descriptor-exhaustion backoff in front of the listening
+    /// socket's pipeline (Hummingbird offers no other hook into it).
+    static func guardListener(_ channel: any Channel, maxConnections: Int, logger: Logger) async {
+        do {
+            try await channel.eventLoop.submit {
+                let pipeline = channel.pipeline.syncOperations
+                try pipeline.addHandler(AcceptExhaustionBackoff(logger: logger), position: .first)
+                try pipeline.addHandler(ConnectionCapHandler(maxConnections: maxConnections, logger: logger), position: .first)
+            }.get()
+            logger.info("connection limits in place", metadata: ["max_connections": "\(maxConnections)"])
+        } catch {
+            logger.error("could not install the connection limits", metadata: ["error": "\(error)"])
+        }
     }
 }

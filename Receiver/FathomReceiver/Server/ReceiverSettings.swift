@@ -12,6 +12,12 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var maxLineBytes: Int = 1 << 20
     /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`).
     public var archive: ArchiveSettings?
+    /// Handshake, header and idle timeouts and the connection cap.
+    public var connections = ConnectionPolicy()
+    /// Protocol versions and TLS 1.2 cipher suites.
+    public var tls = TLSPolicy()
+    /// Failed logins tolerated per address and per user before 429 (see `LoginThrottle`).
+    public var loginThrottle = LoginThrottle.Limits()
 
     public init() {}
 
@@ -22,6 +28,9 @@ public struct ReceiverSettings: Sendable, Equatable {
         }
         if port < 0 || port > 65535 { return "port \(port) out of range" }
         if maxBodyBytes <= 0 || maxLineBytes <= 0 { return "size limits must be positive" }
+        if let problem = connections.validationError() ?? tls.validationError() ?? loginThrottle.validationError() {
+            return problem
+        }
         return nil
     }
 }

@@ -109,9 +109,13 @@ public struct ArchiveRoutes: Sendable {
     func guarded<Context: RemoteAddressRequestContext>(
         _ request: Request, _ context: Context, write: Bool, _ handler: () async throws -> Response
     ) async rethrows -> Response {
-        switch keys.check(authorization: request.headers[.authorization]) {
+        switch await keys.verdict(authorization: request.headers[.authorization], address: context.remoteAddress?.ipAddress) {
         case .invalid(let message):
             return unauthorized(message)
+        case .throttled(let seconds):
+            return retryLater(.tooManyRequests, "Too many invalid tokens; retry later.", seconds)
+        case .busy(let seconds):
+            return retryLater(.serviceUnavailable, "Busy verifying tokens; retry later.", seconds)
         case .anonymous where write || readsNeedCredentials:
             let forwarded = request.headers[Self.forwardedFor]
             if !writerNetworks.mayWrite(peer: context.remoteAddress?.ipAddress, forwardedFor: forwarded) {
@@ -131,6 +135,13 @@ public struct ArchiveRoutes: Sendable {
             logger.error("archive request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return ArchiveResponse.error(ArchiveHTTPError(.serviceUnavailable, "Archive storage unavailable"))
         }
+    }
+
+    /// 429 or 503 from the login guard, with the wait in `Retry-After`.
+    func retryLater(_ status: HTTPResponse.Status, _ message: String, _ seconds: Int) -> Response {
+        var error = ArchiveHTTPError(status, message)
+        error.extraHeaders[.retryAfter] = String(seconds)
+        return ArchiveResponse.error(error)
     }
 
     func unauthorized(_ message: String) -> Response {
