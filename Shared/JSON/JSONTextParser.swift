@@ -157,9 +157,17 @@ struct JSONTextParser {
                 if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
                     bytes[index + 1] == UInt8(ascii: "u")
                 {
+                    // Only a low surrogate completes the pair; anything else is read as its own
+                    // escape and the lone high surrogate becomes U+FFFD (found by the fuzz test:
+                    // "\ud800\u0041" overflowed the arithmetic and trapped).
+                    let next = index
                     index += 2
                     let low = try hex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low &- 0xDC00)
+                    if (0xDC00..<0xE000).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        index = next
+                    }
                 }
                 out.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
             default: throw failure("invalid escape")

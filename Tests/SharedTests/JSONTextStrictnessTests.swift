@@ -47,4 +47,10 @@ import Testing
         #expect(String(decoding: compact, as: UTF8.self) == #"{"a b":[1,2.50],"c\" d":"x \\","e":{}}"#)
         #expect(try JSONText.parse(compact) == JSONText.parse(Array(pretty.utf8)))
     }
+
+    @Test func aHighSurrogateFollowedByAnotherEscapeDoesNotTrap() throws {
+        // Found by ParserFuzzTests: the pair arithmetic overflowed when the second escape was no low surrogate.
+        #expect(try JSONText.parse(Array(#"["\ud800\u0041","\udbff\uffff","\ud83d\ude00"]"#.utf8))
+            == .array([.string("\u{FFFD}A"), .string("\u{FFFD}\u{FFFF}"), .string("\u{1F600}")]))
+    }
 }
