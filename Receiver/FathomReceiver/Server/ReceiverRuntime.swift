@@ -24,6 +24,7 @@ public struct ReceiverRuntime: Sendable {
     }
 
     public func run() async throws {
+        MallocPolicy.apply()
         let notifier = SystemdNotifier.fromEnvironment()
         let server = try ReceiverServer(settings: settings, logger: logger)
         let listening = StatusLine()
@@ -62,7 +63,9 @@ public struct ReceiverRuntime: Sendable {
         }
         let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { await Self.eventLoopsAnswer() }
         let pinging = Task { await watchdog?.run() }
+        let trimming = Task { await MallocPolicy.trimPeriodically() }
         defer {
+            trimming.cancel()
             pinging.cancel()
             hangup.cancel()
             stopping.forEach { $0.cancel() }
