@@ -65,7 +65,8 @@ public struct InputMutator: Sendable {
             let slice = other[randomRange(in: other)]
             bytes.insert(contentsOf: slice, at: Int.random(in: 0...bytes.count, using: &rng))
         case 8:  // deep nesting
-            let depth = Bool.random(using: &rng) ? Int.random(in: 1...300, using: &rng) : Int.random(in: 300...5_000, using: &rng)
+            let deep = Bool.random(using: &rng)
+            let depth = deep ? Int.random(in: 300...5_000, using: &rng) : Int.random(in: 1...300, using: &rng)
             let open = Array((Bool.random(using: &rng) ? "[" : "{\"k\":").utf8)
             let close = Array((open.count == 1 ? "]" : "}").utf8)
             let at = Int.random(in: 0...bytes.count, using: &rng)

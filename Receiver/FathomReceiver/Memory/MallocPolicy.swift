@@ -8,10 +8,10 @@
 /// Measured with `fathom-bench` (`HostileMemory`, debug build, 1,500 valid then 1,500 malformed
 /// uploads, some of them 1–4 MiB bodies with a bad last line): without this policy the receiver
 /// stayed at 70.5 MiB after the malformed ones against 42.7 MiB after the valid ones (1.65x), with
-/// nothing left referenced: retention, not a leak; with it, 48.1 against 42.5 MiB (1.13x). glibc raises its mmap threshold to
-/// the size of each large block freed (up to 32 MiB), so the next request bodies (NIO's
-/// `ByteBuffer`, the validator's copy) came from the heap arenas, which are not shrunk below their
-/// high-water mark. A fixed threshold keeps large bodies in their own mappings, unmapped on free;
+/// nothing left referenced: retention, not a leak; with it, 48.1 against 42.5 MiB (1.13x).
+/// glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), so the
+/// next request bodies (NIO's `ByteBuffer`, the validator's copy) came from the heap arenas,
+/// which are not shrunk below their high-water mark. A fixed threshold keeps large bodies in their own mappings, unmapped on free;
 /// fewer arenas and a periodic `malloc_trim` return what small allocations left behind.
 ///
 /// ```swift
