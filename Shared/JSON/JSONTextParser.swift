@@ -3,7 +3,9 @@
 /// Foundation's decoder reads `25.0` as an integer when asked for one, but esmond stores
 /// `str(25.0)` = `"25.0"` and free-parameter filters match that exact text, so the archive keeps
 /// the number's written form: a fraction or exponent makes a float. Depth is capped so a hostile
-/// body cannot exhaust the stack.
+/// body cannot exhaust the stack. What RFC 8259 leaves to the implementation is refused, so no
+/// two readers can see different documents: duplicate object keys, numbers that are not finite
+/// as a Double (`1e309`), and bytes that are not UTF-8.
 ///
 /// ```swift
 /// try JSONTextParser.parse(Array("[1, 2.0]".utf8))  // .array([.integer(1), .number(2.0)])
@@ -15,6 +17,10 @@ struct JSONTextParser {
 
     static func parse(_ bytes: [UInt8]) throws(JSONText.ParseError) -> JSONValue {
         var parser = JSONTextParser(bytes: bytes)
+        if let bad = UTF8Check.firstInvalidOffset(bytes) {
+            parser.index = bad
+            throw parser.failure("invalid UTF-8")
+        }
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -67,9 +73,13 @@ struct JSONTextParser {
             let key = try string()
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            let keyEnd = index
             index += 1
             skipSpace()
-            members[key] = try value(depth: depth + 1)
+            guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
+                index = keyEnd
+                throw failure("duplicate key \"\(key.prefix(64))\"")
+            }
             skipSpace()
             guard index < bytes.count else { throw failure("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -147,9 +157,17 @@ struct JSONTextParser {
                 if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
                     bytes[index + 1] == UInt8(ascii: "u")
                 {
+                    // Only a low surrogate completes the pair; anything else is read as its own
+                    // escape and the lone high surrogate becomes U+FFFD (found by the fuzz test:
+                    // "\ud800\u0041" overflowed the arithmetic and trapped).
+                    let next = index
                     index += 2
                     let low = try hex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low &- 0xDC00)
+                    if (0xDC00..<0xE000).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        index = next
+                    }
                 }
                 out.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
             default: throw failure("invalid escape")
@@ -187,6 +205,7 @@ struct JSONTextParser {
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if !isFloat, let integer = Int64(text) { return .integer(integer) }
         guard let real = Double(text) else { throw failure("invalid number") }
+        guard real.isFinite else { throw failure("number out of range") }
         return .number(real)
     }
 }

@@ -6,7 +6,8 @@ import NIOCore
 
 /// The Jobanalyzer-compatible upload endpoints: `POST /sonar-freecsv?cluster=C` (`text/csv`) and
 /// `POST /sysinfo?cluster=C` (`application/json`), checked in infiltrate's order so existing
-/// sonar + curl node scripts work unchanged: method (403), content type (400), credentials (401),
+/// sonar + curl node scripts work unchanged: method (403), content type (400; media type compared
+/// case-insensitively, parameters allowed, see ``MediaType``), credentials (401),
 /// parameters (400), cluster authority (403), size (413), content (400). 200 with an empty body
 /// only once the data is durably on disk. Logins refused by the throttle get 429 and a full password
 /// pool 503, both with `Retry-After`.
@@ -51,7 +52,8 @@ public struct SonarIngestRoutes: Sendable {
     }
 
     func handle(_ request: Request, context: IngestRequestContext, kind: UploadKind) async throws -> Response {
-        guard request.headers[.contentType] == kind.contentType else {
+        guard let type = request.headers[.contentType].flatMap(MediaType.init), type.isUTF8(essence: kind.contentType)
+        else {
             return reject(.badRequest, "Bad content-type", request: request, context: context, cluster: nil)
         }
         guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header) else {

@@ -1,5 +1,4 @@
 import FathomShared
-import Foundation
 
 /// An upload refused as a whole, with the reason the client is told (HTTP 400).
 public struct UploadRejection: Error, Equatable, CustomStringConvertible {
@@ -12,7 +11,8 @@ public struct UploadRejection: Error, Equatable, CustomStringConvertible {
 ///
 /// Files are `<cluster>/<YYYY>/<MM>/<DD>/<host>.csv` by the **UTC** date of each record's `time`
 /// (what sonalyze's daemon does and what sonalyze's readers expect), sysinfo objects go to
-/// `sysinfo-<host>.json` in the same day folder. Lines are stored verbatim plus `\n`.
+/// `sysinfo-<host>.json` in the same day folder (see `DayFilePath`). Lines are stored verbatim
+/// plus `\n`; a sysinfo object is stored on one line.
 ///
 /// ```swift
 /// let appends = try SonarUploadValidator(maxLineBytes: 1 << 20).freeCSV(body, cluster: cluster)
@@ -44,6 +44,9 @@ public struct SonarUploadValidator: Sendable {
             if line.count > maxLineBytes {
                 throw UploadRejection("Bad content: line \(lineNumber) is \(line.count) bytes, over the limit of \(maxLineBytes)")
             }
+            if let problem = Self.forbiddenBytes(in: line) {
+                throw UploadRejection("Bad content: line \(lineNumber): \(problem)")
+            }
             let host: String?
             let time: String?
             do {
@@ -66,7 +69,12 @@ public struct SonarUploadValidator: Sendable {
                 guard let instant = SonarTimestamp.parse(time[...]) else {
                     throw UploadRejection("Bad content: line \(lineNumber): time is not RFC 3339: \(time.prefix(64))")
                 }
-                path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/" + hostName.value + ".csv"
+                do {
+                    path = try DayFilePath.make(
+                        cluster: cluster, epochSeconds: instant.epochSeconds, host: hostName, suffix: ".csv")
+                } catch {
+                    throw UploadRejection("Bad content: line \(lineNumber): \(error)")
+                }
                 lastFile = (host, time, path)
             }
             if byFile[path] == nil { order.append(path) }
@@ -78,36 +86,60 @@ public struct SonarUploadValidator: Sendable {
         return order.map { FileAppend(relativePath: $0, bytes: byFile[$0]!) }
     }
 
-    private struct SysinfoHead: Decodable {
-        var timestamp: String?
-        var hostname: String?
+    /// The bytes a stored line must not contain, checked before the line is parsed: NUL (cuts C
+    /// readers short), a carriage return other than a CRLF ending (splits the line for some
+    /// readers and not others) and anything that is not UTF-8. Nil when the line is clean.
+    static func forbiddenBytes(in line: ArraySlice<UInt8>) -> String? {
+        var nonASCII = false
+        for (offset, byte) in line.enumerated() {
+            if byte == 0 { return "NUL byte at column \(offset + 1)" }
+            if byte == UInt8(ascii: "\r") { return "carriage return inside the line at column \(offset + 1)" }
+            if byte >= 0x80 { nonASCII = true }
+        }
+        if nonASCII, let offset = UTF8Check.firstInvalidOffset(line) {
+            return "invalid UTF-8 at column \(offset + 1)"
+        }
+        return nil
     }
 
-    /// One sysinfo JSON object with non-empty `timestamp` and `hostname`.
+    /// One sysinfo JSON object with string `timestamp` and `hostname`, stored on one line.
+    ///
+    /// The object is checked with the project's strict parser (duplicate keys, `1e309`, invalid
+    /// UTF-8 and deep nesting refused) and stored with the whitespace between tokens removed, so
+    /// the day file stays one object per line and a torn object is a torn last line.
     public func sysinfo(_ body: [UInt8], cluster: StorageName) throws(UploadRejection) -> [FileAppend] {
-        let head: SysinfoHead
+        let document: JSONValue
         do {
-            head = try JSONDecoder().decode(SysinfoHead.self, from: Data(body))
+            document = try JSONText.parse(body)
         } catch {
-            throw UploadRejection("Bad content: sysinfo is not a JSON object")
+            throw UploadRejection("Bad content: sysinfo is not valid JSON: \(error)")
         }
-        guard let ts = head.timestamp, !ts.isEmpty else { throw UploadRejection("Bad content: missing timestamp") }
-        guard let host = head.hostname, !host.isEmpty else { throw UploadRejection("Bad content: missing hostname") }
+        guard case .object = document else { throw UploadRejection("Bad content: sysinfo is not a JSON object") }
+        guard case .string(let ts)? = document["timestamp"], !ts.isEmpty else {
+            throw UploadRejection("Bad content: missing timestamp")
+        }
+        guard case .string(let host)? = document["hostname"], !host.isEmpty else {
+            throw UploadRejection("Bad content: missing hostname")
+        }
         guard let hostName = StorageName(host) else {
             throw UploadRejection("Bad content: host name not allowed: \(host.prefix(64))")
         }
         guard let instant = SonarTimestamp.parse(ts[...]) else {
             throw UploadRejection("Bad content: timestamp is not RFC 3339: \(ts.prefix(64))")
         }
-        var bytes = body
-        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
-        let path = Self.dayFolder(cluster: cluster, epochSeconds: instant.epochSeconds) + "/sysinfo-" + hostName.value + ".json"
+        let path: String
+        do {
+            path = try DayFilePath.make(
+                cluster: cluster, epochSeconds: instant.epochSeconds, prefix: "sysinfo-", host: hostName,
+                suffix: ".json")
+        } catch {
+            throw UploadRejection("Bad content: \(error)")
+        }
+        var bytes = JSONText.compacted(body)
+        guard bytes.count <= maxLineBytes else {
+            throw UploadRejection("Bad content: sysinfo is \(bytes.count) bytes, over the limit of \(maxLineBytes)")
+        }
+        bytes.append(UInt8(ascii: "\n"))
         return [FileAppend(relativePath: path, bytes: bytes)]
-    }
-
-    static func dayFolder(cluster: StorageName, epochSeconds: Int64) -> String {
-        let d = SonarTimestamp.utcDate(epochSeconds: epochSeconds)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(cluster.value)/\(d.year)/\(two(d.month))/\(two(d.day))"
     }
 }

@@ -26,6 +26,7 @@ public struct ReceiverRuntime: Sendable {
     }
 
     public func run() async throws {
+        MallocPolicy.apply()
         let notifier = SystemdNotifier.fromEnvironment()
         let server = try ReceiverServer(settings: settings, logger: logger)
         logger.notice("storage: \(server.writer.recovery)")
@@ -63,7 +64,12 @@ public struct ReceiverRuntime: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         // The writer finishes what is queued and syncs before the process exits.
-        defer { server.writer.shutdown() }
+        // Memory large or malformed uploads leave in glibc's arenas goes back to the kernel.
+        let trimming = Task { await MallocPolicy.trimPeriodically() }
+        defer {
+            trimming.cancel()
+            server.writer.shutdown()
+        }
         try await group.run()
         await server.authenticator.hashPool.shutdown()
     }

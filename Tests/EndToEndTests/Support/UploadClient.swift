@@ -28,7 +28,7 @@ struct UploadClient: Sendable {
 
     func send(
         _ url: String, method: HTTPMethod = .POST, contentType: String? = "text/csv", user: String? = nil,
-        password: String? = nil, body: String = "", headers: [(String, String)] = []
+        password: String? = nil, body: String = "", bytes: [UInt8]? = nil, headers: [(String, String)] = []
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -37,7 +37,10 @@ struct UploadClient: Sendable {
             request.headers.add(name: "Authorization", value: BasicAuthorization.header(user: user, password: password))
         }
         for (k, v) in headers { request.headers.add(name: k, value: v) }
-        if method == .POST || method == .PUT { request.body = .bytes(ByteBuffer(string: body)) }
+        if method == .POST || method == .PUT {
+            // `bytes` sends what a String cannot hold (invalid UTF-8).
+            request.body = .bytes(bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: body))
+        }
         let response = try await http.execute(request, timeout: .seconds(30))
         let data = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: data))

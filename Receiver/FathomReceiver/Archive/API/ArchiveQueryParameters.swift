@@ -84,7 +84,7 @@ struct ArchiveQueryParameters {
     func timeRange(now: Int64?) throws(ArchiveHTTPError) -> ArchiveTimeRange? {
         func int(_ name: String) throws(ArchiveHTTPError) -> Int64? {
             guard let text = values[name] else { return nil }
-            guard let v = Int64(text), abs(v) < (1 << 50) else {
+            guard let v = Int64(text), v > -(1 << 50), v < (1 << 50) else {  // abs(Int64.min) traps
                 throw .badRequest("Time parameter must be an integer")
             }
             return v
