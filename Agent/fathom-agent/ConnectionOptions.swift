@@ -59,15 +59,19 @@ struct AgentParts {
                 throw ConfigError("responder cannot listen on port \(settings.responderPort): \(error)")
             }
         }
+        let metrics = AgentMetrics()
+        var delivery = SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger)
+        delivery.metrics = metrics
         daemon = AgentDaemon(
             settings: settings,
             sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
             spool: spool,
-            delivery: SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger),
+            delivery: delivery,
             scheduler: serving ? MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger) : nil,
             responder: responder,
-            logger: logger)
+            logger: logger,
+            metrics: metrics)
     }
 
     func shutdown() async throws {

@@ -20,10 +20,13 @@ public struct AgentDaemon: Sendable {
     public let scheduler: MeasurementScheduler?
     public let responder: ResponderService?
     public let logger: Logger
+    /// The agent's own metrics, written to `settings.metricsTextfile` after each sample, delivery and test run.
+    public let metrics: AgentMetrics
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
-        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger
+        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
+        metrics: AgentMetrics = AgentMetrics()
     ) {
         self.settings = settings
         self.sampler = sampler
@@ -33,6 +36,18 @@ public struct AgentDaemon: Sendable {
         self.scheduler = scheduler
         self.responder = responder
         self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Replaces the node_exporter textfile (when `[metrics] textfile` is set); a failure is logged,
+    /// never fatal: metrics must not stop sampling.
+    public func writeMetrics() {
+        guard let path = settings.metricsTextfile else { return }
+        do {
+            try TextfileMetricsWriter(path: path, cluster: settings.cluster ?? "").write(metrics.snapshot, spool: spool)
+        } catch {
+            logger.warning("cannot write metrics textfile", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     /// Spools one measurement record; the caller then wakes delivery.
@@ -47,7 +62,11 @@ public struct AgentDaemon: Sendable {
     /// Takes one sample and spools it; returns the number of records.
     @discardableResult
     public func spoolSample() async throws -> Int {
+        let clock = ContinuousClock()
+        let started = clock.now
         let lines = await sampler.sample()
+        let took = clock.now - started
+        metrics.sampled(durationSeconds: Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18)
         var payload: [UInt8] = []
         for line in lines {
             payload += line.utf8
@@ -73,6 +92,8 @@ public struct AgentDaemon: Sendable {
                 group.addTask {
                     await scheduler.run { record in
                         spoolMeasurement(record)
+                        metrics.testRun(succeeded: record.result["succeeded"] == .bool(true))
+                        writeMetrics()
                         signal.yield()
                     }
                 }
@@ -99,6 +120,7 @@ public struct AgentDaemon: Sendable {
                     } catch {
                         logger.error("cannot spool sample", metadata: ["error": "\(error)"])
                     }
+                    writeMetrics()
                     signal.yield()
                 }
                 signal.finish()
@@ -109,6 +131,7 @@ public struct AgentDaemon: Sendable {
                     // The random send window spreads a fleet's uploads over the interval.
                     do { try await Task.sleep(for: window.delay(using: &rng)) } catch { break }
                     let outcome = await delivery.drain()
+                    writeMetrics()
                     if outcome.delivered > 0 || outcome.quarantined > 0 {
                         logger.info("spool delivered", metadata: [
                             "batches": "\(outcome.delivered)", "quarantined": "\(outcome.quarantined)",

@@ -1,4 +1,5 @@
 import FathomShared
+import FoundationEssentials
 import Logging
 
 /// Delivers the spool to the receiver, oldest batch first, deleting a batch only once the
@@ -21,6 +22,8 @@ public struct SpoolDelivery: Sendable {
     public let archive: EsmondArchiveClient?
     public let backoff: RetryBackoff
     public let logger: Logger
+    /// Counts deliveries for the node_exporter textfile (`[metrics] textfile`); nil counts nothing.
+    public var metrics: AgentMetrics?
 
     public init(
         spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
@@ -94,8 +97,11 @@ public struct SpoolDelivery: Sendable {
                 outcome.quarantined += 1
                 continue
             }
-            switch await send(batch, payload: payload) {
+            // What is still to go, this batch included: the receiver's fleet page shows it.
+            let backlog = SpoolBacklog(batches: pending.count, bytes: pending.reduce(0) { $0 + $1.fileSize })
+            switch await send(batch, payload: payload, backlog: backlog) {
             case .acknowledged:
+                metrics?.delivered(at: Self.now())
                 do {
                     try spool.remove(batch)
                 } catch {
@@ -121,7 +127,9 @@ public struct SpoolDelivery: Sendable {
         return outcome
     }
 
-    private func send(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    private func send(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
         switch Self.route(of: batch) {
         case .archive:
             guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }
@@ -130,7 +138,7 @@ public struct SpoolDelivery: Sendable {
             guard let kind = UploadKind(rawValue: batch.kind) else {
                 return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
             }
-            return await client.upload(kind: kind, batchID: batch.id, payload: payload)
+            return await client.upload(kind: kind, batchID: batch.id, payload: payload, backlog: backlog)
         }
     }
 }
