@@ -23,6 +23,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
     @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
     @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
+    @Option(help: "Fleet page: expected upload interval of a cluster, CLUSTER=SECONDS; repeatable.") var fleetCadence: [String] = []
+    @Flag(help: "GET /metrics only with Basic auth of a clusters=* user.") var metricsAuth = false
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -52,6 +54,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         // Only given flags override, so `archive_allow` from the file survives an empty flag list.
         if !archiveAllow.isEmpty { settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow) }
         try settings.archive?.check()
+        for (cluster, seconds) in try FleetCadenceSetting.parse(fleetCadence) { settings.fleetCadence[cluster] = seconds }
+        if metricsAuth { settings.metricsAuth = true }
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()
     }

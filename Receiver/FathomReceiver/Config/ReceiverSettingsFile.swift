@@ -13,11 +13,15 @@ import FathomShared
 /// archive_db = "/var/lib/fathom/archive.sqlite"
 /// api_keys = "/etc/fathom/api-keys"
 /// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
+/// # Fleet page: expected upload interval per cluster in seconds (otherwise learned per host).
+/// fleet_cadence = ["fox.example.org=300", "saga=60"]
+/// # GET /metrics only with Basic auth of a clusters=* user.
+/// metrics_auth = true
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
         "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
-        "archive_db", "api_keys", "archive_allow",
+        "archive_db", "api_keys", "archive_allow", "fleet_cadence", "metrics_auth",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -44,6 +48,14 @@ public enum ReceiverSettingsFile {
         if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
         s.archive = try archive(root)
+        if let entries = try root.strings("fleet_cadence") {
+            do {
+                s.fleetCadence = try FleetCadenceSetting.parse(entries)
+            } catch {
+                throw ConfigError("config key 'fleet_cadence': \(error)")
+            }
+        }
+        if let v = try root.bool("metrics_auth") { s.metricsAuth = v }
         return s
     }
 

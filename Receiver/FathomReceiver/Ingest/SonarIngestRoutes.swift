@@ -15,8 +15,12 @@ public struct SonarIngestRoutes: Sendable {
     public let validator: SonarUploadValidator
     public let maxBodyBytes: Int
     public let logger: Logger
+    /// Told of every committed upload, for the fleet page; nil tells no one.
+    public var fleet: FleetRegistry?
+    /// Counts answers, stored bytes and authentication failures; nil counts nothing.
+    public var metrics: ReceiverMetrics?
 
-    public static let batchIDHeader = HTTPField.Name("Fathom-Batch-Id")!
+    public static let batchIDHeader = HTTPField.Name(WireHeaders.batchID)!
 
     public init(
         authenticator: UploadAuthenticator, writer: GroupCommitWriter, validator: SonarUploadValidator,
@@ -101,10 +105,12 @@ public struct SonarIngestRoutes: Sendable {
             if outcome == .duplicate {
                 logger.info("replayed batch acknowledged without writing", metadata: ["cluster": "\(cluster)", "batch": "\(batchID ?? "")"])
             }
+            committed(kind, cluster: cluster.value, appends: appends, request: request, bytes: bytes.count)
             return Response(status: .ok)
         } catch let error as StorageError {
             logger.error("upload not stored", metadata: ["cluster": "\(cluster)", "error": "\(error)"])
             let status: HTTPResponse.Status = error.isDiskFull ? .init(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+            answered(status, cluster: cluster.value, user: user)
             return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: "Storage unavailable\n")))
         }
     }
@@ -127,6 +133,7 @@ public struct SonarIngestRoutes: Sendable {
         if let cluster { metadata["cluster"] = "\(cluster)" }
         if let user { metadata["user"] = "\(user)" }
         logger.warning("upload rejected: \(message)", metadata: metadata)
+        answered(status, cluster: cluster, user: user)
         return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 }

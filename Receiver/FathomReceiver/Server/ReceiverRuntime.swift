@@ -63,13 +63,23 @@ public struct ReceiverRuntime: Sendable {
         }
         let watchdog = WatchdogPinger(notifier: notifier, logger: logger) { await Self.eventLoopsAnswer() }
         let pinging = Task { await watchdog?.run() }
+        let saver = FleetSaver(registry: server.fleet, store: server.fleetStore, logger: logger)
+        let saving = Task { await saver.run() }
         defer {
             pinging.cancel()
             hangup.cancel()
             stopping.forEach { $0.cancel() }
             server.writer.shutdown()
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            saving.cancel()
+            await saver.saveNow()
+            throw error
+        }
+        saving.cancel()
+        await saver.saveNow()
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop

@@ -12,6 +12,11 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var maxLineBytes: Int = 1 << 20
     /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`).
     public var archive: ArchiveSettings?
+    /// Cluster → expected upload interval in seconds for the fleet page's states (`fleet_cadence`);
+    /// other clusters' hosts have their cadence learned from their uploads.
+    public var fleetCadence: [String: Int64] = [:]
+    /// `GET /metrics` needs Basic auth from a `clusters=*` user (`metrics_auth`).
+    public var metricsAuth = false
 
     public init() {}
 
@@ -22,6 +27,7 @@ public struct ReceiverSettings: Sendable, Equatable {
         }
         if port < 0 || port > 65535 { return "port \(port) out of range" }
         if maxBodyBytes <= 0 || maxLineBytes <= 0 { return "size limits must be positive" }
+        if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) { return "fleet cadence of \(cluster) must be positive" }
         return nil
     }
 }
