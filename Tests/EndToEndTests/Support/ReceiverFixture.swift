@@ -20,12 +20,13 @@ struct ReceiverFixture: Sendable {
     /// The archive API key the agent tests use (`--archive` fixtures only).
     static let archiveToken = "agent-token-5f2b9c"
 
-    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``).
-    init(maxBodyBytes: Int? = nil, archive: Bool = false) throws {
+    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``); `flags` are
+    /// passed to the receiver as they are, `credentials` replaces the file's text.
+    init(maxBodyBytes: Int? = nil, archive: Bool = false, flags: [String] = [], credentials: String = Self.credentials) throws {
         dir = TempDirectory("fathom-e2e")
         pki = try TestPKI(in: dir.path)
-        try dir.write("credentials", Self.credentials)
-        var extra = maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []
+        try dir.write("credentials", credentials)
+        var extra = (maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []) + flags
         if archive {
             try dir.write("api-keys", "agent:\(Self.archiveToken)\n")
             extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
