@@ -34,6 +34,10 @@ import Testing
         #expect(text.contains("fathom_agent_test_runs_total{cluster=\"fox \\\"a\\\"\",result=\"failed\"} 1\n"))
         #expect(!text.contains("old contents"))
         #expect(dir.names(in: "metrics") == ["fathom.prom", "keep"], "no temporary file is left beside it")
+        let previous = umask(0o077)
+        try writer.write(metrics.snapshot, spool: spool)
+        umask(previous)
+        #expect(dir.mode("metrics/fathom.prom") & 0o777 == 0o644, "node_exporter (another user) can read it under UMask=0077")
     }
 
     @Test func textfilePassesPromtool() throws {

@@ -37,6 +37,8 @@ public struct TextfileMetricsWriter: Sendable {
         let temporary = (directory.isEmpty ? "" : directory) + "/." + name + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PosixFileError(operation: "create", path: temporary, errno: errno) }
+        // node_exporter runs as another user; the agent's unit has UMask=0077.
+        fchmod(fd, 0o644)
         if let code = PosixFile.writeAll(fd, Array(text.utf8)) {
             close(fd)
             unlink(temporary)
