@@ -5,7 +5,7 @@ import Testing
 
 @testable import FathomAgent
 
-@Suite struct TextfileMetricsTests {
+@Suite(.timeLimit(.minutes(1))) struct TextfileMetricsTests {
     @Test func textfileReflectsSpoolAndCountersAndReplacesTheFileWhole() throws {
         let dir = SpoolTestDirectory()
         let spool = try SpoolDirectory(path: dir.spoolPath, maxBytes: 1 << 20, logger: Logger(label: "test"))

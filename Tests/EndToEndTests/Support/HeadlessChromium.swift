@@ -7,20 +7,17 @@ enum HeadlessChromium {
     /// The DOM after loading `url` (credentials may be in the URL); the test CA is not in
     /// Chromium's store, so certificate errors are ignored for this loopback receiver.
     static func dumpDOM(_ url: String) async throws -> String {
-        let result = try await Shell.runDetached(arguments(["--dump-dom", url]), timeout: 120)
+        let profile = TempDirectory("fathom-chromium")
+        defer { profile.remove() }
+        let result = try await Shell.runDetached(arguments(["--dump-dom", url], profile: profile.path), timeout: 120)
         guard result.status == 0 else { throw TestFailure("chromium --dump-dom failed (\(result.status)): \(result.stderr.suffix(2000))") }
         return result.stdout
     }
 
-    static func screenshot(_ url: String, to path: String, width: Int = 1280, height: Int = 720) async throws {
-        let result = try await Shell.runDetached(
-            arguments(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url]), timeout: 120)
-        guard result.status == 0 else { throw TestFailure("chromium --screenshot failed: \(result.stderr.suffix(2000))") }
-    }
-
-    static func arguments(_ extra: [String]) -> [String] {
+    /// A throwaway profile per run, so runs share no cache or state.
+    static func arguments(_ extra: [String], profile: String) -> [String] {
         ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--ignore-certificate-errors", "--no-first-run", "--user-data-dir=\(NSTemporaryDirectory())fathom-chromium-\(getpid())"]
+         "--ignore-certificate-errors", "--no-first-run", "--user-data-dir=\(profile)"]
             + extra
     }
 
