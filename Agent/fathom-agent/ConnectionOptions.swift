@@ -59,16 +59,20 @@ struct AgentParts {
                 throw ConfigError("responder cannot listen on port \(settings.responderPort): \(error)")
             }
         }
+        let metrics = AgentMetrics()
+        var delivery = SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger, liveness: liveness)
+        delivery.metrics = metrics
         daemon = AgentDaemon(
             settings: settings,
             sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
             spool: spool,
-            delivery: SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger, liveness: liveness),
+            delivery: delivery,
             scheduler: serving ? MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger) : nil,
             responder: responder,
             logger: logger,
-            liveness: liveness)
+            liveness: liveness,
+            metrics: metrics)
     }
 
     func shutdown() async throws {

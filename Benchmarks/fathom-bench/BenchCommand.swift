@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
         subcommands: [
-            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, AllBench.self,
+            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, FleetBench.self, AllBench.self,
         ]
     )
 }
@@ -45,6 +45,17 @@ struct ArchiveBench: AsyncParsableCommand {
     }
 }
 
+/// `fathom-bench fleet`
+struct FleetBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet", abstract: "/fleet and /fleet.json latency with 10,000 hosts (bar: 100 ms).")
+    @OptionGroup var fleet: FleetOptions
+
+    func run() async throws {
+        try await fleet.benchmark.run()
+    }
+}
+
 /// `fathom-bench network`
 struct NetworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,10 +70,12 @@ struct NetworkBench: AsyncParsableCommand {
 
 /// `fathom-bench all`: the agent first, so its peak-RSS figure is not inflated by the receiver.
 struct AllBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Runs agent, then receiver, then archive, then network.")
+    static let configuration = CommandConfiguration(
+        commandName: "all", abstract: "Runs agent, then receiver, then archive, then fleet, then network.")
     @OptionGroup var agent: AgentOptions
     @OptionGroup var receiver: ReceiverOptions
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
@@ -71,6 +84,8 @@ struct AllBench: AsyncParsableCommand {
         try await receiver.benchmark.run()
         print("")
         try await archive.benchmark.run()
+        print("")
+        try await fleet.benchmark.run()
         print("")
         try network.benchmark.run()
     }

@@ -79,3 +79,17 @@ struct NetworkOptions: ParsableArguments {
         NetworkBenchmark(duration: duration, rounds: rounds, traceRuns: traceRuns, udpBitsPerSecond: udpBandwidth)
     }
 }
+
+/// Flags of the fleet-page benchmark (shared by `fleet` and `all`).
+struct FleetOptions: ParsableArguments {
+    @Option(help: "Hosts the receiver knows (spread over 10 clusters).")
+    var hosts: Int = 10_000
+    @Option(name: .customLong("page-requests"), help: "Requests per page (/fleet, /fleet.json).")
+    var pageRequests: Int = 50
+
+    func validate() throws {
+        guard hosts > 0, pageRequests > 0 else { throw ValidationError("--hosts and --page-requests must be positive") }
+    }
+
+    var benchmark: FleetBenchmark { FleetBenchmark(hosts: hosts, requests: pageRequests) }
+}

@@ -36,6 +36,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Failed logins from one address before 429 (default 10).") var loginFailuresPerAddress: Int?
     @Option(help: "Failed logins for one user before 429 (default 30).") var loginFailuresPerUser: Int?
     @Option(help: "Seconds after which one failed login is forgiven (default 6).") var loginForgiveSeconds: Double?
+    @Option(help: "Fleet page: expected upload interval of a cluster, CLUSTER=SECONDS; repeatable.") var fleetCadence: [String] = []
+    @Flag(help: "GET /metrics only with Basic auth of a clusters=* user.") var metricsAuth = false
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -80,6 +82,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let v = loginForgiveSeconds {
             settings.loginThrottle.forgiveAfter = try ReceiverSettingsFile.seconds(v, "--login-forgive-seconds")
         }
+        for (cluster, seconds) in try FleetCadenceSetting.parse(fleetCadence) { settings.fleetCadence[cluster] = seconds }
+        if metricsAuth { settings.metricsAuth = true }
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()
     }

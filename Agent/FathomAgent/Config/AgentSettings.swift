@@ -27,6 +27,8 @@ public struct AgentSettings: Sendable, Equatable {
     public var responderPort = 5201
     /// Scheduled network tests (`[[test]]`).
     public var tests: [MeasurementTest] = []
+    /// node_exporter textfile-collector file the agent writes its metrics to (`[metrics] textfile`); nil writes none.
+    public var metricsTextfile: String?
 
     public init() {}
 
@@ -107,7 +109,7 @@ public enum AgentSettingsFile {
 
     public static func parse(_ text: String, fileName: String) throws(ConfigError) -> AgentSettings {
         let root = try ConfigSection.parse(text, fileName: fileName)
-        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo", "archive", "responder", "test"])
+        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo", "archive", "responder", "test", "metrics"])
         var s = AgentSettings()
         if let r = try root.section("receiver") {
             try r.rejectUnknownKeys(allowed: ["url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window"])
@@ -160,6 +162,15 @@ public enum AgentSettingsFile {
             try a.rejectUnknownKeys(allowed: ["url", "token_file"])
             s.archiveURL = try a.string("url")
             s.archiveTokenFile = try a.string("token_file")
+        }
+        if let m = try root.section("metrics") {
+            try m.rejectUnknownKeys(allowed: ["textfile"])
+            if let path = try m.string("textfile") {
+                guard path.hasSuffix(".prom") else {
+                    throw ConfigError("config key 'metrics.textfile' must end in .prom (node_exporter reads only those)")
+                }
+                s.metricsTextfile = path
+            }
         }
         if let r = try root.section("responder") {
             try r.rejectUnknownKeys(allowed: ["enabled", "port"])

@@ -29,12 +29,15 @@ public struct AgentDaemon: Sendable {
     /// Wall-clock time for the sampling ticks and the sysinfo interval; tests pass a virtual one,
     /// so days of schedule pass in milliseconds.
     public let clock: any MeasurementClock
+    /// The agent's own metrics, written to `settings.metricsTextfile` after each sample, delivery and test run.
+    public let metrics: AgentMetrics
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
         delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
         liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound,
-        clock: any MeasurementClock = SystemMeasurementClock()
+        clock: any MeasurementClock = SystemMeasurementClock(),
+        metrics: AgentMetrics = AgentMetrics()
     ) {
         self.liveness = liveness
         liveness.register("sampler", bound: sampleStepBound)
@@ -47,6 +50,18 @@ public struct AgentDaemon: Sendable {
         self.responder = responder
         self.logger = logger
         self.clock = clock
+        self.metrics = metrics
+    }
+
+    /// Replaces the node_exporter textfile (when `[metrics] textfile` is set); a failure is logged,
+    /// never fatal: metrics must not stop sampling.
+    public func writeMetrics() {
+        guard let path = settings.metricsTextfile else { return }
+        do {
+            try TextfileMetricsWriter(path: path, cluster: settings.cluster ?? "").write(metrics.snapshot, spool: spool)
+        } catch {
+            logger.warning("cannot write metrics textfile", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     /// Spools one measurement record; the caller then wakes delivery.
@@ -61,7 +76,11 @@ public struct AgentDaemon: Sendable {
     /// Takes one sample and spools it; returns the number of records.
     @discardableResult
     public func spoolSample() async throws -> Int {
+        let timer = ContinuousClock()
+        let started = timer.now
         let lines = await liveness.step("sampler") { await sampler.sample() }
+        let took = timer.now - started
+        metrics.sampled(durationSeconds: Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18)
         var payload: [UInt8] = []
         for line in lines {
             payload += line.utf8
@@ -87,6 +106,8 @@ public struct AgentDaemon: Sendable {
                 group.addTask {
                     await scheduler.run { record in
                         spoolMeasurement(record)
+                        metrics.testRun(succeeded: record.result["succeeded"] == .bool(true))
+                        writeMetrics()
                         signal.yield()
                     }
                 }
@@ -113,6 +134,7 @@ public struct AgentDaemon: Sendable {
                     } catch {
                         logger.error("cannot spool sample", metadata: ["error": "\(error)"])
                     }
+                    writeMetrics()
                     signal.yield()
                 }
                 signal.finish()
@@ -123,6 +145,7 @@ public struct AgentDaemon: Sendable {
                     // The random send window spreads a fleet's uploads over the interval.
                     do { try await Task.sleep(for: window.delay(using: &rng)) } catch { break }
                     let outcome = await delivery.drain()
+                    writeMetrics()
                     if outcome.delivered > 0 || outcome.quarantined > 0 {
                         logger.info("spool delivered", metadata: [
                             "batches": "\(outcome.delivered)", "quarantined": "\(outcome.quarantined)",

@@ -18,11 +18,12 @@ public enum DeliveryResult: Sendable, Equatable {
 
 /// Uploads spooled batches to the receiver over one keep-alive HTTPS connection, with Basic
 /// auth, the exact content type the Jobanalyzer endpoints demand, and a `Fathom-Batch-Id`
-/// header so a batch resent after a lost acknowledgement is not stored twice.
+/// header so a batch resent after a lost acknowledgement is not stored twice. Each upload also
+/// names the agent's version and its spool backlog (`WireHeaders`), for the receiver's fleet page.
 ///
 /// ```swift
 /// let client = try ReceiverClient(endpoint: endpoint, logger: logger)
-/// let result = await client.upload(kind: .samples, batchID: id, payload: bytes)
+/// let result = await client.upload(kind: .samples, batchID: id, payload: bytes, backlog: SpoolBacklog(batches: 1, bytes: 900))
 /// try await client.shutdown()
 /// ```
 public final class ReceiverClient: Sendable {
@@ -39,12 +40,14 @@ public final class ReceiverClient: Sendable {
         timeout = .seconds(timeoutSeconds)
     }
 
-    public func upload(kind: UploadKind, batchID: String, payload: [UInt8]) async -> DeliveryResult {
+    public func upload(kind: UploadKind, batchID: String, payload: [UInt8], backlog: SpoolBacklog? = nil) async -> DeliveryResult {
         var request = HTTPClientRequest(url: endpoint.url(path: kind.path))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: kind.contentType)
         request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Fathom-Batch-Id", value: batchID)
+        request.headers.add(name: WireHeaders.batchID, value: batchID)
+        request.headers.add(name: WireHeaders.agentVersion, value: FathomVersion.string)
+        if let backlog { request.headers.add(name: WireHeaders.spoolBacklog, value: backlog.headerValue) }
         request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
         request.body = .bytes(ByteBuffer(bytes: payload))
         do {

@@ -1,4 +1,5 @@
 import FathomShared
+import FoundationEssentials
 import Logging
 
 /// Delivers the spool to the receiver, oldest batch first, deleting a batch only once the
@@ -23,6 +24,8 @@ public struct SpoolDelivery: Sendable {
     public let logger: Logger
     /// Each send is one step of the "delivery" loop: a send that never returns starves the watchdog.
     public let liveness: Liveness?
+    /// Counts deliveries for the node_exporter textfile (`[metrics] textfile`); nil counts nothing.
+    public var metrics: AgentMetrics?
 
     public init(
         spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
@@ -97,8 +100,11 @@ public struct SpoolDelivery: Sendable {
                 outcome.quarantined += 1
                 continue
             }
-            switch await send(batch, payload: payload) {
+            // What is still to go, this batch included: the receiver's fleet page shows it.
+            let backlog = SpoolBacklog(batches: pending.count, bytes: pending.reduce(0) { $0 + $1.fileSize })
+            switch await send(batch, payload: payload, backlog: backlog) {
             case .acknowledged:
+                metrics?.delivered(at: Self.now())
                 do {
                     try spool.remove(batch)
                 } catch {
@@ -124,12 +130,14 @@ public struct SpoolDelivery: Sendable {
         return outcome
     }
 
-    private func send(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
-        guard let liveness else { return await sendNow(batch, payload: payload) }
-        return await liveness.step("delivery") { await sendNow(batch, payload: payload) }
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    private func send(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
+        guard let liveness else { return await sendNow(batch, payload: payload, backlog: backlog) }
+        return await liveness.step("delivery") { await sendNow(batch, payload: payload, backlog: backlog) }
     }
 
-    private func sendNow(_ batch: SpoolBatch, payload: [UInt8]) async -> DeliveryResult {
+    private func sendNow(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
         switch Self.route(of: batch) {
         case .archive:
             guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }
@@ -138,7 +146,7 @@ public struct SpoolDelivery: Sendable {
             guard let kind = UploadKind(rawValue: batch.kind) else {
                 return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
             }
-            return await client.upload(kind: kind, batchID: batch.id, payload: payload)
+            return await client.upload(kind: kind, batchID: batch.id, payload: payload, backlog: backlog)
         }
     }
 }

@@ -24,6 +24,10 @@ import FathomShared
 /// login_failures_per_address = 10
 /// login_failures_per_user = 30
 /// login_forgive_seconds = 6
+/// # Fleet page: expected upload interval per cluster in seconds (otherwise learned per host).
+/// fleet_cadence = ["fox.example.org=300", "saga=60"]
+/// # GET /metrics only with Basic auth of a clusters=* user.
+/// metrics_auth = true
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
@@ -31,6 +35,7 @@ public enum ReceiverSettingsFile {
         "archive_db", "api_keys", "archive_allow", "public_url",
         "handshake_timeout", "header_timeout", "idle_timeout", "max_connections", "tls_min_version", "tls_ciphers",
         "login_failures_per_address", "login_failures_per_user", "login_forgive_seconds",
+        "fleet_cadence", "metrics_auth",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -68,6 +73,14 @@ public enum ReceiverSettingsFile {
         if let v = try root.double("login_forgive_seconds") {
             s.loginThrottle.forgiveAfter = try seconds(v, "login_forgive_seconds")
         }
+        if let entries = try root.strings("fleet_cadence") {
+            do {
+                s.fleetCadence = try FleetCadenceSetting.parse(entries)
+            } catch {
+                throw ConfigError("config key 'fleet_cadence': \(error)")
+            }
+        }
+        if let v = try root.bool("metrics_auth") { s.metricsAuth = v }
         return s
     }
 

@@ -19,8 +19,12 @@ public struct SonarIngestRoutes: Sendable {
     public let logger: Logger
     /// Failed logins are logged at most 20 lines per 10 s, with the count of those left out.
     let loginLog = LogBudget(lines: 20, per: .seconds(10))
+    /// Told of every committed upload, for the fleet page; nil tells no one.
+    public var fleet: FleetRegistry?
+    /// Counts answers, stored bytes and authentication failures; nil counts nothing.
+    public var metrics: ReceiverMetrics?
 
-    public static let batchIDHeader = HTTPField.Name("Fathom-Batch-Id")!
+    public static let batchIDHeader = HTTPField.Name(WireHeaders.batchID)!
 
     public init(
         authenticator: UploadAuthenticator, writer: GroupCommitWriter, validator: SonarUploadValidator,
@@ -115,10 +119,12 @@ public struct SonarIngestRoutes: Sendable {
             if outcome == .duplicate {
                 logger.info("replayed batch acknowledged without writing", metadata: ["cluster": "\(cluster)", "batch": "\(batchID ?? "")"])
             }
+            committed(kind, cluster: cluster.value, appends: appends, request: request, bytes: bytes.count)
             return Response(status: .ok)
         } catch let error as StorageError {
             logger.error("upload not stored", metadata: ["cluster": "\(cluster)", "error": "\(error)"])
             let status: HTTPResponse.Status = error.isDiskFull ? .init(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+            answered(status, cluster: cluster.value, user: user)
             return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: "Storage unavailable\n")))
         }
     }
@@ -168,6 +174,7 @@ public struct SonarIngestRoutes: Sendable {
         if let cluster { metadata["cluster"] = "\(cluster)" }
         if let user { metadata["user"] = "\(user)" }
         logger.warning("upload rejected: \(message)", metadata: metadata)
+        answered(status, cluster: cluster, user: user)
         return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 }

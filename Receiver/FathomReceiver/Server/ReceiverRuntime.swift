@@ -63,14 +63,26 @@ public struct ReceiverRuntime: Sendable {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        // The writer finishes what is queued and syncs before the process exits.
         // Memory large or malformed uploads leave in glibc's arenas goes back to the kernel.
         let trimming = Task { await MallocPolicy.trimPeriodically() }
+        // Every 5 s (and at the end) the fleet registry goes to <data>/.fathom/fleet.sqlite.
+        let saver = FleetSaver(registry: server.fleet, store: server.fleetStore, logger: logger)
+        let saving = Task { await saver.run() }
+        // The writer finishes what is queued and syncs before the process exits.
         defer {
             trimming.cancel()
             server.writer.shutdown()
         }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            saving.cancel()
+            await saver.saveNow()
+            await server.authenticator.hashPool.shutdown()
+            throw error
+        }
+        saving.cancel()
+        await saver.saveNow()
         await server.authenticator.hashPool.shutdown()
     }
 

@@ -6,8 +6,9 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The receiver's HTTP(S) application: ingest routes, `/ping`, and the storage writer, behind the
-/// connection limits of `ConnectionPolicy` and the TLS versions and suites of `TLSPolicy`.
+/// The receiver's HTTP(S) application: ingest routes, `/ping`, the fleet page, `/metrics`, and the
+/// storage writer, behind the connection limits of `ConnectionPolicy` and the TLS versions and
+/// suites of `TLSPolicy`.
 ///
 /// ```swift
 /// let server = try ReceiverServer(settings: settings, logger: logger)
@@ -22,6 +23,10 @@ public struct ReceiverServer: Sendable {
     public let archiveKeys: ArchiveAPIKeys?
     /// Where the archive's absolute links start (its `public_url`, or the listen address).
     public let archiveLinks: ArchiveLinkOrigin?
+    /// Every host that uploaded (`/fleet`, host-state metrics), saved in `<data>/.fathom/fleet.sqlite`.
+    public let fleet: FleetRegistry
+    public let fleetStore: FleetStore
+    public let metrics: ReceiverMetrics
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -36,16 +41,29 @@ public struct ReceiverServer: Sendable {
         }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
+        // The writer made <data>/.fathom (mode 0700) above.
+        fleetStore = try FleetStore(path: settings.dataDirectory + "/.fathom/fleet.sqlite")
+        fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
+        let metrics = ReceiverMetrics()
+        writer.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
+        self.metrics = metrics
     }
 
     public func makeRouter() -> Router<IngestRequestContext> {
         let router = Router(context: IngestRequestContext.self)
+        router.add(middleware: ArchiveWriteCounting(metrics: metrics))
         router.get("/ping") { _, _ in "pong\n" }
-        SonarIngestRoutes(
+        var ingest = SonarIngestRoutes(
             authenticator: authenticator, writer: writer,
             validator: SonarUploadValidator(maxLineBytes: settings.maxLineBytes),
             maxBodyBytes: settings.maxBodyBytes, logger: logger
-        ).register(on: router)
+        )
+        ingest.fleet = fleet
+        ingest.metrics = metrics
+        ingest.register(on: router)
+        FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(on: router)
+        MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
+            .register(on: router)
         if let archive = settings.archive, let archiveLinks {
             archive.register(on: router, links: archiveLinks, logger: logger, keys: archiveKeys)
         }

@@ -18,6 +18,11 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var tls = TLSPolicy()
     /// Failed logins tolerated per address and per user before 429 (see `LoginThrottle`).
     public var loginThrottle = LoginThrottle.Limits()
+    /// Cluster → expected upload interval in seconds for the fleet page's states (`fleet_cadence`);
+    /// other clusters' hosts have their cadence learned from their uploads.
+    public var fleetCadence: [String: Int64] = [:]
+    /// `GET /metrics` needs Basic auth from a `clusters=*` user (`metrics_auth`).
+    public var metricsAuth = false
 
     public init() {}
 
@@ -31,6 +36,7 @@ public struct ReceiverSettings: Sendable, Equatable {
         if let problem = connections.validationError() ?? tls.validationError() ?? loginThrottle.validationError() {
             return problem
         }
+        if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) { return "fleet cadence of \(cluster) must be positive" }
         return nil
     }
 }

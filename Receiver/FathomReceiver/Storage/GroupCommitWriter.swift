@@ -44,6 +44,7 @@ public final class GroupCommitWriter: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     public let dataDirectory: String
     private let stats = Mutex((groups: 0, uploads: 0))
+    private let observer = Mutex<(@Sendable (_ uploads: Int, _ syncDuration: Duration?) -> Void)?>(nil)
     /// What start-up found of a commit a crash interrupted (for the log).
     public let recovery: String
     /// The writer thread's steps (one group commit each), for the watchdog: a sync that hangs
@@ -80,6 +81,12 @@ public final class GroupCommitWriter: Sendable {
 
     /// Number of sync rounds and uploads committed so far (for benchmarks and tests).
     public var counters: (groups: Int, uploads: Int) { stats.withLock { $0 } }
+
+    /// `body` is called on the writer thread after each group with its upload count and sync time
+    /// (nil when it failed before syncing), for the receiver's metrics; it must be cheap.
+    public func observeCommits(_ body: @escaping @Sendable (_ uploads: Int, _ syncDuration: Duration?) -> Void) {
+        observer.withLock { $0 = body }
+    }
 
     /// Durably appends all of `appends`, or nothing. A `batchID` seen before is not written again.
     public func commit(_ appends: [FileAppend], batchID: String? = nil) async throws -> CommitOutcome {
@@ -123,6 +130,7 @@ public final class GroupCommitWriter: Sendable {
                     $0.groups += 1
                     $0.uploads += batch.count
                 }
+                observer.withLock { $0 }?(batch.count, state.lastSyncDuration)
                 for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
             }
             if stopped && queue.withLock({ $0.pending.isEmpty }) {

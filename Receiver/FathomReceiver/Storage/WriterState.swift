@@ -15,6 +15,8 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
     /// Set when a failed group could not be taken back: nothing more is accepted until a restart
     /// lets recovery settle the files from the journal.
     private var unsettled: StorageError?
+    /// How long the last group's sync took; nil when the group did not reach its sync (metrics).
+    private(set) var lastSyncDuration: Duration?
 
     init(journal: CommitJournal, ledger: BatchLedger, files: OpenFiles, faults: CommitFaults, sequence: UInt64) {
         self.journal = journal
@@ -35,6 +37,7 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
     /// Commits one group; one result per upload, in order.
     func commitGroup(_ uploads: [(appends: [FileAppend], batchID: String?)], now: Int64) -> [Result<CommitOutcome, any Error>] {
         var results = [Result<CommitOutcome, any Error>](repeating: .success(.stored), count: uploads.count)
+        lastSyncDuration = nil
         if let unsettled { return results.map { _ in .failure(unsettled) } }
         var plans: [FilePlan] = []
         var planIndex: [Int32: Int] = [:]
@@ -96,7 +99,9 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
             faults.reached(.afterDataWrite)
             try ledger.append(ids, sequence: sequence, now: now, faults: &faults)
             faults.reached(.afterLedgerWrite)
+            let syncStart = ContinuousClock.now
             try files.syncGroup(plans.map(\.fd), extra: ids.isEmpty ? [] : [ledger.fd], faults: &faults)
+            lastSyncDuration = ContinuousClock.now - syncStart
             faults.reached(.afterSync)
         } catch {
             takeBack(plans, cause: error)

@@ -20,19 +20,23 @@ struct ReceiverFixture: Sendable {
     /// The archive API key the agent tests use (`--archive` fixtures only).
     static let archiveToken = "agent-token-5f2b9c"
 
-    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``).
-    /// `wrapper`: see ``ReceiverProcess``; `extra`: more receiver flags.
-    init(maxBodyBytes: Int? = nil, archive: Bool = false, extra more: [String] = [], wrapper: [String] = []) async throws {
+    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``); `flags` are
+    /// passed to the receiver as they are, `credentials` replaces the file's text; `wrapper`: see
+    /// ``ReceiverProcess``.
+    init(
+        maxBodyBytes: Int? = nil, archive: Bool = false, flags: [String] = [],
+        credentials: String = Self.credentials, wrapper: [String] = []
+    ) async throws {
         dir = TempDirectory("fathom-e2e")
         pki = try TestPKI(in: dir.path)
-        try dir.write("credentials", Self.credentials)
-        var extra = maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []
+        try dir.write("credentials", credentials)
+        var extra = (maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []) + flags
         if archive {
             try dir.write("api-keys", "agent:\(Self.archiveToken)\n")
             extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
         }
         receiver = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra + more,
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra,
             wrapper: wrapper)
         client = try UploadClient(caFile: pki.caCertificate)
     }
