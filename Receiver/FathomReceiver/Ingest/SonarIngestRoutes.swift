@@ -158,6 +158,7 @@ public struct SonarIngestRoutes: Sendable {
                 "suppressed": "\(suppressed)",
             ])
         }
+        answered(status, cluster: nil, user: user)
         var response = Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
