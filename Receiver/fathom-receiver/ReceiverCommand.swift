@@ -9,7 +9,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-receiver",
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
-        version: FathomVersion.string
+        version: FathomVersion.string,
+        subcommands: [ReindexCommand.self]
     )
 
     @Option(help: "TOML config file; flags override its keys.") var config: String?
@@ -23,6 +24,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
     @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
     @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
+    @Option(help: "Ingest index SQLite file (default <data-dir>/.fathom/index.sqlite).") var indexDb: String?
+    @Flag(help: "Do not keep the ingest index (Grafana series then answer 503).") var noIndex = false
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -43,6 +46,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let tlsKey { settings.tlsKeyPath = tlsKey }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
         if insecureHTTP { settings.insecureHTTP = true }
+        if let indexDb { settings.indexPath = indexDb }
+        if noIndex { settings.sampleIndex = false }
         if let archiveDb {
             // Flags override the file key by key: another database keeps the file's keys and allow-list.
             if settings.archive == nil { settings.archive = ArchiveSettings(databasePath: archiveDb) }

@@ -13,11 +13,14 @@ import FathomShared
 /// archive_db = "/var/lib/fathom/archive.sqlite"
 /// api_keys = "/etc/fathom/api-keys"
 /// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
+/// # The ingest index behind /grafana/ (default on, at <data_dir>/.fathom/index.sqlite).
+/// sample_index = true
+/// index_db = "/var/lib/fathom/index.sqlite"
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
         "listen", "data_dir", "credentials", "tls_cert", "tls_key", "insecure_http", "max_body_bytes", "max_line_bytes",
-        "archive_db", "api_keys", "archive_allow",
+        "archive_db", "api_keys", "archive_allow", "sample_index", "index_db",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -43,6 +46,8 @@ public enum ReceiverSettingsFile {
         if let v = try root.bool("insecure_http") { s.insecureHTTP = v }
         if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
+        if let v = try root.bool("sample_index") { s.sampleIndex = v }
+        if let v = try root.string("index_db") { s.indexPath = v }
         s.archive = try archive(root)
         return s
     }

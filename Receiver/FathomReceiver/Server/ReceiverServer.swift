@@ -6,7 +6,8 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The receiver's HTTP(S) application: ingest routes, `/ping`, and the storage writer.
+/// The receiver's HTTP(S) application: ingest routes, `/ping`, the Grafana data source, and the
+/// storage writer (with its ingest index).
 ///
 /// ```swift
 /// let server = try ReceiverServer(settings: settings, logger: logger)
@@ -19,13 +20,23 @@ public struct ReceiverServer: Sendable {
     /// The archive's API keys, held here so SIGHUP can reload the very table the routes check;
     /// nil without an archive (or when the file cannot be read: the routes then answer 503).
     public let archiveKeys: ArchiveAPIKeys?
+    /// The ingest index the writer folds into and Grafana reads; nil with `--no-index`.
+    public let index: SampleIndex?
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         authenticator = try UploadAuthenticator(credentialsPath: settings.credentialsPath)
-        writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
+        if settings.sampleIndex {
+            let path = settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
+            try GroupCommitWriter.makeDirectories(
+                String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o700, syncParents: false)
+            index = try SampleIndex(path: path, dataDirectory: settings.dataDirectory)
+        } else {
+            index = nil
+        }
+        writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
         archiveKeys = settings.archive.flatMap { try? ArchiveAPIKeys(path: $0.apiKeysPath) }
     }
 
@@ -36,6 +47,10 @@ public struct ReceiverServer: Sendable {
             authenticator: authenticator, writer: writer,
             validator: SonarUploadValidator(maxLineBytes: settings.maxLineBytes),
             maxBodyBytes: settings.maxBodyBytes, logger: logger
+        ).register(on: router)
+        GrafanaRoutes(
+            authenticator: authenticator, index: index,
+            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
         ).register(on: router)
         if let archive = settings.archive {
             archive.register(on: router, scheme: settings.insecureHTTP ? "http" : "https", logger: logger, keys: archiveKeys)

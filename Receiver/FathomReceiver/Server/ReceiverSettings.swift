@@ -12,6 +12,10 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var maxLineBytes: Int = 1 << 20
     /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`).
     public var archive: ArchiveSettings?
+    /// Fold uploads into the ingest index (Grafana reads it); off only to compare ingest cost.
+    public var sampleIndex: Bool = true
+    /// Where the index lives; nil is `<data>/.fathom/index.sqlite`.
+    public var indexPath: String?
 
     public init() {}
 

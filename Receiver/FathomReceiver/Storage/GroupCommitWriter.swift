@@ -47,12 +47,17 @@ public final class GroupCommitWriter: Sendable {
     /// What start-up found of a commit a crash interrupted (for the log).
     public let recovery: String
 
-    public convenience init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
-        try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment())
+    /// `index`: the sample index to fold each committed group into (and to catch up at start).
+    public convenience init(
+        dataDirectory: String, index: SampleIndex? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }
+    ) throws {
+        try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment(), index: index)
     }
 
     /// With faults given directly (tests).
-    init(dataDirectory: String, clock: @escaping @Sendable () -> Int64, faults: CommitFaults) throws {
+    init(
+        dataDirectory: String, clock: @escaping @Sendable () -> Int64, faults: CommitFaults, index: SampleIndex? = nil
+    ) throws {
         var faults = faults
         self.dataDirectory = dataDirectory
         try Self.makeDirectories(dataDirectory, mode: 0o755, syncParents: false)
@@ -62,10 +67,17 @@ public final class GroupCommitWriter: Sendable {
         let ledger = try BatchLedger(path: stateDir + "/batch-ledger", now: clock())
         let settled = try CommitRecovery.settle(
             journal: journal, ledger: ledger, root: dataDirectory, now: clock(), faults: &faults)
-        recovery = settled.description
+        // After recovery settled the files: fold what they hold past the index's marks (a crash
+        // between a group's sync and its fold, or a tree the index has not seen).
+        if let index {
+            let lines = try index.catchUp()
+            recovery = settled.description + "; sample index caught up \(lines) lines"
+        } else {
+            recovery = settled.description
+        }
         let state = WriterState(
             journal: journal, ledger: ledger, files: OpenFiles(root: dataDirectory), faults: faults,
-            sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0))
+            sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0), index: index)
         let thread = Thread { [self] in
             self.run(state, clock: clock)
         }
