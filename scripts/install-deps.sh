@@ -12,7 +12,7 @@ set -euo pipefail
 build=(libsystemd-dev pkg-config)
 demo=("${build[@]}" openssl curl)
 test=("${demo[@]}" iproute2 iputils-tracepath iputils-ping traceroute iperf3 systemd
-      python3 python3-venv python3-pip python3-lib2to3 util-linux procps)
+      python3 python3-venv python3-pip python3-lib2to3 util-linux procps sqlite3)
 
 case "${1:-test}" in
   build) want=("${build[@]}") ;;

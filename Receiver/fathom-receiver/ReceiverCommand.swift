@@ -9,9 +9,21 @@ struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-receiver",
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
-        version: FathomVersion.string,
-        subcommands: [ReindexCommand.self]
+        discussion: "`fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files.",
+        version: FathomVersion.string
     )
+
+    /// `reindex` is dispatched here rather than declared as a subcommand: ArgumentParser lets a
+    /// parent's options appear after a subcommand's name, so the serving flags (`--data-dir`)
+    /// would swallow the subcommand's own.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == ReindexCommand.configuration.commandName {
+            ReindexCommand.main(Array(arguments.dropFirst()))
+        } else {
+            await main(arguments)
+        }
+    }
 
     @Option(help: "TOML config file; flags override its keys.") var config: String?
     @Option(help: "Address to listen on, HOST:PORT.") var listen: String?

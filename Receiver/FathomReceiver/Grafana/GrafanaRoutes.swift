@@ -34,10 +34,9 @@ public struct GrafanaRoutes: Sendable {
     }
 
     public func register(on router: Router<IngestRequestContext>) {
-        for path in ["/grafana", "/grafana/"] {
-            router.get(RouterPath(path)) { request, _ in
-                try await self.answer(request, read: false) { _, _ in .string("Fathom Grafana data source: OK") }
-            }
+        // Hummingbird matches `/grafana/` here too ("Save & Test" calls the URL as configured).
+        router.get("/grafana") { request, _ in
+            try await self.answer(request, read: false) { _, _ in .string("Fathom Grafana data source: OK") }
         }
         let endpoints: [(String, @Sendable (GrafanaRequest, Credential) async throws -> JSONValue)] = [
             ("metrics", { _, _ in .array(GrafanaMetric.all.map(Self.descriptor)) }),
