@@ -7,7 +7,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
-        subcommands: [AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, AllBench.self]
+        subcommands: [
+            AgentBench.self, ReceiverBench.self, ArchiveBench.self, GrafanaBench.self, NetworkBench.self, AllBench.self,
+        ]
     )
 }
 
@@ -39,6 +41,18 @@ struct ArchiveBench: AsyncParsableCommand {
 
     func run() async throws {
         try await archive.benchmark.run()
+    }
+}
+
+/// `fathom-bench grafana`
+struct GrafanaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grafana",
+        abstract: "Ingest rate with the sample index on vs off; /grafana/query p50 for one host and a cluster total over 24 h.")
+    @OptionGroup var grafana: GrafanaOptions
+
+    func run() async throws {
+        try await grafana.benchmark.run()
     }
 }
 

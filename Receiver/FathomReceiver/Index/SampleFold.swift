@@ -51,12 +51,13 @@ struct SampleFold {
     mutating func add(cluster: String, bytes: ArraySlice<UInt8>) {
         var start = bytes.startIndex
         let newline = UInt8(ascii: "\n")
+        var lastTime: (text: String, epochSeconds: Int64)?
         while start < bytes.endIndex {
             let end = bytes[start...].firstIndex(of: newline) ?? bytes.endIndex
             var line = bytes[start..<end]
             start = end == bytes.endIndex ? end : end + 1
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            guard !line.isEmpty, let record = SampleRecordFields.read(line) else { continue }
+            guard !line.isEmpty, let record = SampleRecordFields.read(line, lastTime: &lastTime) else { continue }
             add(cluster: cluster, record)
         }
     }

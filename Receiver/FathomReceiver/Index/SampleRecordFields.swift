@@ -4,7 +4,8 @@ import FathomShared
 /// free-CSV scanner (only these values are materialised).
 ///
 /// ```swift
-/// let record = try SampleRecordFields.read(Array(line.utf8)[...])
+/// var lastTime: (text: String, epochSeconds: Int64)?
+/// let record = SampleRecordFields.read(Array(line.utf8)[...], lastTime: &lastTime)
 /// ```
 struct SampleRecordFields {
     var host: String
@@ -20,11 +21,18 @@ struct SampleRecordFields {
     ])
 
     /// Nil for a line without host or a readable time (the ingest validator refuses those, so they
-    /// only appear in trees written by something else).
-    static func read(_ line: ArraySlice<UInt8>) -> SampleRecordFields? {
-        guard let v = try? scanner.scan(line), let host = v[0], !host.isEmpty, let time = v[1],
-            let instant = SonarTimestamp.parse(time[...])
-        else { return nil }
+    /// only appear in trees written by something else). A sample's lines share their time text,
+    /// so the last one parsed is kept in `lastTime`.
+    static func read(_ line: ArraySlice<UInt8>, lastTime: inout (text: String, epochSeconds: Int64)?) -> SampleRecordFields? {
+        guard let v = try? scanner.scan(line), let host = v[0], !host.isEmpty, let time = v[1] else { return nil }
+        let epochSeconds: Int64
+        if let last = lastTime, last.text == time {
+            epochSeconds = last.epochSeconds
+        } else {
+            guard let instant = SonarTimestamp.parse(time[...]) else { return nil }
+            epochSeconds = instant.epochSeconds
+            lastTime = (time, epochSeconds)
+        }
         let user = v[2] ?? ""
         let heartbeat = v[4] == "_heartbeat_"
         var usage = UsageSums()
@@ -39,7 +47,7 @@ struct SampleRecordFields {
         }
         let job = v[3].flatMap { $0.isEmpty || $0 == "0" ? nil : $0 }
         return SampleRecordFields(
-            host: host, epochSeconds: instant.epochSeconds, user: user, job: heartbeat ? nil : job, usage: usage,
+            host: host, epochSeconds: epochSeconds, user: user, job: heartbeat ? nil : job, usage: usage,
             isHeartbeat: heartbeat)
     }
 

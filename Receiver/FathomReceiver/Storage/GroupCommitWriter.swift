@@ -16,7 +16,8 @@ import Synchronization
 /// 1. its intent (each file's starting offset, length and checksum, and its batch ids) is written
 ///    to the commit journal and synced;
 /// 2. the data is appended and the batch ids are appended to the ledger;
-/// 3. data files, new directories and the ledger are synced, and only then is anyone answered.
+/// 3. data files, new directories and the ledger are synced, and only then is anyone answered
+///    (with a sample index, once the group is folded into it too, on its own thread).
 ///
 /// If a write or a sync fails, every file is cut back and the ledger record removed before the
 /// uploads are refused; if the process dies anywhere in between, `CommitRecovery` does the same at
@@ -46,6 +47,8 @@ public final class GroupCommitWriter: Sendable {
     private let stats = Mutex((groups: 0, uploads: 0))
     /// What start-up found of a commit a crash interrupted (for the log).
     public let recovery: String
+    /// Folds each durable group into the sample index, then answers it; nil without an index.
+    private let folder: IndexFoldThread?
 
     /// `index`: the sample index to fold each committed group into (and to catch up at start).
     public convenience init(
@@ -77,7 +80,8 @@ public final class GroupCommitWriter: Sendable {
         }
         let state = WriterState(
             journal: journal, ledger: ledger, files: OpenFiles(root: dataDirectory), faults: faults,
-            sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0), index: index)
+            sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0))
+        folder = index.map { IndexFoldThread(index: $0) }
         let thread = Thread { [self] in
             self.run(state, clock: clock)
         }
@@ -123,14 +127,21 @@ public final class GroupCommitWriter: Sendable {
                 return (q.pending, q.stopped)
             }
             if !batch.isEmpty {
-                let results = state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
+                let (results, durable) = state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
                 stats.withLock {
                     $0.groups += 1
                     $0.uploads += batch.count
                 }
-                for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+                let answers = zip(batch.map(\.continuation), results).map { ($0, $1) }
+                let answer: @Sendable () -> Void = {
+                    for (continuation, result) in answers { continuation.resume(with: result) }
+                }
+                // The index thread answers once the group is folded, while this thread goes on to
+                // the next group's writes and sync: the fold overlaps the next fdatasync.
+                if let folder, !durable.isEmpty { folder.enqueue(durable, then: answer) } else { answer() }
             }
             if stopped && queue.withLock({ $0.pending.isEmpty }) {
+                folder?.finish()
                 state.files.closeAll()
                 finished.signal()
                 return

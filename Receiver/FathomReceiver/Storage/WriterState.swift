@@ -10,19 +10,13 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
     let journal: CommitJournal
     let ledger: BatchLedger
     let files: OpenFiles
-    /// Folded after each group's sync and before its answers; nil when the index is off.
-    let index: SampleIndex?
     private var faults: CommitFaults
     private var sequence: UInt64
     /// Set when a failed group could not be taken back: nothing more is accepted until a restart
     /// lets recovery settle the files from the journal.
     private var unsettled: StorageError?
 
-    init(
-        journal: CommitJournal, ledger: BatchLedger, files: OpenFiles, faults: CommitFaults, sequence: UInt64,
-        index: SampleIndex? = nil
-    ) {
-        self.index = index
+    init(journal: CommitJournal, ledger: BatchLedger, files: OpenFiles, faults: CommitFaults, sequence: UInt64) {
         self.journal = journal
         self.ledger = ledger
         self.files = files
@@ -38,10 +32,13 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
         var offset: Int64 = 0
     }
 
-    /// Commits one group; one result per upload, in order.
-    func commitGroup(_ uploads: [(appends: [FileAppend], batchID: String?)], now: Int64) -> [Result<CommitOutcome, any Error>] {
+    /// Commits one group; one result per upload, in order, and the segments the group made
+    /// durable (empty when it failed), for the sample index to fold before the answers go out.
+    func commitGroup(_ uploads: [(appends: [FileAppend], batchID: String?)], now: Int64)
+        -> (results: [Result<CommitOutcome, any Error>], durable: [SampleIndex.Segment])
+    {
         var results = [Result<CommitOutcome, any Error>](repeating: .success(.stored), count: uploads.count)
-        if let unsettled { return results.map { _ in .failure(unsettled) } }
+        if let unsettled { return (results.map { _ in .failure(unsettled) }, []) }
         var plans: [FilePlan] = []
         var planIndex: [Int32: Int] = [:]
         var members: [Int] = []
@@ -74,33 +71,19 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
                 results[i] = .failure(error)
             }
         }
-        guard !members.isEmpty else { return results }
+        guard !members.isEmpty else { return (results, []) }
+        var durable: [SampleIndex.Segment] = []
         do throws(StorageError) {
             try write(&plans, ids: newIDs, now: now)
             ledger.markCommitted(newIDs, now: now)
-            foldIntoIndex(plans)
+            faults.reached(.afterSyncBeforeIndex)
+            durable = plans.map { SampleIndex.Segment(relativePath: $0.path, offset: $0.offset, bytes: $0.bytes) }
         } catch {
             for i in members { results[i] = .failure(error) }
         }
         try? ledger.compactIfDue(now: now)
-        return results
+        return (results, durable)
     }
-
-    /// The group is durable: fold it into the index before anyone is answered. A failure here
-    /// loses nothing (the next fold reads the gap from the file, and the start-up catch-up folds
-    /// what a crash left), so the uploads are still acknowledged.
-    private func foldIntoIndex(_ plans: [FilePlan]) {
-        guard let index else { return }
-        faults.reached(.afterSyncBeforeIndex)
-        do {
-            try index.fold(plans.map { SampleIndex.Segment(relativePath: $0.path, offset: $0.offset, bytes: $0.bytes) })
-        } catch {
-            indexFailures += 1
-        }
-    }
-
-    /// Folds that failed (and will be made up by a later fold or at start).
-    private(set) var indexFailures = 0
 
     private func write(_ plans: inout [FilePlan], ids: [String], now: Int64) throws(StorageError) {
         for i in plans.indices { plans[i].offset = try files.endOffset(plans[i].fd, path: plans[i].path) }
