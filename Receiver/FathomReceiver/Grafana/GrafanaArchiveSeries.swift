@@ -10,8 +10,8 @@ import FathomShared
 /// ```
 struct GrafanaArchiveSeries: Sendable {
     let store: any ArchiveStore
-    static let maxMetadata = 200
-    static let maxPointsRead = 100_000
+    static let maxMetadata = 100
+    static let maxPointsRead = 20_000
 
     struct Series {
         var name: String

@@ -15,6 +15,10 @@ struct GrafanaSeriesBuilder: Sendable {
     let viewer: Credential
     static let maxHostsPerTarget = 1000
     static let maxTopJobs = 1000
+    /// Points one target may return in all (hosts × points per host): bounds a response's memory.
+    static let pointBudget = 1_000_000
+    /// When a request names no `maxDataPoints` (SimpleJson always does).
+    static let defaultMaxDataPoints = 10_000
 
     /// Bucket width for a range: no finer than `intervalMs`, and coarse enough that the range
     /// holds at most `maxDataPoints` buckets.
@@ -29,7 +33,8 @@ struct GrafanaSeriesBuilder: Sendable {
 
     func answer(_ request: GrafanaRequest) async throws -> JSONValue {
         let bucket = Self.bucketSeconds(
-            from: request.from, to: request.to, intervalMs: request.intervalMs, maxDataPoints: request.maxDataPoints)
+            from: request.from, to: request.to, intervalMs: request.intervalMs,
+            maxDataPoints: request.maxDataPoints ?? Self.defaultMaxDataPoints)
         var out: [JSONValue] = []
         for target in request.targets where !target.hidden {
             guard let metric = GrafanaMetric(target.metric) else {
@@ -43,6 +48,7 @@ struct GrafanaSeriesBuilder: Sendable {
     func frames(_ metric: GrafanaMetric, target: GrafanaRequest.Target, request: GrafanaRequest, bucket: Int64)
         async throws -> [JSONValue]
     {
+        var bucket = bucket
         switch metric {
         case .usage(let scope, let quantity):
             let index = try requireIndex()
@@ -60,6 +66,9 @@ struct GrafanaSeriesBuilder: Sendable {
                     throw GrafanaError.badRequest("at most \(Self.maxHostsPerTarget) hosts per target; use cluster.\(quantity.rawValue)")
                 }
                 series = hosts.map { ("\(cluster)/\($0) \(quantity.rawValue)", .host(cluster: cluster, host: $0)) }
+                let perHost = min(request.maxDataPoints ?? Self.defaultMaxDataPoints, Self.pointBudget / max(1, hosts.count))
+                bucket = max(bucket, Self.bucketSeconds(
+                    from: request.from, to: request.to, intervalMs: request.intervalMs, maxDataPoints: perHost))
             case .cluster:
                 series = [("\(cluster) total \(quantity.rawValue)", .cluster(cluster))]
             case .job:
