@@ -7,7 +7,9 @@ import FathomShared
 struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
-        abstract: "Rebuilds the ingest index (Grafana's series) from the day files under --data-dir."
+        abstract: "Rebuilds the ingest index (Grafana's series) from the day files under --data-dir.",
+        usage: "fathom-receiver reindex --data-dir <data-dir> [--index-db <index-db>]",
+        discussion: "Stop the receiver that serves the tree first: it keeps its own view of what is folded."
     )
 
     @Option(help: "Root of the data tree <data>/<cluster>/<YYYY>/<MM>/<DD>/<host>.csv.") var dataDir: String
