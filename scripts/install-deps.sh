@@ -12,7 +12,7 @@ set -euo pipefail
 build=(libsystemd-dev pkg-config)
 demo=("${build[@]}" openssl curl)
 test=("${demo[@]}" iproute2 iputils-tracepath iputils-ping traceroute iperf3 systemd
-      python3 python3-venv python3-pip python3-lib2to3 util-linux mount procps
+      python3 python3-venv python3-pip python3-lib2to3 util-linux mount procps sqlite3
       chromium prometheus)   # fleet page in headless Chromium; promtool and a real Prometheus for /metrics
 
 case "${1:-test}" in

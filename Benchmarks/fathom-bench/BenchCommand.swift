@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
         subcommands: [
-            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, FleetBench.self, AllBench.self,
+            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, FleetBench.self, GrafanaBench.self, AllBench.self,
         ]
     )
 }
@@ -53,6 +53,18 @@ struct FleetBench: AsyncParsableCommand {
 
     func run() async throws {
         try await fleet.benchmark.run()
+    }
+}
+
+/// `fathom-bench grafana`
+struct GrafanaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grafana",
+        abstract: "Ingest rate with the sample index on vs off; /grafana/query p50 for one host and a cluster total over 24 h.")
+    @OptionGroup var grafana: GrafanaOptions
+
+    func run() async throws {
+        try await grafana.benchmark.run()
     }
 }
 

@@ -93,3 +93,33 @@ struct FleetOptions: ParsableArguments {
 
     var benchmark: FleetBenchmark { FleetBenchmark(hosts: hosts, requests: pageRequests) }
 }
+
+/// Flags of the Grafana benchmark (`grafana`): the ingest comparison and the indexed tree's size.
+struct GrafanaOptions: ParsableArguments {
+    @Option(help: "Concurrent upload clients for the index on/off ingest comparison.")
+    var clients: Int = 64
+    @Option(help: "Duration of each timed ingest phase (index off, then on).")
+    var seconds: Double = 10
+    @Option(name: .customLong("body-kib"), help: "Approximate upload body size in KiB.")
+    var bodyKiB: Int = 16
+    @Option(help: "Days of samples in the queried index.")
+    var days: Int = 30
+    @Option(help: "Hosts of the queried cluster.")
+    var hosts: Int = 1000
+    @Option(help: "Process records per host sample in the queried index.")
+    var processes: Int = 4
+    @Option(help: "Queries per latency figure.")
+    var queries: Int = 200
+
+    func validate() throws {
+        guard clients > 0, seconds > 0, bodyKiB > 0, days > 0, hosts > 0, processes > 0, queries > 0 else {
+            throw ValidationError("every count and duration must be positive")
+        }
+    }
+
+    var benchmark: GrafanaBenchmark {
+        GrafanaBenchmark(
+            clients: clients, seconds: seconds, bodyKiB: bodyKiB, days: days, hosts: hosts, processesPerSample: processes,
+            queries: queries)
+    }
+}

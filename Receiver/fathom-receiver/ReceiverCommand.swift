@@ -9,8 +9,21 @@ struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-receiver",
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
+        discussion: "`fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files.",
         version: FathomVersion.string
     )
+
+    /// `reindex` is dispatched here rather than declared as a subcommand: ArgumentParser lets a
+    /// parent's options appear after a subcommand's name, so the serving flags (`--data-dir`)
+    /// would swallow the subcommand's own.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == ReindexCommand.configuration.commandName {
+            ReindexCommand.main(Array(arguments.dropFirst()))
+        } else {
+            await main(arguments)
+        }
+    }
 
     @Option(help: "TOML config file; flags override its keys.") var config: String?
     @Option(help: "Address to listen on, HOST:PORT.") var listen: String?
@@ -38,6 +51,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Seconds after which one failed login is forgiven (default 6).") var loginForgiveSeconds: Double?
     @Option(help: "Fleet page: expected upload interval of a cluster, CLUSTER=SECONDS; repeatable.") var fleetCadence: [String] = []
     @Flag(help: "GET /metrics only with Basic auth of a clusters=* user.") var metricsAuth = false
+    @Option(help: "Ingest index SQLite file (default <data-dir>/.fathom/index.sqlite).") var indexDb: String?
+    @Flag(help: "Do not keep the ingest index (Grafana series then answer 503).") var noIndex = false
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -58,6 +73,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let tlsKey { settings.tlsKeyPath = tlsKey }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
         if insecureHTTP { settings.insecureHTTP = true }
+        if let indexDb { settings.indexPath = indexDb }
+        if noIndex { settings.sampleIndex = false }
         if let archiveDb {
             // Flags override the file key by key: another database keeps the file's keys and allow-list.
             if settings.archive == nil { settings.archive = ArchiveSettings(databasePath: archiveDb) }

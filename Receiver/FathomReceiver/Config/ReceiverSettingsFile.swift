@@ -28,6 +28,9 @@ import FathomShared
 /// fleet_cadence = ["fox.example.org=300", "saga=60"]
 /// # GET /metrics only with Basic auth of a clusters=* user.
 /// metrics_auth = true
+/// # The ingest index behind /grafana/ (default on, at <data_dir>/.fathom/index.sqlite).
+/// sample_index = true
+/// index_db = "/var/lib/fathom/index.sqlite"
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
@@ -36,6 +39,7 @@ public enum ReceiverSettingsFile {
         "handshake_timeout", "header_timeout", "idle_timeout", "max_connections", "tls_min_version", "tls_ciphers",
         "login_failures_per_address", "login_failures_per_user", "login_forgive_seconds",
         "fleet_cadence", "metrics_auth",
+        "sample_index", "index_db",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -61,6 +65,8 @@ public enum ReceiverSettingsFile {
         if let v = try root.bool("insecure_http") { s.insecureHTTP = v }
         if let v = try root.int("max_body_bytes") { s.maxBodyBytes = v }
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
+        if let v = try root.bool("sample_index") { s.sampleIndex = v }
+        if let v = try root.string("index_db") { s.indexPath = v }
         s.archive = try archive(root)
         if let v = try root.double("handshake_timeout") { s.connections.handshakeTimeout = try seconds(v, "handshake_timeout") }
         if let v = try root.double("header_timeout") { s.connections.headerTimeout = try seconds(v, "header_timeout") }

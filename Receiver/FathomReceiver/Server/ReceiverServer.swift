@@ -6,9 +6,9 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The receiver's HTTP(S) application: ingest routes, `/ping`, the fleet page, `/metrics`, and the
-/// storage writer, behind the connection limits of `ConnectionPolicy` and the TLS versions and
-/// suites of `TLSPolicy`.
+/// The receiver's HTTP(S) application: ingest routes, `/ping`, the Grafana data source, the fleet
+/// page, `/metrics`, and the storage writer (with its ingest index), behind the connection limits
+/// of `ConnectionPolicy` and the TLS versions and suites of `TLSPolicy`.
 ///
 /// ```swift
 /// let server = try ReceiverServer(settings: settings, logger: logger)
@@ -27,6 +27,8 @@ public struct ReceiverServer: Sendable {
     public let fleet: FleetRegistry
     public let fleetStore: FleetStore
     public let metrics: ReceiverMetrics
+    /// The ingest index the writer folds into and Grafana reads; nil with `--no-index`.
+    public let index: SampleIndex?
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -34,7 +36,15 @@ public struct ReceiverServer: Sendable {
         self.logger = logger
         authenticator = try UploadAuthenticator(
             credentialsPath: settings.credentialsPath, throttle: LoginThrottle(limits: settings.loginThrottle))
-        writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory)
+        if settings.sampleIndex {
+            let path = settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
+            try GroupCommitWriter.makeDirectories(
+                String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o700, syncParents: false)
+            index = try SampleIndex(path: path, dataDirectory: settings.dataDirectory)
+        } else {
+            index = nil
+        }
+        writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
         // Wrong tokens and wrong passwords fill the same per-address buckets and share the bcrypt pool.
         archiveKeys = settings.archive.flatMap { [authenticator] in
             try? ArchiveAPIKeys(path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
@@ -61,6 +71,10 @@ public struct ReceiverServer: Sendable {
         ingest.fleet = fleet
         ingest.metrics = metrics
         ingest.register(on: router)
+        GrafanaRoutes(
+            authenticator: authenticator, index: index,
+            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
+        ).register(on: router)
         FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(on: router)
         MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
             .register(on: router)

@@ -23,6 +23,10 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var fleetCadence: [String: Int64] = [:]
     /// `GET /metrics` needs Basic auth from a `clusters=*` user (`metrics_auth`).
     public var metricsAuth = false
+    /// Fold uploads into the ingest index (Grafana reads it); off only to compare ingest cost.
+    public var sampleIndex: Bool = true
+    /// Where the index lives; nil is `<data>/.fathom/index.sqlite`.
+    public var indexPath: String?
 
     public init() {}
 

@@ -23,6 +23,8 @@ struct CommitFaults: Sendable {
         case afterDataWrite = "after-data-write"
         case afterLedgerWrite = "after-ledger-write"
         case afterSync = "after-sync"
+        /// The group is durable in the files but not yet folded into the sample index.
+        case afterSyncBeforeIndex = "after-sync-before-index"
         case midRollback = "mid-rollback"
         case midRecovery = "mid-recovery"
     }

@@ -16,7 +16,8 @@ import Synchronization
 /// 1. its intent (each file's starting offset, length and checksum, and its batch ids) is written
 ///    to the commit journal and synced;
 /// 2. the data is appended and the batch ids are appended to the ledger;
-/// 3. data files, new directories and the ledger are synced, and only then is anyone answered.
+/// 3. data files, new directories and the ledger are synced, and only then is anyone answered
+///    (with a sample index, once the group is folded into it too, on its own thread).
 ///
 /// If a write or a sync fails, every file is cut back and the ledger record removed before the
 /// uploads are refused; if the process dies anywhere in between, `CommitRecovery` does the same at
@@ -51,13 +52,20 @@ public final class GroupCommitWriter: Sendable {
     /// past `groupBound` marks the receiver unhealthy.
     public let liveness = Liveness()
     public static let groupBound: Duration = .seconds(120)
+    /// Folds each durable group into the sample index, then answers it; nil without an index.
+    private let folder: IndexFoldThread?
 
-    public convenience init(dataDirectory: String, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws {
-        try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment())
+    /// `index`: the sample index to fold each committed group into (and to catch up at start).
+    public convenience init(
+        dataDirectory: String, index: SampleIndex? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }
+    ) throws {
+        try self.init(dataDirectory: dataDirectory, clock: clock, faults: CommitFaults.fromEnvironment(), index: index)
     }
 
     /// With faults given directly (tests).
-    init(dataDirectory: String, clock: @escaping @Sendable () -> Int64, faults: CommitFaults) throws {
+    init(
+        dataDirectory: String, clock: @escaping @Sendable () -> Int64, faults: CommitFaults, index: SampleIndex? = nil
+    ) throws {
         var faults = faults
         self.dataDirectory = dataDirectory
         try Self.makeDirectories(dataDirectory, mode: 0o755, syncParents: false)
@@ -67,11 +75,19 @@ public final class GroupCommitWriter: Sendable {
         let ledger = try BatchLedger(path: stateDir + "/batch-ledger", now: clock())
         let settled = try CommitRecovery.settle(
             journal: journal, ledger: ledger, root: dataDirectory, now: clock(), faults: &faults)
-        recovery = settled.description
+        // After recovery settled the files: fold what they hold past the index's marks (a crash
+        // between a group's sync and its fold, or a tree the index has not seen).
+        if let index {
+            let lines = try index.catchUp()
+            recovery = settled.description + "; sample index caught up \(lines) lines"
+        } else {
+            recovery = settled.description
+        }
         liveness.register("writer", bound: Self.groupBound)
         let state = WriterState(
             journal: journal, ledger: ledger, files: OpenFiles(root: dataDirectory), faults: faults,
             sequence: max(ledger.maxSequence, journal.read()?.sequence ?? 0))
+        folder = index.map { IndexFoldThread(index: $0) }
         let thread = Thread { [self] in
             self.run(state, clock: clock)
         }
@@ -123,7 +139,7 @@ public final class GroupCommitWriter: Sendable {
                 return (q.pending, q.stopped)
             }
             if !batch.isEmpty {
-                let results = liveness.stepSync("writer") {
+                let (results, durable) = liveness.stepSync("writer") {
                     state.commitGroup(batch.map { ($0.appends, $0.batchID) }, now: clock())
                 }
                 stats.withLock {
@@ -131,9 +147,16 @@ public final class GroupCommitWriter: Sendable {
                     $0.uploads += batch.count
                 }
                 observer.withLock { $0 }?(batch.count, state.lastSyncDuration)
-                for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+                let answers = zip(batch.map(\.continuation), results).map { ($0, $1) }
+                let answer: @Sendable () -> Void = {
+                    for (continuation, result) in answers { continuation.resume(with: result) }
+                }
+                // The index thread answers once the group is folded, while this thread goes on to
+                // the next group's writes and sync: the fold overlaps the next fdatasync.
+                if let folder, !durable.isEmpty { folder.enqueue(durable, then: answer) } else { answer() }
             }
             if stopped && queue.withLock({ $0.pending.isEmpty }) {
+                folder?.finish()
                 state.files.closeAll()
                 finished.signal()
                 return

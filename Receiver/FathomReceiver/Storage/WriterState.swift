@@ -34,11 +34,14 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
         var offset: Int64 = 0
     }
 
-    /// Commits one group; one result per upload, in order.
-    func commitGroup(_ uploads: [(appends: [FileAppend], batchID: String?)], now: Int64) -> [Result<CommitOutcome, any Error>] {
+    /// Commits one group; one result per upload, in order, and the segments the group made
+    /// durable (empty when it failed), for the sample index to fold before the answers go out.
+    func commitGroup(_ uploads: [(appends: [FileAppend], batchID: String?)], now: Int64)
+        -> (results: [Result<CommitOutcome, any Error>], durable: [SampleIndex.Segment])
+    {
         var results = [Result<CommitOutcome, any Error>](repeating: .success(.stored), count: uploads.count)
         lastSyncDuration = nil
-        if let unsettled { return results.map { _ in .failure(unsettled) } }
+        if let unsettled { return (results.map { _ in .failure(unsettled) }, []) }
         var plans: [FilePlan] = []
         var planIndex: [Int32: Int] = [:]
         var members: [Int] = []
@@ -71,15 +74,18 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
                 results[i] = .failure(error)
             }
         }
-        guard !members.isEmpty else { return results }
+        guard !members.isEmpty else { return (results, []) }
+        var durable: [SampleIndex.Segment] = []
         do throws(StorageError) {
             try write(&plans, ids: newIDs, now: now)
             ledger.markCommitted(newIDs, now: now)
+            faults.reached(.afterSyncBeforeIndex)
+            durable = plans.map { SampleIndex.Segment(relativePath: $0.path, offset: $0.offset, bytes: $0.bytes) }
         } catch {
             for i in members { results[i] = .failure(error) }
         }
         try? ledger.compactIfDue(now: now)
-        return results
+        return (results, durable)
     }
 
     private func write(_ plans: inout [FilePlan], ids: [String], now: Int64) throws(StorageError) {
