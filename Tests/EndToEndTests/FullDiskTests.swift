@@ -12,7 +12,7 @@ import Testing
         defer { dir.remove() }
         let data = dir.file("data")
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", data])
+        let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
         guard mount.status == 0 else {
             let notPermitted = Prerequisite.mentions(mount.stderr, errno: EPERM) || Prerequisite.mentions(mount.stderr, errno: EACCES)
                 || mount.stderr.contains("must be superuser")
@@ -22,12 +22,16 @@ import Testing
             return
         }
         defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
-        // Most of the space goes to a filler file the test can delete later.
-        FileManager.default.createFile(atPath: data + "/filler", contents: Data(repeating: 0x41, count: 150 * 1024))
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
         let receiver = try await ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
         defer { receiver.stop() }
+        // Once the receiver has made its state files, all but ~100 KiB goes to a filler file the
+        // test can delete later.
+        let free = try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        #expect(FileManager.default.createFile(
+            atPath: data + "/filler", contents: Data(repeating: 0x41, count: max(0, free - 100 * 1024))))
         let client = try UploadClient(caFile: pki.caCertificate)
         var acked: [String] = []
         var refusedBody: String?
