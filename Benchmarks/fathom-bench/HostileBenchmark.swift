@@ -7,7 +7,8 @@ import Foundation
 
 /// `fathom-bench hostile`: the receiver against strangers, each section with its bar (issue 9):
 /// wrong bcrypt passwords vs a cached client, slowloris connections vs `/ping`, descriptor
-/// exhaustion vs CPU and recovery. The receiver runs as a child process so its CPU time and
+/// exhaustion vs CPU and recovery, four maximal archive reads vs peak RSS, and RSS after malformed
+/// uploads vs after valid ones. The receiver runs as a child process so its CPU time and
 /// descriptor limit are its own.
 struct HostileBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,10 +32,13 @@ struct HostileOptions: ParsableArguments {
     @Option(help: "Raw TCP connections in the EMFILE run.") var floodConnections: Int = 700
     @Option(help: "Seconds over which the receiver's CPU is measured while descriptors are exhausted.")
     var cpuSeconds: Double = 3
+    @Option(help: "Packet-trace points (255 hops each) read back by four concurrent maximal archive reads.")
+    var archivePoints: Int = 10_000
+    @Option(help: "Valid, then malformed, uploads in the memory-retention run.") var memoryUploads: Int = 10_000
 
     func validate() throws {
         guard attackers > 0, (4...31).contains(bcryptCost), loginSeconds > 0, slowloris > 0, headerTimeout > 0,
-            nofile > 32, floodConnections > nofile, cpuSeconds > 0
+            nofile > 32, floodConnections > nofile, cpuSeconds > 0, archivePoints > 0, memoryUploads > 0
         else {
             throw ValidationError("counts and durations must be positive, bcrypt cost 4…31, --flood-connections > --nofile")
         }
@@ -43,7 +47,8 @@ struct HostileOptions: ParsableArguments {
     var benchmark: HostileBenchmark {
         HostileBenchmark(
             attackers: attackers, bcryptCost: bcryptCost, loginSeconds: loginSeconds, slowloris: slowloris,
-            headerTimeout: headerTimeout, nofile: nofile, floodConnections: floodConnections, cpuSeconds: cpuSeconds)
+            headerTimeout: headerTimeout, nofile: nofile, floodConnections: floodConnections, cpuSeconds: cpuSeconds,
+            archivePoints: archivePoints, memoryUploads: memoryUploads)
     }
 }
 
@@ -57,6 +62,8 @@ struct HostileBenchmark {
     var nofile: Int
     var floodConnections: Int
     var cpuSeconds: Double
+    var archivePoints: Int
+    var memoryUploads: Int
 
     func run() async throws {
         let scratch = try TempDirectory(prefix: "fathom-hostile")
@@ -69,11 +76,10 @@ struct HostileBenchmark {
         print("")
         try await HostileDescriptors.run(
             scratch: scratch, nofile: nofile, connections: floodConnections, seconds: cpuSeconds)
-        // ── Lead: wire the other hostile sections in here (issue 9), each in its own file: ──
-        // print("")
-        // try await HostileArchiveReads.run(scratch: scratch, ...)   // four maximal archive reads: peak RSS ≤ 256 MB
-        // print("")
-        // try await HostileMemory.run(scratch: scratch, ...)         // RSS after malformed vs valid uploads ≤ +20%
+        print("")
+        try await HostileArchiveReads.run(points: archivePoints, hops: 255, readers: 4)
+        print("")
+        try await HostileMemory.run(valid: memoryUploads, malformed: memoryUploads, clients: 8)
     }
 
     /// Thousands of client sockets need more than the usual 1024 descriptors; the receiver child
