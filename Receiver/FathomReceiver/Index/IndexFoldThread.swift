@@ -19,11 +19,14 @@ final class IndexFoldThread: Sendable {
     private struct Job {
         var segments: [SampleIndex.Segment]
         var answer: @Sendable () -> Void
+        var enqueued: ContinuousClock.Instant
     }
 
     private struct Queue {
         var jobs: [Job] = []
         var stopped = false
+        /// When the oldest group not yet folded was handed over (nil when all are folded).
+        var waitingSince: ContinuousClock.Instant?
     }
 
     private let index: SampleIndex
@@ -43,8 +46,20 @@ final class IndexFoldThread: Sendable {
     var failedFolds: Int { failures.withLock { $0 } }
 
     func enqueue(_ segments: [SampleIndex.Segment], then answer: @escaping @Sendable () -> Void) {
-        queue.withLock { $0.jobs.append(Job(segments: segments, answer: answer)) }
+        let now = ContinuousClock.now
+        queue.withLock {
+            $0.jobs.append(Job(segments: segments, answer: answer, enqueued: now))
+            if $0.waitingSince == nil { $0.waitingSince = now }
+        }
         wake.signal()
+    }
+
+    /// How long the oldest durable group has waited for its fold, in seconds (0 when none waits):
+    /// the index's lag behind the files, exported as `fathom_receiver_index_lag_seconds`.
+    var lagSeconds: Double {
+        guard let since = queue.withLock({ $0.waitingSince }) else { return 0 }
+        let waited = ContinuousClock.now - since
+        return Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
     }
 
     /// Folds and answers everything queued, then stops the thread.
@@ -67,6 +82,7 @@ final class IndexFoldThread: Sendable {
                 } catch {
                     failures.withLock { $0 += 1 }
                 }
+                queue.withLock { $0.waitingSince = $0.jobs.first?.enqueued }
                 for job in jobs { job.answer() }
             }
             if stopped && queue.withLock({ $0.jobs.isEmpty }) {

@@ -56,6 +56,7 @@ public struct ReceiverServer: Sendable {
         fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
         let metrics = ReceiverMetrics()
         writer.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
+        if index != nil { metrics.setIndexLagProvider { [writer] in writer.indexLagSeconds } }
         self.metrics = metrics
     }
 

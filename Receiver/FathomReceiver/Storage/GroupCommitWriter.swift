@@ -55,6 +55,9 @@ public final class GroupCommitWriter: Sendable {
     /// Folds each durable group into the sample index, then answers it; nil without an index.
     private let folder: IndexFoldThread?
 
+    /// Seconds the oldest durable group has waited for the index (nil without an index).
+    public var indexLagSeconds: Double? { folder?.lagSeconds }
+
     /// `index`: the sample index to fold each committed group into (and to catch up at start).
     public convenience init(
         dataDirectory: String, index: SampleIndex? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }

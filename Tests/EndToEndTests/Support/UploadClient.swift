@@ -7,9 +7,12 @@ import NIOCore
 import NIOSSL
 
 /// An HTTPS client trusting the test CA, for driving the receiver the way curl-based node
-/// scripts do.
-struct UploadClient: Sendable {
+/// scripts do. A test that ends by throwing never calls `shutdown()`; the deinit then shuts the
+/// client down, so the failure is reported instead of crashing the test process.
+final class UploadClient: Sendable {
     let http: HTTPClient
+
+    deinit { try? http.syncShutdown() }
 
     init(caFile: String) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
