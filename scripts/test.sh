@@ -14,8 +14,22 @@ if [ $# -gt 0 ]; then
   exec swift test --skip-build "$@"
 fi
 status=0
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for target in SharedTests AgentTests ReceiverTests EndToEndTests; do
   echo "== $target"
-  swift test --skip-build --filter "^$target\." || status=1
+  swift test --skip-build --filter "^$target\." 2>&1 | tee "$log" || status=1
+  # Swift Testing's closing line: "Test run with N tests in M suites passed|failed ... [with K issues]".
+  n=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .*/\1/p' "$log" | tail -n 1)
+  if grep -q 'Test run with .* failed' "$log" || [ -z "$n" ]; then
+    status=1
+    failed=$((failed + $(grep -c '^✘ Test .*) failed' "$log" || true)))
+    passed=$((passed + ${n:-0} - $(grep -c '^✘ Test .*) failed' "$log" || true)))
+  else
+    passed=$((passed + n))
+  fi
 done
+echo "$passed passed, $failed failed"
 exit $status
