@@ -61,7 +61,8 @@ import Testing
             }
         }
         #expect(closedAfter != nil, "a head trickled one byte a second must be cut off")
-        if let closedAfter { #expect(closedAfter >= .milliseconds(1500) && closedAfter < .seconds(10)) }
+        // Not at once (the estimate counts whole seconds of waiting, so the floor is loose).
+        if let closedAfter { #expect(closedAfter >= .milliseconds(500) && closedAfter < .seconds(10)) }
         #expect(!slow.received.contains("pong"))
         #expect(await r.ping() == 200)
         await slow.close()
