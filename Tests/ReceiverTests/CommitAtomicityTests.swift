@@ -46,13 +46,13 @@ import Testing
         #expect(dir.read(Self.other) == "one b\ntwo b\n")
     }
 
-    @Test func aGroupCutOffBeforeItsBytesWereWholeIsTakenBackAtStart() async throws {
-        let dir = TempDirectory()
-        defer { dir.remove() }
+    /// Commits "one", then leaves what a crash in the middle of committing "two" leaves: its intent
+    /// (sequence 99) in the journal, `dataA` and `dataB` appended to the two files, and with
+    /// `ledgerRecord` its ledger record too.
+    func crashDuringSecondCommit(_ dir: TempDirectory, dataA: String, dataB: String, ledgerRecord: Bool) async throws {
         let first = try writer(dir)
         #expect(try await first.commit(upload("one"), batchID: "c/one") == .stored)
         first.shutdown()
-        // What a crash after the intent, part of the data and the ledger record leaves behind.
         let offset = Int64(dir.read(Self.path)!.utf8.count)
         let intent = CommitIntent(
             sequence: 99,
@@ -60,9 +60,18 @@ import Testing
                        .init(path: Self.other, offset: offset, bytes: Array("two b\n".utf8))],
             batchIDs: ["c/two"])
         try Data(intent.encoded()).write(to: URL(fileURLWithPath: dir.file(".fathom/commit-journal")))
-        try append(dir.file(Self.path), "two a\n")
-        try append(dir.file(Self.other), "two")
-        try append(dir.file(".fathom/batch-ledger"), String(decoding: BatchLedger.encode(sequence: 99, time: 1_800_000_000, ids: ["c/two"]), as: UTF8.self))
+        try append(dir.file(Self.path), dataA)
+        try append(dir.file(Self.other), dataB)
+        if ledgerRecord {
+            let record = BatchLedger.encode(sequence: 99, time: 1_800_000_000, ids: ["c/two"])
+            try append(dir.file(".fathom/batch-ledger"), String(decoding: record, as: UTF8.self))
+        }
+    }
+
+    @Test func aGroupCutOffBeforeItsBytesWereWholeIsTakenBackAtStart() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try await crashDuringSecondCommit(dir, dataA: "two a\n", dataB: "two", ledgerRecord: true)
         let second = try writer(dir)
         #expect(second.recovery.contains("cut back"))
         #expect(dir.read(Self.path) == "one a\n", "a file the group reached whole is cut back too")
@@ -75,18 +84,7 @@ import Testing
     @Test func aGroupWholeOnDiskButMissingFromTheLedgerIsKeptAndRecorded() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
-        let first = try writer(dir)
-        #expect(try await first.commit(upload("one"), batchID: "c/one") == .stored)
-        first.shutdown()
-        let offset = Int64(dir.read(Self.path)!.utf8.count)
-        let intent = CommitIntent(
-            sequence: 99,
-            segments: [.init(path: Self.path, offset: offset, bytes: Array("two a\n".utf8)),
-                       .init(path: Self.other, offset: offset, bytes: Array("two b\n".utf8))],
-            batchIDs: ["c/two"])
-        try Data(intent.encoded()).write(to: URL(fileURLWithPath: dir.file(".fathom/commit-journal")))
-        try append(dir.file(Self.path), "two a\n")
-        try append(dir.file(Self.other), "two b\n")
+        try await crashDuringSecondCommit(dir, dataA: "two a\n", dataB: "two b\n", ledgerRecord: false)
         let second = try writer(dir)
         #expect(second.recovery.contains("kept"))
         #expect(try await second.commit(upload("two"), batchID: "c/two") == .duplicate, "its id was recorded")
