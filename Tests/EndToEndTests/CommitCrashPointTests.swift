@@ -73,6 +73,18 @@ import Testing
         return back.log
     }
 
+    /// Starts a receiver with the crash or fault `environment`, sends `plan` until it dies, and
+    /// waits for it to be gone; the ids it acknowledged, and the dead process.
+    static func sendUntilDeath(
+        _ plan: [[Upload]], environment: [String: String], dir: TempDirectory, pki: TestPKI, client: UploadClient
+    ) async throws -> (acked: Set<String>, dead: ReceiverProcess) {
+        let dying = try await ReceiverProcess(
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), environment: environment)
+        let acked = await sendUntilDown(plan, client: client, baseURL: dying.baseURL)
+        dying.process.waitUntilExit()
+        return (acked, dying)
+    }
+
     static func fixture() throws -> (TempDirectory, TestPKI) {
         let dir = TempDirectory("fathom-crashpoint")
         let pki = try TestPKI(in: dir.path)
@@ -88,11 +100,8 @@ import Testing
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
         // The fourth group dies, so earlier groups are on disk.
-        let dying = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
-            environment: ["FATHOM_TEST_CRASH_AT": "\(step):4"])
-        let acked = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
-        dying.process.waitUntilExit()
+        let (acked, dying) = try await Self.sendUntilDeath(
+            plan, environment: ["FATHOM_TEST_CRASH_AT": "\(step):4"], dir: dir, pki: pki, client: client)
         #expect(dying.process.terminationReason == .uncaughtSignal && dying.process.terminationStatus == SIGKILL,
                 "the receiver must have died at \(step)")
         #expect(acked.count < plan.joined().count, "not everything was acknowledged before the crash")
@@ -140,11 +149,9 @@ import Testing
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
         // The second group's sync fails (EIO); the receiver dies after cutting back its first file.
-        let dying = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
-            environment: ["FATHOM_TEST_FAIL_AT": "sync:EIO:2", "FATHOM_TEST_CRASH_AT": "mid-rollback"])
-        _ = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
-        dying.process.waitUntilExit()
+        let (_, dying) = try await Self.sendUntilDeath(
+            plan, environment: ["FATHOM_TEST_FAIL_AT": "sync:EIO:2", "FATHOM_TEST_CRASH_AT": "mid-rollback"],
+            dir: dir, pki: pki, client: client)
         #expect(dying.process.terminationStatus == SIGKILL, "the receiver must have died mid-rollback")
         try await Self.replayAndCheck(plan, pki: pki, dir: dir, client: client)
     }
@@ -155,11 +162,9 @@ import Testing
         let client = try UploadClient(caFile: pki.caCertificate)
         defer { Task { await client.shutdown() } }
         let plan = Self.uploads(clients: 8, each: 8)
-        let dying = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
-            environment: ["FATHOM_TEST_CRASH_AT": "after-journal-sync:3"])
-        _ = await Self.sendUntilDown(plan, client: client, baseURL: dying.baseURL)
-        dying.process.waitUntilExit()
+        let (_, dying) = try await Self.sendUntilDeath(
+            plan, environment: ["FATHOM_TEST_CRASH_AT": "after-journal-sync:3"], dir: dir, pki: pki, client: client)
+        #expect(dying.process.terminationStatus == SIGKILL, "the receiver must have died after the journal sync")
         // The next start dies while it cuts the half-written group back.
         await #expect(throws: TestFailure.self) {
             _ = try await ReceiverProcess(
