@@ -95,7 +95,7 @@ struct GPUCommandRunnerTests {
     @Test("non-zero exit, missing program and timeout are errors")
     func failures() async throws {
         let runner = SpawnCommandRunner()
-        await #expect(throws: CommandError.failed(program: "sh", status: 3 << 8)) {
+        await #expect(throws: CommandError.exited(program: "sh", code: 3)) {
             try await runner.run(["sh", "-c", "exit 3"], timeout: .seconds(5))
         }
         await #expect(throws: CommandError.self) {
