@@ -60,7 +60,8 @@ struct SpawnCommandRunnerTests {
         defer { dir.remove() }
         let pidFile = dir.file("pid")
         let task = Task {
-            try await SpawnCommandRunner().run(["sh", "-c", "echo $$ > \(pidFile); exec sleep 30"], timeout: .seconds(90))
+            try await SpawnCommandRunner().run(
+                ["sh", "-c", "echo $$ > \(pidFile); exec sleep 30"], timeout: .seconds(90))
         }
         var pid: Int32?
         for _ in 0..<200 where pid == nil {
