@@ -91,7 +91,7 @@ struct OnceCommand: AsyncParsableCommand {
             logger.info("sample spooled", metadata: ["records": "\(n)"])
         }
         let outcome = await parts.daemon.delivery.drain(maxAttempts: max(1, attempts))
-        parts.daemon.writeMetrics()
+        await parts.daemon.writeMetrics()
         try await parts.shutdown()
         print("delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined")
         if outcome.remaining > 0 || outcome.quarantined > 0 {

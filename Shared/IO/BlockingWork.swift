@@ -2,9 +2,10 @@
     import Glibc
 #endif
 
-/// The one way Fathom runs blocking work (reads of `/proc`, NSS user lookups, waiting for a child
-/// process, a probe that blocks in `recv`) from async code: on a thread of its own, so neither the
+/// The one way Fathom runs blocking work (reads of `/proc`, NSS user lookups, spool writes and their
+/// fsyncs, a probe that blocks in `recv`) from async code: on a thread of its own, so neither the
 /// cooperative pool (two threads on a two-core node) nor an event loop is held while it blocks.
+/// Child processes are the exception: swift-subprocess waits for them with epoll, holding no thread.
 ///
 /// Threads are cheap next to what they wait for (a sample every few minutes, a test run), and a
 /// thread of its own means a call that never returns wedges only itself, which the watchdog's

@@ -88,30 +88,30 @@ struct GPUCommandRunnerTests {
     @Test("captures stdout of a real program")
     func capturesOutput() async throws {
         let out = try await SpawnCommandRunner().run(
-            ["sh", "-c", "echo hello; echo err >&2; printf 'x'"], timeout: .seconds(5))
+            ["sh", "-c", "echo hello; echo err >&2; printf 'x'"], timeout: .seconds(30))
         #expect(out == "hello\nx")
     }
 
     @Test("non-zero exit, missing program and timeout are errors")
     func failures() async throws {
         let runner = SpawnCommandRunner()
-        await #expect(throws: CommandError.failed(program: "sh", status: 3 << 8)) {
-            try await runner.run(["sh", "-c", "exit 3"], timeout: .seconds(5))
+        await #expect(throws: CommandError.exited(program: "sh", code: 3)) {
+            try await runner.run(["sh", "-c", "exit 3"], timeout: .seconds(30))
         }
         await #expect(throws: CommandError.self) {
-            try await runner.run(["fathom-no-such-program-xyz"], timeout: .seconds(5))
+            try await runner.run(["fathom-no-such-program-xyz"], timeout: .seconds(30))
         }
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(throws: CommandError.timedOut(program: "sleep")) {
-            try await runner.run(["sleep", "10"], timeout: .milliseconds(300))
+            try await runner.run(["sleep", "60"], timeout: .milliseconds(300))
         }
-        // The child was killed, not waited for.
-        #expect(clock.now - start < .seconds(5))
+        // The child was killed, not waited for (the bound leaves room for a loaded test machine).
+        #expect(clock.now - start < .seconds(20))
         // Closing stdout does not let a hung child escape the deadline either.
         await #expect(throws: CommandError.timedOut(program: "sh")) {
-            try await runner.run(["sh", "-c", "exec >&-; sleep 10"], timeout: .milliseconds(300))
+            try await runner.run(["sh", "-c", "exec >&-; sleep 60"], timeout: .milliseconds(300))
         }
-        #expect(clock.now - start < .seconds(8))
+        #expect(clock.now - start < .seconds(40))
     }
 }

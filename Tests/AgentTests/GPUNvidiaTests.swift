@@ -133,8 +133,8 @@ struct GPUNvidiaTests {
     @Test(
         "a failing or timed-out probe puts gpufail=1 on every record",
         arguments: [
-            CommandError.timedOut(program: "nvidia-smi"), .failed(program: "nvidia-smi", status: 256),
-            .spawnFailed(program: "nvidia-smi", errno: 2),
+            CommandError.timedOut(program: "nvidia-smi"), .exited(program: "nvidia-smi", code: 1),
+            .spawnFailed(program: "nvidia-smi", errno: 2), .notFound(program: "nvidia-smi"),
         ])
     func gpufail(_ error: CommandError) async throws {
         let runner = RecordedCommandRunner(outputs: [pmonArgs: .failure(error)])

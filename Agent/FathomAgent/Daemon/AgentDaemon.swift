@@ -55,19 +55,25 @@ public struct AgentDaemon: Sendable {
 
     /// Replaces the node_exporter textfile (when `[metrics] textfile` is set); a failure is logged,
     /// never fatal: metrics must not stop sampling.
-    public func writeMetrics() {
+    public func writeMetrics() async {
         guard let path = settings.metricsTextfile else { return }
-        do {
-            try TextfileMetricsWriter(path: path, cluster: settings.cluster ?? "").write(metrics.snapshot, spool: spool)
-        } catch {
-            logger.warning("cannot write metrics textfile", metadata: ["path": "\(path)", "error": "\(error)"])
+        // Reading the spool waits on its lock, which an append holds across fsyncs: off the pool.
+        await BlockingWork.run { [self] in
+            do {
+                let writer = TextfileMetricsWriter(path: path, cluster: settings.cluster ?? "")
+                try writer.write(metrics.snapshot, spool: spool)
+            } catch {
+                logger.warning("cannot write metrics textfile", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 
     /// Spools one measurement record; the caller then wakes delivery.
-    public func spoolMeasurement(_ record: MeasurementRecord) {
+    public func spoolMeasurement(_ record: MeasurementRecord) async {
         do {
-            _ = try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+            _ = try await BlockingWork.run { [spool] in
+                try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+            }
         } catch {
             logger.error("cannot spool measurement", metadata: ["test": "\(record.testName)", "error": "\(error)"])
         }
@@ -86,13 +92,18 @@ public struct AgentDaemon: Sendable {
             payload += line.utf8
             payload.append(UInt8(ascii: "\n"))
         }
-        _ = try spool.append(kind: UploadKind.samples.rawValue, payload: payload, recordCount: lines.count)
+        // append fsyncs the batch and the directory: blocking work, so not on a cooperative thread.
+        _ = try await BlockingWork.run { [spool, payload] in
+            try spool.append(kind: UploadKind.samples.rawValue, payload: payload, recordCount: lines.count)
+        }
         return lines.count
     }
 
     public func spoolSysinfo() async throws {
         let json = await liveness.step("sampler") { await sysinfo.sysinfoJSON() }
-        _ = try spool.append(kind: UploadKind.sysinfo.rawValue, payload: Array((json + "\n").utf8), recordCount: 1)
+        _ = try await BlockingWork.run { [spool] in
+            try spool.append(kind: UploadKind.sysinfo.rawValue, payload: Array((json + "\n").utf8), recordCount: 1)
+        }
     }
 
     /// Runs until the task is cancelled (SIGTERM): the current send finishes, the spool stays.
@@ -105,9 +116,9 @@ public struct AgentDaemon: Sendable {
             if let scheduler, !scheduler.tests.isEmpty {
                 group.addTask {
                     await scheduler.run { record in
-                        spoolMeasurement(record)
+                        await spoolMeasurement(record)
                         metrics.testRun(succeeded: record.result["succeeded"] == .bool(true))
-                        writeMetrics()
+                        await writeMetrics()
                         signal.yield()
                     }
                 }
@@ -134,7 +145,7 @@ public struct AgentDaemon: Sendable {
                     } catch {
                         logger.error("cannot spool sample", metadata: ["error": "\(error)"])
                     }
-                    writeMetrics()
+                    await writeMetrics()
                     signal.yield()
                 }
                 signal.finish()
@@ -145,7 +156,7 @@ public struct AgentDaemon: Sendable {
                     // The random send window spreads a fleet's uploads over the interval.
                     do { try await Task.sleep(for: window.delay(using: &rng)) } catch { break }
                     let outcome = await delivery.drain()
-                    writeMetrics()
+                    await writeMetrics()
                     if outcome.delivered > 0 || outcome.quarantined > 0 {
                         logger.info("spool delivered", metadata: [
                             "batches": "\(outcome.delivered)", "quarantined": "\(outcome.quarantined)",

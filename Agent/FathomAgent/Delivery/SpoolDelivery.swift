@@ -67,7 +67,7 @@ public struct SpoolDelivery: Sendable {
         while !Task.isCancelled {
             let pending: [SpoolBatch]
             do {
-                pending = try spool.pending()
+                pending = try await BlockingWork.run { [spool] in try spool.pending() }
             } catch {
                 logger.error("cannot list spool", metadata: ["error": "\(error)"])
                 outcome.lastError = "\(error)"
@@ -92,7 +92,7 @@ public struct SpoolDelivery: Sendable {
             }
             let payload: [UInt8]
             do {
-                payload = Array(try spool.load(batch).payload)
+                payload = try await BlockingWork.run { [spool] in Array(try spool.load(batch).payload) }
             } catch SpoolError.missing {
                 continue
             } catch {
@@ -106,7 +106,7 @@ public struct SpoolDelivery: Sendable {
             case .acknowledged:
                 metrics?.delivered(at: Self.now())
                 do {
-                    try spool.remove(batch)
+                    try await BlockingWork.run { [spool] in try spool.remove(batch) }
                 } catch {
                     logger.error("cannot remove delivered batch", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
                     outcome.lastError = "\(error)"
@@ -119,14 +119,15 @@ public struct SpoolDelivery: Sendable {
                     status == 0 ? "batch cannot be sent; quarantined" : "receiver refused batch; quarantined",
                     metadata: ["batch": "\(batch.id)", "kind": "\(batch.kind)", "status": "\(status)", "reason": "\(message)"])
                 // Status 0: refused here, before any request (unreadable or unroutable batch).
-                spool.quarantine(batch, reason: status == 0 ? message : "HTTP \(status): \(message)")
+                let reason = status == 0 ? message : "HTTP \(status): \(message)"
+                await BlockingWork.run { [spool] in spool.quarantine(batch, reason: reason) }
                 outcome.quarantined += 1
             case .retryLater(let reason):
                 outcome.lastError = reason
                 blocked.insert(Self.route(of: batch))
             }
         }
-        outcome.remaining = (try? spool.pending().count) ?? 0
+        outcome.remaining = (try? await BlockingWork.run { [spool] in try spool.pending().count }) ?? 0
         return outcome
     }
 

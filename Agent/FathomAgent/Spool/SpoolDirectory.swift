@@ -17,7 +17,8 @@ import Synchronization
 ///
 /// A final class guarding its state with a `Mutex`, not an actor: every operation is a short run of
 /// blocking syscalls (write, fsync, rename), which would block an actor's cooperative thread just the
-/// same, while a synchronous API lets the sampler, the sender and tests call it without `await`.
+/// same. Async callers (the daemon, delivery) therefore call it through `BlockingWork.run`, so
+/// neither an fsync nor a wait for the lock holds a cooperative thread; tests call it directly.
 /// The lock serialises all changes to the directory, so byte accounting and sequence numbers stay exact.
 ///
 /// The directory is the source of truth; memory only caches decoded headers. Files written while

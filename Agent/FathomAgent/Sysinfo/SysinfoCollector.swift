@@ -17,17 +17,21 @@ public struct SysinfoCollector: Sendable {
     }
 
     public func report() async -> SysinfoReport {
-        let now = procfs.now()
+        // /proc reads and gethostname block like any file read: off the cooperative pool, as in the sampler.
+        let (now, cpu, memTotal, hostname) = await BlockingWork.run { [procfs] in
+            (
+                procfs.now(), CPUInfo(parsing: procfs.read("cpuinfo") ?? ""),
+                procfs.read("meminfo").flatMap { ProcText.kibValue("MemTotal", in: $0) } ?? 0, procfs.hostname()
+            )
+        }
         let timestamp = SonarTimestamp.format(epochSeconds: now.epochSeconds, utcOffsetSeconds: now.utcOffsetSeconds)
-        let cpu = CPUInfo(parsing: procfs.read("cpuinfo") ?? "")
-        let memTotal = procfs.read("meminfo").flatMap { ProcText.kibValue("MemTotal", in: $0) } ?? 0
         var cards: [GPUCard] = []
         for probe in gpu {
             // A failing probe leaves the card list short; sysinfo has no failure field to report it.
             if let found = try? await probe.cards() { cards += found }
         }
         return SysinfoReport(
-            timestamp: timestamp, hostname: procfs.hostname(), cpu: cpu, memTotalKiB: memTotal, cards: cards)
+            timestamp: timestamp, hostname: hostname, cpu: cpu, memTotalKiB: memTotal, cards: cards)
     }
 
     /// The report as one line of JSON (sonar 0.13+ style; 0.12 pretty-printed the same object).
