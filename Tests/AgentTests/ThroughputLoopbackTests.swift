@@ -43,7 +43,7 @@ import Testing
             #expect(client.sentBytes == server.sentBytes && client.sentBytes > 0)
             #expect(Double(client.receivedBytes) >= 0.95 * Double(client.sentBytes))
             #expect(client.local.map(\.streamID) == Array([1, 3].prefix(parallel)))
-            let result = try ThroughputResult.decode(json: try client.result.jsonString())
+            let result = try ThroughputResult.decode(json: client.result.jsonString())
             let summary = try #require(result.summary)
             #expect(result.succeeded && summary.summary.throughputBits > 0 && summary.streams.count == parallel)
             #expect(result.intervals.count == 1 && result.intervals[0].streams.count == parallel)

@@ -174,7 +174,7 @@ import Testing
         stream.errors = 1
         stream.packets = 4
         let report = ThroughputReport(udp: [tally], remote: IperfResults(streams: [stream], sender: false), localSent: true, seconds: 2, diags: "test")
-        let result = try ThroughputResult.decode(json: try report.result.jsonString())
+        let result = try ThroughputResult.decode(json: report.result.jsonString())
         let summary = try #require(result.summary)
         #expect(summary.summary.throughputBytes == 4000 && summary.summary.throughputBits == 16000)
         #expect(summary.summary.sent == 4 && summary.summary.lost == 1)

@@ -40,7 +40,7 @@ import Testing
             #expect(receiver.allSatisfy { $0.jitter >= 0 && $0.malformed == 0 })
             // Pacing, functionally: iperf3's -b is per stream, and a paced sender stays far below
             // loopback's line rate (many Gbit/s) and well above nothing.
-            let result = try ThroughputResult.decode(json: try client.result.jsonString())
+            let result = try ThroughputResult.decode(json: client.result.jsonString())
             let summary = try #require(result.summary)
             let target = Double(rate * parallel)
             #expect(summary.summary.throughputBits > 0.2 * target && summary.summary.throughputBits < 3 * target, "\(summary.summary.throughputBits) bit/s, asked \(target)")

@@ -44,9 +44,9 @@ import Testing
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
-        #expect(record.succeeded, "\(record.result)")
+        #expect(record.succeeded, "\(record.outcome)")
         #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: UploadKind.samples.rawValue, payload: Array((sampleLine() + "\n").utf8), recordCount: 1)
         let client = try ReceiverClient(endpoint: ReceiverEndpoint(
             baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))
@@ -74,7 +74,7 @@ import Testing
         let up = try archive(f)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "a resend after a lost acknowledgement is acknowledged: \(outcome)")
 
@@ -105,7 +105,7 @@ import Testing
         // A source that is not an IP address: the receiver answers 400, retrying cannot help.
         var record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: 1_795_410_000)
         record.sourceAddress = "ps1 (not an address)"
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: MeasurementRecord.spoolKind, payload: Array("{broken".utf8), recordCount: 1)
         let client = try ReceiverClient(endpoint: ReceiverEndpoint(
             baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))

@@ -23,16 +23,23 @@ public struct EsmondRecord: Sendable, Equatable {
 /// rather than `null`, which esmond answers with a 500 and pScheduler then retries forever.
 public enum EsmondRecordMapping {
     public static func map(_ record: MeasurementRecord) -> EsmondRecord {
-        var eventTypes: [JSONValue]
-        var fields: [String: JSONValue]
-        var values: [JSONValue] = []
-        switch record.testType {
-        case "throughput":
-            (eventTypes, fields) = throughputMetadata(record)
-            if record.succeeded { values = throughputValues(record) }
-        default:
-            (eventTypes, fields) = traceMetadata(record)
-            if record.succeeded { values = traceValues(record) }
+        let eventTypes: [JSONValue]
+        let fields: [String: JSONValue]
+        var values: [JSONValue]
+        let tool: String
+        switch record.outcome {
+        case .trace(let parameters, let result):
+            // The UDP trace is tracepath's method, ICMP echo is traceroute -I's.
+            tool = switch parameters.probeType {
+            case .udp: "tracepath"
+            case .icmp: "traceroute"
+            }
+            (eventTypes, fields) = traceMetadata(parameters)
+            values = traceValues(parameters, result)
+        case .throughput(let parameters, let result):
+            tool = "iperf3"
+            (eventTypes, fields) = throughputMetadata(parameters)
+            values = throughputValues(parameters, result)
         }
         if !record.succeeded {
             values = [point("failures", .object(["error": .string(record.failureMessage)]))]
@@ -45,11 +52,13 @@ public enum EsmondRecordMapping {
             "source": .string(source),
             "destination": .string(record.destAddress ?? unspecified),
             "input-source": .string(source),
-            "input-destination": .string(record.dest),
+            "input-destination": .string(record.spec.dest),
             "measurement-agent": .string(source),
-            "tool-name": .string("pscheduler/\(record.tool)"),
-            "time-duration": .number(record.durationSeconds),
-            "pscheduler-test-type": .string(record.testType),
+            "tool-name": .string("pscheduler/\(tool)"),
+            // The time the test reserves, not the measured one, so every run of a test maps to
+            // the same metadata (`time-duration` is part of its checksum).
+            "time-duration": .number(Double(record.spec.expectedDurationSeconds)),
+            "pscheduler-test-type": .string(record.spec.testType),
             "event-types": .array(eventTypes),
         ]
         metadata.merge(fields) { current, _ in current }
@@ -59,120 +68,108 @@ public enum EsmondRecordMapping {
 
     // MARK: trace
 
-    static func traceMetadata(_ record: MeasurementRecord) -> ([JSONValue], [String: JSONValue]) {
-        let names = [
-            "first-ttl": "trace-first-ttl", "hops": "trace-max-ttl", "queries": "trace-num-queries",
-            "probe-type": "ip-transport-protocol", "wait": "time-test-timeout", "length": "ip-packet-size",
+    static func traceMetadata(_ p: TraceParameters) -> ([JSONValue], [String: JSONValue]) {
+        let fields: [String: JSONValue] = [
+            "trace-first-ttl": .integer(Int64(p.firstTTL)), "trace-max-ttl": .integer(Int64(p.hops)),
+            "trace-num-queries": .integer(Int64(p.queries)), "ip-transport-protocol": .string(p.probeType.rawValue),
+            "time-test-timeout": .string(ISODuration.string(p.wait)),
         ]
-        return (["failures", "packet-trace", "path-mtu"].map { eventType($0) }, renamed(record.spec, names))
+        return (["failures", "packet-trace", "path-mtu"].map { eventType($0) }, fields)
     }
 
-    static func traceValues(_ record: MeasurementRecord) -> [JSONValue] {
-        guard case .array(let paths)? = record.result["paths"], case .array(let hops)? = paths.first else {
-            return [point("packet-trace", .array([]))]
-        }
-        let firstTTL = record.spec["first-ttl"]?.integerValue ?? 1
+    static func traceValues(_ p: TraceParameters, _ result: TraceResult) -> [JSONValue] {
+        let hops = result.paths.first ?? []
         var entries: [JSONValue] = []
-        var mtu: Int64?
-        var pathMTU: Int64?
+        var mtu: Int?
+        var pathMTU: Int?
         for (index, hop) in hops.enumerated() {
-            if let hopMTU = hop["mtu"]?.integerValue {
+            if let hopMTU = hop.mtu {
                 mtu = hopMTU
                 pathMTU = min(pathMTU ?? hopMTU, hopMTU)
             }
-            var entry: [String: JSONValue] = ["ttl": .integer(firstTTL + Int64(index)), "query": .integer(1)]
-            let error: String? = if case .string(let text)? = hop["error"] { text } else { nil }
-            let ip: String? = if case .string(let text)? = hop["ip"] { text } else { nil }
-            entry["success"] = .integer(ip != nil && error == nil ? 1 : 0)
-            if let ip { entry["ip"] = .string(ip) }
-            if case .string(let name)? = hop["hostname"] { entry["hostname"] = .string(name) }
-            if case .string(let rtt)? = hop["rtt"], let seconds = ISODuration.seconds(rtt) {
-                entry["rtt"] = .number(seconds * 1000)
-            }
-            if let mtu { entry["mtu"] = .integer(mtu) }
-            if let error { entry["error-message"] = .string(error) }
+            var entry: [String: JSONValue] = ["ttl": .integer(Int64(p.firstTTL + index)), "query": .integer(1)]
+            entry["success"] = .integer(hop.ip != nil && hop.error == nil ? 1 : 0)
+            if let ip = hop.ip { entry["ip"] = .string(ip) }
+            if let name = hop.hostname { entry["hostname"] = .string(name) }
+            if let rtt = hop.rtt, let seconds = ISODuration.seconds(rtt) { entry["rtt"] = .number(seconds * 1000) }
+            if let mtu { entry["mtu"] = .integer(Int64(mtu)) }
+            if let error = hop.error { entry["error-message"] = .string(error) }
             entries.append(.object(entry))
         }
         var values = [point("packet-trace", .array(entries))]
-        if let pathMTU { values.append(point("path-mtu", .integer(pathMTU))) }
+        if let pathMTU { values.append(point("path-mtu", .integer(Int64(pathMTU)))) }
         return values
     }
 
     // MARK: throughput
 
-    static func throughputMetadata(_ record: MeasurementRecord) -> ([JSONValue], [String: JSONValue]) {
-        let udp = record.spec["udp"] == .bool(true)
-        let parallel = record.spec["parallel"]?.integerValue ?? 1
+    static func throughputMetadata(_ p: ThroughputParameters) -> ([JSONValue], [String: JSONValue]) {
         var types: [JSONValue] = [
             eventType("failures"),
             eventType("throughput", summaries: [("average", 86400)]),
             eventType("throughput-subintervals"),
         ]
         let aggregations = [300, 3600, 86400].map { ("aggregation", $0) }
-        if udp {
+        if p.udp {
             types += ["packet-loss-rate", "packet-count-lost", "packet-count-sent"].map { eventType($0, summaries: aggregations) }
         } else {
             types += [eventType("packet-retransmits"), eventType("packet-retransmits-subintervals")]
         }
-        if parallel > 1 {
+        if p.parallel > 1 {
             types += [eventType("streams-throughput"), eventType("streams-throughput-subintervals")]
-            if !udp { types += [eventType("streams-packet-retransmits"), eventType("streams-packet-retransmits-subintervals")] }
+            if !p.udp { types += [eventType("streams-packet-retransmits"), eventType("streams-packet-retransmits-subintervals")] }
         }
-        var fields = renamed(record.spec, [
-            "parallel": "bw-parallel-streams", "bandwidth": "bw-target-bandwidth", "buffer-length": "bw-buffer-size",
-            "window-size": "tcp-window-size", "mss": "tcp-max-segment-size", "ip-tos": "ip-tos", "omit": "bw-ignore-first-seconds",
-        ])
-        fields["ip-transport-protocol"] = .string(udp ? "udp" : "tcp")
+        var fields: [String: JSONValue] = [
+            "bw-parallel-streams": .integer(Int64(p.parallel)), "ip-transport-protocol": .string(p.udp ? "udp" : "tcp"),
+        ]
+        if let bandwidth = p.bandwidth { fields["bw-target-bandwidth"] = .integer(Int64(bandwidth)) }
         return (types, fields)
     }
 
-    static func throughputValues(_ record: MeasurementRecord) -> [JSONValue] {
-        let udp = record.spec["udp"] == .bool(true)
-        let parallel = record.spec["parallel"]?.integerValue ?? 1
+    static func throughputValues(_ p: ThroughputParameters, _ result: ThroughputResult) -> [JSONValue] {
         var values: [JSONValue] = []
-        let summary = record.result["summary"]?["summary"]
-        if let bits = summary?["throughput-bits"]?.doubleValue { values.append(point("throughput", .number(bits))) }
-        let intervals: [JSONValue] = if case .array(let list)? = record.result["intervals"] { list } else { [] }
-        values.append(point("throughput-subintervals", .array(intervals.compactMap { subinterval($0["summary"], "throughput-bits") })))
-        if udp {
-            let sent = summary?["sent"]?.integerValue
-            let lost = summary?["lost"]?.integerValue
-            if let sent { values.append(point("packet-count-sent", .integer(sent))) }
-            if let lost { values.append(point("packet-count-lost", .integer(lost))) }
+        let summary = result.summary?.summary
+        if let summary { values.append(point("throughput", .number(summary.throughputBits))) }
+        let intervals = result.intervals
+        values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
+        if p.udp {
+            let sent = summary?.sent
+            let lost = summary?.lost
+            if let sent { values.append(point("packet-count-sent", .integer(Int64(sent)))) }
+            if let lost { values.append(point("packet-count-lost", .integer(Int64(lost)))) }
             if let sent, let lost, sent > 0 {
-                values.append(point("packet-loss-rate", .object(["numerator": .integer(lost), "denominator": .integer(sent)])))
+                values.append(point("packet-loss-rate", .object(["numerator": .integer(Int64(lost)), "denominator": .integer(Int64(sent))])))
             }
         } else {
-            if let retransmits = summary?["retransmits"]?.integerValue { values.append(point("packet-retransmits", .integer(retransmits))) }
-            let subintervals = intervals.compactMap { subinterval($0["summary"], "retransmits") }
+            if let retransmits = summary?.retransmits { values.append(point("packet-retransmits", .integer(Int64(retransmits)))) }
+            let subintervals = intervals.compactMap { period in period.summary.retransmits.map { subinterval(period.summary, .integer(Int64($0))) } }
             if !subintervals.isEmpty { values.append(point("packet-retransmits-subintervals", .array(subintervals))) }
         }
-        if parallel > 1 {
-            let streams: [JSONValue] = if case .array(let list)? = record.result["summary"]?["streams"] { list } else { [] }
-            values.append(point("streams-throughput", .array(streams.map { $0["throughput-bits"] ?? .null })))
-            values.append(point("streams-throughput-subintervals", .array(perStream(intervals, count: streams.count, "throughput-bits"))))
-            if !udp {
-                values.append(point("streams-packet-retransmits", .array(streams.map { $0["retransmits"] ?? .null })))
-                values.append(point("streams-packet-retransmits-subintervals", .array(perStream(intervals, count: streams.count, "retransmits"))))
+        if p.parallel > 1 {
+            let streams = result.summary?.streams ?? []
+            values.append(point("streams-throughput", .array(streams.map { .number($0.throughputBits) })))
+            values.append(point("streams-throughput-subintervals", .array(perStream(intervals, count: streams.count) { .number($0.throughputBits) })))
+            if !p.udp {
+                values.append(point("streams-packet-retransmits", .array(streams.map { retransmits($0) ?? .null })))
+                values.append(point("streams-packet-retransmits-subintervals", .array(perStream(intervals, count: streams.count, retransmits))))
             }
         }
         return values
     }
 
-    /// `{start, duration, val}` of one interval's `key`, nil when the interval lacks it.
-    static func subinterval(_ data: JSONValue?, _ key: String) -> JSONValue? {
-        guard let data, let start = data["start"]?.doubleValue, let end = data["end"]?.doubleValue, let value = data[key] else {
-            return nil
-        }
-        return .object(["start": .number(start), "duration": .number(end - start), "val": value])
+    static func retransmits(_ data: ThroughputData) -> JSONValue? { data.retransmits.map { .integer(Int64($0)) } }
+
+    /// `{start, duration, val}` of one interval.
+    static func subinterval(_ data: ThroughputData, _ value: JSONValue) -> JSONValue {
+        .object(["start": .number(data.start), "duration": .number(data.end - data.start), "val": value])
     }
 
-    /// For each stream (by position), its subintervals of `key`.
-    static func perStream(_ intervals: [JSONValue], count: Int, _ key: String) -> [JSONValue] {
+    /// For each stream (by position), its subintervals of the value `of` reads (none where it reads nil).
+    static func perStream(_ intervals: [ThroughputPeriod], count: Int, _ of: (ThroughputData) -> JSONValue?) -> [JSONValue] {
         (0..<count).map { index in
             .array(intervals.compactMap { interval -> JSONValue? in
-                guard case .array(let streams)? = interval["streams"], index < streams.count else { return nil }
-                return subinterval(streams[index], key)
+                guard index < interval.streams.count, let value = of(interval.streams[index]) else { return nil }
+                return subinterval(interval.streams[index], value)
             })
         }
     }
@@ -191,16 +188,5 @@ public enum EsmondRecordMapping {
             })
         }
         return .object(object)
-    }
-
-    /// The spec entries that have an esmond name, under that name (booleans and numbers as esmond
-    /// stores them, `str(value)`, is the receiver's business).
-    static func renamed(_ spec: [String: JSONValue], _ names: [String: String]) -> [String: JSONValue] {
-        var out: [String: JSONValue] = [:]
-        for (key, value) in spec {
-            guard let name = names[key], value != .null else { continue }
-            out[name] = value
-        }
-        return out
     }
 }

@@ -67,7 +67,7 @@ public struct AgentDaemon: Sendable {
     /// Spools one measurement record; the caller then wakes delivery.
     public func spoolMeasurement(_ record: MeasurementRecord) {
         do {
-            _ = try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+            _ = try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         } catch {
             logger.error("cannot spool measurement", metadata: ["test": "\(record.testName)", "error": "\(error)"])
         }
@@ -106,7 +106,7 @@ public struct AgentDaemon: Sendable {
                 group.addTask {
                     await scheduler.run { record in
                         spoolMeasurement(record)
-                        metrics.testRun(succeeded: record.result["succeeded"] == .bool(true))
+                        metrics.testRun(succeeded: record.succeeded)
                         writeMetrics()
                         signal.yield()
                     }

@@ -11,7 +11,7 @@ import NIOHTTP1
 ///
 /// ```swift
 /// let archive = try EsmondArchiveClient(baseURL: "https://receiver:8443", token: token, caFile: "/etc/fathom/ca.pem")
-/// let result = await archive.upload(payload: record.jsonBytes)
+/// let result = await archive.upload(payload: record.spoolPayload)
 /// ```
 public final class EsmondArchiveClient: Sendable {
     /// Where esmond clients find the archive on a receiver.
@@ -40,7 +40,7 @@ public final class EsmondArchiveClient: Sendable {
     /// Archives one spooled ``MeasurementRecord``.
     public func upload(payload: [UInt8]) async -> DeliveryResult {
         let record: MeasurementRecord
-        do { record = try MeasurementRecord(jsonBytes: payload) } catch {
+        do { record = try MeasurementRecord(spoolPayload: payload) } catch {
             return .refused(status: 0, message: "unreadable measurement record: \(error)")
         }
         let esmond = EsmondRecordMapping.map(record)
