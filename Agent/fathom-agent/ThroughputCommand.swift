@@ -39,7 +39,7 @@ struct ThroughputCommand: ParsableCommand {
         do {
             let report = try ThroughputClient(parameters: parameters).run()
             print(json ? report.result.jsonString() : report.summary, terminator: json ? "\n" : "")
-        } catch let error as ThroughputError {
+        } catch {
             if json { print(ThroughputResult.failure(error.description).jsonString()) }
             let line = Array("fathom-agent throughput: \(error)\n".utf8)
             _ = write(2, line, line.count)
