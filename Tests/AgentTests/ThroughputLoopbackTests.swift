@@ -105,7 +105,7 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
-            let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
+            let address = try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
             let socket = try TCPSocket.connect(to: address, timeout: .seconds(2))
             defer { socket.close() }
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))

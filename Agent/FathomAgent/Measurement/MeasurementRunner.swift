@@ -23,15 +23,15 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
     static func runBlocking(_ test: MeasurementTest, start: Int64) -> MeasurementRecord {
         let outcome: MeasurementOutcome
         // The destination as resolved once: recorded, and the source address is found toward it.
-        var destination: SocketAddress?
+        var destination: IPSocketAddress?
         switch test.spec {
         case .trace(let parameters):
             let report = TraceRun(parameters: parameters).run()
             // A numeric address: no second DNS lookup.
-            destination = report.address.flatMap { try? SocketAddress.resolve($0) }
+            destination = report.address.flatMap { try? IPSocketAddress.resolve($0) }
             outcome = .trace(parameters, report.result)
         case .throughput(let parameters):
-            destination = try? SocketAddress.resolve(parameters.dest)
+            destination = try? IPSocketAddress.resolve(parameters.dest)
             var resolved = parameters
             // The client connects to the address found above rather than looking the name up again;
             // an unresolvable name is left for the client to report.
