@@ -42,16 +42,30 @@ struct ConnectionOptions: ParsableArguments {
 /// The wired-up parts of a running agent.
 struct AgentParts {
     let daemon: AgentDaemon
-    let client: ReceiverClient
-    let archive: EsmondArchiveClient?
+    /// The one HTTPS client both uploaders share; shut down once, in ``shutdown()``.
+    let http: AgentHTTPClient
 
     /// `serving`: start the scheduler and responder (the daemon); `once` only delivers.
     init(settings: AgentSettings, logger: Logger, serving: Bool = false, liveness: Liveness = Liveness()) throws {
+        let endpoint = try settings.endpoint()
+        let http = try settings.httpClient()
+        self.http = http
+        do {
+            daemon = try Self.daemon(settings: settings, endpoint: endpoint, http: http, logger: logger, serving: serving, liveness: liveness)
+        } catch {
+            try? http.syncShutdown()
+            throw error
+        }
+    }
+
+    private static func daemon(
+        settings: AgentSettings, endpoint: ReceiverEndpoint, http: AgentHTTPClient, logger: Logger, serving: Bool, liveness: Liveness
+    ) throws -> AgentDaemon {
         let procfs = LinuxProcFS()
         let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
         let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
-        client = try ReceiverClient(endpoint: try settings.endpoint())
-        archive = try settings.archiveClient()
+        let client = try ReceiverClient(endpoint: endpoint, http: http)
+        let archive = try settings.archiveClient(http: http)
         let lane = ExclusiveLane()
         var responder: ResponderService?
         if serving && settings.responderEnabled {
@@ -62,7 +76,7 @@ struct AgentParts {
         let metrics = AgentMetrics()
         var delivery = SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger, liveness: liveness)
         delivery.metrics = metrics
-        daemon = AgentDaemon(
+        return AgentDaemon(
             settings: settings,
             sampler: try ProcessSampler(procfs: procfs, gpu: gpu, options: settings.sample),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: gpu),
@@ -76,7 +90,6 @@ struct AgentParts {
     }
 
     func shutdown() async throws {
-        try await client.shutdown()
-        try await archive?.shutdown()
+        try await http.shutdown()
     }
 }

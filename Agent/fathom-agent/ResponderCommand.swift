@@ -27,7 +27,7 @@ struct ResponderCommand: ParsableCommand {
             switch outcome {
             case .success(let report):
                 failed = false
-                if json, let text = try? report.result.jsonString() { print(text) } else { print(report.summary, terminator: "") }
+                if json { print(report.result.jsonString()) } else { print(report.summary, terminator: "") }
             case .failure(let error):
                 failed = true
                 Self.log("test failed: \(error)")

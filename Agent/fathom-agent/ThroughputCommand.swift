@@ -38,9 +38,9 @@ struct ThroughputCommand: ParsableCommand {
         }
         do {
             let report = try ThroughputClient(parameters: parameters).run()
-            print(json ? try report.result.jsonString() : report.summary, terminator: json ? "\n" : "")
-        } catch let error as ThroughputError {
-            if json { print(try ThroughputResult.failure(error.description).jsonString()) }
+            print(json ? report.result.jsonString() : report.summary, terminator: json ? "\n" : "")
+        } catch {
+            if json { print(ThroughputResult.failure(error.description).jsonString()) }
             let line = Array("fathom-agent throughput: \(error)\n".utf8)
             _ = write(2, line, line.count)
             throw ExitCode(2)

@@ -47,7 +47,7 @@ struct TraceCommand: ParsableCommand {
         }
         let report = TraceRun(parameters: parameters).run()
         if json {
-            print(try report.result.jsonString())
+            print(report.result.jsonString())
         } else {
             print(report.summary, terminator: "")
         }

@@ -41,8 +41,9 @@ final class StoppingVirtualClock: MeasurementClock {
         #expect(settings.sysinfoIntervalSeconds == 86_400)
         let spool = try SpoolDirectory(path: dir.file("spool"), maxBytes: 64 << 20, logger: logger)
         // Nothing listens on port 9: deliveries fail and every batch stays in the spool to be counted.
+        let http = try AgentHTTPClient(caFile: nil)
         let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: "http://127.0.0.1:9", cluster: "fox", user: "fox", password: "x", insecureHTTP: true))
+            baseURL: "http://127.0.0.1:9", cluster: "fox", user: "fox", password: "x", insecureHTTP: true), http: http)
         let midnight = 1_795_392_000.0  // a UTC midnight
         let clock = StoppingVirtualClock(start: midnight, limit: midnight + 3 * 86_400 + 1_800)
         let daemon = AgentDaemon(
@@ -57,7 +58,7 @@ final class StoppingVirtualClock: MeasurementClock {
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await task.value
-        try await client.shutdown()
+        try await http.shutdown()
         #expect(try count(.samples) == 72, "one sample per hourly tick")
         // At start, and after each of the three days (the check runs before each sleep).
         #expect(try count(.sysinfo) == 4, "sysinfo at start, then daily")

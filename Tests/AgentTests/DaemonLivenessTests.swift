@@ -44,7 +44,7 @@ import Testing
         let spool = try SpoolDirectory(path: dir.file("spool"), maxBytes: 1 << 20, logger: quiet)
         // Nothing listens there: delivery keeps retrying, which is idle waiting, not a stuck step.
         let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: "http://127.0.0.1:9", cluster: "c", user: "u", password: "p", insecureHTTP: true))
+            baseURL: "http://127.0.0.1:9", cluster: "c", user: "u", password: "p", insecureHTTP: true), http: try AgentHTTPClient(caFile: nil))
         return AgentDaemon(
             settings: settings, sampler: try ProcessSampler(procfs: procfs, gpu: [], options: SampleOptions()),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: []), spool: spool,
@@ -83,7 +83,7 @@ import Testing
         procfs.armed.store(false, ordering: .relaxed)
         running.cancel()
         await running.value
-        try await daemon.delivery.client.shutdown()
+        try await daemon.delivery.client.http.shutdown()
     }
 
     @Test func aSamplerThatKeepsTickingStaysHealthy() async throws {
@@ -102,6 +102,6 @@ import Testing
         #expect(samples >= 2, "the sampler ticked")
         running.cancel()
         await running.value
-        try await daemon.delivery.client.shutdown()
+        try await daemon.delivery.client.http.shutdown()
     }
 }

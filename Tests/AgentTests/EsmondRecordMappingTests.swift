@@ -3,11 +3,18 @@ import FathomShared
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct EsmondRecordMappingTests {
-    func record(type: String, spec: [String: JSONValue], result: String) throws -> MeasurementRecord {
+    func record(_ outcome: MeasurementOutcome) -> MeasurementRecord {
         MeasurementRecord(
-            runID: "0123456789abcdef0123456789abcdef", testName: "t", testType: type, tool: type == "trace" ? "tracepath" : "iperf3",
-            sourceAddress: "10.0.0.1", dest: "ps2.example.net", destAddress: "10.0.0.2", start: 1_795_410_000, durationSeconds: 15,
-            spec: spec, result: try JSONText.parse(Array(result.utf8)))
+            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+            start: 1_795_410_000, outcome: outcome)
+    }
+
+    func trace(_ parameters: TraceParameters = TraceParameters(dest: "ps2.example.net"), result: String) throws -> MeasurementRecord {
+        record(.trace(parameters, try TraceResult.decode(json: result)))
+    }
+
+    func throughput(_ parameters: ThroughputParameters, result: String) throws -> MeasurementRecord {
+        record(.throughput(parameters, try ThroughputResult.decode(json: result)))
     }
 
     /// The event-type → value pairs of the single data point.
@@ -26,7 +33,7 @@ import Testing
     }
 
     @Test func traceHopsBecomePacketTraceWithMillisecondsAndCarriedMTU() throws {
-        let r = try record(type: "trace", spec: ["first-ttl": .integer(1), "hops": .integer(30), "queries": .integer(3), "probe-type": .string("udp")], result: """
+        let r = try trace(TraceParameters(dest: "ps2.example.net", hops: 30, queries: 3, probeType: .udp), result: """
             {"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.2.2","rtt":"PT0.0002S"},
              {"ip":"192.52.179.65","hostname":"rtr1.example.net.","rtt":"PT0.0015S","mtu":9000},
              {},
@@ -40,7 +47,9 @@ import Testing
         #expect(esmond.metadata["input-destination"] == .string("ps2.example.net"))
         #expect(esmond.metadata["measurement-agent"] == .string("10.0.0.1"))
         #expect(esmond.metadata["tool-name"] == .string("pscheduler/tracepath"))
-        #expect(esmond.metadata["time-duration"] == .number(15))
+        #expect(esmond.metadata["time-duration"] == .number(30), "the time a trace reserves")
+        #expect(esmond.metadata["trace-first-ttl"] == .integer(1))
+        #expect(esmond.metadata["time-test-timeout"] == .string("PT5S"))
         #expect(esmond.metadata["trace-max-ttl"] == .integer(30))
         #expect(esmond.metadata["trace-num-queries"] == .integer(3))
         #expect(esmond.metadata["ip-transport-protocol"] == .string("udp"))
@@ -63,7 +72,7 @@ import Testing
     }
 
     @Test func traceWithoutMTUHasNoPathMTUPoint() throws {
-        let r = try record(type: "trace", spec: [:], result: #"{"succeeded":true,"paths":[[{"ip":"127.0.0.1","rtt":"PT0.00003S"}]]}"#)
+        let r = try trace(result: #"{"succeeded":true,"paths":[[{"ip":"127.0.0.1","rtt":"PT0.00003S"}]]}"#)
         let v = values(EsmondRecordMapping.map(r))
         #expect(v["path-mtu"] == nil)
         #expect(v["packet-trace"] != nil)
@@ -83,7 +92,7 @@ import Testing
         """
 
     @Test func tcpThroughputMapsSummaryRetransmitsSubintervalsAndStreams() throws {
-        let r = try record(type: "throughput", spec: ["parallel": .integer(2), "udp": .bool(false), "duration": .string("PT2S")], result: Self.tcpResult)
+        let r = try throughput(ThroughputParameters(dest: "ps2.example.net", parallel: 2, duration: 2), result: Self.tcpResult)
         let esmond = EsmondRecordMapping.map(r)
         #expect(eventTypes(esmond) == [
             "failures", "throughput", "throughput-subintervals", "packet-retransmits", "packet-retransmits-subintervals",
@@ -91,6 +100,8 @@ import Testing
         ])
         #expect(esmond.metadata["ip-transport-protocol"] == .string("tcp"))
         #expect(esmond.metadata["bw-parallel-streams"] == .integer(2))
+        #expect(esmond.metadata["bw-target-bandwidth"] == nil)
+        #expect(esmond.metadata["time-duration"] == .number(7), "the test's 2 s and pScheduler's 5 s allowance")
         #expect(esmond.metadata["tool-name"] == .string("pscheduler/iperf3"))
         let v = values(esmond)
         #expect(v["throughput"] == .number(10.8e9))
@@ -126,7 +137,7 @@ import Testing
             {"succeeded":true,"diags":"","intervals":[],
              "summary":{"streams":[],"summary":{"start":0,"end":5,"throughput-bits":99973876.98,"throughput-bytes":62000000,"sent":25892,"lost":13,"jitter":0}}}
             """
-        let esmond = EsmondRecordMapping.map(try record(type: "throughput", spec: ["udp": .bool(true), "parallel": .integer(1)], result: result))
+        let esmond = EsmondRecordMapping.map(try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: result))
         #expect(eventTypes(esmond) == ["failures", "throughput", "throughput-subintervals", "packet-loss-rate", "packet-count-lost", "packet-count-sent"])
         #expect(esmond.metadata["ip-transport-protocol"] == .string("udp"))
         let v = values(esmond)
@@ -136,12 +147,12 @@ import Testing
         #expect(v["packet-retransmits"] == nil)
 
         let nothingSent = result.replacing("\"sent\":25892", with: "\"sent\":0")
-        let none = values(EsmondRecordMapping.map(try record(type: "throughput", spec: ["udp": .bool(true)], result: nothingSent)))
+        let none = values(EsmondRecordMapping.map(try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: nothingSent)))
         #expect(none["packet-loss-rate"] == nil, "no loss rate without packets sent")
     }
 
     @Test func aFailedRunIsOneFailuresPointAndAnUnresolvedDestinationIsNotNull() throws {
-        var r = try record(type: "throughput", spec: [:], result: #"{"succeeded":false,"error":"cannot resolve \"nowhere.invalid\""}"#)
+        var r = try throughput(ThroughputParameters(dest: "ps2.example.net"), result: #"{"succeeded":false,"error":"cannot resolve \"nowhere.invalid\""}"#)
         r.sourceAddress = nil
         r.destAddress = nil
         let esmond = EsmondRecordMapping.map(r)
@@ -152,9 +163,35 @@ import Testing
     }
 
     @Test func recordsSurviveTheSpoolEncoding() throws {
-        let r = try record(type: "throughput", spec: ["parallel": .integer(2), "udp": .bool(false)], result: Self.tcpResult)
-        #expect(try MeasurementRecord(jsonBytes: r.jsonBytes) == r)
-        #expect(throws: ConfigError.self) { try MeasurementRecord(jsonBytes: Array(#"{"run-id":"x"}"#.utf8)) }
-        #expect(throws: ConfigError.self) { try MeasurementRecord(jsonBytes: Array("not json".utf8)) }
+        let tcp = try throughput(
+            ThroughputParameters(dest: "ps2.example.net", port: 5202, reverse: true, parallel: 2, duration: 3, blockSize: 8192, bandwidth: 9_000_000),
+            result: Self.tcpResult)
+        #expect(try MeasurementRecord(spoolPayload: tcp.spoolPayload) == tcp)
+        var icmp = try trace(
+            TraceParameters(dest: "ps2.example.net", firstTTL: 2, hops: 8, queries: 1, wait: .milliseconds(1500), firstPort: 40000,
+                            ipVersion: 6, probeType: .icmp, hostnames: true),
+            result: #"{"schema":1,"succeeded":true,"paths":[[{"ip":"::1","hostname":"lo.","rtt":"PT0.00002S","mtu":65536},{}]]}"#)
+        icmp.sourceAddress = nil
+        #expect(try MeasurementRecord(spoolPayload: icmp.spoolPayload) == icmp)
+        let failed = record(.throughput(ThroughputParameters(dest: "nowhere.invalid", udp: true), .failure("cannot resolve")))
+        #expect(try MeasurementRecord(spoolPayload: failed.spoolPayload) == failed)
+        #expect(throws: JSONFields.Mismatch.self) { try MeasurementRecord(spoolPayload: Array(#"{"run-id":"x"}"#.utf8)) }
+        #expect(throws: JSONFields.Mismatch.self) { try MeasurementRecord(spoolPayload: Array("not json".utf8)) }
+    }
+
+    /// Records spooled by the agent before records were typed still deliver, to the same metadata.
+    @Test func recordsSpooledByTheEarlierAgentStillRead() throws {
+        let earlier = #"{"dest":"ps2.example.net","dest-address":"10.0.0.2","duration":30.0,"result":{"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]],"schema":1,"succeeded":true},"run-id":"0123456789abcdef0123456789abcdef","source-address":"10.0.0.1","spec":{"dest":"ps2.example.net","first-ttl":1,"hops":30,"probe-type":"udp","queries":3,"wait":"PT5S"},"start":1795410000,"test-name":"t","test-type":"trace","tool":"tracepath"}"#
+        let read = try MeasurementRecord(spoolPayload: Array(earlier.utf8))
+        #expect(read == (try trace(TraceParameters(dest: "ps2.example.net"), result: #"{"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]]}"#)))
+        let failure = #"{"dest":"ps2","duration":15.0,"result":{"error":"unreadable result","succeeded":false},"run-id":"0123456789abcdef0123456789abcdef","spec":{"dest":"ps2","duration":"PT10S","parallel":1,"reverse":false,"single-ended-port":5201,"udp":false},"start":1795410000,"test-name":"t","test-type":"throughput","tool":"iperf3"}"#
+        let failed = try MeasurementRecord(spoolPayload: Array(failure.utf8))
+        #expect(failed.outcome == .throughput(ThroughputParameters(dest: "ps2"), .failure("unreadable result")))
+        #expect(EsmondRecordMapping.map(failed).metadata["time-duration"] == .number(15))
+        let unknown = failure.replacing(#""test-type":"throughput""#, with: #""test-type":"latency""#)
+        #expect(throws: JSONFields.Mismatch.self) { try MeasurementRecord(spoolPayload: Array(unknown.utf8)) }
+        do { _ = try MeasurementRecord(spoolPayload: Array(unknown.utf8)) } catch {
+            #expect(error.description.contains("\"latency\""), "\(error)")
+        }
     }
 }

@@ -38,12 +38,16 @@ final class FakeRunner: MeasurementRunning {
         if test.spec.isExclusive { await meter.enter() }
         if busyFor > .zero { try? await Task.sleep(for: busyFor) }
         if test.spec.isExclusive { await meter.leave() }
-        let result: JSONValue = failing
-            ? .object(["succeeded": .bool(false), "error": .string("unable to connect to server")])
-            : .object(["succeeded": .bool(true), "paths": .array([])])
+        let outcome: MeasurementOutcome =
+            switch test.spec {
+            case .trace(let parameters):
+                .trace(parameters, failing ? .failure("unable to connect to server") : TraceResult(paths: []))
+            case .throughput(let parameters):
+                .throughput(parameters, failing ? .failure("unable to connect to server") : ThroughputResult())
+            }
         return MeasurementRecord(
-            runID: RandomHexID.make(), testName: test.name, testType: test.spec.testType, tool: "fake", sourceAddress: "10.0.0.1",
-            dest: test.spec.dest, destAddress: "10.0.0.2", start: start, durationSeconds: 30, spec: [:], result: result)
+            runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,
+            outcome: outcome)
     }
 }
 

@@ -25,7 +25,7 @@ struct SysinfoTests {
     }
 
     static func decode(_ json: String) throws -> SysinfoReport {
-        try JSONDecoder().decode(SysinfoReport.self, from: Data(json.utf8))
+        try SysinfoReport(json: try JSONText.parse(Array(json.utf8)))
     }
 
     @Test("cpuinfo topology: sockets, cores per socket, hyperthreading")

@@ -43,7 +43,7 @@ import Testing
             #expect(client.sentBytes == server.sentBytes && client.sentBytes > 0)
             #expect(Double(client.receivedBytes) >= 0.95 * Double(client.sentBytes))
             #expect(client.local.map(\.streamID) == Array([1, 3].prefix(parallel)))
-            let result = try ThroughputResult.decode(json: try client.result.jsonString())
+            let result = try ThroughputResult.decode(json: client.result.jsonString())
             let summary = try #require(result.summary)
             #expect(result.succeeded && summary.summary.throughputBits > 0 && summary.streams.count == parallel)
             #expect(result.intervals.count == 1 && result.intervals[0].streams.count == parallel)
@@ -105,7 +105,7 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
-            let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
+            let address = try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
             let socket = try TCPSocket.connect(to: address, timeout: .seconds(2))
             defer { socket.close() }
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))

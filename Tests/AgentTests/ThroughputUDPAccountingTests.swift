@@ -1,4 +1,5 @@
 import FathomAgent
+import FathomShared
 import FoundationEssentials
 import Testing
 
@@ -116,7 +117,7 @@ import Testing
     }
 
     @Test func udpParametersCarryIperf3Keys() throws {
-        let json = String(decoding: try JSONEncoder().encode(IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576)), as: UTF8.self)
+        let json = JSONText.string(IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576).json)
         for key in [#""udp":true"#, #""len":1448"#, #""bandwidth":1048576"#, #""time":2"#, #""parallel":1"#] {
             #expect(json.contains(key), "\(key) in \(json)")
         }
@@ -126,15 +127,15 @@ import Testing
     /// Captured from iperf3 3.12 (`-u -b 1M`), plus `--udp-counters-64bit`.
     @Test func capturedUDPParametersAreHonoured() throws {
         let captured = #"{"udp":true,"omit":0,"time":2,"num":0,"blockcount":0,"parallel":1,"len":1448,"bandwidth":1048576,"pacing_timer":1000,"client_version":"3.12"}"#
-        let p = try JSONDecoder().decode(IperfParameters.self, from: Data(captured.utf8))
+        let p = try IperfParameters(json: JSONText.parse(Array(captured.utf8)))
         #expect(p.unsupported == nil && p.udp == true && p.len == 1448 && p.bandwidth == 1_048_576 && !p.udpCounters64Bit)
-        let wide = try JSONDecoder().decode(IperfParameters.self, from: Data(#"{"udp":true,"len":1448,"udp_counters_64bit":1}"#.utf8))
+        let wide = try IperfParameters(json: JSONText.parse(Array(#"{"udp":true,"len":1448,"udp_counters_64bit":1}"#.utf8)))
         #expect(wide.unsupported == nil && wide.udpCounters64Bit)
     }
 
     @Test(arguments: [8, 15, 65508, 131072])
     func udpDatagramSizesIperf3RejectsAreRefusedWithItsErrorNumber(len: Int) throws {
-        let p = try JSONDecoder().decode(IperfParameters.self, from: Data(#"{"udp":true,"time":1,"len":\#(len)}"#.utf8))
+        let p = try IperfParameters(json: JSONText.parse(Array(#"{"udp":true,"time":1,"len":\#(len)}"#.utf8)))
         #expect(p.unsupported?.iperfErrno == IperfState.udpBlockSize, "\(len)")
         #expect(p.unsupported?.reason.contains("\(len)") == true)
     }
@@ -154,11 +155,11 @@ import Testing
     /// packet count it wrote through an unsigned format: the message still decodes.
     @Test func udpResultsFromIperf3Decode() throws {
         let captured = #"{"cpu_util_total":0.62,"cpu_util_user":0,"cpu_util_system":0.62,"sender_has_retransmits":18446744073709551615,"streams":[{"id":1,"bytes":12517376,"retransmits":18446744073709551615,"jitter":2.4389152562130895e-05,"errors":3,"packets":382,"start_time":0,"end_time":2.000289}]}"#
-        let stream = try #require(try JSONDecoder().decode(IperfResults.self, from: Data(captured.utf8)).streams.first)
+        let stream = try #require(try IperfResults(json: JSONText.parse(Array(captured.utf8))).streams.first)
         #expect(stream.errors == 3 && stream.packets == 382 && stream.bytes == 12_517_376 && stream.retransmitCount == nil)
         #expect(abs((stream.jitter ?? 0) - 2.4389152562130895e-05) < 1e-15)
         let odd = captured.replacing(#""packets":382"#, with: #""packets":18446744071562067968"#)
-        #expect(try JSONDecoder().decode(IperfResults.self, from: Data(odd.utf8)).streams.first?.packets == nil)
+        #expect(try IperfResults(json: JSONText.parse(Array(odd.utf8))).streams.first?.packets == nil)
     }
 
     // MARK: pScheduler result
@@ -174,7 +175,7 @@ import Testing
         stream.errors = 1
         stream.packets = 4
         let report = ThroughputReport(udp: [tally], remote: IperfResults(streams: [stream], sender: false), localSent: true, seconds: 2, diags: "test")
-        let result = try ThroughputResult.decode(json: try report.result.jsonString())
+        let result = try ThroughputResult.decode(json: report.result.jsonString())
         let summary = try #require(result.summary)
         #expect(summary.summary.throughputBytes == 4000 && summary.summary.throughputBits == 16000)
         #expect(summary.summary.sent == 4 && summary.summary.lost == 1)

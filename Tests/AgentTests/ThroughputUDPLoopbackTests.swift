@@ -40,7 +40,7 @@ import Testing
             #expect(receiver.allSatisfy { $0.jitter >= 0 && $0.malformed == 0 })
             // Pacing, functionally: iperf3's -b is per stream, and a paced sender stays far below
             // loopback's line rate (many Gbit/s) and well above nothing.
-            let result = try ThroughputResult.decode(json: try client.result.jsonString())
+            let result = try ThroughputResult.decode(json: client.result.jsonString())
             let summary = try #require(result.summary)
             let target = Double(rate * parallel)
             #expect(summary.summary.throughputBits > 0.2 * target && summary.summary.throughputBits < 3 * target, "\(summary.summary.throughputBits) bit/s, asked \(target)")
@@ -61,7 +61,7 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
-            let socket = try TCPSocket.connect(to: try SocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port)), timeout: .seconds(2))
+            let socket = try TCPSocket.connect(to: try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port)), timeout: .seconds(2))
             defer { socket.close() }
             let control = ControlChannel(socket: socket, timeout: .seconds(2))
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))
@@ -166,7 +166,7 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
-            let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
+            let address = try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port))
             let socket = try TCPSocket.connect(to: address, timeout: .seconds(2))
             let control = ControlChannel(socket: socket, timeout: .seconds(2))
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))

@@ -9,7 +9,7 @@ import Testing
     /// want of CAP_NET_RAW. Any other error (no IPv6, a bad address) is thrown: a failure.
     static func skipReason(_ dest: String) throws -> String? {
         do {
-            _ = try ICMPEchoProber().initialMTU(to: SocketAddress.resolve(dest))
+            _ = try ICMPEchoProber().initialMTU(to: IPSocketAddress.resolve(dest))
             return nil
         } catch .rawSocketNotPermitted(let errno) {
             return TraceError.rawSocketNotPermitted(errno: errno).description
@@ -39,7 +39,7 @@ import Testing
             return
         }
         // Two probers probing the same destination at once each get their own answers.
-        let dest = try SocketAddress.resolve("127.0.0.1")
+        let dest = try IPSocketAddress.resolve("127.0.0.1")
         let first = ICMPEchoProber(identifier: 0x0101), second = ICMPEchoProber(identifier: 0x0102)
         for _ in 0..<3 {
             for prober in [first, second] {

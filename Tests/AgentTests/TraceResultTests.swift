@@ -19,7 +19,7 @@ import Testing
             TraceHop(ip: "10.20.1.1", rtt: .microseconds(95), mtu: 1500), TraceHop(),
             TraceHop(ip: "10.20.3.2", rtt: .microseconds(110), mtu: 1500),
         ]])
-        let json = try result.jsonString()
+        let json = result.jsonString()
         #expect(json == #"{"paths":[[{"ip":"10.20.1.1","mtu":1500,"rtt":"PT0.000095S"},{},{"ip":"10.20.3.2","mtu":1500,"rtt":"PT0.00011S"}]],"schema":1,"succeeded":true}"#)
         #expect(try TraceResult.decode(json: json) == result)
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func failureHasErrorAndEmptyPaths() throws {
-        let json = try TraceResult.failure("cannot resolve \"x\"").jsonString()
+        let json = TraceResult.failure("cannot resolve \"x\"").jsonString()
         #expect(json == #"{"error":"cannot resolve \"x\"","paths":[],"schema":1,"succeeded":false}"#)
     }
 

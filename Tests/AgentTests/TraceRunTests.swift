@@ -14,9 +14,9 @@ final class ScriptedProber: TraceProbing {
         self.bottleneck = bottleneck
     }
 
-    func initialMTU(to dest: SocketAddress) throws(TraceError) -> Int { 1500 }
+    func initialMTU(to dest: IPSocketAddress) throws(TraceError) -> Int { 1500 }
 
-    func probe(to dest: SocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
         let port = dest.port
         sent.withLock { $0.append(Sent(ttl: ttl, port: port, size: packetSize)) }
         if let bottleneck, ttl >= bottleneck.ttl, packetSize > bottleneck.mtu {

@@ -11,8 +11,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MeasurementArchiveTests {
     let logger = Logger(label: "measurement-archive-test")
 
-    func archive(_ f: ReceiverFixture, token: String = ReceiverFixture.archiveToken) throws -> EsmondArchiveClient {
-        try EsmondArchiveClient(baseURL: f.receiver.baseURL, token: token, caFile: f.pki.caCertificate, timeoutSeconds: 10)
+    func archive(_ f: ReceiverFixture, http: AgentHTTPClient, token: String = ReceiverFixture.archiveToken) throws -> EsmondArchiveClient {
+        try EsmondArchiveClient(baseURL: f.receiver.baseURL, token: token, http: http, timeoutSeconds: 10)
     }
 
     /// GET an archive URL and parse the JSON reply.
@@ -44,37 +44,37 @@ import Testing
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
-        #expect(record.succeeded, "\(record.result)")
+        #expect(record.succeeded, "\(record.outcome)")
         #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: UploadKind.samples.rawValue, payload: Array((sampleLine() + "\n").utf8), recordCount: 1)
-        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))
+        // One HTTP client for both uploaders, as the agent has.
+        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
 
         // A wrong token is the operator's to fix: the record stays, and samples still go out.
-        let wrong = try archive(f, token: "not-the-token")
+        let wrong = try archive(f, http: http, token: "not-the-token")
         var outcome = await SpoolDelivery(spool: spool, client: client, archive: wrong, logger: logger).drain(maxAttempts: 1)
         #expect(outcome.delivered == 1 && outcome.remaining == 1 && outcome.quarantined == 0, "\(outcome)")
         #expect(outcome.lastError?.contains("401") == true, "\(outcome.lastError ?? "")")
-        try await wrong.shutdown()
 
         // Receiver down: nothing lost.
         let port = f.receiver.port
         f.receiver.stop()
-        let right = try archive(f)
+        let right = try archive(f, http: http)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: right, logger: logger).drain(maxAttempts: 1)
         #expect(outcome.delivered == 0 && outcome.remaining == 1)
-        try await right.shutdown()
 
         // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port,
             extra: ["--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys")])
         defer { again.stop() }
-        let up = try archive(f)
+        let up = try archive(f, http: http)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "a resend after a lost acknowledgement is acknowledged: \(outcome)")
 
@@ -93,8 +93,7 @@ import Testing
         #expect(metadata.first?["tool-name"] == .string("pscheduler/tracepath"))
         #expect(metadata.first?["source"] == .string("127.0.0.1"))
         #expect(metadata.first?["input-destination"] == .string("127.0.0.1"))
-        try await up.shutdown()
-        try await client.shutdown()
+        try await http.shutdown()
         await f.client.shutdown()
     }
 
@@ -105,18 +104,19 @@ import Testing
         // A source that is not an IP address: the receiver answers 400, retrying cannot help.
         var record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: 1_795_410_000)
         record.sourceAddress = "ps1 (not an address)"
-        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+        try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: MeasurementRecord.spoolKind, payload: Array("{broken".utf8), recordCount: 1)
-        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret", caFile: f.pki.caCertificate))
-        let up = try archive(f)
+        // One HTTP client for both uploaders, as the agent has.
+        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let up = try archive(f, http: http)
         let outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 2)
         #expect(outcome.remaining == 0 && outcome.delivered == 0)
         #expect(outcome.quarantined == 2, "refused and unreadable records are kept in quarantine: \(outcome)")
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
         #expect(quarantined.contains { !$0.hasSuffix(".reason") }, "\(quarantined)")
-        try await up.shutdown()
-        try await client.shutdown()
+        try await http.shutdown()
         await f.close()
     }
 

@@ -84,7 +84,7 @@ import Testing
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         let started = Date()
-        let address = try SocketAddress.resolve("127.0.0.1").with(port: UInt16(port))
+        let address = try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(port))
         let socket = try TCPSocket.connect(to: address, timeout: .seconds(5))
         try socket.write(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\nmore bytes than a cookie\r\n".utf8), deadline: .now + .seconds(5))
         let run = try await responder

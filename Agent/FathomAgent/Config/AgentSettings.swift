@@ -32,13 +32,21 @@ public struct AgentSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// The archive client for measurement records; nil when no test is configured.
-    public func archiveClient() throws -> EsmondArchiveClient? {
+    /// The agent's one HTTPS client, trusting `caFile` when set.
+    public func httpClient() throws -> AgentHTTPClient {
+        do { return try AgentHTTPClient(caFile: caFile) } catch {
+            throw ConfigError("cannot read CA file \(caFile ?? ""): \(error)")
+        }
+    }
+
+    /// The archive client for measurement records, on the agent's one HTTPS client; nil when no
+    /// test is configured.
+    public func archiveClient(http: AgentHTTPClient) throws -> EsmondArchiveClient? {
         guard !tests.isEmpty || archiveTokenFile != nil else { return nil }
         guard let url = archiveURL ?? receiverURL else { throw ConfigError("no archive URL (archive.url or receiver.url)") }
         guard let archiveTokenFile else { throw ConfigError("tests are configured but archive.token_file is not set") }
         let token = try Self.readSecret(archiveTokenFile, what: "archive token file").trimmingWhitespace()
-        return try EsmondArchiveClient(baseURL: url, token: token, caFile: caFile, insecureHTTP: insecureHTTP)
+        return try EsmondArchiveClient(baseURL: url, token: token, http: http, insecureHTTP: insecureHTTP)
     }
 
     public func endpoint() throws -> ReceiverEndpoint {
@@ -53,7 +61,7 @@ public struct AgentSettings: Sendable, Equatable {
             user = pair.user
             password = pair.password
         }
-        return ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, caFile: caFile, insecureHTTP: insecureHTTP)
+        return ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, insecureHTTP: insecureHTTP)
     }
 
     /// The whole text of a password or token file; a missing or unreadable file is a `ConfigError`

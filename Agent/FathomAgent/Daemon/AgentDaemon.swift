@@ -72,7 +72,7 @@ public struct AgentDaemon: Sendable {
     public func spoolMeasurement(_ record: MeasurementRecord) async {
         do {
             _ = try await BlockingWork.run { [spool] in
-                try spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1)
+                try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
             }
         } catch {
             logger.error("cannot spool measurement", metadata: ["test": "\(record.testName)", "error": "\(error)"])
@@ -117,7 +117,7 @@ public struct AgentDaemon: Sendable {
                 group.addTask {
                     await scheduler.run { record in
                         await spoolMeasurement(record)
-                        metrics.testRun(succeeded: record.result["succeeded"] == .bool(true))
+                        metrics.testRun(succeeded: record.succeeded)
                         await writeMetrics()
                         signal.yield()
                     }

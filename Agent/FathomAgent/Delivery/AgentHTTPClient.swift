@@ -2,14 +2,23 @@ import AsyncHTTPClient
 import NIOCore
 import NIOSSL
 
-/// The HTTPS client both uploaders use: one keep-alive connection per host, the operator's
-/// private CA when given, connect and read timeouts, no decompression.
+/// The agent's one HTTPS client, with its one connection pool, shared by both uploaders
+/// (``ReceiverClient`` for samples and sysinfo, ``EsmondArchiveClient`` for measurement records):
+/// one keep-alive connection per host, the operator's private CA when given, connect and read
+/// timeouts, no decompression. Whoever makes it shuts it down, once, after the uploaders' last use.
 ///
 /// ```swift
-/// let http = try AgentHTTPClient.make(caFile: "/etc/fathom/ca.pem", readTimeoutSeconds: 60)
+/// let http = try AgentHTTPClient(caFile: "/etc/fathom/ca.pem")
+/// let client = try ReceiverClient(endpoint: endpoint, http: http)
+/// let archive = try EsmondArchiveClient(baseURL: url, token: token, http: http)
+/// try await http.shutdown()
 /// ```
-enum AgentHTTPClient {
-    static func make(caFile: String?, readTimeoutSeconds: Int64) throws -> HTTPClient {
+public final class AgentHTTPClient: Sendable {
+    let client: HTTPClient
+
+    /// `caFile`: PEM file with the private CA that signed the receiver's certificate; nil trusts
+    /// the system roots. Each request also has its own overall deadline.
+    public init(caFile: String?, readTimeoutSeconds: Int64 = 60) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
@@ -18,6 +27,16 @@ enum AgentHTTPClient {
         config.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
         config.timeout = .init(connect: .seconds(10), read: .seconds(readTimeoutSeconds))
         config.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// For a setup that fails after making the client and before any request (a client must be
+    /// shut down before it is released).
+    public func syncShutdown() throws {
+        try client.syncShutdown()
     }
 }

@@ -10,19 +10,20 @@ import NIOHTTP1
 /// a lost acknowledgement), lets the spool drop the record.
 ///
 /// ```swift
-/// let archive = try EsmondArchiveClient(baseURL: "https://receiver:8443", token: token, caFile: "/etc/fathom/ca.pem")
-/// let result = await archive.upload(payload: record.jsonBytes)
+/// let archive = try EsmondArchiveClient(baseURL: "https://receiver:8443", token: token, http: http)
+/// let result = await archive.upload(payload: record.spoolPayload)
 /// ```
 public final class EsmondArchiveClient: Sendable {
     /// Where esmond clients find the archive on a receiver.
     public static let archivePath = "/esmond/perfsonar/archive/"
 
     public let archiveURL: String
-    private let http: HTTPClient
+    /// The agent's shared client; its owner shuts it down.
+    public let http: AgentHTTPClient
     private let authorization: String
     private let timeout: TimeAmount
 
-    public init(baseURL: String, token: String, caFile: String? = nil, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60) throws {
+    public init(baseURL: String, token: String, http: AgentHTTPClient, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60) throws(ConfigError) {
         if let problem = ReceiverEndpoint.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "archive URL") {
             throw ConfigError(problem)
         }
@@ -32,7 +33,7 @@ public final class EsmondArchiveClient: Sendable {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         archiveURL = base.hasSuffix("/esmond/perfsonar/archive") ? base + "/" : base + Self.archivePath
-        http = try AgentHTTPClient.make(caFile: caFile, readTimeoutSeconds: timeoutSeconds)
+        self.http = http
         authorization = "Token \(token)"
         timeout = .seconds(timeoutSeconds)
     }
@@ -40,7 +41,7 @@ public final class EsmondArchiveClient: Sendable {
     /// Archives one spooled ``MeasurementRecord``.
     public func upload(payload: [UInt8]) async -> DeliveryResult {
         let record: MeasurementRecord
-        do { record = try MeasurementRecord(jsonBytes: payload) } catch {
+        do { record = try MeasurementRecord(spoolPayload: payload) } catch {
             return .refused(status: 0, message: "unreadable measurement record: \(error)")
         }
         let esmond = EsmondRecordMapping.map(record)
@@ -80,7 +81,7 @@ public final class EsmondArchiveClient: Sendable {
         request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
         request.body = .bytes(ByteBuffer(bytes: JSONText.bytes(body)))
         do {
-            let response = try await http.execute(request, timeout: timeout)
+            let response = try await http.client.execute(request, timeout: timeout)
             let collected = try await response.body.collect(upTo: 256 * 1024)
             return .success((Int(response.status.code), String(buffer: collected)))
         } catch {
@@ -96,9 +97,5 @@ public final class EsmondArchiveClient: Sendable {
         if detail.count > 300 { detail = String(detail.prefix(300)) + "…" }
         if status == 400 || status == 413 { return .refused(status: status, message: "\(step): \(detail)") }
         return .retryLater("archive \(step): HTTP \(status) \(detail)")
-    }
-
-    public func shutdown() async throws {
-        try await http.shutdown()
     }
 }

@@ -22,20 +22,20 @@ public enum DeliveryResult: Sendable, Equatable {
 /// names the agent's version and its spool backlog (`WireHeaders`), for the receiver's fleet page.
 ///
 /// ```swift
-/// let client = try ReceiverClient(endpoint: endpoint, logger: logger)
+/// let client = try ReceiverClient(endpoint: endpoint, http: http)
 /// let result = await client.upload(kind: .samples, batchID: id, payload: bytes, backlog: SpoolBacklog(batches: 1, bytes: 900))
-/// try await client.shutdown()
 /// ```
 public final class ReceiverClient: Sendable {
     public let endpoint: ReceiverEndpoint
-    private let http: HTTPClient
+    /// The agent's shared client; its owner shuts it down.
+    public let http: AgentHTTPClient
     private let authorization: String
     private let timeout: TimeAmount
 
-    public init(endpoint: ReceiverEndpoint, timeoutSeconds: Int64 = 60) throws {
+    public init(endpoint: ReceiverEndpoint, http: AgentHTTPClient, timeoutSeconds: Int64 = 60) throws(ConfigError) {
         if let problem = endpoint.validationError() { throw ConfigError(problem) }
         self.endpoint = endpoint
-        http = try AgentHTTPClient.make(caFile: endpoint.caFile, readTimeoutSeconds: timeoutSeconds)
+        self.http = http
         authorization = BasicAuthorization.header(user: endpoint.user, password: endpoint.password)
         timeout = .seconds(timeoutSeconds)
     }
@@ -51,7 +51,7 @@ public final class ReceiverClient: Sendable {
         request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
         request.body = .bytes(ByteBuffer(bytes: payload))
         do {
-            let response = try await http.execute(request, timeout: timeout)
+            let response = try await http.client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 64 * 1024)
             let message = String(buffer: body).trimmingWhitespace()
             switch response.status.code {
@@ -65,9 +65,5 @@ public final class ReceiverClient: Sendable {
         } catch {
             return .retryLater("\(error)")
         }
-    }
-
-    public func shutdown() async throws {
-        try await http.shutdown()
     }
 }

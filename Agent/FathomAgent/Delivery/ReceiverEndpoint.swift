@@ -5,17 +5,14 @@ public struct ReceiverEndpoint: Sendable, Equatable {
     public var cluster: String
     public var user: String
     public var password: String
-    /// PEM file with the private CA that signed the receiver's certificate; nil = system roots.
-    public var caFile: String?
     /// `http://` is refused unless this is set.
     public var insecureHTTP: Bool
 
-    public init(baseURL: String, cluster: String, user: String, password: String, caFile: String? = nil, insecureHTTP: Bool = false) {
+    public init(baseURL: String, cluster: String, user: String, password: String, insecureHTTP: Bool = false) {
         self.baseURL = baseURL
         self.cluster = cluster
         self.user = user
         self.password = password
-        self.caFile = caFile
         self.insecureHTTP = insecureHTTP
     }
 

@@ -1,5 +1,4 @@
 import FathomShared
-import FoundationEssentials
 
 /// Gathers the `sonar sysinfo` report from /proc/cpuinfo, /proc/meminfo and the GPU probes.
 ///
@@ -36,10 +35,6 @@ public struct SysinfoCollector: Sendable {
 
     /// The report as one line of JSON (sonar 0.13+ style; 0.12 pretty-printed the same object).
     public func sysinfoJSON() async -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        // Encoding five strings and ints cannot fail; the fallback keeps the signature non-throwing.
-        guard let data = try? encoder.encode(await report()) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        JSONText.string(await report().json)
     }
 }

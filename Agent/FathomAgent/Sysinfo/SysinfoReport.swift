@@ -1,7 +1,9 @@
+import FathomShared
+
 /// The sonar 0.9–0.12 `sonar sysinfo` JSON object.
 ///
 /// Receivers require non-empty `timestamp` and `hostname`; the rest describes the node once a day.
-public struct SysinfoReport: Codable, Sendable, Equatable {
+public struct SysinfoReport: Sendable, Equatable {
     public var timestamp: String
     public var hostname: String
     /// `"{sockets}x{cores}[ (hyperthreaded)] {model}, {mem} GiB[, Nx {gpu model} @ {n}GiB]"`.
@@ -10,14 +12,6 @@ public struct SysinfoReport: Codable, Sendable, Equatable {
     public var memGB: Int
     public var gpuCards: Int
     public var gpumemGB: Int
-
-    enum CodingKeys: String, CodingKey {
-        case timestamp, hostname, description
-        case cpuCores = "cpu_cores"
-        case memGB = "mem_gb"
-        case gpuCards = "gpu_cards"
-        case gpumemGB = "gpumem_gb"
-    }
 
     public init(
         timestamp: String, hostname: String, description: String, cpuCores: Int, memGB: Int, gpuCards: Int,
@@ -30,6 +24,23 @@ public struct SysinfoReport: Codable, Sendable, Equatable {
         self.memGB = memGB
         self.gpuCards = gpuCards
         self.gpumemGB = gpumemGB
+    }
+
+    /// The object under sonar's snake_case keys, which sonalyze and the receiver read.
+    public var json: JSONValue {
+        .object([
+            "timestamp": .string(timestamp), "hostname": .string(hostname), "description": .string(description),
+            "cpu_cores": .integer(Int64(cpuCores)), "mem_gb": .integer(Int64(memGB)), "gpu_cards": .integer(Int64(gpuCards)),
+            "gpumem_gb": .integer(Int64(gpumemGB)),
+        ])
+    }
+
+    public init(json: JSONValue) throws(JSONFields.Mismatch) {
+        let fields = try JSONFields(json, what: "sysinfo")
+        self.init(
+            timestamp: try fields.string("timestamp"), hostname: try fields.string("hostname"),
+            description: try fields.string("description"), cpuCores: try fields.integer("cpu_cores"),
+            memGB: try fields.integer("mem_gb"), gpuCards: try fields.integer("gpu_cards"), gpumemGB: try fields.integer("gpumem_gb"))
     }
 
     /// Builds the report, including sonar's human-readable `description`.

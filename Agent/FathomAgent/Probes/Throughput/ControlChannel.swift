@@ -1,4 +1,4 @@
-import FoundationEssentials
+import FathomShared
 
 /// iperf3's control connection framing: one signed byte per state, JSON as a 4-byte big-endian
 /// length followed by compact JSON text (no NUL).
@@ -6,7 +6,7 @@ import FoundationEssentials
 /// ```swift
 /// let control = ControlChannel(socket: socket)
 /// try control.send(.paramExchange)
-/// let parameters: IperfParameters = try control.readJSON(maxLength: 8192, what: "parameters")
+/// let parameters = try control.readJSON(IperfParameters.self, maxLength: 8192, what: "parameters")
 /// ```
 public struct ControlChannel: Sendable {
     public let socket: TCPSocket
@@ -52,17 +52,14 @@ public struct ControlChannel: Sendable {
         try? socket.write(bytes, deadline: .now + .seconds(2), what: "server error")
     }
 
-    public func sendJSON(_ value: some Encodable, what: String) throws(ThroughputError) {
-        let body: [UInt8]
-        do { body = Array(try JSONEncoder().encode(value)) } catch {
-            throw .invalidParameter("cannot encode \(what): \(error)")
-        }
+    public func sendJSON(_ message: some IperfMessage, what: String) throws(ThroughputError) {
+        let body = JSONText.bytes(message.json)
         try socket.write(Self.bigEndian(UInt32(body.count)) + body, deadline: .now + timeout, what: what)
     }
 
     /// Reads one length-prefixed JSON message; a length over `maxLength` is refused before
     /// anything is allocated (garbage often looks like a huge length).
-    public func readJSON<T: Decodable>(_ type: T.Type, maxLength: Int, what: String) throws(ThroughputError) -> T {
+    public func readJSON<T: IperfMessage>(_ type: T.Type, maxLength: Int, what: String) throws(ThroughputError) -> T {
         let deadline = ContinuousClock.now + timeout
         let length = Int(UInt32(bitPattern: Self.int32(try socket.read(4, deadline: deadline, what: "\(what) length"), at: 0)))
         guard length > 0, length <= maxLength else {
@@ -71,7 +68,7 @@ public struct ControlChannel: Sendable {
         var body = try socket.read(length, deadline: deadline, what: what)
         // Some iperf3 builds count a trailing NUL in the length; JSON parsers reject it.
         while body.last == 0 { body.removeLast() }
-        do { return try JSONDecoder().decode(T.self, from: Data(body)) } catch {
+        do { return try T(json: try JSONText.parse(body)) } catch {
             throw .protocolViolation("\(what) is not the expected JSON (\(error)): \(String(decoding: body.prefix(600), as: UTF8.self))")
         }
     }

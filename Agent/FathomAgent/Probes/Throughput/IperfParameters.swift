@@ -1,15 +1,18 @@
+import FathomShared
+
 /// The parameter JSON an iperf3 client sends after PARAM_EXCHANGE (`send_parameters`).
 ///
 /// Keys iperf3 sends only when set are optional here, so encoding omits them as iperf3 does; keys
 /// we do not know are ignored when decoding, as iperf3's cJSON lookups ignore them.
+/// A key of the wrong type (`"time":"2"`) fails the whole message, as a protocol violation.
 ///
 /// ```swift
 /// let p = IperfParameters(time: 2, parallel: 2, reverse: true)
-/// // {"tcp":true,"omit":0,"time":2,"num":0,"blockcount":0,"parallel":2,"reverse":true,"len":131072,…}
+/// // {"blockcount":0,"client_version":"3.12","len":131072,"num":0,"omit":0,"pacing_timer":1000,"parallel":2,"reverse":true,"tcp":true,"time":2}
 /// let u = IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576)
-/// // {"udp":true,"omit":0,"time":2,…,"len":1448,"bandwidth":1048576,…}
+/// // {"bandwidth":1048576,…,"len":1448,…,"time":2,"udp":true}
 /// ```
-public struct IperfParameters: Sendable, Equatable, Codable {
+public struct IperfParameters: IperfMessage, Equatable {
     public var tcp: Bool?
     public var udp: Bool?
     public var sctp: Bool?
@@ -57,6 +60,44 @@ public struct IperfParameters: Sendable, Equatable, Codable {
         pacing_timer = 1000
         // The iperf3 version whose protocol we speak (checked against 3.12).
         client_version = "3.12"
+    }
+
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [:]
+        let flags: [(String, Bool?)] = [
+            ("tcp", tcp), ("udp", udp), ("sctp", sctp), ("reverse", reverse), ("bidirectional", bidirectional), ("nodelay", nodelay),
+        ]
+        for (key, flag) in flags { if let flag { members[key] = .bool(flag) } }
+        let numbers: [(String, Int?)] = [
+            ("omit", omit), ("time", time), ("num", num), ("blockcount", blockcount), ("parallel", parallel), ("len", len),
+            ("window", window), ("MSS", MSS), ("bandwidth", bandwidth), ("pacing_timer", pacing_timer),
+            ("udp_counters_64bit", udp_counters_64bit),
+        ]
+        for (key, number) in numbers { if let number { members[key] = .integer(Int64(number)) } }
+        if let client_version { members["client_version"] = .string(client_version) }
+        return .object(members)
+    }
+
+    public init(json: JSONValue) throws(JSONFields.Mismatch) {
+        let fields = try JSONFields(json, what: "iperf3 parameters")
+        tcp = try fields.optionalBool("tcp")
+        udp = try fields.optionalBool("udp")
+        sctp = try fields.optionalBool("sctp")
+        omit = try fields.optionalInteger("omit")
+        time = try fields.optionalInteger("time")
+        num = try fields.optionalInteger("num")
+        blockcount = try fields.optionalInteger("blockcount")
+        parallel = try fields.optionalInteger("parallel")
+        reverse = try fields.optionalBool("reverse")
+        bidirectional = try fields.optionalBool("bidirectional")
+        len = try fields.optionalInteger("len")
+        window = try fields.optionalInteger("window")
+        MSS = try fields.optionalInteger("MSS")
+        nodelay = try fields.optionalBool("nodelay")
+        bandwidth = try fields.optionalInteger("bandwidth")
+        pacing_timer = try fields.optionalInteger("pacing_timer")
+        udp_counters_64bit = try fields.optionalInteger("udp_counters_64bit")
+        client_version = try fields.optionalString("client_version")
     }
 
     /// Whether datagram headers carry 64-bit packet numbers (the key's presence, as iperf3 reads it).

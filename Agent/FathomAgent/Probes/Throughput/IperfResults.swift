@@ -1,3 +1,5 @@
+import FathomShared
+
 /// The results JSON each side sends during EXCHANGE_RESULTS (`send_results` / `get_results`).
 ///
 /// Decoding is lenient (any key may be missing, as across iperf3 versions); iperf3's reader requires the `cpu_util_*` keys, `sender_has_retransmits` and per stream `id`,
@@ -7,9 +9,9 @@
 /// let results = IperfResults(streams: [.init(id: 1, bytes: 1 << 30, retransmits: 0, endTime: 2.0)], sender: true)
 /// let udp = IperfResults(streams: tallies.map { .init(udp: $0, endTime: 2.0) }, sender: false)
 /// ```
-public struct IperfResults: Sendable, Equatable, Codable {
+public struct IperfResults: IperfMessage, Equatable {
     /// One stream's totals; `id` is the protocol stream id (1, 3, 4, …).
-    public struct Stream: Sendable, Equatable, Codable {
+    public struct Stream: Sendable, Equatable {
         public var id: Int
         public var bytes: Int64
         /// −1 unless this side sent and could read `TCP_INFO`.
@@ -37,23 +39,29 @@ public struct IperfResults: Sendable, Equatable, Codable {
             end_time = endTime
         }
 
-        enum CodingKeys: String, CodingKey {
-            case id, bytes, retransmits, jitter, errors, packets, start_time, end_time
+        public var json: JSONValue {
+            var members: [String: JSONValue] = ["id": .integer(Int64(id)), "bytes": .integer(bytes)]
+            let numbers: [(String, Double?)] = [
+                ("retransmits", retransmits), ("jitter", jitter), ("errors", errors.map(Double.init)),
+                ("packets", packets.map(Double.init)), ("start_time", start_time), ("end_time", end_time),
+            ]
+            for (key, number) in numbers { if let number { members[key] = .cJSONNumber(number) } }
+            return .object(members)
         }
 
         /// Lenient where iperf3 is odd: counts it wrote through an unsigned format (a negative
         /// 64-bit value reads as about 1.8e19) or as floats decode as nil rather than failing the
         /// whole results message.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(Int.self, forKey: .id)
-            bytes = try container.decode(Int64.self, forKey: .bytes)
-            retransmits = try container.decodeIfPresent(Double.self, forKey: .retransmits)
-            jitter = try container.decodeIfPresent(Double.self, forKey: .jitter)
-            errors = Self.count(try container.decodeIfPresent(Double.self, forKey: .errors))
-            packets = Self.count(try container.decodeIfPresent(Double.self, forKey: .packets))
-            start_time = try container.decodeIfPresent(Double.self, forKey: .start_time)
-            end_time = try container.decodeIfPresent(Double.self, forKey: .end_time)
+        public init(json: JSONValue) throws(JSONFields.Mismatch) {
+            let fields = try JSONFields(json, what: "iperf3 stream results")
+            id = try fields.integer("id")
+            bytes = try fields.integer("bytes")
+            retransmits = try fields.optionalDouble("retransmits")
+            jitter = try fields.optionalDouble("jitter")
+            errors = Self.count(try fields.optionalDouble("errors"))
+            packets = Self.count(try fields.optionalDouble("packets"))
+            start_time = try fields.optionalDouble("start_time")
+            end_time = try fields.optionalDouble("end_time")
         }
 
         private static func count(_ value: Double?) -> Int? {
@@ -86,6 +94,28 @@ public struct IperfResults: Sendable, Equatable, Codable {
         cpu_util_system = 0
         sender_has_retransmits = sender && streams.allSatisfy { $0.retransmitCount != nil } ? 1 : -1
         self.streams = streams
+    }
+
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["streams": .array(streams.map(\.json))]
+        let numbers: [(String, Double?)] = [
+            ("cpu_util_total", cpu_util_total), ("cpu_util_user", cpu_util_user), ("cpu_util_system", cpu_util_system),
+            ("sender_has_retransmits", sender_has_retransmits),
+        ]
+        for (key, number) in numbers { if let number { members[key] = .cJSONNumber(number) } }
+        if let congestion_used { members["congestion_used"] = .string(congestion_used) }
+        return .object(members)
+    }
+
+    public init(json: JSONValue) throws(JSONFields.Mismatch) {
+        let fields = try JSONFields(json, what: "iperf3 results")
+        cpu_util_total = try fields.optionalDouble("cpu_util_total")
+        cpu_util_user = try fields.optionalDouble("cpu_util_user")
+        cpu_util_system = try fields.optionalDouble("cpu_util_system")
+        sender_has_retransmits = try fields.optionalDouble("sender_has_retransmits")
+        congestion_used = try fields.optionalString("congestion_used")
+        streams = []
+        for stream in try fields.array("streams") { streams.append(try Stream(json: stream)) }
     }
 
     /// Bytes of all streams together.

@@ -15,7 +15,7 @@ public struct TCPSocket: Sendable {
     public init(fd: Int32) { self.fd = fd }
 
     /// Connects with a timeout (non-blocking connect + poll), then returns to blocking mode.
-    public static func connect(to address: SocketAddress, timeout: Duration) throws(ThroughputError) -> TCPSocket {
+    public static func connect(to address: IPSocketAddress, timeout: Duration) throws(ThroughputError) -> TCPSocket {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
         let what = "connect to \(address.host) port \(address.port)"

@@ -9,7 +9,7 @@ extension ThroughputClient {
     /// ```swift
     /// let report = try client.runUDPStreams(control: control, address: address, datagramSize: 1460)
     /// ```
-    func runUDPStreams(control: ControlChannel, address: SocketAddress, datagramSize: Int) throws(ThroughputError) -> ThroughputReport {
+    func runUDPStreams(control: ControlChannel, address: IPSocketAddress, datagramSize: Int) throws(ThroughputError) -> ThroughputReport {
         var streams: [UDPSocket] = []
         defer { streams.forEach { $0.close() } }
         for _ in 0..<parameters.parallel {

@@ -14,8 +14,8 @@ public struct ThroughputClient: Sendable {
     public init(parameters: ThroughputParameters) { self.parameters = parameters }
 
     public func run() throws(ThroughputError) -> ThroughputReport {
-        let address: SocketAddress
-        do { address = try SocketAddress.resolve(parameters.dest).with(port: UInt16(parameters.port)) } catch {
+        let address: IPSocketAddress
+        do { address = try IPSocketAddress.resolve(parameters.dest).with(port: UInt16(parameters.port)) } catch {
             if case .unresolvable(let name, let reason) = error { throw .unresolvable(name: name, reason: reason) }
             throw .invalidParameter("\(error)")
         }

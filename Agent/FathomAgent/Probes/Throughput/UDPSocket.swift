@@ -18,7 +18,7 @@ public struct UDPSocket: Sendable {
     public init(fd: Int32) { self.fd = fd }
 
     /// A new socket of `address`'s family, connected to it.
-    public static func connect(to address: SocketAddress) throws(ThroughputError) -> UDPSocket {
+    public static func connect(to address: IPSocketAddress) throws(ThroughputError) -> UDPSocket {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket (UDP)", errno: errno) }
         if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) != 0 {

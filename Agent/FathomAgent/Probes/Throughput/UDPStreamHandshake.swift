@@ -29,7 +29,7 @@ public enum UDPStreamHandshake {
 
     /// The client side: a connected UDP socket whose server has answered, or an error that says
     /// what went wrong (no answer in time, or an answer that is not iperf3's).
-    public static func connect(to address: SocketAddress, timeout: Duration, datagramSize: Int, reverse: Bool) throws(ThroughputError) -> UDPSocket {
+    public static func connect(to address: IPSocketAddress, timeout: Duration, datagramSize: Int, reverse: Bool) throws(ThroughputError) -> UDPSocket {
         let socket = try UDPSocket.connect(to: address)
         do throws(ThroughputError) {
             socket.ensureBuffers(forDatagramsOf: datagramSize)

@@ -74,7 +74,7 @@ public struct ErrorQueueEntry: Sendable, Equatable {
                 info: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
                 offender: nil)
             let rest = UnsafeRawBufferPointer(rebasing: raw[extendedErrSize...])
-            entry.offender = SocketAddress.numericHost(sockaddr: rest)
+            entry.offender = IPSocketAddress.numericHost(sockaddr: rest)
             return entry
         }
     }

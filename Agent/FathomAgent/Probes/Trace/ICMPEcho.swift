@@ -68,7 +68,7 @@ public enum ICMPEcho {
 
     /// What `packet` (as read from a raw socket: with its IPv4 header for `AF_INET`, the bare
     /// ICMPv6 message for `AF_INET6`) says about the probe `identifier`/`sequence` sent to `dest`
-    /// (`SocketAddress.addressBytes`); `source` is the sender as `recvfrom` reported it.
+    /// (`IPSocketAddress.addressBytes`); `source` is the sender as `recvfrom` reported it.
     /// Nil when the packet is about something else or too short to tell.
     public static func classify(
         _ packet: [UInt8], family: Int32, from source: String?, dest: [UInt8], identifier: UInt16, sequence: UInt16

@@ -44,12 +44,12 @@ public final class ICMPEchoProber: TraceProbing {
 
     /// Opens (and closes) a raw socket first, so a missing `CAP_NET_RAW` is reported before any
     /// probe; the MTU itself is the route's, as for UDP probes.
-    public func initialMTU(to dest: SocketAddress) throws(TraceError) -> Int {
+    public func initialMTU(to dest: IPSocketAddress) throws(TraceError) -> Int {
         close(try openSocket(dest.family, ttl: 64))
         return try UDPProber().initialMTU(to: dest)
     }
 
-    public func probe(to dest: SocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
         let fd = try openSocket(dest.family, ttl: ttl)
         defer { close(fd) }
         let number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
@@ -153,7 +153,7 @@ public final class ICMPEchoProber: TraceProbing {
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             let source = withUnsafeBytes(of: &from) {
-                SocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
+                IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
             }
             return (count, source)
         }

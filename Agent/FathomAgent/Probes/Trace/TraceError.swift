@@ -3,7 +3,7 @@ import Glibc
 /// Why a trace could not run at all (as opposed to a hop's ICMP error, which is a result).
 ///
 /// ```swift
-/// do { _ = try SocketAddress.resolve("no.such.host.invalid") } catch { print(error) }
+/// do { _ = try IPSocketAddress.resolve("no.such.host.invalid") } catch { print(error) }
 /// ```
 public enum TraceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `getaddrinfo` found no address.

@@ -1,5 +1,4 @@
 import FathomShared
-import FoundationEssentials
 
 /// One hop of a trace, shaped like a hop of pScheduler's trace result.
 ///
@@ -9,7 +8,7 @@ import FoundationEssentials
 /// ```swift
 /// let hop = TraceHop(ip: "10.20.1.1", rtt: .microseconds(95), mtu: 1500)
 /// ```
-public struct TraceHop: Sendable, Equatable, Codable {
+public struct TraceHop: Sendable, Equatable {
     /// The address that answered (the ICMP error's offender).
     public var ip: String?
     /// Reverse name of `ip`; looked up after the trace so DNS never inflates an RTT.
@@ -28,6 +27,26 @@ public struct TraceHop: Sendable, Equatable, Codable {
         self.error = error
         self.mtu = mtu
     }
+
+    /// `{}` for a silent TTL; every key only when known.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [:]
+        if let ip { members["ip"] = .string(ip) }
+        if let hostname { members["hostname"] = .string(hostname) }
+        if let rtt { members["rtt"] = .string(rtt) }
+        if let error { members["error"] = .string(error) }
+        if let mtu { members["mtu"] = .integer(Int64(mtu)) }
+        return .object(members)
+    }
+
+    public init(json: JSONValue) throws(JSONFields.Mismatch) {
+        let fields = try JSONFields(json, what: "trace hop")
+        ip = try fields.optionalString("ip")
+        hostname = try fields.optionalString("hostname")
+        rtt = try fields.optionalString("rtt")
+        error = try fields.optionalString("error")
+        mtu = try fields.optionalInteger("mtu")
+    }
 }
 
 /// A whole trace result, shaped like pScheduler's (`{"schema":1,"succeeded":true,"paths":[[…]]}`).
@@ -39,7 +58,7 @@ public struct TraceHop: Sendable, Equatable, Codable {
 /// ```swift
 /// let json = try TraceResult(paths: [[TraceHop(ip: "127.0.0.1", rtt: .microseconds(20))]]).jsonString()
 /// ```
-public struct TraceResult: Sendable, Equatable, Codable {
+public struct TraceResult: Sendable, Equatable {
     public var schema: Int
     public var succeeded: Bool
     /// One path (pScheduler allows several only for multipath tools).
@@ -60,15 +79,37 @@ public struct TraceResult: Sendable, Equatable, Codable {
         TraceResult(succeeded: false, paths: [], error: message)
     }
 
-    /// The pScheduler-shaped JSON, keys sorted so the output is stable for diffs and tests.
-    public func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "schema": .integer(Int64(schema)), "succeeded": .bool(succeeded),
+            "paths": .array(paths.map { path in .array(path.map(\.json)) }),
+        ]
+        if let error { members["error"] = .string(error) }
+        if let diags { members["diags"] = .string(diags) }
+        return .object(members)
     }
 
-    /// Decodes a pScheduler trace result (used by tests and, later, the archiver).
+    /// Reads a result this type wrote. `schema` and `paths` may be missing (a failure written by
+    /// an older agent had neither), so records spooled before still read.
+    public init(json: JSONValue) throws(JSONFields.Mismatch) {
+        let fields = try JSONFields(json, what: "trace result")
+        var paths: [[TraceHop]] = []
+        for path in try fields.optionalArray("paths") ?? [] {
+            guard case .array(let hops) = path else { throw JSONFields.Mismatch("trace result has a path that is not an array") }
+            var read: [TraceHop] = []
+            for hop in hops { read.append(try TraceHop(json: hop)) }
+            paths.append(read)
+        }
+        self.init(
+            schema: try fields.optionalInteger("schema") ?? 1, succeeded: try fields.bool("succeeded"), paths: paths,
+            error: try fields.optionalString("error"), diags: try fields.optionalString("diags"))
+    }
+
+    /// The pScheduler-shaped JSON, keys sorted so the output is stable for diffs and tests.
+    public func jsonString() -> String { JSONText.string(json) }
+
+    /// Decodes a pScheduler trace result (the CLI's output, in tests).
     public static func decode(json: String) throws -> TraceResult {
-        try JSONDecoder().decode(TraceResult.self, from: Data(json.utf8))
+        try TraceResult(json: try JSONText.parse(Array(json.utf8)))
     }
 }

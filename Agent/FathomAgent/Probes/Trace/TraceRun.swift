@@ -33,9 +33,9 @@ public struct TraceRun: Sendable {
 
     /// Runs the trace; failures to run at all come back as a report with `failure` set.
     public func run() -> TraceReport {
-        let dest: SocketAddress
+        let dest: IPSocketAddress
         do {
-            dest = try SocketAddress.resolve(parameters.dest, family: parameters.ipVersion)
+            dest = try IPSocketAddress.resolve(parameters.dest, family: parameters.ipVersion)
         } catch {
             return TraceReport(dest: parameters.dest, address: nil, firstTTL: parameters.firstTTL, hops: [], failure: error)
         }
@@ -48,7 +48,7 @@ public struct TraceRun: Sendable {
         }
     }
 
-    private func trace(_ dest: SocketAddress) throws(TraceError) -> TraceReport {
+    private func trace(_ dest: IPSocketAddress) throws(TraceError) -> TraceReport {
         var mtu = try prober.initialMTU(to: dest)
         var port = parameters.firstPort
         var resends = 0

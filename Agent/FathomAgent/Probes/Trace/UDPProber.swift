@@ -23,7 +23,7 @@ public struct UDPProber: TraceProbing {
     /// Largest IPv4 datagram; loopback's MTU (65536) is one more.
     private static let maxPacket = 65535
 
-    public func initialMTU(to dest: SocketAddress) throws(TraceError) -> Int {
+    public func initialMTU(to dest: IPSocketAddress) throws(TraceError) -> Int {
         let fd = try openSocket(dest, ttl: 64)
         defer { close(fd) }
         var mtu: Int32 = 0
@@ -33,7 +33,7 @@ public struct UDPProber: TraceProbing {
         return Int(mtu)
     }
 
-    public func probe(to dest: SocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
         let fd = try openSocket(dest, ttl: ttl)
         defer { close(fd) }
         let payload = [UInt8](repeating: 0x40, count: max(0, min(packetSize, Self.maxPacket) - dest.headerSize))
@@ -68,7 +68,7 @@ public struct UDPProber: TraceProbing {
     }
 
     /// A connected UDP socket with error-queue reporting, the TTL and DF probing set.
-    private func openSocket(_ dest: SocketAddress, ttl: Int) throws(TraceError) -> Int32 {
+    private func openSocket(_ dest: IPSocketAddress, ttl: Int) throws(TraceError) -> Int32 {
         let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
         let v6 = dest.family == AF_INET6
@@ -96,7 +96,7 @@ public struct UDPProber: TraceProbing {
     }
 
     /// The route MTU the kernel now holds for the connected destination.
-    private func currentMTU(_ fd: Int32, _ dest: SocketAddress) -> Int? {
+    private func currentMTU(_ fd: Int32, _ dest: IPSocketAddress) -> Int? {
         var mtu: Int32 = 0
         var length = socklen_t(4)
         let (level, name) = dest.family == AF_INET6 ? (Self.solIPv6, Self.ipv6MTU) : (Self.solIP, Self.ipMTU)

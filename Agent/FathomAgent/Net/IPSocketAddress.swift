@@ -1,13 +1,14 @@
 import Glibc
 
 /// A resolved IPv4 or IPv6 socket address, kept as the raw `sockaddr` bytes so it can be handed
-/// to `connect` with any port.
+/// to `connect` with any port. The trace probes, the throughput client and the source-address
+/// lookup all use it (named apart from NIOCore's `SocketAddress`, which the uploaders see).
 ///
 /// ```swift
-/// let dest = try SocketAddress.resolve("localhost", family: nil)
+/// let dest = try IPSocketAddress.resolve("localhost", family: nil)
 /// print(dest.host)   // "127.0.0.1"
 /// ```
-public struct SocketAddress: Sendable, Equatable {
+public struct IPSocketAddress: Sendable, Equatable {
     /// `AF_INET` or `AF_INET6`.
     public let family: Int32
     /// The `sockaddr_in` / `sockaddr_in6` bytes.
@@ -15,7 +16,7 @@ public struct SocketAddress: Sendable, Equatable {
 
     /// The numeric address (`10.20.1.1`, `fd00:2::2`).
     public var host: String {
-        bytes.withUnsafeBytes { SocketAddress.numericHost(sockaddr: $0) } ?? "?"
+        bytes.withUnsafeBytes { IPSocketAddress.numericHost(sockaddr: $0) } ?? "?"
     }
 
     /// Bytes of IP + UDP header in front of the probe payload.
@@ -31,12 +32,12 @@ public struct SocketAddress: Sendable, Equatable {
     }
 
     /// The same address with another UDP port.
-    public func with(port: UInt16) -> SocketAddress {
+    public func with(port: UInt16) -> IPSocketAddress {
         var copy = bytes
         // sin_port and sin6_port both sit at offset 2, in network byte order.
         copy[2] = UInt8(port >> 8)
         copy[3] = UInt8(port & 0xff)
-        return SocketAddress(family: family, bytes: copy)
+        return IPSocketAddress(family: family, bytes: copy)
     }
 
     /// Calls `body` with the address as a `sockaddr` pointer and its length.
@@ -48,7 +49,7 @@ public struct SocketAddress: Sendable, Equatable {
 
     /// Resolves `name` with `getaddrinfo`; `family` (4 or 6) forces one address family.
     /// The first address returned wins, as traceroute and tracepath do.
-    public static func resolve(_ name: String, family: Int? = nil) throws(TraceError) -> SocketAddress {
+    public static func resolve(_ name: String, family: Int? = nil) throws(TraceError) -> IPSocketAddress {
         var hints = addrinfo()
         hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -63,7 +64,7 @@ public struct SocketAddress: Sendable, Equatable {
             let info = current.pointee
             if (info.ai_family == AF_INET || info.ai_family == AF_INET6), let addr = info.ai_addr {
                 let raw = UnsafeRawBufferPointer(start: addr, count: Int(info.ai_addrlen))
-                return SocketAddress(family: info.ai_family, bytes: Array(raw))
+                return IPSocketAddress(family: info.ai_family, bytes: Array(raw))
             }
             node = info.ai_next
         }

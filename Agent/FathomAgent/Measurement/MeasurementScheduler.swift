@@ -7,7 +7,7 @@ import Logging
 ///
 /// ```swift
 /// let scheduler = MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger)
-/// await scheduler.run { record in try? spool.append(kind: MeasurementRecord.spoolKind, payload: record.jsonBytes, recordCount: 1) }
+/// await scheduler.run { record in try? spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1) }
 /// ```
 public struct MeasurementScheduler: Sendable {
     public let tests: [MeasurementTest]

@@ -9,11 +9,15 @@ public enum MeasurementSpec: Sendable, Equatable {
     case trace(TraceParameters)
     case throughput(ThroughputParameters)
 
+    /// pScheduler's test type names, as esmond metadata and the spool carry them.
+    public static let traceTestType = "trace"
+    public static let throughputTestType = "throughput"
+
     /// pScheduler's test type name.
     public var testType: String {
         switch self {
-        case .trace: "trace"
-        case .throughput: "throughput"
+        case .trace: Self.traceTestType
+        case .throughput: Self.throughputTestType
         }
     }
 
@@ -27,8 +31,10 @@ public enum MeasurementSpec: Sendable, Equatable {
     /// pScheduler's scheduling class: throughput is `exclusive` (never overlaps another
     /// exclusive test on this host), trace is `background`.
     public var isExclusive: Bool {
-        if case .throughput = self { return true }
-        return false
+        switch self {
+        case .trace: false
+        case .throughput: true
+        }
     }
 
     /// Seconds a run is expected to take; the slip window is shortened so a run cannot reach

@@ -4,11 +4,11 @@ import Glibc
 /// connected (no packet leaves) and asked for its name. esmond records it as the `source`.
 ///
 /// ```swift
-/// let dest = try SocketAddress.resolve("10.10.2.2")
+/// let dest = try IPSocketAddress.resolve("10.10.2.2")
 /// SourceAddress.toward(dest)   // "10.10.1.2"
 /// ```
 public enum SourceAddress {
-    public static func toward(_ dest: SocketAddress) -> String? {
+    public static func toward(_ dest: IPSocketAddress) -> String? {
         let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -21,6 +21,6 @@ public enum SourceAddress {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         guard named == 0 else { return nil }
-        return withUnsafeBytes(of: &storage) { SocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        return withUnsafeBytes(of: &storage) { IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
     }
 }

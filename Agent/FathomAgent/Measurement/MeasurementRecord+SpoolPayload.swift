@@ -1,0 +1,118 @@
+import FathomShared
+
+/// The spool's form of a measurement record: one compact JSON object, written once when the run
+/// ends and read once when it is delivered.
+///
+/// `{"run-id":…,"test-name":…,"test-type":"trace","start":…,"spec":{…},"result":{…}}` with the
+/// addresses when known. The spec keeps pScheduler's names (`hops`, `probe-type`, `parallel`,
+/// `single-ended-port`) and the result is pScheduler's shape, as the agent's earlier versions
+/// spooled them, so records spooled before an upgrade still read; the keys those versions added
+/// (`tool`, `dest`, `duration`) follow from the spec and are ignored. A `test-type` this agent
+/// does not know is refused with a message naming it.
+extension MeasurementRecord {
+    public var spoolPayload: [UInt8] {
+        var members: [String: JSONValue] = [
+            "run-id": .string(runID), "test-name": .string(testName), "test-type": .string(spec.testType),
+            "start": .integer(start),
+        ]
+        switch outcome {
+        case .trace(let parameters, let result):
+            members["spec"] = Self.spec(parameters)
+            members["result"] = result.json
+        case .throughput(let parameters, let result):
+            members["spec"] = Self.spec(parameters)
+            members["result"] = result.json
+        }
+        if let sourceAddress { members["source-address"] = .string(sourceAddress) }
+        if let destAddress { members["dest-address"] = .string(destAddress) }
+        return JSONText.bytes(.object(members))
+    }
+
+    /// Reads what ``spoolPayload`` (or an earlier agent) wrote; anything else fails with a message
+    /// naming the key.
+    public init(spoolPayload: [UInt8]) throws(JSONFields.Mismatch) {
+        let value: JSONValue
+        do { value = try JSONText.parse(spoolPayload) } catch {
+            throw JSONFields.Mismatch("measurement record is not JSON: \(error)")
+        }
+        let fields = try JSONFields(value, what: "measurement record")
+        let spec = try fields.object("spec")
+        guard let result = fields["result"] else { throw JSONFields.Mismatch("measurement record lacks object 'result'") }
+        let testType = try fields.string("test-type")
+        let outcome: MeasurementOutcome
+        switch testType {
+        case MeasurementSpec.traceTestType:
+            outcome = .trace(try Self.traceParameters(spec), try TraceResult(json: result))
+        case MeasurementSpec.throughputTestType:
+            outcome = .throughput(try Self.throughputParameters(spec), try ThroughputResult(json: result))
+        default:
+            throw JSONFields.Mismatch(
+                "measurement record has test-type \"\(testType)\", which this agent cannot deliver "
+                    + "(it knows \(MeasurementSpec.traceTestType) and \(MeasurementSpec.throughputTestType))")
+        }
+        self.init(
+            runID: try fields.string("run-id"), testName: try fields.string("test-name"),
+            sourceAddress: try fields.optionalString("source-address"), destAddress: try fields.optionalString("dest-address"),
+            start: try fields.integer("start"), outcome: outcome)
+    }
+
+    // MARK: trace spec
+
+    static func spec(_ p: TraceParameters) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "dest": .string(p.dest), "first-ttl": .integer(Int64(p.firstTTL)), "hops": .integer(Int64(p.hops)),
+            "queries": .integer(Int64(p.queries)), "wait": .string(ISODuration.string(p.wait)),
+            "probe-type": .string(p.probeType.rawValue), "first-port": .integer(Int64(p.firstPort)),
+            "hostnames": .bool(p.hostnames),
+        ]
+        if let version = p.ipVersion { members["ip-version"] = .integer(Int64(version)) }
+        return .object(members)
+    }
+
+    static func traceParameters(_ spec: JSONFields) throws(JSONFields.Mismatch) -> TraceParameters {
+        let probeName = try spec.string("probe-type")
+        guard let probeType = TraceProbeType(rawValue: probeName) else {
+            throw JSONFields.Mismatch("\(spec.what) has unknown probe-type \"\(probeName)\"")
+        }
+        let defaults = TraceParameters(dest: "")
+        return TraceParameters(
+            dest: try spec.string("dest"), firstTTL: try spec.integer("first-ttl"), hops: try spec.integer("hops"),
+            queries: try spec.integer("queries"), wait: try duration(spec, "wait"),
+            firstPort: try spec.optionalInteger("first-port") ?? defaults.firstPort, ipVersion: try spec.optionalInteger("ip-version"),
+            probeType: probeType, hostnames: try spec.optionalBool("hostnames") ?? defaults.hostnames)
+    }
+
+    // MARK: throughput spec
+
+    static func spec(_ p: ThroughputParameters) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "dest": .string(p.dest), "duration": .string(ISODuration.string(.seconds(p.duration))),
+            "parallel": .integer(Int64(p.parallel)), "reverse": .bool(p.reverse), "udp": .bool(p.udp),
+            "single-ended-port": .integer(Int64(p.port)), "buffer-length": .integer(Int64(p.blockSize)),
+            "control-timeout": .string(ISODuration.string(p.controlTimeout)),
+        ]
+        if let bandwidth = p.bandwidth { members["bandwidth"] = .integer(Int64(bandwidth)) }
+        return .object(members)
+    }
+
+    static func throughputParameters(_ spec: JSONFields) throws(JSONFields.Mismatch) -> ThroughputParameters {
+        let defaults = ThroughputParameters(dest: "")
+        let seconds = try duration(spec, "duration").components.seconds
+        var controlTimeout = defaults.controlTimeout
+        if spec["control-timeout"] != nil { controlTimeout = try duration(spec, "control-timeout") }
+        return ThroughputParameters(
+            dest: try spec.string("dest"), port: try spec.integer("single-ended-port"), reverse: try spec.bool("reverse"),
+            udp: try spec.bool("udp"), parallel: try spec.integer("parallel"), duration: Int(seconds),
+            blockSize: try spec.optionalInteger("buffer-length") ?? defaults.blockSize, bandwidth: try spec.optionalInteger("bandwidth"),
+            controlTimeout: controlTimeout)
+    }
+
+    /// An ISO 8601 duration member (`PT5S`), to the microsecond the writer kept.
+    static func duration(_ spec: JSONFields, _ key: String) throws(JSONFields.Mismatch) -> Duration {
+        let text = try spec.string(key)
+        guard let seconds = ISODuration.seconds(text) else {
+            throw JSONFields.Mismatch("\(spec.what) has '\(key)' \"\(text)\" that is not an ISO 8601 duration")
+        }
+        return .microseconds(Int64((seconds * 1_000_000).rounded()))
+    }
+}

@@ -1,0 +1,49 @@
+import Dispatch
+import FathomShared
+
+/// Runs one test and returns its record; a run that cannot even start still returns a record,
+/// with `succeeded: false` and the reason, so it is archived as `failures` rather than lost.
+public protocol MeasurementRunning: Sendable {
+    func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord
+}
+
+/// The real runner: the native trace and the iperf3-compatible client, each on a thread of its
+/// own (they block in socket calls), never on the cooperative pool.
+///
+/// ```swift
+/// let record = await ProbeMeasurementRunner().run(test, start: Int64(clock.now()))
+/// ```
+public struct ProbeMeasurementRunner: MeasurementRunning {
+    public init() {}
+
+    public func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord {
+        await BlockingWork.run { Self.runBlocking(test, start: start) }
+    }
+
+    static func runBlocking(_ test: MeasurementTest, start: Int64) -> MeasurementRecord {
+        let outcome: MeasurementOutcome
+        // The destination as resolved once: recorded, and the source address is found toward it.
+        var destination: IPSocketAddress?
+        switch test.spec {
+        case .trace(let parameters):
+            let report = TraceRun(parameters: parameters).run()
+            // A numeric address: no second DNS lookup.
+            destination = report.address.flatMap { try? IPSocketAddress.resolve($0) }
+            outcome = .trace(parameters, report.result)
+        case .throughput(let parameters):
+            destination = try? IPSocketAddress.resolve(parameters.dest)
+            var resolved = parameters
+            // The client connects to the address found above rather than looking the name up again;
+            // an unresolvable name is left for the client to report.
+            if let destination { resolved.dest = destination.host }
+            let result: ThroughputResult
+            do { result = try ThroughputClient(parameters: resolved).run().result } catch {
+                result = .failure(error.description)
+            }
+            outcome = .throughput(parameters, result)
+        }
+        return MeasurementRecord(
+            runID: RandomHexID.make(), testName: test.name, sourceAddress: destination.flatMap(SourceAddress.toward),
+            destAddress: destination?.host, start: start, outcome: outcome)
+    }
+}
