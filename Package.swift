@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Test support only: certificates for the tests' and the bench's throwaway PKI.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
@@ -122,7 +126,20 @@ let package = Package(
             path: "Benchmarks/fathom-bench",
             swiftSettings: strict
         ),
-        .target(name: "FathomTestSupport", dependencies: ["FathomShared"], path: "Tests/TestSupport"),
+        .target(
+            name: "FathomTestSupport",
+            dependencies: [
+                "FathomShared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
         .testTarget(
             name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
@@ -131,6 +148,7 @@ let package = Package(
             dependencies: [
                 "FathomReceiver", "FathomShared", "FathomTestSupport",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/ReceiverTests"
