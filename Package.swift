@@ -30,6 +30,10 @@ let package = Package(
         // No traits: the default `SubprocessFoundation` trait would link Foundation into the agent.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        // Test support only: certificates for the tests' and the bench's throwaway PKI.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
@@ -127,7 +131,20 @@ let package = Package(
             path: "Benchmarks/fathom-bench",
             swiftSettings: strict
         ),
-        .target(name: "FathomTestSupport", dependencies: ["FathomShared"], path: "Tests/TestSupport"),
+        .target(
+            name: "FathomTestSupport",
+            dependencies: [
+                "FathomShared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
         .testTarget(
             name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
@@ -136,6 +153,7 @@ let package = Package(
             dependencies: [
                 "FathomReceiver", "FathomShared", "FathomTestSupport",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/ReceiverTests"

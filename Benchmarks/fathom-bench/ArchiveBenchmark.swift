@@ -1,4 +1,5 @@
 import FathomReceiver
+import FathomTestSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -25,7 +26,7 @@ struct ArchiveBenchmark {
     static let day: Int64 = 86_400
 
     func run() async throws {
-        let scratch = try TempDirectory(prefix: "fathom-bench-archive")
+        let scratch = TempDirectory.benchScratch("fathom-bench-archive")
         defer { scratch.remove() }
         // SQLite syncs on every commit: on a tmpfs those figures would mean nothing.
         let filesystem = try ScratchFilesystem.check(scratch.path)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FathomReceiver
 import FathomShared
+import FathomTestSupport
 import Foundation
 import Logging
 import NIOCore
@@ -18,7 +19,7 @@ struct FleetBenchmark {
     static let password = "bench-fleet-secret"
 
     func run() async throws {
-        let scratch = try TempDirectory(prefix: "fathom-bench-fleet")
+        let scratch = TempDirectory.benchScratch("fathom-bench-fleet")
         defer { scratch.remove() }
         print("== fleet: \(hosts) hosts in 10 clusters, \(requests) requests per page, scratch \(scratch.path) ==")
         let credentials = scratch.path + "/credentials"

@@ -1,5 +1,6 @@
 import FathomReceiver
 import FathomShared
+import FathomTestSupport
 import Foundation
 import Logging
 
@@ -24,13 +25,13 @@ struct GrafanaBenchmark {
     static let firstDay: Int64 = 1_793_491_200
 
     func run() async throws {
-        let scratch = try TempDirectory(prefix: "fathom-bench-grafana")
+        let scratch = TempDirectory.benchScratch("fathom-bench-grafana")
         defer { scratch.remove() }
         print("== grafana: ingest with and without the index (\(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB), "
               + "queries over \(days) days x \(hosts) hosts x 288 samples, scratch \(scratch.path) ==")
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
-        let pki = try TestPKI(directory: pkiDir)
+        let pki = try TestPKI(in: pkiDir)
         let credentials = scratch.path + "/credentials"
         try "\(Self.cluster):\(Self.password)\n".write(toFile: credentials, atomically: true, encoding: .utf8)
         var settings = ReceiverSettings()
@@ -66,7 +67,7 @@ struct GrafanaBenchmark {
         let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
         let url = "https://127.0.0.1:\(receiver.port)/sonar-freecsv?cluster=\(Self.cluster)"
         let uploaders = try (0..<clients).map {
-            try UploadClient(caPath: caPath, url: url, user: Self.cluster, password: Self.password,
+            try NodeUploader(caPath: caPath, url: url, user: Self.cluster, password: Self.password,
                              body: UploadBody.make(host: "node\($0)", approximateBytes: bodyKiB * 1024),
                              batchPrefix: "grafana-\(getpid())-\($0)")
         }
@@ -74,7 +75,7 @@ struct GrafanaBenchmark {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(seconds * 1000))
-        let outcomes = await withTaskGroup(of: UploadClient.Outcome.self) { group in
+        let outcomes = await withTaskGroup(of: NodeUploader.Outcome.self) { group in
             for u in uploaders { group.addTask { await u.drive(until: deadline, limit: .max) } }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -126,7 +127,7 @@ struct GrafanaBenchmark {
         ]
         for (name, body, bar) in bodies {
             // The bench's upload client posts any body; the Grafana routes ignore the content type.
-            let client = try UploadClient(
+            let client = try NodeUploader(
                 caPath: caPath, url: "https://127.0.0.1:\(receiver.port)/grafana/query", user: Self.cluster,
                 password: Self.password, body: Array(body.utf8), batchPrefix: "query")
             _ = try await client.upload()

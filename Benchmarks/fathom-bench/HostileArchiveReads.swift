@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FathomReceiver
 import FathomShared
+import FathomTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -31,7 +32,7 @@ enum HostileArchiveReads {
             print("skipped: \(receiverPath) not built (swift build -c release --product fathom-receiver)")
             return
         }
-        let scratch = try TempDirectory(prefix: "fathom-bench-hostile-archive")
+        let scratch = TempDirectory.benchScratch("fathom-bench-hostile-archive")
         defer { scratch.remove() }
         print("== hostile archive reads: \(points) packet-trace points of \(hops) hops, \(readers) concurrent readers "
             + "at limit=\(10_000), scratch \(scratch.path) ==")

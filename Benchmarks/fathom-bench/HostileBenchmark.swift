@@ -1,4 +1,5 @@
 import ArgumentParser
+import FathomTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -66,7 +67,7 @@ struct HostileBenchmark {
     var memoryUploads: Int
 
     func run() async throws {
-        let scratch = try TempDirectory(prefix: "fathom-hostile")
+        let scratch = TempDirectory.benchScratch("fathom-hostile")
         defer { scratch.remove() }
         raiseDescriptorLimit()
         print("== hostile: the receiver against strangers, scratch \(scratch.path) ==")

@@ -1,4 +1,5 @@
 import FathomReceiver
+import FathomTestSupport
 import Foundation
 import HummingbirdBcrypt
 import NIOCore

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FathomShared
+import FathomTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -24,13 +25,13 @@ enum HostileMemory {
     static let maxBodyBytes = 16 << 20
 
     static func run(valid: Int = 10_000, malformed: Int = 10_000, clients: Int = 8) async throws {
-        let scratch = try TempDirectory(prefix: "fathom-bench-memory")
+        let scratch = TempDirectory.benchScratch("fathom-bench-memory")
         defer { scratch.remove() }
         print("== hostile memory: \(valid) valid then \(malformed) malformed uploads from \(clients) clients to a "
               + "fathom-receiver process, scratch \(scratch.path) ==")
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
-        let pki = try TestPKI(directory: pkiDir)
+        let pki = try TestPKI(in: pkiDir)
         try "\(user):\(password)\n".write(toFile: scratch.path + "/credentials", atomically: true, encoding: .utf8)
         // A small line limit, so oversized lines cost the client little to send.
         try "max_line_bytes = \(maxLineBytes)\nmax_body_bytes = \(maxBodyBytes)\n"

@@ -41,7 +41,7 @@ struct NetworkBenchmark {
             print("skipped: \(agent) not built (swift build -c release --product fathom-agent)")
             return
         }
-        let scratch = try TempDirectory(prefix: "fathom-bench-network")
+        let scratch = TempDirectory.benchScratch("fathom-bench-network")
         defer { scratch.remove() }
         var failures = 0
 

@@ -1,4 +1,5 @@
 import FathomReceiver
+import FathomTestSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -20,7 +21,7 @@ struct ReceiverBenchmark {
     static let password = "bench-secret"
 
     func run() async throws {
-        let scratch = try TempDirectory(prefix: "fathom-bench")
+        let scratch = TempDirectory.benchScratch("fathom-bench")
         defer { scratch.remove() }
         // fsync figures on a tmpfs (or ramfs) measure nothing: refuse before any load runs.
         let filesystem = try ScratchFilesystem.check(scratch.path)
@@ -30,7 +31,7 @@ struct ReceiverBenchmark {
 
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
-        let pki = try TestPKI(directory: pkiDir)
+        let pki = try TestPKI(in: pkiDir)
         let credentials = scratch.path + "/credentials"
         // A user uploads to the cluster of its own name.
         try "\(Self.user):\(Self.password)\n".write(toFile: credentials, atomically: true, encoding: .utf8)
@@ -80,7 +81,7 @@ struct ReceiverBenchmark {
         // A run-unique prefix per client: no id repeats within or across runs on this data directory.
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let uploaders = try bodies.enumerated().map { index, body in
-            try UploadClient(caPath: caPath, url: url, user: Self.user, password: Self.password, body: body, batchPrefix: "\(run)-c\(index)")
+            try NodeUploader(caPath: caPath, url: url, user: Self.user, password: Self.password, body: body, batchPrefix: "\(run)-c\(index)")
         }
         // HTTPClient must be shut down explicitly, on the error path too.
         let figures: Result<LoadFigures, any Error>
@@ -93,7 +94,7 @@ struct ReceiverBenchmark {
         return try figures.get()
     }
 
-    private func measure(_ uploaders: [UploadClient], server: ReceiverServer, bodyBytes: [Int]) async throws -> LoadFigures {
+    private func measure(_ uploaders: [NodeUploader], server: ReceiverServer, bodyBytes: [Int]) async throws -> LoadFigures {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for u in uploaders { group.addTask { try await u.upload() } }
             for try await status in group where status != 200 {
@@ -108,7 +109,7 @@ struct ReceiverBenchmark {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(seconds * 1000))
-        let outcomes = await withTaskGroup(of: UploadClient.Outcome.self) { group in
+        let outcomes = await withTaskGroup(of: NodeUploader.Outcome.self) { group in
             for u in uploaders { group.addTask { await u.drive(until: deadline, limit: perClient) } }
             return await group.reduce(into: []) { $0.append($1) }
         }

@@ -1,3 +1,4 @@
+import FathomTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -33,7 +34,7 @@ final class ReceiverChild: @unchecked Sendable {
     ) throws -> ReceiverChild {
         let dir = scratch.path + "/" + name
         try FileManager.default.createDirectory(atPath: dir + "/pki", withIntermediateDirectories: true)
-        let pki = try TestPKI(directory: dir + "/pki")
+        let pki = try TestPKI(in: dir + "/pki")
         try credentials.write(toFile: dir + "/credentials", atomically: true, encoding: .utf8)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("fathom-receiver").path

@@ -15,49 +15,35 @@
 /// notifier.stopping()
 /// ```
 ///
-/// `fromEnvironment()` sends through libsystemd's `sd_notify`, which reads `NOTIFY_SOCKET` itself.
-/// `init(socketPath:)` writes the same datagram to an address given explicitly, so tests can run in
-/// parallel, each against its own fake socket, without touching the process environment.
+/// Every notification goes through libsystemd's `sd_notify`, which reads `NOTIFY_SOCKET` itself on
+/// each call: the one path the daemons ship is the one the tests drive (with `NOTIFY_SOCKET` naming
+/// a socket the test bound).
 public struct SystemdNotifier: Sendable {
-    enum Transport: Sendable {
-        case disabled
-        case socket(NotifySocketAddress)
-        case libsystemd
-    }
-
-    let transport: Transport
+    /// False outside systemd: every call is then a no-op.
+    public let isEnabled: Bool
     /// How often to send `WATCHDOG=1`: half of systemd's `WatchdogSec=`; nil when no watchdog is set.
     public let watchdogInterval: Duration?
 
-    /// A notifier for `socketPath` (a path, or `@name` for an abstract socket); nil or an unusable
-    /// address gives one that sends nothing.
-    public init(socketPath: String?, watchdogInterval: Duration? = nil) {
-        transport = socketPath.flatMap(NotifySocketAddress.init).map(Transport.socket) ?? .disabled
-        self.watchdogInterval = transport.isDisabled ? nil : watchdogInterval
-    }
+    /// A notifier that sends nothing, for code run outside systemd (tests, the bench).
+    public static let disabled = SystemdNotifier(isEnabled: false, watchdogInterval: nil)
 
-    init(transport: Transport, watchdogInterval: Duration?) {
-        self.transport = transport
-        self.watchdogInterval = watchdogInterval
+    init(isEnabled: Bool, watchdogInterval: Duration?) {
+        self.isEnabled = isEnabled
+        self.watchdogInterval = isEnabled ? watchdogInterval : nil
     }
 
     /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog from
     /// `sd_watchdog_enabled` (`WATCHDOG_USEC`, honoured only when `WATCHDOG_PID` is unset or ours).
     public static func fromEnvironment() -> SystemdNotifier {
         #if canImport(CSystemd)
-            guard let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 else {
-                return SystemdNotifier(transport: .disabled, watchdogInterval: nil)
-            }
+            guard let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 else { return .disabled }
             var usec: UInt64 = 0
             let interval: Duration? = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec / 2)) : nil
-            return SystemdNotifier(transport: .libsystemd, watchdogInterval: interval)
+            return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
         #else
-            return SystemdNotifier(transport: .disabled, watchdogInterval: nil)
+            return .disabled
         #endif
     }
-
-    /// True when notifications go somewhere.
-    public var isEnabled: Bool { !transport.isDisabled }
 
     /// Start-up (or a reload) finished; call only once the daemon can do its work (listener bound).
     @discardableResult
@@ -94,20 +80,12 @@ public struct SystemdNotifier: Sendable {
     /// fatal: systemd may have gone away, and the daemon's work matters more than its report).
     @discardableResult
     public func send(_ lines: [String]) -> Bool {
-        guard !lines.isEmpty else { return false }
-        let message = lines.joined(separator: "\n")
-        switch transport {
-        case .disabled:
+        guard isEnabled, !lines.isEmpty else { return false }
+        #if canImport(CSystemd)
+            return lines.joined(separator: "\n").withCString { sd_notify(0, $0) } > 0
+        #else
             return false
-        case .socket(let address):
-            return Self.sendDatagram(Array(message.utf8), to: address)
-        case .libsystemd:
-            #if canImport(CSystemd)
-                return message.withCString { sd_notify(0, $0) } > 0
-            #else
-                return false
-            #endif
-        }
+        #endif
     }
 
     /// `CLOCK_MONOTONIC` in microseconds, the clock systemd compares `MONOTONIC_USEC` against.
@@ -122,23 +100,5 @@ public struct SystemdNotifier: Sendable {
         guard let text else { return [] }
         let flat = String(text.map { $0.isNewline ? " " : $0 })
         return ["STATUS=\(flat)"]
-    }
-
-    /// One datagram on a fresh socket, as `sd_notify` does: no connection state to go stale.
-    static func sendDatagram(_ bytes: [UInt8], to address: NotifySocketAddress) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let sent = address.withSockaddr { addr, length in
-            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), addr, length) }
-        }
-        return sent == bytes.count
-    }
-}
-
-extension SystemdNotifier.Transport {
-    var isDisabled: Bool {
-        if case .disabled = self { return true }
-        return false
     }
 }

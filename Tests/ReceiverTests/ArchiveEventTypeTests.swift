@@ -64,13 +64,4 @@ import FathomShared
         parameter.parameters["time-duration"] = "25.0"
         #expect(parameter.checksum != base.checksum)
     }
-
-    @Test func jsonWriterPrintsFloatsLikePython() throws {
-        #expect(JSONText.string(.number(7_016_320_000)) == "7016320000.0")
-        #expect(JSONText.string(.number(0.04666666666666667)) == "0.04666666666666667")
-        #expect(JSONText.string(.object(["b": .string("x\"\n"), "a": .null])) == #"{"a":null,"b":"x\"\n"}"#)
-        #expect(try JSONText.parse(Array(#"{"ts":1,"val":[1.5,"a",true]}"#.utf8))
-            == .object(["ts": .integer(1), "val": .array([.number(1.5), .string("a"), .bool(true)])]))
-        #expect(JSONValue.number(25.0).pythonString == "25.0" && JSONValue.bool(true).pythonString == "True")
-    }
 }

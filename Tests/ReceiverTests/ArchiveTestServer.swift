@@ -21,16 +21,12 @@ struct ArchiveTestServer {
         let dir = TempDirectory("fathom-archive")
         defer { dir.remove() }
         let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
-        let keys = ArchiveAPIKeys(credentials: [Credential(user: "pscheduler", secret: token)])
-        let router = Router(context: IngestRequestContext.self)
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical
         let links = try publicURL.map { try ArchiveLinkOrigin(publicURL: $0) }
             ?? ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
-        ArchiveRoutes(
-            store: store, keys: keys, writerNetworks: writers, readsNeedCredentials: readsNeedCredentials, links: links,
-            maxBodyBytes: 1 << 20, logger: logger
-        ).register(on: router)
+        let router = Self.router(
+            store: store, writers: writers, readsNeedCredentials: readsNeedCredentials, links: links, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, server: .http1(),
@@ -47,6 +43,20 @@ struct ArchiveTestServer {
             defer { group.cancelAll() }
             try await body(ArchiveTestServer(port: port, store: store))
         }
+    }
+
+    /// The archive API's routes as the receiver wires them, with one API key (`token`).
+    static func router(
+        store: SQLiteArchiveStore, writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false,
+        links: ArchiveLinkOrigin, logger: Logger
+    ) -> Router<IngestRequestContext> {
+        let keys = ArchiveAPIKeys(credentials: [Credential(user: "pscheduler", secret: token)])
+        let router = Router(context: IngestRequestContext.self)
+        ArchiveRoutes(
+            store: store, keys: keys, writerNetworks: writers, readsNeedCredentials: readsNeedCredentials, links: links,
+            maxBodyBytes: 1 << 20, logger: logger
+        ).register(on: router)
+        return router
     }
 
     func send(

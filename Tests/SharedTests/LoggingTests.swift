@@ -17,13 +17,14 @@ import Testing
         }
     }
 
-    @Test func journalStreamMustNameStderr() {
+    @Test func journalStreamMustNameStderr() async {
         var st = stat()
         #expect(fstat(2, &st) == 0)
         let mine = "\(st.st_dev):\(st.st_ino)"
         let other = "\(st.st_dev):\(st.st_ino &+ 1)"
-        let verdicts = [mine, other, "garbage", "1:2:3", nil].map { value in
-            ProcessEnvironment.with(["JOURNAL_STREAM": value]) { FathomLogging.stderrIsJournal() }
+        var verdicts: [Bool] = []
+        for value in [mine, other, "garbage", "1:2:3", nil] {
+            verdicts.append(await ProcessEnvironment.with(["JOURNAL_STREAM": value]) { FathomLogging.stderrIsJournal() })
         }
         #expect(verdicts == [true, false, false, false, false])
     }

@@ -1,5 +1,4 @@
 import Dispatch
-import FathomShared
 
 #if canImport(Glibc)
     import Glibc

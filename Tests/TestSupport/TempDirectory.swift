@@ -1,14 +1,21 @@
 import Foundation
 
-/// A fresh directory under /tmp, removed by `remove()`.
+/// A fresh directory (mkdtemp), removed by `remove()`; the tests' and the bench's scratch space.
+///
+/// ```swift
+/// let dir = TempDirectory()
+/// defer { dir.remove() }
+/// try dir.write("fathom.toml", config)
+/// ```
 public struct TempDirectory: Sendable {
     public let path: String
 
-    public init(_ prefix: String = "fathom-test") {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(cString: template.map { UInt8(bitPattern: $0) }.dropLast() + [0])
+    /// Created under `parent` (/tmp unless given: short paths leave room for unix socket names).
+    public init(_ prefix: String = "fathom-test", in parent: String = "/tmp") {
+        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+        guard let made else { preconditionFailure("mkdtemp in \(parent): \(String(cString: strerror(errno)))") }
+        path = made
     }
 
     public func file(_ relative: String) -> String { path + "/" + relative }

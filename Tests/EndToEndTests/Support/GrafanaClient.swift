@@ -1,3 +1,4 @@
+import FathomTestSupport
 import Foundation
 
 /// Calls a receiver's Grafana data source as the plugins do (POST JSON, Basic auth) and parses

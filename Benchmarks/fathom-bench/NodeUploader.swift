@@ -1,33 +1,25 @@
-import AsyncHTTPClient
 import FathomShared
+import FathomTestSupport
 import NIOCore
-import NIOHTTP1
-import NIOSSL
 import Synchronization
 
-/// One simulated node: its own HTTPClient holding a single keep-alive TLS connection, posting
+/// One simulated node: its own `UploadClient` holding a single keep-alive TLS connection, posting
 /// the same free-CSV body over and over, waiting for each 200 (= fsynced) before the next.
 ///
 /// Each upload carries a fresh `Fathom-Batch-Id`, as every real agent's does, so the receiver
 /// pays its batch ledger (look-up, append and sync) on every upload, as it does in production.
-struct UploadClient: Sendable {
-    let http: HTTPClient
+struct NodeUploader: Sendable {
+    let client: UploadClient
     let url: String
     let authorization: String
     let body: ByteBuffer
-    /// Unique per client in this run; the batch id is this prefix and a counter.
+    /// Unique per node in this run; the batch id is this prefix and a counter.
     let batchPrefix: String
     private let uploads = Counter()
 
     init(caPath: String, url: String, user: String, password: String, body: [UInt8], batchPrefix: String) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
-        var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.httpVersion = .http1Only
         // One connection per client, as one agent per node would hold.
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
-        config.timeout = .init(connect: .seconds(5), read: .seconds(30))
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        client = try UploadClient(caFile: caPath, connectionsPerHost: 1)
         self.url = url
         authorization = BasicAuthorization.header(user: user, password: password)
         self.body = ByteBuffer(bytes: body)
@@ -36,19 +28,13 @@ struct UploadClient: Sendable {
 
     /// One upload; returns the HTTP status.
     func upload() async throws -> Int {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "text/csv")
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Fathom-Batch-Id", value: batchPrefix + "-" + String(uploads.next()))
-        request.body = .bytes(body)
-        let response = try await http.execute(request, timeout: .seconds(30))
-        // Drain the (empty) body so the connection goes back to the pool for the next request.
-        _ = try await response.body.collect(upTo: 1 << 16)
-        return Int(response.status.code)
+        let batch = batchPrefix + "-" + String(uploads.next())
+        let reply = try await client.send(
+            url, buffer: body, headers: [("Authorization", authorization), ("Fathom-Batch-Id", batch)])
+        return reply.status
     }
 
-    /// What one client saw during the timed phase.
+    /// What one node saw during the timed phase.
     struct Outcome: Sendable {
         var latencies: [Double] = []
         var failures = 0
@@ -80,11 +66,11 @@ struct UploadClient: Sendable {
         return outcome
     }
 
-    func shutdown() async { try? await http.shutdown() }
+    func shutdown() async { await client.shutdown() }
 }
 
-/// A thread-safe counter for batch ids (uploads of one client run one at a time, but the type
-/// must be Sendable).
+/// A thread-safe counter for batch ids (uploads of one node run one at a time, but the type must
+/// be Sendable).
 final class Counter: Sendable {
     private let value = Atomic<Int>(0)
     func next() -> Int { value.add(1, ordering: .relaxed).newValue }

@@ -8,13 +8,13 @@ import Foundation
 /// let budget = FuzzBudget(target: "free-CSV", defaultIterations: 3_000)
 /// for i in 0..<budget.iterations { ... budget.context(i) ... }
 /// ```
-struct FuzzBudget {
-    static let defaultSeed: UInt64 = 0x0F47_0A5E_ED09
-    let target: String
-    let seed: UInt64
-    let iterations: Int
+public struct FuzzBudget: Sendable {
+    public static let defaultSeed: UInt64 = 0x0F47_0A5E_ED09
+    public let target: String
+    public let seed: UInt64
+    public let iterations: Int
 
-    init(target: String, defaultIterations: Int) {
+    public init(target: String, defaultIterations: Int) {
         let environment = ProcessInfo.processInfo.environment
         self.target = target
         seed = environment["FATHOM_FUZZ_SEED"].flatMap { text in
@@ -27,7 +27,7 @@ struct FuzzBudget {
     }
 
     /// What a failure message must carry to replay the case.
-    func context(_ iteration: Int, _ input: [UInt8]) -> String {
+    public func context(_ iteration: Int, _ input: [UInt8]) -> String {
         let shown = input.prefix(300).map { b in
             b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") ? String(UnicodeScalar(b)) : "\\x" + String(b, radix: 16)
         }.joined()

@@ -2,8 +2,9 @@
     import Glibc
 #endif
 
-/// The address in `$NOTIFY_SOCKET`: a filesystem path, or with a leading `@` a Linux abstract
-/// socket name (the `@` stands for the NUL byte that starts the kernel's name).
+/// An address as `$NOTIFY_SOCKET` spells it: a filesystem path, or with a leading `@` a Linux
+/// abstract socket name (the `@` stands for the NUL byte that starts the kernel's name). libsystemd
+/// reads it in the daemons; `FakeNotifySocket` binds it, so both must agree byte for byte.
 ///
 /// ```swift
 /// let address = NotifySocketAddress("@fathom-test")!
