@@ -22,24 +22,39 @@ public struct FreeCSVScanner: Sendable {
     }
 
     /// Calls `body` with the name and value bytes of each field, in order, after checking the
-    /// field's syntax (quoting, `=`); the one splitter behind both `scan` and `FreeCSV.parse`.
-    static func walk(
-        _ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void
+    /// field's syntax (quoting, `=`); the one splitter behind `scan`, `FreeCSV.parse` and the
+    /// receiver's sample index (which reads values as bytes, without a string per field). The
+    /// buffers are valid only during the call (a quoted field's are a temporary unescaped copy).
+    public static func walk(
+        _ line: ArraySlice<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
     ) throws(FreeCSVError) {
         if line.isEmpty { throw .emptyLine }
+        var failure: FreeCSVError?
+        line.withUnsafeBufferPointer { bytes in
+            do throws(FreeCSVError) {
+                try walk(bytes: bytes, body)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private static func walk(
+        bytes line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+    ) throws(FreeCSVError) {
         let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), equals = UInt8(ascii: "=")
-        let base = line.startIndex
-        var i = base
+        var i = 0
         while true {
             let start = i
-            if line[i...].first == quote {
+            if i < line.count && line[i] == quote {
                 // Quoted fields are rare (comma lists, odd command names): unescape them whole.
                 var raw: [UInt8] = []
                 i += 1
                 var closed = false
-                while i < line.endIndex {
+                while i < line.count {
                     if line[i] == quote {
-                        if i + 1 < line.endIndex && line[i + 1] == quote {
+                        if i + 1 < line.count && line[i + 1] == quote {
                             raw.append(quote)
                             i += 2
                             continue
@@ -51,26 +66,30 @@ public struct FreeCSVScanner: Sendable {
                     raw.append(line[i])
                     i += 1
                 }
-                if !closed { throw .unterminatedQuote(column: start - base + 1) }
-                if i < line.endIndex && line[i] != comma { throw .textAfterQuote(column: i - base + 1) }
+                if !closed { throw .unterminatedQuote(column: start + 1) }
+                if i < line.count && line[i] != comma { throw .textAfterQuote(column: i + 1) }
                 guard let eq = raw.firstIndex(of: equals) else {
                     throw .fieldWithoutEquals(field: String(decoding: raw, as: UTF8.self))
                 }
-                body(raw[..<eq], raw[(eq + 1)...])
+                raw.withUnsafeBufferPointer { r in
+                    body(UnsafeBufferPointer(rebasing: r[..<eq]), UnsafeBufferPointer(rebasing: r[(eq + 1)...]))
+                }
             } else {
                 var eq: Int?
-                while i < line.endIndex && line[i] != comma {
-                    if line[i] == quote { throw .bareQuote(column: i - base + 1) }
+                while i < line.count && line[i] != comma {
+                    if line[i] == quote { throw .bareQuote(column: i + 1) }
                     if eq == nil && line[i] == equals { eq = i }
                     i += 1
                 }
-                guard let eq else { throw .fieldWithoutEquals(field: String(decoding: line[start..<i], as: UTF8.self)) }
-                body(line[start..<eq], line[(eq + 1)..<i])
+                guard let eq else {
+                    throw .fieldWithoutEquals(field: String(decoding: UnsafeBufferPointer(rebasing: line[start..<i]), as: UTF8.self))
+                }
+                body(UnsafeBufferPointer(rebasing: line[start..<eq]), UnsafeBufferPointer(rebasing: line[(eq + 1)..<i]))
             }
-            if i >= line.endIndex { break }
+            if i >= line.count { break }
             i += 1
             // A trailing comma makes an empty last field, which has no '='.
-            if i == line.endIndex { throw .fieldWithoutEquals(field: "") }
+            if i == line.count { throw .fieldWithoutEquals(field: "") }
         }
     }
 }

@@ -10,9 +10,22 @@ public enum SonarTimestamp {
         let (days, secs) = floorDivMod(local, 86_400)
         let (y, m, d) = civilFromDays(days)
         let off = abs(utcOffsetSeconds)
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(Int(secs / 3600), 2) + ":"
-            + pad(Int(secs % 3600 / 60), 2) + ":" + pad(Int(secs % 60), 2)
-            + (utcOffsetSeconds < 0 ? "-" : "+") + pad(off / 3600, 2) + ":" + pad(off % 3600 / 60, 2)
+        // Written as bytes: the fleet page formats two per host, 20,000 for a large fleet.
+        var out: [UInt8] = []
+        out.reserveCapacity(25)
+        func put(_ v: Int, _ width: Int, then separator: UInt8?) {
+            pad(v, width, to: &out)
+            if let separator { out.append(separator) }
+        }
+        put(y, 4, then: UInt8(ascii: "-"))
+        put(m, 2, then: UInt8(ascii: "-"))
+        put(d, 2, then: UInt8(ascii: "T"))
+        put(Int(secs / 3600), 2, then: UInt8(ascii: ":"))
+        put(Int(secs % 3600 / 60), 2, then: UInt8(ascii: ":"))
+        put(Int(secs % 60), 2, then: utcOffsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        put(off / 3600, 2, then: UInt8(ascii: ":"))
+        put(off % 3600 / 60, 2, then: nil)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The UTC calendar date (year, month, day) of an instant.
@@ -66,9 +79,22 @@ public enum SonarTimestamp {
         return (local - Int64(offset), offset)
     }
 
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    /// `v` in decimal, left-padded with zeros to `width` characters (as `String(v)` padded: a
+    /// longer number, or a negative year, is written whole, its sign counted in the width).
+    private static func pad(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+        var limit = 1
+        for _ in 0..<width { limit *= 10 }
+        if v >= 0 && v < limit {
+            var divisor = limit / 10
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+                divisor /= 10
+            }
+            return
+        }
+        let text = String(v)
+        if text.utf8.count < width { out += repeatElement(UInt8(ascii: "0"), count: width - text.utf8.count) }
+        out += text.utf8
     }
 
     private static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {

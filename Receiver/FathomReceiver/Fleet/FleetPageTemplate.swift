@@ -1,8 +1,8 @@
 /// The fleet page's mustache template (see `FleetPage`): plain HTML and CSS, no script.
 ///
-/// Strings that come from outside (cluster, host, agent version) are HTML-escaped by mustache
-/// (`{{…}}`); what the receiver formats itself (states, times, numbers, units) is inserted as it is
-/// (`{{{…}}}`), which spares 10,000-host pages most of mustache's per-character escaping.
+/// Strings that come from outside (cluster names) are HTML-escaped by mustache (`{{…}}`); what the
+/// receiver formats itself (counts, times) is inserted as it is (`{{{…}}}`). A cluster's host rows
+/// come whole from `FleetHostRows` (which escapes host names and agent versions itself).
 enum FleetPageTemplate {
     static let html = """
         <!DOCTYPE html>
@@ -44,10 +44,7 @@ enum FleetPageTemplate {
         <table class="hosts">
         <thead><tr><th>host</th><th>state</th><th>last upload</th><th>last sample</th><th>cadence</th><th>cores</th><th>memory</th><th>GPUs</th><th>agent</th><th>spool backlog</th></tr></thead>
         <tbody>
-        {{#hosts}}
-        <tr data-host="{{host}}" data-state="{{{state}}}"><td>{{host}}</td><td><span class="badge {{{state}}}">{{{state}}}</span></td><td>{{{lastUpload}}} <small>{{{age}}} ago</small></td><td>{{{lastSample}}}</td><td>{{{cadence}}}</td><td class="num">{{{cores}}}</td><td class="num">{{{memory}}}</td><td class="num">{{{gpus}}}</td><td>{{agentVersion}}</td><td>{{{backlog}}}</td></tr>
-        {{/hosts}}
-        </tbody>
+        {{{hostRows}}}</tbody>
         </table>
         </section>
         {{/clusters}}

@@ -42,11 +42,9 @@ public struct FleetRoutes: Sendable {
         }
         router.get("/fleet.json") { request, context in
             try await respond(request, address: context.remoteAddress?.ipAddress) { view in
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                return Response(
+                Response(
                     status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(view))))
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: FleetJSON.encode(view))))
             }
         }
     }

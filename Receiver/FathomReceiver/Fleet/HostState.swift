@@ -7,7 +7,14 @@
 public enum HostState: String, Sendable, Codable, CaseIterable, Comparable {
     case silent, late, online
 
-    public static func < (a: HostState, b: HostState) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// The position in the declared order (the fleet page sorts 10,000 hosts by it).
+    private var rank: Int {
+        switch self {
+        case .silent: return 0
+        case .late: return 1
+        case .online: return 2
+        }
     }
+
+    public static func < (a: HostState, b: HostState) -> Bool { a.rank < b.rank }
 }

@@ -44,6 +44,7 @@ struct SampleFold {
     var jobs: [MinuteKey: JobRow] = [:]
     var users: [MinuteKey: UsageSums] = [:]
     var lines = 0
+    private var reader = SampleLineReader()
 
     var isEmpty: Bool { hosts.isEmpty }
 
@@ -51,31 +52,88 @@ struct SampleFold {
     mutating func add(cluster: String, bytes: ArraySlice<UInt8>) {
         var start = bytes.startIndex
         let newline = UInt8(ascii: "\n")
-        var lastTime: (text: String, epochSeconds: Int64)?
+        var open: OpenSample?
         while start < bytes.endIndex {
             let end = bytes[start...].firstIndex(of: newline) ?? bytes.endIndex
             var line = bytes[start..<end]
             start = end == bytes.endIndex ? end : end + 1
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            guard !line.isEmpty, let record = SampleRecordFields.read(line, lastTime: &lastTime) else { continue }
-            add(cluster: cluster, record)
+            guard !line.isEmpty, let record = reader.read(line) else { continue }
+            lines += 1
+            if open?.host != record.host || open?.time != record.epochSeconds {
+                if let done = open { close(done, cluster: cluster) }
+                open = OpenSample(host: record.host, time: record.epochSeconds)
+            }
+            open!.add(record)
         }
+        if let done = open { close(done, cluster: cluster) }
     }
 
-    mutating func add(cluster: String, _ record: SampleRecordFields) {
-        lines += 1
-        let key = HostKey(cluster: cluster, host: record.host, time: record.epochSeconds)
-        hosts[key, default: HostRow()].usage.add(record.usage)
-        guard !record.isHeartbeat else { return }
-        if let job = record.job { hosts[key]!.jobs.insert(job) }
-        if !record.user.isEmpty { hosts[key]!.users.insert(record.user) }
-        let minute = record.epochSeconds - ((record.epochSeconds % 60) + 60) % 60
-        if let job = record.job {
-            jobs[MinuteKey(cluster: cluster, name: job, minute: minute), default: JobRow(user: record.user)]
-                .usage.add(record.usage)
+    /// Adds one host sample's lines (summed in `OpenSample`) to the batch's rows: a handful of
+    /// dictionary updates per sample instead of several per line.
+    private mutating func close(_ sample: OpenSample, cluster: String) {
+        let key = HostKey(cluster: cluster, host: sample.host, time: sample.time)
+        let minute = sample.time - ((sample.time % 60) + 60) % 60
+        var row = hosts.removeValue(forKey: key) ?? HostRow()
+        row.usage.add(sample.usage)
+        for job in sample.jobs {
+            row.jobs.insert(job.name)
+            jobs[MinuteKey(cluster: cluster, name: job.name, minute: minute), default: JobRow(user: job.user)]
+                .usage.add(job.usage)
         }
-        if !record.user.isEmpty {
-            users[MinuteKey(cluster: cluster, name: record.user, minute: minute), default: UsageSums()].add(record.usage)
+        for user in sample.users {
+            row.users.insert(user.name)
+            users[MinuteKey(cluster: cluster, name: user.name, minute: minute), default: UsageSums()].add(user.usage)
+        }
+        hosts[key] = row
+    }
+
+    /// The consecutive lines of one host sample, summed per job and per user.
+    private struct OpenSample {
+        var host: String
+        var time: Int64
+        var usage = UsageSums()
+        var jobs: [(name: String, user: String, usage: UsageSums)] = []
+        var users: [(name: String, usage: UsageSums)] = []
+        /// Where each job and user is in `jobs` and `users`.
+        var jobSlot: [String: Int] = [:]
+        var userSlot: [String: Int] = [:]
+        var lastJob = 0
+        var lastUser = 0
+
+        init(host: String, time: Int64) {
+            self.host = host
+            self.time = time
+        }
+
+        mutating func add(_ record: SampleRecordFields) {
+            usage.add(record.usage)
+            guard !record.isHeartbeat else { return }
+            if let job = record.job {
+                // A sample's lines mostly repeat the job of the line before: check that one first.
+                if lastJob < jobs.count, jobs[lastJob].name == job {
+                    jobs[lastJob].usage.add(record.usage)
+                } else if let slot = jobSlot[job] {
+                    jobs[slot].usage.add(record.usage)
+                    lastJob = slot
+                } else {
+                    lastJob = jobs.count
+                    jobSlot[job] = jobs.count
+                    jobs.append((job, record.user, record.usage))
+                }
+            }
+            if !record.user.isEmpty {
+                if lastUser < users.count, users[lastUser].name == record.user {
+                    users[lastUser].usage.add(record.usage)
+                } else if let slot = userSlot[record.user] {
+                    users[slot].usage.add(record.usage)
+                    lastUser = slot
+                } else {
+                    lastUser = users.count
+                    userSlot[record.user] = users.count
+                    users.append((record.user, record.usage))
+                }
+            }
         }
     }
 
