@@ -24,18 +24,35 @@ public struct CRC32: Sendable, Equatable {
         if done == nil {
             var crc = state
             for byte in bytes {
-                crc = Self.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+                crc = Self.tables[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
             }
             state = crc
         }
     }
 
     /// Feeds the bytes of a buffer into the running checksum.
+    ///
+    /// Slicing-by-8: eight bytes per step through eight tables, about five times the speed of one
+    /// byte per step. The receiver checksums every committed upload, so this is on its hot path.
     public mutating func update(_ buffer: UnsafeBufferPointer<UInt8>) {
         var crc = state
-        Self.table.withUnsafeBufferPointer { table in
-            for byte in buffer {
-                crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+        Self.tables.withUnsafeBufferPointer { t in
+            var index = 0
+            let count = buffer.count
+            while count - index >= 8 {
+                let low =
+                    crc ^ (UInt32(buffer[index]) | UInt32(buffer[index + 1]) << 8 | UInt32(buffer[index + 2]) << 16
+                        | UInt32(buffer[index + 3]) << 24)
+                crc =
+                    t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                    ^ t[3 * 256 + Int(buffer[index + 4])] ^ t[2 * 256 + Int(buffer[index + 5])]
+                    ^ t[256 + Int(buffer[index + 6])] ^ t[Int(buffer[index + 7])]
+                index += 8
+            }
+            while index < count {
+                crc = t[Int((crc ^ UInt32(buffer[index])) & 0xFF)] ^ (crc >> 8)
+                index += 1
             }
         }
         state = crc
@@ -48,12 +65,23 @@ public struct CRC32: Sendable, Equatable {
         return crc.value
     }
 
-    /// One entry per byte value: the remainder after shifting that byte through the polynomial.
-    private static let table: [UInt32] = (0..<256).map { index in
-        var entry = UInt32(index)
-        for _ in 0..<8 {
-            entry = entry & 1 == 1 ? (entry >> 1) ^ 0xEDB8_8320 : entry >> 1
+    /// Table k (entries k*256 ..< (k+1)*256) holds the remainder of a byte followed by k zero bytes;
+    /// table 0 is the classic one-byte table.
+    private static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for index in 0..<256 {
+            var entry = UInt32(index)
+            for _ in 0..<8 {
+                entry = entry & 1 == 1 ? (entry >> 1) ^ 0xEDB8_8320 : entry >> 1
+            }
+            tables[index] = entry
         }
-        return entry
-    }
+        for k in 1..<8 {
+            for index in 0..<256 {
+                let previous = tables[(k - 1) * 256 + index]
+                tables[k * 256 + index] = (previous >> 8) ^ tables[Int(previous & 0xFF)]
+            }
+        }
+        return tables
+    }()
 }
