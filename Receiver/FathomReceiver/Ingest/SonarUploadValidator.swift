@@ -28,12 +28,14 @@ public struct SonarUploadValidator: Sendable {
 
     /// Every non-empty line must be free CSV with a valid `host` and an RFC 3339 `time`.
     public func freeCSV(_ body: [UInt8], cluster: StorageName) throws(UploadRejection) -> [FileAppend] {
-        var byFile: [String: [UInt8]] = [:]
-        var order: [String] = []
+        // Files in first-seen order, each with its bytes; the index map is consulted only when a
+        // line's file differs from the previous line's (a sample's lines share one file).
+        var appends: [FileAppend] = []
+        var indexOfPath: [String: Int] = [:]
         var lineNumber = 0
         var start = body.startIndex
         var records = 0
-        var lastFile: (host: String, time: String, path: String)?
+        var lastFile: (host: String, time: String, index: Int)?
         while start < body.endIndex {
             let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
             lineNumber += 1
@@ -58,11 +60,12 @@ public struct SonarUploadValidator: Sendable {
             }
             guard let host, !host.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing host") }
             guard let time, !time.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing time") }
-            let path: String
+            let fileIndex: Int
             if let last = lastFile, last.host == host, last.time == time {
                 // A sample's lines share host and time: check and place them once.
-                path = last.path
+                fileIndex = last.index
             } else {
+                let path: String
                 guard let hostName = StorageName(host) else {
                     throw UploadRejection("Bad content: line \(lineNumber): host name not allowed: \(host.prefix(64))")
                 }
@@ -75,15 +78,24 @@ public struct SonarUploadValidator: Sendable {
                 } catch {
                     throw UploadRejection("Bad content: line \(lineNumber): \(error)")
                 }
-                lastFile = (host, time, path)
+                if let known = indexOfPath[path] {
+                    fileIndex = known
+                } else {
+                    fileIndex = appends.count
+                    indexOfPath[path] = fileIndex
+                    var bytes: [UInt8] = []
+                    // Most uploads are one host's one day: the first file usually takes the whole body.
+                    if appends.isEmpty { bytes.reserveCapacity(body.count + 1) }
+                    appends.append(FileAppend(relativePath: path, bytes: bytes))
+                }
+                lastFile = (host, time, fileIndex)
             }
-            if byFile[path] == nil { order.append(path) }
-            byFile[path, default: []].append(contentsOf: line)
-            byFile[path]!.append(UInt8(ascii: "\n"))
+            appends[fileIndex].bytes.append(contentsOf: line)
+            appends[fileIndex].bytes.append(UInt8(ascii: "\n"))
             records += 1
         }
         guard records > 0 else { throw UploadRejection("Bad content: no records") }
-        return order.map { FileAppend(relativePath: $0, bytes: byFile[$0]!) }
+        return appends
     }
 
     /// The bytes a stored line must not contain, checked before the line is parsed: NUL (cuts C
