@@ -56,12 +56,3 @@ public struct ReceiverEndpoint: Sendable, Equatable {
         return out
     }
 }
-
-/// What an upload is, which fixes its URL path and content type.
-public enum UploadKind: String, Sendable, CaseIterable {
-    case samples = "sonar-freecsv"
-    case sysinfo = "sysinfo"
-
-    public var path: String { self == .samples ? "/sonar-freecsv" : "/sysinfo" }
-    public var contentType: String { self == .samples ? "text/csv" : "application/json" }
-}

@@ -38,7 +38,8 @@ public struct SonarIngestRoutes: Sendable {
     }
 
     public func register(on router: Router<IngestRequestContext>) {
-        for (path, kind) in [("/sonar-freecsv", UploadKind.freeCSV), ("/sysinfo", UploadKind.sysinfo)] {
+        for kind in UploadKind.allCases {
+            let path = kind.path
             router.post(RouterPath(path)) { request, context in
                 try await self.handle(request, context: context, kind: kind)
             }
@@ -48,11 +49,6 @@ public struct SonarIngestRoutes: Sendable {
                 }
             }
         }
-    }
-
-    enum UploadKind: Sendable {
-        case freeCSV, sysinfo
-        var contentType: String { self == .freeCSV ? "text/csv" : "application/json" }
     }
 
     func handle(_ request: Request, context: IngestRequestContext, kind: UploadKind) async throws -> Response {
@@ -109,7 +105,7 @@ public struct SonarIngestRoutes: Sendable {
         let bytes = Array(body.readableBytesView)
         let appends: [FileAppend]
         do {
-            appends = try kind == .freeCSV
+            appends = try kind == .samples
                 ? validator.freeCSV(bytes, cluster: cluster) : validator.sysinfo(bytes, cluster: cluster)
         } catch {
             return reject(.badRequest, error.message, request: request, context: context, cluster: cluster.value, user: user)
