@@ -19,22 +19,37 @@ final class VirtualClock: MeasurementClock {
 }
 
 /// Records each run's start and pretends to measure; `failing` makes every run fail as a
-/// real probe does (a record with `succeeded: false`).
+/// real probe does (a record with `succeeded: false`); a throughput try whose number (1, 2, …)
+/// `peerBusy` accepts finds the peer busy, as iperf3's ACCESS_DENIED makes a real one.
 final class FakeRunner: MeasurementRunning {
     let failing: Bool
     let busyFor: Duration
+    let peerBusy: @Sendable (Int) -> Bool
     let meter = OverlapMeter()
     private let starts = Mutex<[String: [Int64]]>([:])
+    private let cookies = Mutex<[[UInt8]]>([])
 
-    init(failing: Bool = false, busyFor: Duration = .zero) {
+    init(failing: Bool = false, busyFor: Duration = .zero, peerBusy: @escaping @Sendable (Int) -> Bool = { _ in false }) {
         self.failing = failing
         self.busyFor = busyFor
+        self.peerBusy = peerBusy
     }
 
     func starts(of name: String) -> [Int64] { starts.withLock { $0[name] ?? [] } }
+    var cookiesSeen: [[UInt8]] { cookies.withLock { $0 } }
 
-    func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord {
-        starts.withLock { $0[test.name, default: []].append(start) }
+    func attempt(_ test: MeasurementTest, start: Int64, cookie: [UInt8]) async -> MeasurementAttempt {
+        let tries = starts.withLock {
+            $0[test.name, default: []].append(start)
+            return $0[test.name]!.count
+        }
+        cookies.withLock { $0.append(cookie) }
+        if test.spec.isExclusive && peerBusy(tries) {
+            let busy = MeasurementRecord(
+                runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,
+                outcome: .throughput(ThroughputParameters(dest: "10.0.0.2"), .failure(ThroughputError.serverBusy.description)))
+            return .peerBusy(busy)
+        }
         if test.spec.isExclusive { await meter.enter() }
         if busyFor > .zero { try? await Task.sleep(for: busyFor) }
         if test.spec.isExclusive { await meter.leave() }
@@ -45,9 +60,9 @@ final class FakeRunner: MeasurementRunning {
             case .throughput(let parameters):
                 .throughput(parameters, failing ? .failure("unable to connect to server") : ThroughputResult())
             }
-        return MeasurementRecord(
+        return .finished(MeasurementRecord(
             runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,
-            outcome: outcome)
+            outcome: outcome))
     }
 }
 

@@ -97,6 +97,52 @@ import Testing
         await f.client.shutdown()
     }
 
+    @Test func integerEventTypesReadBackAsJSONIntegers() async throws {
+        let f = try await ReceiverFixture(archive: true)
+        defer { f.dir.remove() }
+        let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
+        // Now: `points` reads the last ten days.
+        let now = Int64(Date().timeIntervalSince1970)
+        func record(_ name: String, _ dest: String, _ outcome: MeasurementOutcome) -> MeasurementRecord {
+            MeasurementRecord(
+                runID: RandomHexID.make(), testName: name, sourceAddress: "10.0.0.1", destAddress: dest, start: now,
+                outcome: outcome)
+        }
+        let tcp = try ThroughputResult.decode(json: """
+            {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":10,
+             "throughput-bits":9200000000.75,"throughput-bytes":11500000000,"retransmits":12}}}
+            """)
+        let udp = try ThroughputResult.decode(json: """
+            {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":5,
+             "throughput-bits":99973876.98,"throughput-bytes":62000000,"sent":600,"lost":3,"jitter":0.01}}}
+            """)
+        let hops = [TraceHop(ip: "10.0.0.2", rtt: .microseconds(200), mtu: 65535)]
+        let records = [
+            record("bw-tcp", "10.0.0.2", .throughput(try ThroughputParameters(dest: "10.0.0.2").validated(), tcp)),
+            record("bw-udp", "10.0.0.3", .throughput(try ThroughputParameters(dest: "10.0.0.3", udp: true).validated(), udp)),
+            record("trace", "10.0.0.2", .trace(try TraceParameters(dest: "10.0.0.2").validated(), TraceResult(paths: [hops]))),
+        ]
+        for r in records { try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1) }
+        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let outcome = await SpoolDelivery(spool: spool, client: client, archive: try archive(f, http: http), logger: logger)
+            .drain(maxAttempts: 3)
+        #expect(outcome.delivered == 3 && outcome.remaining == 0, "\(outcome)")
+        let expected: [(String, [Int64])] = [
+            ("throughput", [9_200_000_000, 99_973_876]), ("packet-retransmits", [12]), ("path-mtu", [65535]),
+            ("packet-count-sent", [600]), ("packet-count-lost", [3]),
+        ]
+        for (eventType, values) in expected {
+            let read = try await points(f, eventType: eventType).compactMap { $0["val"] }
+            // `.integer` only for JSON integer text: `12.0` would parse as `.number`.
+            #expect(read.sorted { ($0.integerValue ?? 0) < ($1.integerValue ?? 0) } == values.sorted().map { .integer($0) },
+                "\(eventType) reads back as JSON integers: \(read)")
+        }
+        try await http.shutdown()
+        await f.client.shutdown()
+    }
+
     @Test func aRecordTheArchiveRefusesIsQuarantinedNotLost() async throws {
         let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }

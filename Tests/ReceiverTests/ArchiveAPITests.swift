@@ -54,7 +54,7 @@ import Testing
             #expect(put.status == 201 && put.body == "\"\"")
             let base = try await server.get(Self.archive + key + "/throughput/base?time-start=0")
             #expect(base.status == 200 && base.header("Content-Type") == "application/json")
-            #expect(base.body == #"[{"ts":1795410000,"val":9300000000.0}]"#)
+            #expect(base.body == #"[{"ts":1795410000,"val":9300000000}]"#, "an integer type reads back as a JSON integer")
             let average = try await server.get(Self.archive + key + "/throughput/averages/86400?time-start=0")
             #expect(average.body == #"[{"ts":1795392000,"val":9300000000.0}]"#)
             let rtt = try await server.get(Self.archive + key + "/packet-rtt/base?time-start=0")

@@ -193,10 +193,10 @@ import Testing
             }
 
             // Base data.
-            #expect(try await series(server, key, "packet-count-sent/base").body == #"[{"ts":1795410000,"val":100.0},{"ts":1795410060,"val":100.0},{"ts":1795410300,"val":100.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost/base").body == #"[{"ts":1795410000,"val":2.0},{"ts":1795410060,"val":0.0},{"ts":1795410300,"val":4.0}]"#)
-            #expect(try await series(server, key, "packet-duplicates/base").body == #"[{"ts":1795410000,"val":0.0},{"ts":1795410060,"val":1.0},{"ts":1795410300,"val":0.0}]"#)
-            #expect(try await series(server, key, "packet-reorders/base").body == #"[{"ts":1795410000,"val":1.0},{"ts":1795410060,"val":0.0},{"ts":1795410300,"val":0.0}]"#)
+            #expect(try await series(server, key, "packet-count-sent/base").body == #"[{"ts":1795410000,"val":100},{"ts":1795410060,"val":100},{"ts":1795410300,"val":100}]"#)
+            #expect(try await series(server, key, "packet-count-lost/base").body == #"[{"ts":1795410000,"val":2},{"ts":1795410060,"val":0},{"ts":1795410300,"val":4}]"#)
+            #expect(try await series(server, key, "packet-duplicates/base").body == #"[{"ts":1795410000,"val":0},{"ts":1795410060,"val":1},{"ts":1795410300,"val":0}]"#)
+            #expect(try await series(server, key, "packet-reorders/base").body == #"[{"ts":1795410000,"val":1},{"ts":1795410060,"val":0},{"ts":1795410300,"val":0}]"#)
             #expect(try await series(server, key, "packet-loss-rate/base").body == #"[{"ts":1795410000,"val":0.02},{"ts":1795410060,"val":0.0},{"ts":1795410300,"val":0.04}]"#)
             // Floats are stored as int(v × 10⁴): 0.57 → 0.5699, 1.13 → 1.1299 (§3.5).
             #expect(try await series(server, key, "time-error-estimates/base").body == #"[{"ts":1795410000,"val":0.5699},{"ts":1795410060,"val":1.1299},{"ts":1795410300,"val":0.5}]"#)
@@ -209,12 +209,12 @@ import Testing
             let href = list(try await series(server, key, "pscheduler-run-href/base"))
             #expect((href.last?["val"] as? [String: Any])?["href"] as? String == "https://ps1.example.net/pscheduler/tasks/lat/runs/run-3")
 
-            // Aggregations: integer sums as floats, Σlost/Σsent, bucket-wise histogram sums.
-            #expect(try await series(server, key, "packet-count-sent/aggregations/300").body == #"[{"ts":1795410000,"val":200.0},{"ts":1795410300,"val":100.0}]"#)
-            #expect(try await series(server, key, "packet-count-sent/aggregations/3600").body == #"[{"ts":1795410000,"val":300.0}]"#)
-            #expect(try await series(server, key, "packet-count-sent/aggregations/86400").body == #"[{"ts":1795392000,"val":300.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost/aggregations/300").body == #"[{"ts":1795410000,"val":2.0},{"ts":1795410300,"val":4.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost/aggregations/86400").body == #"[{"ts":1795392000,"val":6.0}]"#)
+            // Aggregations: integer sums as JSON integers, Σlost/Σsent, bucket-wise histogram sums.
+            #expect(try await series(server, key, "packet-count-sent/aggregations/300").body == #"[{"ts":1795410000,"val":200},{"ts":1795410300,"val":100}]"#)
+            #expect(try await series(server, key, "packet-count-sent/aggregations/3600").body == #"[{"ts":1795410000,"val":300}]"#)
+            #expect(try await series(server, key, "packet-count-sent/aggregations/86400").body == #"[{"ts":1795392000,"val":300}]"#)
+            #expect(try await series(server, key, "packet-count-lost/aggregations/300").body == #"[{"ts":1795410000,"val":2},{"ts":1795410300,"val":4}]"#)
+            #expect(try await series(server, key, "packet-count-lost/aggregations/86400").body == #"[{"ts":1795392000,"val":6}]"#)
             // (2+0)/(100+100) = 0.01; 4/100 = 0.04; (2+0+4)/300 = 0.02.
             #expect(try await series(server, key, "packet-loss-rate/aggregations/300").body == #"[{"ts":1795410000,"val":0.01},{"ts":1795410300,"val":0.04}]"#)
             #expect(try await series(server, key, "packet-loss-rate/aggregations/3600").body == #"[{"ts":1795410000,"val":0.02}]"#)
@@ -311,10 +311,10 @@ import Testing
             #expect(replay.status == 409, "\(replay.body)")
 
             // Base data.
-            #expect(try await series(server, key, "packet-count-sent/base").body == #"[{"ts":1795410000,"val":10.0},{"ts":1795413600,"val":10.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost-bidir/base").body == #"[{"ts":1795410000,"val":1.0},{"ts":1795413600,"val":0.0}]"#)
-            #expect(try await series(server, key, "packet-duplicates-bidir/base").body == #"[{"ts":1795410000,"val":0.0},{"ts":1795413600,"val":1.0}]"#)
-            #expect(try await series(server, key, "packet-reorders-bidir/base").body == #"[{"ts":1795410000,"val":0.0},{"ts":1795413600,"val":2.0}]"#)
+            #expect(try await series(server, key, "packet-count-sent/base").body == #"[{"ts":1795410000,"val":10},{"ts":1795413600,"val":10}]"#)
+            #expect(try await series(server, key, "packet-count-lost-bidir/base").body == #"[{"ts":1795410000,"val":1},{"ts":1795413600,"val":0}]"#)
+            #expect(try await series(server, key, "packet-duplicates-bidir/base").body == #"[{"ts":1795410000,"val":0},{"ts":1795413600,"val":1}]"#)
+            #expect(try await series(server, key, "packet-reorders-bidir/base").body == #"[{"ts":1795410000,"val":0},{"ts":1795413600,"val":2}]"#)
             #expect(try await series(server, key, "packet-loss-rate-bidir/base").body == #"[{"ts":1795410000,"val":0.1},{"ts":1795413600,"val":0.0}]"#)
             let rtt = histograms(try await series(server, key, "histogram-rtt/base"))
             #expect(rtt.map(\.0) == [Self.r1, Self.r2])
@@ -323,9 +323,9 @@ import Testing
             #expect(ttl.map(\.1) == [["64": 9], ["63": 10]])
 
             // Aggregations.
-            #expect(try await series(server, key, "packet-count-sent/aggregations/86400").body == #"[{"ts":1795392000,"val":20.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost-bidir/aggregations/300").body == #"[{"ts":1795410000,"val":1.0},{"ts":1795413600,"val":0.0}]"#)
-            #expect(try await series(server, key, "packet-count-lost-bidir/aggregations/86400").body == #"[{"ts":1795392000,"val":1.0}]"#)
+            #expect(try await series(server, key, "packet-count-sent/aggregations/86400").body == #"[{"ts":1795392000,"val":20}]"#)
+            #expect(try await series(server, key, "packet-count-lost-bidir/aggregations/300").body == #"[{"ts":1795410000,"val":1},{"ts":1795413600,"val":0}]"#)
+            #expect(try await series(server, key, "packet-count-lost-bidir/aggregations/86400").body == #"[{"ts":1795392000,"val":1}]"#)
             #expect(try await series(server, key, "packet-loss-rate-bidir/aggregations/3600").body == #"[{"ts":1795410000,"val":0.1},{"ts":1795413600,"val":0.0}]"#)
             #expect(try await series(server, key, "packet-loss-rate-bidir/aggregations/86400").body == #"[{"ts":1795392000,"val":0.05}]"#)  // 1/20
             let hourly = histograms(try await series(server, key, "histogram-rtt/aggregations/3600"))

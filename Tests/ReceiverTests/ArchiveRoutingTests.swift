@@ -39,7 +39,7 @@ import Testing
             let trace = list(try await api.get(Self.archive + key + "/packet-trace/base?time-start=0"))
             let hops = try #require(trace.first?["val"] as? [[String: Any]])
             #expect(hops.count == 3 && hops[2]["error-message"] as? String == "host-unreachable")
-            #expect(try await api.get(Self.archive + key + "/path-mtu/base?time-start=0").body == #"[{"ts":1795410000,"val":9000.0}]"#)
+            #expect(try await api.get(Self.archive + key + "/path-mtu/base?time-start=0").body == #"[{"ts":1795410000,"val":9000}]"#)
             let byTool = list(try await api.get(Self.archive + "?format=json&tool-name=pscheduler/traceroute"))
             #expect(byTool.count == 1 && byTool.first?["metadata-key"] as? String == key)
             let failed = #"{"data":[{"ts":1795413600,"val":[{"event-type":"failures","val":{"error":"unable to connect"}}]}]}"#
@@ -58,7 +58,7 @@ import Testing
                 "/esmond/perfsonar/archive/\(key)/path-mtu/base/0", "/perfsonar/archive/\(key)/path-mtu/base/0/",
             ] {
                 let reply = try await api.get(path + "?time-start=0")
-                #expect(reply.body == #"[{"ts":100,"val":1500.0}]"#, "\(path)")
+                #expect(reply.body == #"[{"ts":100,"val":1500}]"#, "\(path)")
             }
             #expect(try await api.get("/esmond/perfsonar/archive/\(key)/").status == 200)
             #expect(try await api.get("/esmond/perfsonar/archive").status == 200)
@@ -94,8 +94,8 @@ import Testing
             let recent = list(try await api.get(Self.archive + "?time-range=3600"))
             #expect(recent.map { $0["metadata-key"] as? String } == [key])
             let window = try await api.get(Self.archive + key + "/path-mtu/base?time-start=20&time-end=40&limit=2")
-            #expect(window.body == #"[{"ts":20,"val":2.0},{"ts":30,"val":3.0}]"#)
-            #expect(try await api.get(Self.archive + key + "/path-mtu/base?time=50").body == #"[{"ts":50,"val":5.0}]"#)
+            #expect(window.body == #"[{"ts":20,"val":2},{"ts":30,"val":3}]"#)
+            #expect(try await api.get(Self.archive + key + "/path-mtu/base?time=50").body == #"[{"ts":50,"val":5}]"#)
             #expect(list(try await api.get(Self.archive + key + "/path-mtu/base?time-end=30&time-range=10")).count == 2)
         }
     }

@@ -67,7 +67,7 @@ import Testing
             #expect(average.count == 1 && average[0].ts == 1_398_902_400)
             #expect(SummaryFolding.readBack(average[0].value, kind: .integer, type: .average) == .number(6_575_755_000))
             let aggregation = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.aggregation, 86400), time: .unbounded))
-            #expect(SummaryFolding.readBack(aggregation[0].value, kind: .integer, type: .aggregation) == .number(26_303_020_000))
+            #expect(SummaryFolding.readBack(aggregation[0].value, kind: .integer, type: .aggregation) == .integer(26_303_020_000))
         }
     }
 

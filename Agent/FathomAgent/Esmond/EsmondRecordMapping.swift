@@ -129,9 +129,13 @@ public enum EsmondRecordMapping {
     static func throughputValues(_ p: ThroughputParameters, _ result: ThroughputResult) -> [JSONValue] {
         var values: [JSONValue] = []
         let summary = result.summary?.summary
-        if let summary { values.append(point("throughput", .number(summary.throughputBits))) }
+        // esmond's `throughput` is an integer type: whole bits per second, truncated as its `int()` does.
+        if let summary { values.append(point("throughput", wholeBits(summary.throughputBits))) }
         let intervals = result.intervals
-        values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
+        // esmond refuses an empty subinterval list (400), which would quarantine the whole run.
+        if !intervals.isEmpty {
+            values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
+        }
         if p.udp {
             let sent = summary?.sent
             let lost = summary?.lost
@@ -155,6 +159,11 @@ public enum EsmondRecordMapping {
             }
         }
         return values
+    }
+
+    /// A rate as esmond's integer types keep it: truncated to whole bits per second.
+    static func wholeBits(_ bits: Double) -> JSONValue {
+        bits.isFinite && abs(bits) < 9.2e18 ? .integer(Int64(bits)) : .integer(0)
     }
 
     static func retransmits(_ data: ThroughputData) -> JSONValue? { data.retransmits.map { .integer(Int64($0)) } }

@@ -5,14 +5,19 @@ import Synchronization
 /// client at once, only takes the lane when it is free and otherwise tells the client the
 /// server is busy (what `iperf3 -s` does during a test).
 ///
+/// A holder may name a guest: the iperf3 cookie of its own client's test, so a test this host
+/// runs to its own responder is served by it (``admit(cookie:)``) rather than refused as busy.
+///
 /// ```swift
 /// let lane = ExclusiveLane()
-/// try await lane.withTurn { try runThroughput() }      // scheduler: waits
-/// if lane.tryAcquire() { defer { lane.release() }; serve() } else { denyBusy() }   // responder
+/// try await lane.withTurn(guest: cookie) { try runThroughput(cookie) }      // scheduler: waits
+/// switch lane.admit(cookie: theirs) { case .busy: denyBusy(); case .acquired: serve(); lane.release(); case .guest: serve() }
 /// ```
 public final class ExclusiveLane: Sendable {
     private struct State {
         var held = false
+        /// The holder's own test's cookie, which its responder serves while the lane is held.
+        var guest: [UInt8]?
         var nextTicket: UInt64 = 0
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
     }
@@ -72,9 +77,31 @@ public final class ExclusiveLane: Sendable {
         }
     }
 
+    /// How the responder may serve a client that sent `cookie`.
+    public enum Admission: Sendable, Equatable {
+        /// The lane was free and is now the responder's, to release after the test.
+        case acquired
+        /// The holder's own test (the host testing to itself): served under the holder's turn.
+        case guest
+        /// Another test holds or waits for the lane: the client is told the server is busy.
+        case busy
+    }
+
+    /// Takes the lane for a client if it is free, or admits the holder's own test; never waits.
+    public func admit(cookie: [UInt8]) -> Admission {
+        state.withLock { s in
+            if !s.held && s.waiters.isEmpty {
+                s.held = true
+                return .acquired
+            }
+            return s.held && s.guest == cookie ? .guest : .busy
+        }
+    }
+
     /// Hands the lane to the longest waiter, or frees it.
     public func release() {
         let next = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+            s.guest = nil
             guard !s.waiters.isEmpty else {
                 s.held = false
                 return nil
@@ -84,9 +111,11 @@ public final class ExclusiveLane: Sendable {
         next?.resume(returning: true)
     }
 
-    /// Runs `body` holding the lane; nil when cancelled before its turn came.
-    public func withTurn<T: Sendable>(_ body: () async throws -> T) async rethrows -> T? {
+    /// Runs `body` holding the lane, with `guest` (the cookie of the test `body` runs) admitted
+    /// by ``admit(cookie:)``; nil when cancelled before its turn came.
+    public func withTurn<T: Sendable>(guest: [UInt8]? = nil, _ body: () async throws -> T) async rethrows -> T? {
         guard await acquire() else { return nil }
+        state.withLock { $0.guest = guest }
         defer { release() }
         return try await body()
     }

@@ -3,8 +3,19 @@ import FathomShared
 
 /// Runs one test and returns its record; a run that cannot even start still returns a record,
 /// with `succeeded: false` and the reason, so it is archived as `failures` rather than lost.
+/// A throughput test whose peer was busy says so (``MeasurementAttempt/peerBusy(_:)``), so the
+/// scheduler can try again within the slip.
 public protocol MeasurementRunning: Sendable {
-    func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord
+    /// One try; `cookie` is the iperf3 session cookie a throughput client uses (the scheduler
+    /// names it to the ``ExclusiveLane`` so this host's responder serves a test to itself).
+    func attempt(_ test: MeasurementTest, start: Int64, cookie: [UInt8]) async -> MeasurementAttempt
+}
+
+extension MeasurementRunning {
+    /// One try with a fresh cookie, its record whatever came of it.
+    public func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord {
+        await attempt(test, start: start, cookie: IperfCookie.make()).record
+    }
 }
 
 /// The real runner: the native trace and the iperf3-compatible client, each on a thread of its
@@ -16,12 +27,13 @@ public protocol MeasurementRunning: Sendable {
 public struct ProbeMeasurementRunner: MeasurementRunning {
     public init() {}
 
-    public func run(_ test: MeasurementTest, start: Int64) async -> MeasurementRecord {
-        await BlockingWork.run { Self.runBlocking(test, start: start) }
+    public func attempt(_ test: MeasurementTest, start: Int64, cookie: [UInt8]) async -> MeasurementAttempt {
+        await BlockingWork.run { Self.runBlocking(test, start: start, cookie: cookie) }
     }
 
-    static func runBlocking(_ test: MeasurementTest, start: Int64) -> MeasurementRecord {
+    static func runBlocking(_ test: MeasurementTest, start: Int64, cookie: [UInt8]) -> MeasurementAttempt {
         let outcome: MeasurementOutcome
+        var peerBusy = false
         // The destination as resolved once: recorded, and the source address is found toward it.
         var destination: IPSocketAddress?
         switch test.spec {
@@ -37,13 +49,15 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             // an unresolvable name is left for the client to report.
             if let destination { resolved.dest = destination.host }
             let result: ThroughputResult
-            do { result = try ThroughputClient(parameters: resolved).run().result } catch {
+            do { result = try ThroughputClient(parameters: resolved, cookie: cookie).run().result } catch {
+                peerBusy = error == .serverBusy
                 result = .failure(error.description)
             }
             outcome = .throughput(parameters, result)
         }
-        return MeasurementRecord(
+        let record = MeasurementRecord(
             runID: RandomHexID.make(), testName: test.name, sourceAddress: destination.flatMap(SourceAddress.toward),
             destAddress: destination?.host, start: start, outcome: outcome)
+        return peerBusy ? .peerBusy(record) : .finished(record)
     }
 }

@@ -3,7 +3,10 @@ import Logging
 /// Runs the configured tests forever, each on its own grid with a random start inside its slip
 /// window; exclusive tests (throughput) wait for the host's ``ExclusiveLane`` in arrival order,
 /// so they never overlap one another or a test the responder is serving, and none is dropped.
-/// Every run, failed or not, is handed to `record` (the daemon spools it).
+/// A throughput run whose peer is busy tries again after a random back-off
+/// (``BusyRetryPolicy``), the lane released meanwhile so the peer's test to us can run; it is
+/// archived as failed only when no try found a slot. Every run, failed or not, is handed to
+/// `record` (the daemon spools it).
 ///
 /// ```swift
 /// let scheduler = MeasurementScheduler(tests: settings.tests, lane: lane, logger: logger)
@@ -54,8 +57,7 @@ public struct MeasurementScheduler: Sendable {
             do { try await clock.sleep(until: Double(start)) } catch { return }
             let result: MeasurementRecord?
             if test.spec.isExclusive {
-                if lane.isHeld { logger.info("waiting for the exclusive lane", metadata: ["test": "\(test.name)"]) }
-                result = await lane.withTurn { await runner.run(test, start: Int64(clock.now())) }
+                result = await runExclusive(test, nominal: nominal, using: &rng)
             } else {
                 result = await runner.run(test, start: Int64(clock.now()))
             }
@@ -71,6 +73,42 @@ public struct MeasurementScheduler: Sendable {
             // queued or running is skipped (pScheduler calls it missed), never run late twice.
             after = max(Double(nominal), clock.now())
         }
+    }
+}
+
+extension MeasurementScheduler {
+    /// One exclusive run: tries holding the lane, and after a busy peer backs off (lane
+    /// released) and tries again until ``BusyRetryPolicy/latestStart(nominal:)``. The record of
+    /// the try that found a slot, else the last busy one with the count of tries in its error;
+    /// nil when cancelled.
+    func runExclusive(_ test: MeasurementTest, nominal: Int64, using rng: inout some RandomNumberGenerator) async -> MeasurementRecord? {
+        let policy = BusyRetryPolicy(schedule: test.schedule)
+        let latest = policy.latestStart(nominal: nominal)
+        var busyAnswers = 0
+        while true {
+            if lane.isHeld { logger.info("waiting for the exclusive lane", metadata: ["test": "\(test.name)"]) }
+            let cookie = IperfCookie.make()
+            guard let attempt = await lane.withTurn(guest: cookie, { await runner.attempt(test, start: Int64(clock.now()), cookie: cookie) })
+            else { return nil }
+            guard case .peerBusy(let record) = attempt else { return attempt.record }
+            busyAnswers += 1
+            guard let next = policy.nextStart(now: clock.now(), busyAnswers: busyAnswers, latest: latest, using: &rng) else {
+                return record.noting("no slot at the peer in \(busyAnswers) tries")
+            }
+            logger.info("peer busy, trying again", metadata: ["test": "\(test.name)", "in_seconds": "\(next - clock.now())"])
+            do { try await clock.sleep(until: next) } catch { return nil }
+        }
+    }
+}
+
+extension MeasurementRecord {
+    /// The record with `note` added to its error text.
+    func noting(_ note: String) -> MeasurementRecord {
+        guard case .throughput(let parameters, var result) = outcome else { return self }
+        result.error = (result.error.map { $0 + " " } ?? "") + "(\(note))"
+        var copy = self
+        copy.outcome = .throughput(parameters, result)
+        return copy
     }
 }
 

@@ -60,7 +60,10 @@ public enum SummaryFolding {
         return members.compactMapValues { $0.integerValue }
     }
 
-    /// The `val` a client reads for a stored point (esmond `cassandra.py` read semantics).
+    /// The `val` a client reads for a stored point (esmond `cassandra.py` read semantics), except
+    /// that an integer type's base points and sums read back as JSON integers (`9300000000`, not
+    /// esmond's `9300000000.0`): the type is an integer one, and a client parsing the float would
+    /// keep a float for a count (Python's `json` reads both as numbers that compare equal).
     public static func readBack(_ stored: JSONValue, kind: ArchiveValueKind, type: ArchiveSummaryType) -> JSONValue {
         let scale = kind == .float ? ArchiveValueValidator.floatScale : 1
         switch (kind, type) {
@@ -69,7 +72,9 @@ public enum SummaryFolding {
                 return .null
             }
             return .number(Double(sum) / Double(count) / scale)
-        case (.integer, _), (.float, _):
+        case (.integer, _):
+            return stored.integerValue.map { .integer($0) } ?? .null
+        case (.float, _):
             return stored.integerValue.map { .number(Double($0) / scale) } ?? .null
         case (.percentage, _):
             guard let n = stored["numerator"]?.integerValue, let d = stored["denominator"]?.integerValue, d > 0 else {

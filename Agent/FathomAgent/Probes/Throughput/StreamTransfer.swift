@@ -31,6 +31,10 @@ public struct StreamTransfer: Sendable {
         public var intervalBytes: [Int64]
         /// Retransmits per interval (sender with `TCP_INFO` only).
         public var intervalRetransmits: [Int]?
+        /// Smoothed RTT (µs) and congestion window (bytes) at each interval's end, as iperf3
+        /// reports them per interval (sender with `TCP_INFO` only; nil for an interval not seen).
+        public var intervalRTT: [Int?]? = nil
+        public var intervalWindow: [Int?]? = nil
         public var retransmits: Int?
         public var rttMicroseconds: Int?
         /// Seconds from the test start to the last byte moved.
@@ -78,6 +82,8 @@ public struct StreamTransfer: Sendable {
         if !sending && bitsPerSecond == nil { socket.setReceiveLowWatermark(blockSize) }
         var perInterval = [Int64](repeating: 0, count: intervals)
         var retransmitsPerInterval = [Int](repeating: 0, count: intervals)
+        var rttPerInterval = [Int?](repeating: nil, count: intervals)
+        var windowPerInterval = [Int?](repeating: nil, count: intervals)
         let baseRetransmits = sending ? socket.totalRetransmits : nil
         var lastRetransmits = baseRetransmits ?? 0
         var currentInterval = 0
@@ -106,24 +112,33 @@ public struct StreamTransfer: Sendable {
             }
             lastByte = .now
             let index = Self.interval(at: lastByte, start: start, count: intervals)
-            if index != currentInterval, baseRetransmits != nil, let retransmits = socket.totalRetransmits {
+            if index != currentInterval, baseRetransmits != nil, let info = socket.senderInfo {
                 // Read TCP_INFO once per interval boundary, not per block: iperf3 reports deltas.
-                retransmitsPerInterval[currentInterval] += retransmits - lastRetransmits
-                lastRetransmits = retransmits
+                retransmitsPerInterval[currentInterval] += info.totalRetransmits - lastRetransmits
+                rttPerInterval[currentInterval] = info.rttMicroseconds
+                windowPerInterval[currentInterval] = info.congestionWindowBytes
+                lastRetransmits = info.totalRetransmits
                 currentInterval = index
             }
             perInterval[index] += Int64(n)
             total += Int64(n)
         }
         var retransmits: Int?
-        if let baseRetransmits, let end = socket.totalRetransmits {
-            retransmitsPerInterval[currentInterval] += end - lastRetransmits
-            retransmits = end - baseRetransmits
+        if let baseRetransmits, let end = socket.senderInfo {
+            retransmitsPerInterval[currentInterval] += end.totalRetransmits - lastRetransmits
+            rttPerInterval[currentInterval] = end.rttMicroseconds
+            windowPerInterval[currentInterval] = end.congestionWindowBytes
+            retransmits = end.totalRetransmits - baseRetransmits
         }
-        return Tally(
+        var tally = Tally(
             streamID: streamID, socket: socket.fd, sending: sending, bytes: total, intervalBytes: perInterval,
             intervalRetransmits: retransmits == nil ? nil : retransmitsPerInterval, retransmits: retransmits,
             rttMicroseconds: socket.rttMicroseconds, seconds: Self.seconds(start.duration(to: lastByte)))
+        if retransmits != nil {
+            tally.intervalRTT = rttPerInterval
+            tally.intervalWindow = windowPerInterval
+        }
+        return tally
     }
 
     /// The stream ids iperf3 assigns in connect/accept order: 1, 3, 4, 5, … (`iperf_add_stream`).

@@ -117,6 +117,16 @@ public struct TCPSocket: Sendable {
         return Int(info.tcpi_total_retrans)
     }
 
+    /// One `TCP_INFO` read: cumulative retransmits, smoothed RTT in microseconds and the
+    /// congestion window in bytes (`snd_cwnd × snd_mss`, iperf3's `snd_cwnd`); nil where the kernel
+    /// does not say.
+    public var senderInfo: (totalRetransmits: Int, rttMicroseconds: Int, congestionWindowBytes: Int)? {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return nil }
+        return (Int(info.tcpi_total_retrans), Int(info.tcpi_rtt), Int(info.tcpi_snd_cwnd) * Int(info.tcpi_snd_mss))
+    }
+
     /// Smoothed RTT in microseconds from `TCP_INFO` (pScheduler's `rtt` unit).
     public var rttMicroseconds: Int? {
         var info = tcp_info()

@@ -10,8 +10,13 @@
 /// ```
 public struct ThroughputClient: Sendable {
     public let parameters: ThroughputParameters
+    /// The test's session cookie; the agent's scheduler names it so its own responder knows the test.
+    public let cookie: [UInt8]
 
-    public init(parameters: ThroughputParameters) { self.parameters = parameters }
+    public init(parameters: ThroughputParameters, cookie: [UInt8] = IperfCookie.make()) {
+        self.parameters = parameters
+        self.cookie = cookie
+    }
 
     public func run() throws(ThroughputError) -> ThroughputReport {
         let address: IPSocketAddress
@@ -23,7 +28,6 @@ public struct ThroughputClient: Sendable {
         defer { socket.close() }
         socket.setNoDelay()
         let control = ControlChannel(socket: socket, timeout: parameters.controlTimeout)
-        let cookie = IperfCookie.make()
         try socket.write(cookie, deadline: .now + parameters.controlTimeout, what: "cookie")
         try control.expect(.paramExchange)
         // UDP: datagram size from the control connection's MSS unless set, 1 Mbit/s unless set.

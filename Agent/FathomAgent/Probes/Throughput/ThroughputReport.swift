@@ -57,7 +57,8 @@ public struct ThroughputReport: Sendable {
             let streams = local.map { tally in
                 ThroughputData(
                     streamID: tally.socket, start: start, end: end, bytes: tally.intervalBytes[index],
-                    retransmits: tally.intervalRetransmits?[index], omitted: false)
+                    retransmits: tally.intervalRetransmits?[index], rtt: tally.intervalRTT?[index] ?? nil,
+                    tcpWindowSize: tally.intervalWindow?[index] ?? nil, omitted: false)
             }
             let retransmits = streams.allSatisfy { $0.retransmits != nil } ? streams.reduce(0) { $0 + ($1.retransmits ?? 0) } : nil
             intervals.append(ThroughputPeriod(

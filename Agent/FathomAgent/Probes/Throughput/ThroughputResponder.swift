@@ -31,7 +31,8 @@ public struct ThroughputResponder: Sendable {
     ///
     /// With a `lane`, a test runs only while it holds the lane, which the agent's own scheduled
     /// throughput tests share: a client arriving while the lane is taken is told the server is
-    /// busy, as one arriving during a test is.
+    /// busy, as one arriving during a test is, unless its cookie is the lane holder's own test
+    /// (this host testing to itself). The cookie is read first, as `iperf3 -s` does.
     public func serve(
         once: Bool, lane: ExclusiveLane? = nil, stopping: () -> Bool = { false }, handle: (Outcome) -> Void
     ) throws(ThroughputError) {
@@ -39,25 +40,31 @@ public struct ThroughputResponder: Sendable {
         while !stopping() {
             // Idle: one-second slices, so a stop request is seen without a busy loop.
             guard let control = try listener.accept(deadline: .now + .seconds(1)) else { continue }
-            if let lane, !lane.tryAcquire() {
+            guard let cookie = try? control.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie") else {
+                control.close()
+                continue
+            }
+            let admission = lane?.admit(cookie: cookie) ?? .acquired
+            if admission == .busy {
                 deny(control)
                 continue
             }
-            handle(session(control))
-            lane?.release()
+            handle(session(control, cookie: cookie))
+            if admission == .acquired { lane?.release() }
             if once { return }
         }
     }
 
-    /// Runs one test on an accepted control connection, always closing what it opened.
-    public func session(_ socket: TCPSocket) -> Outcome {
+    /// Runs one test on an accepted control connection (whose cookie, when already read, is
+    /// `cookie`), always closing what it opened.
+    public func session(_ socket: TCPSocket, cookie knownCookie: [UInt8]? = nil) -> Outcome {
         defer { socket.close() }
         socket.setNoDelay()
         let control = ControlChannel(socket: socket, timeout: controlTimeout)
         var streams: [TCPSocket] = []
         defer { streams.forEach { $0.close() } }
         do {
-            let cookie = try socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
+            let cookie = try knownCookie ?? socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
             try control.send(.paramExchange)
             let parameters: IperfParameters
             do { parameters = try control.readJSON(IperfParameters.self, maxLength: 8192, what: "parameters") } catch {

@@ -3,7 +3,8 @@ import FathomShared
 /// One pScheduler `tdata` record (throughput result intervals and summaries).
 ///
 /// pScheduler's quirks are kept: `stream-id` is the socket fd, `throughput-bytes` is the byte
-/// count, `rtt` is integer microseconds. Unset keys are omitted (the schema forbids unknown keys).
+/// count, `rtt` is integer microseconds, `tcp-window-size` is the sender's congestion window in
+/// bytes (`snd_cwnd`). Unset keys are omitted (the schema forbids unknown keys).
 public struct ThroughputData: Sendable, Equatable {
     public var streamID: Int32?
     public var start: Double
@@ -13,14 +14,20 @@ public struct ThroughputData: Sendable, Equatable {
     public var receiverThroughputBits: Double?
     public var retransmits: Int?
     public var rtt: Int?
+    /// The sender's congestion window in bytes at the end of the interval (iperf3's `snd_cwnd`).
+    public var tcpWindowSize: Int?
     public var omitted: Bool?
     /// UDP only: datagrams sent, datagrams lost, and RFC 1889 jitter in milliseconds.
     public var sent: Int?
     public var lost: Int?
     public var jitter: Double?
 
-    public init(streamID: Int32? = nil, start: Double, end: Double, bytes: Int64, retransmits: Int? = nil, rtt: Int? = nil, omitted: Bool? = nil) {
+    public init(
+        streamID: Int32? = nil, start: Double, end: Double, bytes: Int64, retransmits: Int? = nil, rtt: Int? = nil,
+        tcpWindowSize: Int? = nil, omitted: Bool? = nil
+    ) {
         self.streamID = streamID
+        self.tcpWindowSize = tcpWindowSize
         self.start = start
         self.end = end
         throughputBytes = bytes
@@ -40,6 +47,7 @@ public struct ThroughputData: Sendable, Equatable {
         if let receiverThroughputBits { members["receiver-throughput-bits"] = .number(receiverThroughputBits) }
         if let retransmits { members["retransmits"] = .integer(Int64(retransmits)) }
         if let rtt { members["rtt"] = .integer(Int64(rtt)) }
+        if let tcpWindowSize { members["tcp-window-size"] = .integer(Int64(tcpWindowSize)) }
         if let omitted { members["omitted"] = .bool(omitted) }
         if let sent { members["sent"] = .integer(Int64(sent)) }
         if let lost { members["lost"] = .integer(Int64(lost)) }
@@ -57,6 +65,7 @@ public struct ThroughputData: Sendable, Equatable {
         receiverThroughputBits = try fields.optionalDouble("receiver-throughput-bits")
         retransmits = try fields.optionalInteger("retransmits")
         rtt = try fields.optionalInteger("rtt")
+        tcpWindowSize = try fields.optionalInteger("tcp-window-size")
         omitted = try fields.optionalBool("omitted")
         sent = try fields.optionalInteger("sent")
         lost = try fields.optionalInteger("lost")
@@ -112,13 +121,14 @@ public struct ThroughputResult: Sendable, Equatable {
         ThroughputResult(succeeded: false, error: message)
     }
 
+    /// pScheduler's schema requires `summary` even of a failed run; one without a measurement
+    /// writes it empty (`{}`, which the schema allows) and reads it back as nil.
     public var json: JSONValue {
         var members: [String: JSONValue] = [
             "schema": .integer(Int64(schema)), "succeeded": .bool(succeeded), "diags": .string(diags),
-            "intervals": .array(intervals.map(\.json)),
+            "intervals": .array(intervals.map(\.json)), "summary": summary?.json ?? .object([:]),
         ]
         if let error { members["error"] = .string(error) }
-        if let summary { members["summary"] = summary.json }
         return .object(members)
     }
 
@@ -129,7 +139,7 @@ public struct ThroughputResult: Sendable, Equatable {
         var intervals: [ThroughputPeriod] = []
         for interval in try fields.optionalArray("intervals") ?? [] { intervals.append(try ThroughputPeriod(json: interval)) }
         var summary: ThroughputPeriod?
-        if let period = fields["summary"] { summary = try ThroughputPeriod(json: period) }
+        if let period = fields["summary"], period != .object([:]) { summary = try ThroughputPeriod(json: period) }
         self.init(
             succeeded: try fields.bool("succeeded"), error: try fields.optionalString("error"),
             diags: try fields.optionalString("diags") ?? "", intervals: intervals, summary: summary)
