@@ -23,11 +23,24 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Highest TTL to probe (pScheduler hops).") var maxHops = 30
     @Option(help: "First TTL to probe.") var firstTTL = 1
     @Option(help: "Probes per TTL.") var queries = 3
-    @Option(help: "Seconds to wait for each probe's answer.") var timeout = 5.0
+    @Option(help: "Seconds a probe waits for its answer at most (traceroute -w MAX).") var timeout = 5.0
+    @Option(help: "A probe waits at most this many times an RTT seen at its TTL (traceroute -w HERE; 0: off).")
+    var waitHere = 3.0
+    @Option(help: "… or this many times the RTT of a later probe's answer (traceroute -w NEAR; 0: off).")
+    var waitNear = 10.0
+    @Option(help: "Probes in flight at once (traceroute -N).") var simultaneous = 16
+    @Option(help: "Stop after this many consecutive TTLs without an answer.") var silentHops = 5
     @Option(help: "UDP destination port of the first probe; later probes use the next ports.") var firstPort = 33434
     @Option(help: "Probe with udp (unprivileged) or icmp echo (needs CAP_NET_RAW); pScheduler probe-type.")
     var probeType = "udp"
     @Flag(inversion: .prefixedNo, help: "Look up hop names after the trace (pScheduler hostnames).") var hostnames = true
+    @Flag(name: .customLong("as"), inversion: .prefixedNo, help: "Look up hop origin ASes after the trace (pScheduler as).")
+    var asNumbers = true
+    @Option(help: "TXT zone of the IPv4 origin service.") var asOriginZone = "origin.asn.cymru.com"
+    @Option(help: "TXT zone of the IPv6 origin service.") var asOrigin6Zone = "origin6.asn.cymru.com"
+    @Option(help: "TXT zone of AS owner names (AS<n>.ZONE).") var asOwnerZone = "asn.cymru.com"
+    @Option(help: "Name server for AS lookups, ADDRESS or ADDRESS:PORT for IPv4 (default: first of /etc/resolv.conf).")
+    var asServer: String?
     @Flag(name: .customShort("4"), help: "Use IPv4.") var ipv4 = false
     @Flag(name: .customShort("6"), help: "Use IPv6.") var ipv6 = false
 
@@ -40,12 +53,17 @@ struct TraceCommand: ParsableCommand {
                 dest: dest, firstTTL: firstTTL, hops: maxHops, queries: queries,
                 wait: .milliseconds(Int64(min(timeout, 3600) * 1000)), firstPort: firstPort,
                 ipVersion: ipv4 ? 4 : ipv6 ? 6 : nil, probeType: try TraceProbeType(parsing: probeType),
-                hostnames: hostnames
+                hostnames: hostnames, asNumbers: asNumbers, waitHere: waitHere, waitNear: waitNear,
+                simultaneous: simultaneous, silentHops: silentHops
             ).validated()
         } catch {
             throw ValidationError(error.description)
         }
-        let report = TraceRun(parameters: parameters).run()
+        let service = ASNumberResolver.Service(
+            originZone: asOriginZone, origin6Zone: asOrigin6Zone, asnZone: asOwnerZone, server: try asServerAddress())
+        let run = TraceRun(
+            parameters: parameters, prober: parameters.probeType.makeProber(), asResolver: ASNumberResolver(service: service))
+        let report = run.run()
         if json {
             print(report.result.jsonString())
         } else {
@@ -60,5 +78,24 @@ struct TraceCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if !report.reached { throw ExitCode(1) }
+    }
+
+    /// `--as-server`: an address, port 53 unless an IPv4 address carries `:PORT`.
+    private func asServerAddress() throws -> IPSocketAddress? {
+        guard let asServer else { return nil }
+        var host = asServer
+        var port: UInt16 = 53
+        if asServer.filter({ $0 == ":" }).count == 1, let colon = asServer.lastIndex(of: ":") {
+            guard let parsed = UInt16(asServer[asServer.index(after: colon)...]) else {
+                throw ValidationError("--as-server: bad port in \(asServer)")
+            }
+            host = String(asServer[..<colon])
+            port = parsed
+        }
+        do {
+            return try IPSocketAddress.resolve(host).with(port: port)
+        } catch {
+            throw ValidationError("--as-server: \(error)")
+        }
     }
 }

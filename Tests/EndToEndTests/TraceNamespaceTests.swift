@@ -101,4 +101,19 @@ import Testing
             }
         }
     }
+
+    /// A PMTU the client's kernel cached from an earlier discovery (1400, learned from the
+    /// router) never leaks into hop 1: probes size against the interface (`IP_PMTUDISC_PROBE`).
+    @Test func cachedSmallerPMTUDoesNotLeakIntoHopOne() throws {
+        try withChain("cachedSmallerPMTUDoesNotLeakIntoHopOne") { chain in
+            try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
+            try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
+            guard case let (first, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"]) else { return }
+            #expect(first.paths.first?.map(\.mtu) == [1500, 1400])
+            let cached = try chain.run(in: chain.client, [NetnsPath.ipCommand!, "route", "get", "10.10.2.2"]).stdout
+            #expect(cached.contains("mtu 1400"), "the first trace left no cached PMTU: \(cached)")
+            guard case let (second, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"]) else { return }
+            #expect(second.paths.first?.map(\.mtu) == [1500, 1400], "\(second.paths)")
+        }
+    }
 }

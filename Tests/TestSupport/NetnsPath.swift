@@ -139,6 +139,11 @@ public final class NetnsPath: @unchecked Sendable {
         try Self.check(command(in: namespace, arguments))
     }
 
+    /// `exec` with the arguments as an array.
+    public func exec(_ namespace: String, _ arguments: [String]) throws(Failure) {
+        try Self.check(command(in: namespace, arguments))
+    }
+
     /// Deletes every namespace this path made (their veths go with them). Safe to call twice.
     public func remove() {
         let names = made.withLock { names in

@@ -13,7 +13,7 @@ import Synchronization
 /// echo replies and errors.
 ///
 /// Without `CAP_NET_RAW` the first call throws `TraceError.rawSocketNotPermitted`; there is no
-/// fallback to UDP. Calls block (poll with the probe's wait): run a trace on its own thread.
+/// fallback to UDP. `answers` blocks in `ppoll`: run a trace on its own thread.
 ///
 /// ```swift
 /// let prober = ICMPEchoProber()
@@ -25,6 +25,8 @@ public final class ICMPEchoProber: TraceProbing {
     /// processes' pings) do not take each other's answers.
     public let identifier: UInt16
     private let sequence = Atomic<UInt16>(0)
+    /// Where each probe in flight went, by socket: its answers are matched against it.
+    private let destinations = Mutex<[Int32: IPSocketAddress]>([:])
 
     private static let solIP: Int32 = 0, solIPv6: Int32 = 41, solRaw: Int32 = 255, solICMPv6: Int32 = 58
     private static let ipTTL: Int32 = 2, ipMTUDiscover: Int32 = 10, icmpFilter: Int32 = 1
@@ -49,9 +51,8 @@ public final class ICMPEchoProber: TraceProbing {
         return try UDPProber().initialMTU(to: dest)
     }
 
-    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    public func send(to dest: IPSocketAddress, ttl: Int, packetSize: Int) throws(TraceError) -> ProbeSend {
         let fd = try openSocket(dest.family, ttl: ttl)
-        defer { close(fd) }
         let number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
         let payload = max(0, min(packetSize, Self.maxPacket) - dest.headerSize)
         let packet = ICMPEcho.request(family: dest.family, identifier: identifier, sequence: number, payloadSize: payload)
@@ -63,35 +64,48 @@ public final class ICMPEchoProber: TraceProbing {
         }
         if sent < 0 {
             let code = errno
+            close(fd)
             // The packet is larger than the interface allows: a LOCAL "too big", as for UDP.
             if code == EMSGSIZE {
-                return ProbeOutcome(reply: .mtuExceeded(mtu: (try? UDPProber().initialMTU(to: dest)) ?? 0, from: nil), rtt: nil)
+                let mtu = (try? UDPProber().initialMTU(to: dest)) ?? 0
+                return .answered(ProbeOutcome(reply: .mtuExceeded(mtu: mtu, from: nil), rtt: nil))
             }
-            return ProbeOutcome(reply: .localError(errno: code), rtt: nil)
+            return .answered(ProbeOutcome(reply: .localError(errno: code), rtt: nil))
         }
-        let deadline = start.advanced(by: wait)
-        let destBytes = dest.addressBytes
+        destinations.withLock { $0[fd] = dest }
+        return .inFlight(SentProbe(socket: fd, sequence: number, sentAt: start))
+    }
+
+    /// Each probe's raw socket sees every ICMP packet the host receives: everything queued is
+    /// read, what matches the probe's identifier and sequence answers it, the rest is dropped.
+    /// The destination each answer is matched against is the one `probes` were sent to.
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome] {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBuffer)
         while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { return ProbeOutcome(reply: .timeout, rtt: nil) }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, SocketPoll.milliseconds(left))
-            if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { throw .socket(call: "poll", errno: errno) }
-            if ready == 0 { continue }
-            if pfd.revents & Int16(POLLERR) != 0 { clearSocketError(fd) }
-            // Read everything queued: unrelated ICMP is dropped, ours ends the probe.
-            while let (count, source) = receive(fd, into: &buffer) {
-                let now = ContinuousClock.now
-                if let reply = ICMPEcho.classify(
-                    Array(buffer[..<count]), family: dest.family, from: source, dest: destBytes,
-                    identifier: identifier, sequence: number)
-                {
-                    return ProbeOutcome(reply: reply, rtt: start.duration(to: now))
+            let ready = try ProbePoll.ready(probes.map(\.socket), events: Int16(POLLIN), until: deadline)
+            if ready.isEmpty { return [:] }
+            var found: [Int: ProbeOutcome] = [:]
+            for (index, revents) in ready {
+                let probe = probes[index]
+                if revents & Int16(POLLERR) != 0 { clearSocketError(probe.socket) }
+                guard let dest = destinations.withLock({ $0[probe.socket] }) else { continue }
+                while let (count, source) = receive(probe.socket, into: &buffer) {
+                    let now = ContinuousClock.now
+                    if found[index] == nil, let reply = ICMPEcho.classify(
+                        Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
+                        identifier: identifier, sequence: probe.sequence)
+                    {
+                        found[index] = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: now))
+                    }
                 }
             }
+            if !found.isEmpty { return found }
         }
+    }
+
+    public func finish(_ probe: SentProbe) {
+        destinations.withLock { _ = $0.removeValue(forKey: probe.socket) }
+        close(probe.socket)
     }
 
     /// A raw ICMP / ICMPv6 socket with the TTL, DF probing and the type filter set. Unconnected:

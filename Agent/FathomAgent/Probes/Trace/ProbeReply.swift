@@ -29,12 +29,3 @@ public struct ProbeOutcome: Sendable, Equatable {
         self.rtt = rtt
     }
 }
-
-/// Sends one probe and waits for its answer: the single point where a trace touches the network,
-/// so the trace logic (stop rules, MTU resends, shaping) is tested with a fake.
-public protocol TraceProbing: Sendable {
-    /// The path MTU the host knows for `dest` before any probe (interface or cached PMTU).
-    func initialMTU(to dest: IPSocketAddress) throws(TraceError) -> Int
-    /// One probe of `packetSize` bytes (IP header included) with `ttl`, waiting at most `wait`.
-    func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome
-}

@@ -45,6 +45,10 @@ public struct TraceReport: Sendable, Equatable {
     public var failure: TraceError?
     /// Reverse names of hop addresses that have one (filled after the trace when `hostnames` is on).
     public var hostnames: [String: String]
+    /// Origin ASes of hop addresses that have one (filled after the trace when `asNumbers` is on).
+    public var origins: [String: ASNumber] = [:]
+    /// How long the run took, probes and lookups included (nil until it has run).
+    public var duration: Duration?
 
     public init(
         dest: String, address: String?, firstTTL: Int, hops: [Hop], failure: TraceError?, hostnames: [String: String] = [:]
@@ -77,7 +81,9 @@ public struct TraceReport: Sendable, Equatable {
         let path = hops.map { hop -> TraceHop in
             guard let answer = hop.firstAnswer else { return TraceHop() }
             let ip = Self.address(of: answer.reply)
-            return TraceHop(ip: ip, hostname: ip.flatMap { hostnames[$0] }, rtt: answer.rtt, error: hop.error, mtu: hop.mtu)
+            return TraceHop(
+                ip: ip, hostname: ip.flatMap { hostnames[$0] }, rtt: answer.rtt, asNumber: ip.flatMap { origins[$0] },
+                error: hop.error, mtu: hop.mtu)
         }
         return TraceResult(paths: [path])
     }
@@ -97,6 +103,7 @@ public struct TraceReport: Sendable, Equatable {
                 }
                 if let ip = Self.address(of: probe.reply), ip != lastIP {
                     line += hostnames[ip].map { "  \($0) (\(ip))" } ?? "  \(ip)"
+                    if let origin = origins[ip] { line += " [AS\(origin.number)]" }
                     lastIP = ip
                 }
                 line += "  \(Self.milliseconds(rtt)) ms"
@@ -107,6 +114,7 @@ public struct TraceReport: Sendable, Equatable {
             out += line + "\n"
         }
         if !reached { out += "destination not reached\n" }
+        if let duration { out += "took \(Self.milliseconds(duration)) ms\n" }
         return out
     }
 

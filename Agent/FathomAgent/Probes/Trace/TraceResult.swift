@@ -15,15 +15,21 @@ public struct TraceHop: Sendable, Equatable {
     public var hostname: String?
     /// Round-trip time of the first answered query (ISO 8601 duration, `PT0.000095S`).
     public var rtt: String?
+    /// Origin AS of `ip` (pScheduler `as`); looked up after the trace, like `hostname`.
+    public var asNumber: ASNumber?
     /// ICMP unreachable other than "port unreachable from the destination" (`ICMPError` names).
     public var error: String?
     /// Path MTU known when this hop answered; carried onto every later hop once learned.
     public var mtu: Int?
 
-    public init(ip: String? = nil, hostname: String? = nil, rtt: Duration? = nil, error: String? = nil, mtu: Int? = nil) {
+    public init(
+        ip: String? = nil, hostname: String? = nil, rtt: Duration? = nil, asNumber: ASNumber? = nil, error: String? = nil,
+        mtu: Int? = nil
+    ) {
         self.ip = ip
         self.hostname = hostname
         self.rtt = rtt.map(ISODuration.string)
+        self.asNumber = asNumber
         self.error = error
         self.mtu = mtu
     }
@@ -34,6 +40,7 @@ public struct TraceHop: Sendable, Equatable {
         if let ip { members["ip"] = .string(ip) }
         if let hostname { members["hostname"] = .string(hostname) }
         if let rtt { members["rtt"] = .string(rtt) }
+        if let asNumber { members["as"] = asNumber.json }
         if let error { members["error"] = .string(error) }
         if let mtu { members["mtu"] = .integer(Int64(mtu)) }
         return .object(members)
@@ -44,6 +51,7 @@ public struct TraceHop: Sendable, Equatable {
         ip = try fields.optionalString("ip")
         hostname = try fields.optionalString("hostname")
         rtt = try fields.optionalString("rtt")
+        asNumber = try fields["as"].map { value throws(JSONFields.Mismatch) in try ASNumber(json: value) }
         error = try fields.optionalString("error")
         mtu = try fields.optionalInteger("mtu")
     }

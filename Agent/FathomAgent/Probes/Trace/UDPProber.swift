@@ -3,8 +3,9 @@ import Glibc
 /// Unprivileged UDP probes read back through `IP_RECVERR` / `IPV6_RECVERR`, as tracepath does.
 ///
 /// One socket per probe: an ICMP error that arrives after its probe timed out lands on a closed
-/// socket instead of being mistaken for the next probe's answer. Calls block (poll with the
-/// probe's wait), so run a trace on its own thread, never on the cooperative pool.
+/// socket instead of being mistaken for another probe's answer, and many probes can be in
+/// flight at once (each answer arrives on its own probe's socket). `answers` blocks in `ppoll`,
+/// so run a trace on its own thread, never on the cooperative pool.
 ///
 /// ```swift
 /// let outcome = try UDPProber().probe(to: dest.with(port: 33434), ttl: 1, packetSize: 1500, wait: .seconds(1))
@@ -23,48 +24,69 @@ public struct UDPProber: TraceProbing {
     /// Largest IPv4 datagram; loopback's MTU (65536) is one more.
     private static let maxPacket = 65535
 
+    /// The interface's MTU. `IP_MTU` gives the route's, which includes a PMTU cached from any
+    /// earlier discovery toward `dest`; when it is below the largest packet, a datagram of that
+    /// size is sent with `IP_PMTUDISC_PROBE`, which sizes against the interface alone: the kernel
+    /// refuses it (EMSGSIZE) before it leaves and queues the interface MTU as a local error.
+    /// Only an interface that takes 64 KiB (loopback) lets that datagram out, at TTL 1.
     public func initialMTU(to dest: IPSocketAddress) throws(TraceError) -> Int {
-        let fd = try openSocket(dest, ttl: 64)
+        let fd = try openSocket(dest, ttl: 1)
         defer { close(fd) }
         var mtu: Int32 = 0
         var length = socklen_t(4)
         let (level, name) = dest.family == AF_INET6 ? (Self.solIPv6, Self.ipv6MTU) : (Self.solIP, Self.ipMTU)
         guard getsockopt(fd, level, name, &mtu, &length) == 0 else { throw .socket(call: "getsockopt(IP_MTU)", errno: errno) }
+        if Int(mtu) >= Self.maxPacket { return Int(mtu) }
+        let payload = [UInt8](repeating: 0x40, count: Self.maxPacket - dest.headerSize)
+        let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        if sent >= 0 { return Self.maxPacket }
+        if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.classify(), device > 0 { return device }
         return Int(mtu)
     }
 
-    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    public func send(to dest: IPSocketAddress, ttl: Int, packetSize: Int) throws(TraceError) -> ProbeSend {
         let fd = try openSocket(dest, ttl: ttl)
-        defer { close(fd) }
         let payload = [UInt8](repeating: 0x40, count: max(0, min(packetSize, Self.maxPacket) - dest.headerSize))
         let start = ContinuousClock.now
-        let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         if sent < 0 {
             let code = errno
-            // The kernel already knows a smaller MTU for this route: a LOCAL EMSGSIZE.
-            if code == EMSGSIZE { return ProbeOutcome(reply: .mtuExceeded(mtu: currentMTU(fd, dest) ?? 0, from: nil), rtt: nil) }
-            return ProbeOutcome(reply: .localError(errno: code), rtt: nil)
-        }
-        let deadline = start.advanced(by: wait)
-        while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { return ProbeOutcome(reply: .timeout, rtt: nil) }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN) | Int16(POLLERR), revents: 0)
-            let ready = poll(&pfd, 1, SocketPoll.milliseconds(left))
-            if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { throw .socket(call: "poll", errno: errno) }
-            if ready == 0 { continue }
-            if let entry = readErrorQueue(fd) {
-                return ProbeOutcome(reply: entry.classify(), rtt: start.duration(to: .now))
+            defer { close(fd) }
+            // Larger than the interface: a LOCAL EMSGSIZE, the interface MTU in the error queue.
+            if code == EMSGSIZE {
+                let local = readErrorQueue(fd)?.classify()
+                if case .mtuExceeded? = local { return .answered(ProbeOutcome(reply: local!, rtt: nil)) }
+                return .answered(ProbeOutcome(reply: .mtuExceeded(mtu: currentMTU(fd, dest) ?? 0, from: nil), rtt: nil))
             }
-            if pfd.revents & Int16(POLLIN) != 0 {
-                // A UDP answer from the destination itself also means it was reached.
-                var byte: UInt8 = 0
-                if recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
-                    return ProbeOutcome(reply: .reached(ip: dest.host), rtt: start.duration(to: .now))
+            return .answered(ProbeOutcome(reply: .localError(errno: code), rtt: nil))
+        }
+        return .inFlight(SentProbe(socket: fd, sentAt: start))
+    }
+
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome] {
+        while true {
+            let ready = try ProbePoll.ready(probes.map(\.socket), events: Int16(POLLIN) | Int16(POLLERR), until: deadline)
+            if ready.isEmpty { return [:] }
+            let now = ContinuousClock.now
+            var found: [Int: ProbeOutcome] = [:]
+            for (index, revents) in ready {
+                let probe = probes[index]
+                if let entry = readErrorQueue(probe.socket) {
+                    found[index] = ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: now))
+                } else if revents & Int16(POLLIN) != 0 {
+                    // A UDP answer from the destination itself also means it was reached.
+                    var byte: UInt8 = 0
+                    if recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
+                        found[index] = ProbeOutcome(reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
+                    }
                 }
             }
+            if !found.isEmpty { return found }
         }
+    }
+
+    public func finish(_ probe: SentProbe) {
+        close(probe.socket)
     }
 
     /// A connected UDP socket with error-queue reporting, the TTL and DF probing set.
@@ -93,6 +115,19 @@ public struct UDPProber: TraceProbing {
             throw .socket(call: "connect \(dest.host)", errno: code)
         }
         return fd
+    }
+
+    /// The address a connected socket sends to (the destination that answered on it).
+    private func peer(_ fd: Int32) -> String? {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard status == 0 else { return nil }
+        return withUnsafeBytes(of: &address) {
+            IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
+        }
     }
 
     /// The route MTU the kernel now holds for the connected destination.
