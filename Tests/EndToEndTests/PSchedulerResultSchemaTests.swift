@@ -4,7 +4,7 @@ import FathomTestSupport
 import Foundation
 import Testing
 
-/// Every JSON result the agent prints (`trace --json`, `throughput --json`, `responder --json`;
+/// Every JSON result the agent prints (`trace --json`, `throughput --json`, `responder --json`, `rtt --json`;
 /// success and failure) validates against pScheduler's result schemas, checked by Python's
 /// `jsonschema` (system `python3`, else a venv with it from PyPI). The schemas are written here
 /// as data from the spec (`shared/specs/pscheduler.md` §1–3.2, pScheduler's `result_is_valid`
@@ -69,6 +69,28 @@ import Testing
           "summary": {"$ref": "#/definitions/period"}}}
         """#
 
+    /// The rtt test's result (pscheduler-rtt-and-as.md §1.3): `succeeded`, `roundtrips` and
+    /// `loss` required, `loss` a fraction, counts `Cardinal`/`CardinalZero`, statistics `Duration`.
+    static let rttSchema = #"""
+        {"$schema": "http://json-schema.org/draft-07/schema#", "definitions": {
+        \#(definitions),
+        "CardinalZero": {"type": "integer", "minimum": 0},
+        "Probability": {"type": "number", "minimum": 0.0, "maximum": 1.0},
+        "roundtrip": {"type": "object", "properties": {"seq": {"$ref": "#/definitions/Cardinal"},
+          "length": {"$ref": "#/definitions/Cardinal"}, "ip": {"$ref": "#/definitions/IPAddress"},
+          "ttl": {"$ref": "#/definitions/Cardinal"}, "rtt": {"$ref": "#/definitions/Duration"},
+          "error": {"$ref": "#/definitions/icmp-error"}}}},
+        "type": "object", "required": ["succeeded", "roundtrips", "loss"],
+        "properties": {"schema": {"$ref": "#/definitions/Cardinal"}, "succeeded": {"type": "boolean"},
+          "error": {"type": "string"}, "diags": {"type": "string"},
+          "roundtrips": {"type": "array", "items": {"$ref": "#/definitions/roundtrip"}},
+          "sent": {"$ref": "#/definitions/Cardinal"}, "received": {"$ref": "#/definitions/CardinalZero"},
+          "lost": {"$ref": "#/definitions/CardinalZero"}, "duplicates": {"$ref": "#/definitions/CardinalZero"},
+          "reorders": {"$ref": "#/definitions/CardinalZero"}, "loss": {"$ref": "#/definitions/Probability"},
+          "min": {"$ref": "#/definitions/Duration"}, "max": {"$ref": "#/definitions/Duration"},
+          "mean": {"$ref": "#/definitions/Duration"}, "stddev": {"$ref": "#/definitions/Duration"}}}
+        """#
+
     /// Validates each `NAME.json` against `SCHEMA.schema.json` (`NAME` = `SCHEMA-…`); prints
     /// `OK NAME` or `INVALID NAME: reason`.
     static let validator = #"""
@@ -110,6 +132,7 @@ import Testing
         defer { dir.remove() }
         try dir.write("trace.schema.json", Self.traceSchema)
         try dir.write("throughput.schema.json", Self.throughputSchema)
+        try dir.write("rtt.schema.json", Self.rttSchema)
         try dir.write("validate.py", Self.validator)
 
         // Throughput, TCP forward: the client's and the responder's results.
@@ -154,15 +177,36 @@ import Testing
         #expect(unresolved.stdout.contains(#""succeeded":false"#), "\(unresolved.stdout) \(unresolved.stderr)")
         try dir.write("trace-failed.json", unresolved.stdout)
 
+        // rtt success to loopback, a failure (a name that cannot resolve), and a lossy result with
+        // ICMP error entries, one without a pScheduler name (time exceeded), as the tally builds it.
+        let rtt = try await Iperf3Tool.run([Self.agent, "rtt", "127.0.0.1", "-c", "3", "-i", "0.2", "--json"])
+        #expect(rtt.status == 0, "\(rtt.stdout) \(rtt.stderr)")
+        try dir.write("rtt-ok.json", rtt.stdout)
+        let rttUnresolved = try await Iperf3Tool.run([Self.agent, "rtt", "no-such-host.invalid", "-c", "1", "--json"])
+        #expect(rttUnresolved.status == 2 && rttUnresolved.stdout.contains(#""succeeded":false"#), "\(rttUnresolved.stdout)")
+        try dir.write("rtt-failed.json", rttUnresolved.stdout)
+        var tally = RTTTally()
+        for seq in 1...4 { tally.sent(seq: seq) }
+        tally.reply(seq: 2, length: 64, ip: "10.0.0.2", ttl: 63, rtt: .microseconds(420))
+        tally.error(seq: 1, ip: "10.0.0.1", error: nil)
+        tally.error(seq: 3, ip: "fd00::1", error: "host-unreachable")
+        let lossy = tally.result().jsonString()
+        try dir.write("rtt-errors.json", lossy)
+
         let validated = try Shell.run(python + [dir.file("validate.py"), dir.path])
         let lines = validated.stdout.split(separator: "\n")
-        #expect(validated.status == 0 && lines.count == 6, "\(validated.stdout) \(validated.stderr)")
+        #expect(validated.status == 0 && lines.count == 9, "\(validated.stdout) \(validated.stderr)")
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(validated.stdout)")
 
         // The schemas bite: a result with an unknown key, or a failure without its summary, is refused.
         try dir.write("throughput-unknown-key.json", tcp.stdout.replacing(#""succeeded":"#, with: #""bogus":1,"succeeded":"#))
         try dir.write("throughput-no-summary.json", refused.stdout.replacing(#","summary":{}"#, with: ""))
+        // … and so is an rtt loss written as a percentage, or a null ICMP error (what pScheduler's
+        // own parser produces for "Time to live exceeded").
+        try dir.write("rtt-loss-percent.json", lossy.replacing(#""loss":0.75"#, with: #""loss":75.0"#))
+        try dir.write("rtt-null-error.json", lossy.replacing(#""ip":"10.0.0.1","seq":1"#, with: #""error":null,"ip":"10.0.0.1","seq":1"#))
         let refusals = try Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
         #expect(refusals.contains("INVALID throughput-unknown-key.json") && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")
+        #expect(refusals.contains("INVALID rtt-loss-percent.json") && refusals.contains("INVALID rtt-null-error.json"), "\(refusals)")
     }
 }
