@@ -1,4 +1,4 @@
-import FathomAgent
+@testable import FathomAgent
 import FathomShared
 import Testing
 
@@ -150,6 +150,44 @@ import Testing
         let nothingSent = result.replacing("\"sent\":25892", with: "\"sent\":0")
         let none = values(EsmondRecordMapping.map(try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: nothingSent)))
         #expect(none["packet-loss-rate"] == nil, "no loss rate without packets sent")
+    }
+
+    /// pscheduler-rtt-and-as.md §2.5: pScheduler's metadata and data point for 4 of 5 replies.
+    @Test func rttMapsLikePSchedulersEsmondRTTRecord() throws {
+        let parameters = RTTParameters(dest: "10.0.0.2", count: 5, interval: .milliseconds(500), length: 56)
+        let r = record(.rtt(parameters, try RTTResult.decode(json: """
+            {"schema":1,"succeeded":true,"sent":5,"received":4,"lost":1,"loss":0.2,"duplicates":0,"reorders":0,
+             "roundtrips":[{"seq":1,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000333S"},
+              {"seq":2,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000421S"},
+              {"seq":3,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000419S"},
+              {"seq":5,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000358S"},
+              {"seq":4,"ip":"10.0.0.1","error":"host-unreachable"}]}
+            """)))
+        let esmond = EsmondRecordMapping.map(r)
+        #expect(esmond.metadata["tool-name"] == .string("pscheduler/ping"))
+        #expect(esmond.metadata["pscheduler-test-type"] == .string("rtt"))
+        // The reserved time: 4 intervals of 0.5 s, the 1 s wait, 2 s allowance (no hostname lookups here).
+        #expect(esmond.metadata["time-duration"] == .number(5))
+        #expect(esmond.metadata["sample-size"] == .integer(5) && esmond.metadata["ip-packet-size"] == .integer(56))
+        #expect(esmond.metadata["time-probe-interval"] == .number(0.5) && esmond.metadata["time-test-timeout"] == .number(1))
+        #expect(esmond.metadata["ip-ttl"] == nil)
+        #expect(eventTypes(esmond) == [
+            "failures", "packet-count-sent", "histogram-rtt", "histogram-ttl-reverse", "packet-duplicates-bidir",
+            "packet-loss-rate-bidir", "packet-count-lost-bidir", "packet-reorders-bidir",
+        ])
+        #expect(JSONText.string(esmond.metadata["event-types"]!).contains(
+            #"{"event-type":"histogram-rtt","summaries":[{"event-type":"histogram-rtt","summary-type":"statistics","summary-window":0},"#))
+        #expect(values(esmond) == [
+            "packet-count-sent": .integer(5), "packet-count-lost-bidir": .integer(1),
+            "packet-duplicates-bidir": .integer(0), "packet-reorders-bidir": .integer(0),
+            "histogram-rtt": .object(["0.33": .integer(1), "0.42": .integer(2), "0.36": .integer(1)]),
+            "histogram-ttl-reverse": .object(["64": .integer(4)]),
+            "packet-loss-rate-bidir": .object(["numerator": .integer(1), "denominator": .integer(5)]),
+        ])
+        let failed = EsmondRecordMapping.map(record(.rtt(parameters, .failure("ICMP not permitted"))))
+        #expect(values(failed) == ["failures": .object(["error": .string("ICMP not permitted")])])
+        #expect(EsmondRecordMapping.histogramKey(milliseconds: 53.8) == "53.80" && EsmondRecordMapping.histogramKey(milliseconds: 0.005) == "0.01")
+        #expect(try MeasurementRecord(spoolPayload: r.spoolPayload) == r)
     }
 
     @Test func aFailedRunIsOneFailuresPointAndAnUnresolvedDestinationIsNotNull() throws {

@@ -59,6 +59,8 @@ final class FakeRunner: MeasurementRunning {
                 .trace(parameters, failing ? .failure("unable to connect to server") : TraceResult(paths: []))
             case .throughput(let parameters):
                 .throughput(parameters, failing ? .failure("unable to connect to server") : ThroughputResult())
+            case .rtt(let parameters):
+                .rtt(parameters, failing ? .failure("unable to connect to server") : RTTTally().result())
             }
         return .finished(MeasurementRecord(
             runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,

@@ -42,13 +42,24 @@ import Testing
         repeat = "P1D"
         udp = true
         bandwidth = "100M"
+
+        [[test]]
+        name = "rtt-ps2"
+        type = "rtt"
+        dest = "ps2.example.net"
+        repeat = "PT5M"
+        count = 10
+        interval = "PT0.5S"
+        length = 100
+        ttl = 32
+        timeout = 2
         """
 
     @Test func testsResponderAndArchiveAreRead() throws {
         let s = try AgentSettingsFile.parse(Self.config, fileName: "agent.toml")
         #expect(s.archiveTokenFile == "/etc/fathom/archive-token")
         #expect(s.responderEnabled && s.responderPort == 5202)
-        #expect(s.tests.map(\.name) == ["trace-ps2", "bw-ps2", "udp-ps2"])
+        #expect(s.tests.map(\.name) == ["trace-ps2", "bw-ps2", "udp-ps2", "rtt-ps2"])
         let trace = s.tests[0]
         #expect(trace.repeatSeconds == 3600 && trace.slipSeconds == 1800)
         var expected = TraceParameters(dest: "ps2.example.net", hops: 20, queries: 1, wait: .seconds(2))
@@ -61,6 +72,9 @@ import Testing
         let udp = s.tests[2]
         #expect(udp.repeatSeconds == 86400 && udp.slipSeconds == 0)
         #expect(udp.spec == .throughput(ThroughputParameters(dest: "ps2.example.net", udp: true, bandwidth: 100_000_000)))
+        let rtt = s.tests[3]
+        #expect(rtt.spec == .rtt(RTTParameters(dest: "ps2.example.net", count: 10, interval: .milliseconds(500), length: 100, ttl: 32, timeout: .seconds(2))))
+        #expect(!rtt.spec.isExclusive && rtt.spec.expectedDurationSeconds == 4 + 2 + 2, "9 intervals of 0.5 s, 2 s wait, 2 s allowance (rounded down)")
     }
 
     @Test(arguments: [
@@ -73,6 +87,9 @@ import Testing
         ("name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nparallel = 200", "test 'a': invalid parameter: parallel 200"),
         ("name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nbandwidth = \"fast\"", "test 'a': bandwidth must be"),
         ("type = \"trace\"\ndest = \"x\"\nrepeat = 60", "test #1 has no name"),
+        ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\nhops = 3", "unknown config key 'test[0].hops'"),
+        ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\nttl = 300", "test 'a': invalid parameter: ttl"),
+        ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\ninterval = \"often\"", "ISO 8601 duration like PT0.5S"),
         ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nprobe_type = \"tcp\"", "probe-type must be udp or icmp"),
     ])
     func badTestsAreNamed(body: String, message: String) {

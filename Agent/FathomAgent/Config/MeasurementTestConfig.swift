@@ -19,6 +19,14 @@ import FathomShared
 /// repeat = "PT4H"
 /// slip = "PT4H"
 /// duration = 10             # throughput: duration, parallel, reverse, udp, bandwidth, port
+///
+/// [[test]]
+/// name = "rtt-ps2"
+/// type = "rtt"
+/// dest = "ps2.example.net"
+/// repeat = "PT5M"
+/// count = 10                # rtt: count, interval, length, ttl, ip_version, timeout
+/// interval = "PT0.5S"       # ISO 8601 duration or seconds (fractions allowed)
 /// ```
 ///
 /// Every key is checked: an unknown key, a duplicate name or a value out of range is an error
@@ -27,6 +35,7 @@ public enum MeasurementTestConfig {
     static let common: Set<String> = ["name", "type", "dest", "repeat", "slip"]
     static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames"]
     static let throughputKeys: Set<String> = ["duration", "parallel", "reverse", "udp", "bandwidth", "port"]
+    static let rttKeys: Set<String> = ["count", "interval", "length", "ttl", "ip_version", "timeout"]
 
     public static func parse(_ tables: [ConfigSection]) throws(ConfigError) -> [MeasurementTest] {
         var tests: [MeasurementTest] = []
@@ -42,7 +51,7 @@ public enum MeasurementTestConfig {
     static func parse(_ section: ConfigSection, index: Int) throws(ConfigError) -> MeasurementTest {
         guard let name = try section.string("name"), !name.isEmpty else { throw ConfigError("test #\(index + 1) has no name") }
         func fail(_ message: String) -> ConfigError { ConfigError("test '\(name)': \(message)") }
-        guard let type = try section.string("type") else { throw fail("no type (trace or throughput)") }
+        guard let type = try section.string("type") else { throw fail("no type (trace, throughput or rtt)") }
         guard let dest = try section.string("dest"), !dest.isEmpty else { throw fail("no dest") }
         guard let repeatSeconds = try seconds(section, "repeat") else { throw fail("no repeat interval") }
         guard repeatSeconds >= 1 else { throw fail("repeat must be at least 1 second") }
@@ -79,10 +88,37 @@ public enum MeasurementTestConfig {
                 p.bandwidth = rate
             }
             do { spec = .throughput(try p.validated()) } catch { throw fail("\(error)") }
+        case "rtt":
+            try section.rejectUnknownKeys(allowed: common.union(rttKeys))
+            var p = RTTParameters(dest: dest)
+            if let v = try section.int("count") { p.count = v }
+            if let v = try fractionalSeconds(section, "interval") { p.interval = v }
+            if let v = try fractionalSeconds(section, "timeout") { p.timeout = v }
+            p.length = try section.int("length")
+            p.ttl = try section.int("ttl")
+            p.ipVersion = try section.int("ip_version")
+            do { spec = .rtt(try p.validated()) } catch { throw fail("\(error)") }
         default:
-            throw fail("unknown type '\(type)' (trace or throughput)")
+            throw fail("unknown type '\(type)' (trace, throughput or rtt)")
         }
         return MeasurementTest(name: name, spec: spec, repeatSeconds: repeatSeconds, slipSeconds: slip)
+    }
+
+    /// A duration from a number of seconds (fractions allowed) or an ISO 8601 duration string.
+    static func fractionalSeconds(_ section: ConfigSection, _ key: String) throws(ConfigError) -> Duration? {
+        let seconds: Double
+        if let value = section.table[key]?.double ?? section.table[key]?.int.map(Double.init) {
+            seconds = value
+        } else if let text = try section.string(key) {
+            guard let parsed = ISODuration.seconds(text), parsed < 1e9 else {
+                throw ConfigError("config key '\(section.path).\(key)' must be seconds or an ISO 8601 duration like PT0.5S, found '\(text)'")
+            }
+            seconds = parsed
+        } else {
+            return nil
+        }
+        guard seconds.isFinite, abs(seconds) < 1e9 else { throw ConfigError("config key '\(section.path).\(key)' is out of range") }
+        return .microseconds(Int64((seconds * 1_000_000).rounded()))
     }
 
     /// Whole seconds from an integer or an ISO 8601 duration string.

@@ -40,6 +40,10 @@ public enum EsmondRecordMapping {
             tool = "iperf3"
             (eventTypes, fields) = throughputMetadata(parameters)
             values = throughputValues(parameters, result)
+        case .rtt(let parameters, let result):
+            tool = "ping"
+            (eventTypes, fields) = rttMetadata(parameters)
+            values = rttValues(result)
         }
         if !record.succeeded {
             values = [point("failures", .object(["error": .string(record.failureMessage)]))]

@@ -1,5 +1,5 @@
 /// What one run measured and what came of it: the test's parameters with the result of its kind,
-/// so a trace result can never sit beside throughput parameters.
+/// so a trace result can never sit beside throughput or rtt parameters.
 ///
 /// ```swift
 /// let outcome = MeasurementOutcome.trace(parameters, report.result)
@@ -9,12 +9,14 @@
 public enum MeasurementOutcome: Sendable, Equatable {
     case trace(TraceParameters, TraceResult)
     case throughput(ThroughputParameters, ThroughputResult)
+    case rtt(RTTParameters, RTTResult)
 
     /// What was asked.
     public var spec: MeasurementSpec {
         switch self {
         case .trace(let parameters, _): .trace(parameters)
         case .throughput(let parameters, _): .throughput(parameters)
+        case .rtt(let parameters, _): .rtt(parameters)
         }
     }
 
@@ -23,6 +25,7 @@ public enum MeasurementOutcome: Sendable, Equatable {
         switch self {
         case .trace(_, let result): result.succeeded
         case .throughput(_, let result): result.succeeded
+        case .rtt(_, let result): result.succeeded
         }
     }
 
@@ -31,6 +34,7 @@ public enum MeasurementOutcome: Sendable, Equatable {
         switch self {
         case .trace(_, let result): result.error
         case .throughput(_, let result): result.error
+        case .rtt(_, let result): result.error
         }
     }
 }

@@ -22,6 +22,9 @@ extension MeasurementRecord {
         case .throughput(let parameters, let result):
             members["spec"] = Self.spec(parameters)
             members["result"] = result.json
+        case .rtt(let parameters, let result):
+            members["spec"] = parameters.specJSON
+            members["result"] = result.json
         }
         if let sourceAddress { members["source-address"] = .string(sourceAddress) }
         if let destAddress { members["dest-address"] = .string(destAddress) }
@@ -37,6 +40,7 @@ extension MeasurementRecord {
         }
         let fields = try JSONFields(value, what: "measurement record")
         let spec = try fields.object("spec")
+        guard let specValue = fields["spec"] else { throw JSONFields.Mismatch("measurement record lacks object 'spec'") }
         guard let result = fields["result"] else { throw JSONFields.Mismatch("measurement record lacks object 'result'") }
         let testType = try fields.string("test-type")
         let outcome: MeasurementOutcome
@@ -45,10 +49,12 @@ extension MeasurementRecord {
             outcome = .trace(try Self.traceParameters(spec), try TraceResult(json: result))
         case MeasurementSpec.throughputTestType:
             outcome = .throughput(try Self.throughputParameters(spec), try ThroughputResult(json: result))
+        case MeasurementSpec.rttTestType:
+            outcome = .rtt(try RTTParameters(specJSON: specValue), try RTTResult(json: result))
         default:
             throw JSONFields.Mismatch(
                 "measurement record has test-type \"\(testType)\", which this agent cannot deliver "
-                    + "(it knows \(MeasurementSpec.traceTestType) and \(MeasurementSpec.throughputTestType))")
+                    + "(it knows \(MeasurementSpec.traceTestType), \(MeasurementSpec.throughputTestType) and \(MeasurementSpec.rttTestType))")
         }
         self.init(
             runID: try fields.string("run-id"), testName: try fields.string("test-name"),

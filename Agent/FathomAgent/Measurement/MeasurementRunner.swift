@@ -18,7 +18,7 @@ extension MeasurementRunning {
     }
 }
 
-/// The real runner: the native trace and the iperf3-compatible client, each on a thread of its
+/// The real runner: the native trace, the iperf3-compatible client and the ICMP echo rtt test, each on a thread of its
 /// own (they block in socket calls), never on the cooperative pool.
 ///
 /// ```swift
@@ -54,6 +54,11 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
                 result = .failure(error.description)
             }
             outcome = .throughput(parameters, result)
+        case .rtt(let parameters):
+            destination = try? IPSocketAddress.resolve(parameters.dest, family: parameters.ipVersion)
+            var resolved = parameters
+            if let destination { resolved.dest = destination.host }
+            outcome = .rtt(parameters, RTTRun(parameters: resolved).run())
         }
         let record = MeasurementRecord(
             runID: RandomHexID.make(), testName: test.name, sourceAddress: destination.flatMap(SourceAddress.toward),

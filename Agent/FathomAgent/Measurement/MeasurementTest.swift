@@ -1,4 +1,4 @@
-/// What a scheduled test measures: a trace or a throughput test with its parameters.
+/// What a scheduled test measures: a trace, throughput or rtt test with its parameters.
 ///
 /// ```swift
 /// let spec = MeasurementSpec.trace(try TraceParameters(dest: "ps2.example.net").validated())
@@ -8,16 +8,19 @@
 public enum MeasurementSpec: Sendable, Equatable {
     case trace(TraceParameters)
     case throughput(ThroughputParameters)
+    case rtt(RTTParameters)
 
     /// pScheduler's test type names, as esmond metadata and the spool carry them.
     public static let traceTestType = "trace"
     public static let throughputTestType = "throughput"
+    public static let rttTestType = "rtt"
 
     /// pScheduler's test type name.
     public var testType: String {
         switch self {
         case .trace: Self.traceTestType
         case .throughput: Self.throughputTestType
+        case .rtt: Self.rttTestType
         }
     }
 
@@ -25,24 +28,27 @@ public enum MeasurementSpec: Sendable, Equatable {
         switch self {
         case .trace(let p): p.dest
         case .throughput(let p): p.dest
+        case .rtt(let p): p.dest
         }
     }
 
     /// pScheduler's scheduling class: throughput is `exclusive` (never overlaps another
-    /// exclusive test on this host), trace is `background`.
+    /// exclusive test on this host), trace and rtt are `background`.
     public var isExclusive: Bool {
         switch self {
-        case .trace: false
+        case .trace, .rtt: false
         case .throughput: true
         }
     }
 
     /// Seconds a run is expected to take; the slip window is shortened so a run cannot reach
-    /// its successor's nominal start. Throughput adds pScheduler's setup and spin-down allowance.
+    /// its successor's nominal start. Throughput adds pScheduler's setup and spin-down allowance;
+    /// rtt takes its intervals and last wait, plus pScheduler's 1 s (`ping_utils.py`).
     public var expectedDurationSeconds: Int {
         switch self {
         case .trace: 30
         case .throughput(let p): p.duration + 5
+        case .rtt(let p): Int(p.duration.components.seconds) + 2
         }
     }
 }
