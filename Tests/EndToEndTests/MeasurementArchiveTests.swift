@@ -143,6 +143,61 @@ import Testing
         await f.client.shutdown()
     }
 
+    /// A real rtt run to loopback, and one that cannot resolve, through the spool into the
+    /// archive: read back under pScheduler's rtt event types, counts as JSON integers, RTTs as a
+    /// millisecond histogram, the failure as `failures`.
+    @Test func rttRunsArriveUnderPSchedulersRTTEventTypes() async throws {
+        let f = try await ReceiverFixture(archive: true)
+        defer { f.dir.remove() }
+        let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
+        let now = Int64(Date().timeIntervalSince1970)
+        let parameters = try RTTParameters(dest: "127.0.0.1", count: 4, interval: .milliseconds(100)).validated()
+        let test = MeasurementTest(name: "rtt-lo", spec: .rtt(parameters), repeatSeconds: 60)
+        let record = await ProbeMeasurementRunner().run(test, start: now)
+        guard case .rtt(_, let result) = record.outcome else {
+            Issue.record("an rtt test gave \(record.outcome)")
+            return
+        }
+        #expect(result.succeeded && result.sent == 4 && result.received == 4, "\(result)")
+        #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
+        let failing = MeasurementTest(
+            name: "rtt-nowhere", spec: .rtt(try RTTParameters(dest: "nowhere.invalid", count: 1).validated()), repeatSeconds: 60)
+        let failed = await ProbeMeasurementRunner().run(failing, start: now)
+        #expect(!failed.succeeded)
+        for r in [record, failed] { try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1) }
+        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let outcome = await SpoolDelivery(spool: spool, client: client, archive: try archive(f, http: http), logger: logger)
+            .drain(maxAttempts: 3)
+        #expect(outcome.delivered == 2 && outcome.remaining == 0 && outcome.quarantined == 0, "\(outcome)")
+
+        let counts: [(String, Int64)] = [
+            ("packet-count-sent", 4), ("packet-count-lost-bidir", 0), ("packet-duplicates-bidir", 0), ("packet-reorders-bidir", 0),
+        ]
+        for (eventType, value) in counts {
+            let read = try await points(f, eventType: eventType).compactMap { $0["val"] }
+            #expect(read == [.integer(value)], "\(eventType): \(read)")
+        }
+        let histogram = try await points(f, eventType: "histogram-rtt").compactMap { $0["val"] }
+        guard case .object(let buckets)? = histogram.first else {
+            Issue.record("histogram-rtt: \(histogram)")
+            return
+        }
+        let expectedBuckets = result.roundtrips.compactMap(\.rttSeconds).map { EsmondRecordMapping.histogramKey(milliseconds: $0 * 1000) }
+        #expect(buckets.values.compactMap(\.integerValue).reduce(0, +) == 4 && Set(buckets.keys) == Set(expectedBuckets), "\(buckets)")
+        let ttls = try await points(f, eventType: "histogram-ttl-reverse").compactMap { $0["val"] }
+        #expect(ttls == [.object(["64": .integer(4)])], "\(ttls)")
+        let loss = try await points(f, eventType: "packet-loss-rate-bidir").compactMap { $0["val"] }
+        #expect(loss.count == 1 && loss.first?.doubleValue == 0, "\(loss)")
+        let failures = try await points(f, eventType: "failures").compactMap { $0["val"]?["error"] }
+        #expect(failures.count == 1 && failures.first.map { "\($0)".contains("nowhere.invalid") } == true, "\(failures)")
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?pscheduler-test-type=rtt") else { return }
+        #expect(metadata.count == 2 && metadata.allSatisfy { $0["tool-name"] == .string("pscheduler/ping") && $0["sample-size"] != nil })
+        try await http.shutdown()
+        await f.client.shutdown()
+    }
+
     @Test func aRecordTheArchiveRefusesIsQuarantinedNotLost() async throws {
         let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }

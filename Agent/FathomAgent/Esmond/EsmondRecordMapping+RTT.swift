@@ -57,7 +57,7 @@ extension EsmondRecordMapping {
     }
 
     /// Python's `"%.2f" % ms`: two decimals, rounded to nearest.
-    static func histogramKey(milliseconds: Double) -> String {
+    public static func histogramKey(milliseconds: Double) -> String {
         let hundredths = Int64((milliseconds * 100).rounded())
         let fraction = String(hundredths % 100)
         return "\(hundredths / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
