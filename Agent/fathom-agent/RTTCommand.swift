@@ -31,7 +31,8 @@ struct RTTCommand: ParsableCommand {
 
     func run() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other") }
-        for (name, value) in [("--interval", interval), ("--timeout", timeout)] where !(value.isFinite && value > 0 && value <= 3600) {
+        for (name, value) in [("--interval", interval), ("--timeout", timeout)]
+        where !(value.isFinite && value > 0 && value <= 3600) {
             throw ValidationError("\(name) must be a positive number of seconds, at most 3600")
         }
         let parameters: RTTParameters
@@ -67,7 +68,8 @@ struct RTTCommand: ParsableCommand {
             let from = trip.ip ?? "?"
             if let rtt = trip.rttSeconds {
                 let ms = (rtt * 1e6).rounded() / 1e3
-                text += "\(trip.length ?? 0) bytes from \(from): icmp_seq=\(trip.seq) ttl=\(trip.ttl ?? 0) time=\(ms) ms\n"
+                text +=
+                    "\(trip.length ?? 0) bytes from \(from): icmp_seq=\(trip.seq) ttl=\(trip.ttl ?? 0) time=\(ms) ms\n"
             } else {
                 text += "From \(from) icmp_seq=\(trip.seq) \(trip.error ?? "ICMP error")\n"
             }

@@ -18,17 +18,25 @@ import Testing
 
     @Test func datagramRepliesAreBareICMPWithAnyIdentifier() {
         let reply = echo(type: 0, id: 41609, seq: 7)
-        #expect(EchoAnswer.parse(reply, family: AF_INET, withIPv4Header: false, identifier: nil) == .reply(seq: 7, length: 64, ttl: nil))
+        #expect(
+            EchoAnswer.parse(reply, family: AF_INET, withIPv4Header: false, identifier: nil)
+                == .reply(seq: 7, length: 64, ttl: nil))
         let reply6 = echo(type: 129, id: 3, seq: 2, data: 13)
-        #expect(EchoAnswer.parse(reply6, family: AF_INET6, withIPv4Header: false, identifier: nil) == .reply(seq: 2, length: 21, ttl: nil))
+        #expect(
+            EchoAnswer.parse(reply6, family: AF_INET6, withIPv4Header: false, identifier: nil)
+                == .reply(seq: 2, length: 21, ttl: nil))
         // Our own request (seen on loopback) is not an answer.
-        #expect(EchoAnswer.parse(echo(type: 8, id: 1, seq: 1), family: AF_INET, withIPv4Header: false, identifier: nil) == nil)
+        #expect(
+            EchoAnswer.parse(echo(type: 8, id: 1, seq: 1), family: AF_INET, withIPv4Header: false, identifier: nil)
+                == nil)
     }
 
     @Test func rawIPv4RepliesCarryTheTTLAndMustBeOurs() {
         let body = echo(type: 0, id: 0x1234, seq: 3)
         let packet = ipv4Header(ttl: 61, from: [10, 0, 0, 2], to: [10, 0, 0, 1], payload: body.count) + body
-        #expect(EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x1234) == .reply(seq: 3, length: 64, ttl: 61))
+        #expect(
+            EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x1234)
+                == .reply(seq: 3, length: 64, ttl: 61))
         #expect(EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x4321) == nil)
     }
 
@@ -37,7 +45,9 @@ import Testing
         let quoted = ipv4Header(ttl: 1, from: [10, 0, 0, 1], to: [10, 0, 9, 9], payload: 8) + request
         let error: [UInt8] = [3, 13, 0, 0, 0, 0, 0, 0] + quoted
         let packet = ipv4Header(ttl: 64, from: [10, 0, 0, 254], to: [10, 0, 0, 1], payload: error.count) + error
-        #expect(EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x1234) == .error(seq: 5, type: 3, code: 13))
+        #expect(
+            EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x1234)
+                == .error(seq: 5, type: 3, code: 13))
         #expect(EchoAnswer.parse(packet, family: AF_INET, withIPv4Header: true, identifier: 0x9999) == nil)
 
         let request6 = Array(echo(type: 128, id: 0x1234, seq: 6).prefix(8))
@@ -45,7 +55,9 @@ import Testing
         header6[0] = 0x60
         header6[6] = 58
         let error6: [UInt8] = [3, 0, 0, 0, 0, 0, 0, 0] + header6 + request6
-        #expect(EchoAnswer.parse(error6, family: AF_INET6, withIPv4Header: false, identifier: 0x1234) == .error(seq: 6, type: 3, code: 0))
+        #expect(
+            EchoAnswer.parse(error6, family: AF_INET6, withIPv4Header: false, identifier: 0x1234)
+                == .error(seq: 6, type: 3, code: 0))
         // The error queue hands back the request itself.
         #expect(EchoAnswer.quotedRequestSequence(request[...], family: AF_INET, identifier: nil) == 5)
     }

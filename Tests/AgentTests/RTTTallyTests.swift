@@ -45,13 +45,17 @@ import Testing
         #expect(json.contains(#""loss":0.5"#) && json.contains(#""lost":1"#) && json.contains(#""sent":2"#))
         #expect(try RTTResult.decode(json: json) == result)
         let failure = RTTResult.failure("cannot resolve")
-        #expect(failure.jsonString() == #"{"error":"cannot resolve","loss":1.0,"roundtrips":[],"schema":1,"succeeded":false}"#)
+        #expect(
+            failure.jsonString()
+                == #"{"error":"cannot resolve","loss":1.0,"roundtrips":[],"schema":1,"succeeded":false}"#)
         #expect(try RTTResult.decode(json: failure.jsonString()) == failure)
     }
 
     @Test func parametersValidateAndRoundTripThroughTheSpec() throws {
-        let parameters = try RTTParameters(dest: "10.0.0.2", count: 10, interval: .milliseconds(250), length: 100, ttl: 9)
-            .validated()
+        let parameters = try RTTParameters(
+            dest: "10.0.0.2", count: 10, interval: .milliseconds(250), length: 100, ttl: 9
+        )
+        .validated()
         #expect(parameters.duration == .milliseconds(250 * 9 + 1000))
         let spec = parameters.specJSON
         #expect(JSONText.string(spec).contains(#""interval":"PT0.25S""#))

@@ -49,7 +49,9 @@ import Testing
     private static let withoutNetRaw: [String]? = {
         let setpriv = "/usr/bin/setpriv"
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
-        let prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-net_raw"]
+        let prefix = [
+            setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-net_raw",
+        ]
         guard let check = try? Shell.run(prefix + [agent, "--version"]), check.status == 0 else { return nil }
         return prefix
     }()
@@ -66,7 +68,12 @@ import Testing
             // tokens in each direction, far above the namespaces' own ~50 µs. The bucket refills
             // between requests, so every request waits the same.
             for (ns, device) in [(chain.router, chain.routerToServer), (chain.server, chain.serverToRouter)] {
-                let out = try chain.run(in: ns, [tc, "qdisc", "add", "dev", device, "root", "tbf", "rate", "1mbit", "burst", "1600", "latency", "200ms"])
+                let out = try chain.run(
+                    in: ns,
+                    [
+                        tc, "qdisc", "add", "dev", device, "root", "tbf", "rate", "1mbit", "burst", "1600", "latency",
+                        "200ms",
+                    ])
                 guard out.status == 0 else {
                     try Prerequisite.unavailable("tc tbf: \(out.stderr)", test: "matchesPingOverASlowLink")
                     return
@@ -78,7 +85,9 @@ import Testing
             #expect(status == 0 && result.succeeded, "\(stderr)")
             #expect(result.diags == (raw ? "raw icmp socket" : "icmp datagram socket"))
             guard let ping = try pingRun(chain, ["-c", "5", "-i", "0.2", "-s", "3000", dest]) else { return }
-            #expect(result.sent == ping.transmitted && result.received == ping.received && result.loss == 0 && ping.lossPercent == 0)
+            #expect(
+                result.sent == ping.transmitted && result.received == ping.received && result.loss == 0
+                    && ping.lossPercent == 0)
             #expect(result.roundtrips.map(\.seq) == ping.replies.map(\.seq))
             #expect(result.roundtrips.map(\.ttl) == ping.replies.map(\.ttl), "\(result.roundtrips) vs \(ping.replies)")
             #expect(result.roundtrips.map(\.length) == ping.replies.map(\.bytes))
@@ -117,13 +126,21 @@ import Testing
                 (["fd00:2::2", "--ttl", "1"], "fd00:1::1", nil),
             ]
             for (args, from, error) in cases {
-                let (result, status, _) = try agentRTT(chain, args + ["-c", "3", "-i", "0.2", "-W", "1"] + (raw ? ["--raw"] : []))
+                let (result, status, _) = try agentRTT(
+                    chain, args + ["-c", "3", "-i", "0.2", "-W", "1"] + (raw ? ["--raw"] : []))
                 #expect(status == 1 && result.succeeded && result.received == 0 && result.loss == 1.0, "\(args)")
                 #expect(result.roundtrips.map(\.seq) == [1, 2, 3], "\(args): \(result.roundtrips)")
-                #expect(result.roundtrips.allSatisfy { $0.ip == from && $0.error == error && $0.rtt == nil }, "\(args): \(result.roundtrips)")
+                #expect(
+                    result.roundtrips.allSatisfy { $0.ip == from && $0.error == error && $0.rtt == nil },
+                    "\(args): \(result.roundtrips)")
                 let pingArgs = args.map { $0 == "--ttl" ? "-t" : $0 }
-                guard let ping = try pingRun(chain, ["-c", "3", "-i", "0.2", "-W", "1"] + pingArgs.dropFirst() + [args[0]]) else { return }
-                #expect(ping.errors.map(\.seq) == [1, 2, 3] && ping.errors.allSatisfy { $0.from == from }, "ping \(args): \(ping.errors)")
+                guard
+                    let ping = try pingRun(
+                        chain, ["-c", "3", "-i", "0.2", "-W", "1"] + pingArgs.dropFirst() + [args[0]])
+                else { return }
+                #expect(
+                    ping.errors.map(\.seq) == [1, 2, 3] && ping.errors.allSatisfy { $0.from == from },
+                    "ping \(args): \(ping.errors)")
                 #expect(ping.received == 0)
             }
         }
@@ -133,7 +150,8 @@ import Testing
     func unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt(dest: String) throws {
         try withChain("unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt") { chain in
             guard let user = Self.withoutNetRaw else {
-                try Prerequisite.unavailable("setpriv cannot drop to uid 65534 without CAP_NET_RAW here", test: "unprivilegedRTT")
+                try Prerequisite.unavailable(
+                    "setpriv cannot drop to uid 65534 without CAP_NET_RAW here", test: "unprivilegedRTT")
                 return
             }
             try sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
@@ -149,7 +167,9 @@ import Testing
             // ... and a user with neither gets a failure that says what to change.
             let refused = try agentRTT(chain, [dest, "-c", "3", "-i", "0.2"], as: user)
             #expect(refused.status == 2 && !refused.result.succeeded, "\(refused.result)")
-            #expect(refused.result.error?.contains("ping_group_range") == true && refused.result.error?.contains("CAP_NET_RAW") == true)
+            #expect(
+                refused.result.error?.contains("ping_group_range") == true
+                    && refused.result.error?.contains("CAP_NET_RAW") == true)
             #expect(refused.result.roundtrips.isEmpty && refused.result.loss == 1.0)
         }
     }

@@ -18,7 +18,10 @@ extension EsmondRecordMapping {
             eventType("packet-count-sent", summaries: aggregations),
             eventType(
                 "histogram-rtt",
-                summaries: [("statistics", 0), ("aggregation", 3600), ("statistics", 3600), ("aggregation", 86400), ("statistics", 86400)]),
+                summaries: [
+                    ("statistics", 0), ("aggregation", 3600), ("statistics", 3600), ("aggregation", 86400),
+                    ("statistics", 86400),
+                ]),
             eventType("histogram-ttl-reverse"),
             eventType("packet-duplicates-bidir"),
             eventType("packet-loss-rate-bidir", summaries: [("aggregation", 3600), ("aggregation", 86400)]),
@@ -51,7 +54,10 @@ extension EsmondRecordMapping {
         if !rtts.isEmpty { values.append(point("histogram-rtt", .object(rtts.mapValues { .integer($0) }))) }
         if !ttls.isEmpty { values.append(point("histogram-ttl-reverse", .object(ttls.mapValues { .integer($0) }))) }
         if let sent = result.sent, let lost = result.lost, sent > 0 {
-            values.append(point("packet-loss-rate-bidir", .object(["numerator": .integer(Int64(lost)), "denominator": .integer(Int64(sent))])))
+            values.append(
+                point(
+                    "packet-loss-rate-bidir",
+                    .object(["numerator": .integer(Int64(lost)), "denominator": .integer(Int64(sent))])))
         }
         return values
     }

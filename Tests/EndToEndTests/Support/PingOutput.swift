@@ -14,9 +14,11 @@ struct PingOutput {
     var lossPercent: Double?
 
     init(_ text: String) {
-        let reply = try! NSRegularExpression(pattern: #"^(\d+) bytes\s+from (.*):\s+icmp_[rs]eq=(\d+)\s+ttl=(\d+)\s+time=([\d.]+) ms$"#)
+        let reply = try! NSRegularExpression(
+            pattern: #"^(\d+) bytes\s+from (.*):\s+icmp_[rs]eq=(\d+)\s+ttl=(\d+)\s+time=([\d.]+) ms$"#)
         let error = try! NSRegularExpression(pattern: #"^From\s+(\S+)\s+icmp_seq=(\d+)\s+(.*)$"#)
-        let stats = try! NSRegularExpression(pattern: #"^(\d+) packets transmitted, (\d+) received,.* ([\d.]+)% packet loss"#)
+        let stats = try! NSRegularExpression(
+            pattern: #"^(\d+) packets transmitted, (\d+) received,.* ([\d.]+)% packet loss"#)
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             let range = NSRange(line.startIndex..., in: line)
@@ -24,9 +26,10 @@ struct PingOutput {
                 String(line[Range(match.range(at: index), in: line)!])
             }
             if let m = reply.firstMatch(in: line, range: range) {
-                replies.append(Reply(
-                    seq: Int(group(m, 3))!, bytes: Int(group(m, 1))!, from: group(m, 2), ttl: Int(group(m, 4))!,
-                    ms: Double(group(m, 5))!))
+                replies.append(
+                    Reply(
+                        seq: Int(group(m, 3))!, bytes: Int(group(m, 1))!, from: group(m, 2), ttl: Int(group(m, 4))!,
+                        ms: Double(group(m, 5))!))
             } else if let m = error.firstMatch(in: line, range: range) {
                 errors.append(ErrorLine(seq: Int(group(m, 2))!, from: group(m, 1), text: group(m, 3)))
             } else if let m = stats.firstMatch(in: line, range: range) {

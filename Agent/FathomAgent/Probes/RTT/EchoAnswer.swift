@@ -22,7 +22,8 @@ public enum EchoAnswer: Sendable, Equatable {
 
     /// Parses `packet`; nil when it is not about our requests (or too short to tell).
     /// `identifier` nil accepts any identifier (datagram sockets).
-    public static func parse(_ packet: [UInt8], family: Int32, withIPv4Header: Bool, identifier: UInt16?) -> EchoAnswer? {
+    public static func parse(_ packet: [UInt8], family: Int32, withIPv4Header: Bool, identifier: UInt16?) -> EchoAnswer?
+    {
         var icmp = packet[...]
         var ttl: Int?
         if withIPv4Header {
@@ -32,18 +33,23 @@ public enum EchoAnswer: Sendable, Equatable {
         }
         guard icmp.count >= ICMPEcho.headerSize else { return nil }
         let v6 = family == AF_INET6
-        let type = icmp[icmp.startIndex], code = icmp[icmp.startIndex + 1]
+        let type = icmp[icmp.startIndex]
+        let code = icmp[icmp.startIndex + 1]
         if type == (v6 ? ICMPEcho.echoReply6 : ICMPEcho.echoReply) {
             guard identifier == nil || word(icmp, 4) == identifier else { return nil }
             return .reply(seq: word(icmp, 6), length: icmp.count, ttl: ttl)
         }
-        let errorTypes = v6 ? ICMPEcho.v6Passed.filter { $0 != ICMPEcho.echoReply6 } : [ICMPEcho.unreachable, ICMPEcho.timeExceeded, ICMPEcho.parameterProblem]
+        let errorTypes =
+            v6
+            ? ICMPEcho.v6Passed.filter { $0 != ICMPEcho.echoReply6 }
+            : [ICMPEcho.unreachable, ICMPEcho.timeExceeded, ICMPEcho.parameterProblem]
         guard errorTypes.contains(type) else { return nil }
         let quotedIP = icmp.dropFirst(ICMPEcho.headerSize)
         let quotedEcho: ArraySlice<UInt8>
         if v6 {
             // Requests carry no extension headers: the echo follows the 40-byte IPv6 header.
-            guard quotedIP.count >= 40 + ICMPEcho.headerSize, quotedIP[quotedIP.startIndex + 6] == ICMPEcho.nextHeaderICMPv6
+            guard quotedIP.count >= 40 + ICMPEcho.headerSize,
+                quotedIP[quotedIP.startIndex + 6] == ICMPEcho.nextHeaderICMPv6
             else { return nil }
             quotedEcho = quotedIP.dropFirst(40)
         } else {

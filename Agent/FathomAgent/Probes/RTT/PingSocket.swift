@@ -72,7 +72,9 @@ public final class PingSocket {
         let fd = socket(family, Int32(SOCK_RAW.rawValue), proto)
         guard fd >= 0 else {
             let rawErrno = errno
-            if rawErrno == EPERM || rawErrno == EACCES { throw .icmpNotPermitted(datagramErrno: datagramErrno, rawErrno: rawErrno) }
+            if rawErrno == EPERM || rawErrno == EACCES {
+                throw .icmpNotPermitted(datagramErrno: datagramErrno, rawErrno: rawErrno)
+            }
             throw .socket(call: "socket(SOCK_RAW, ICMP)", errno: rawErrno)
         }
         let socket = PingSocket(fd: fd, family: family, kind: .raw, identifier: .random(in: 1 ... .max))
@@ -85,7 +87,8 @@ public final class PingSocket {
         var options: [(level: Int32, name: Int32, label: String, value: [UInt8])] = []
         if let ttl {
             options.append(
-                v6 ? (Self.solIPv6, Self.ipv6UnicastHops, "IPV6_UNICAST_HOPS", Self.bytes(Int32(ttl)))
+                v6
+                    ? (Self.solIPv6, Self.ipv6UnicastHops, "IPV6_UNICAST_HOPS", Self.bytes(Int32(ttl)))
                     : (Self.solIP, Self.ipTTL, "IP_TTL", Self.bytes(Int32(ttl))))
         }
         if v6 { options.append((Self.solIPv6, Self.ipv6RecvHopLimit, "IPV6_RECVHOPLIMIT", Self.bytes(Int32(1)))) }
@@ -96,12 +99,22 @@ public final class PingSocket {
         case (.datagram, true):
             options.append((Self.solIPv6, Self.ipv6RecvErr, "IPV6_RECVERR", Self.bytes(Int32(1))))
         case (.raw, false):
-            options.append((Self.solRaw, Self.icmpFilter, "ICMP_FILTER", ICMPEchoProber.filter(passing: ICMPEcho.v4Passed, words: 1)))
+            options.append(
+                (
+                    Self.solRaw, Self.icmpFilter, "ICMP_FILTER",
+                    ICMPEchoProber.filter(passing: ICMPEcho.v4Passed, words: 1)
+                ))
         case (.raw, true):
-            options.append((Self.solICMPv6, Self.icmpFilter, "ICMP6_FILTER", ICMPEchoProber.filter(passing: ICMPEcho.v6Passed, words: 8)))
+            options.append(
+                (
+                    Self.solICMPv6, Self.icmpFilter, "ICMP6_FILTER",
+                    ICMPEchoProber.filter(passing: ICMPEcho.v6Passed, words: 8)
+                ))
         }
         for option in options {
-            let status = option.value.withUnsafeBytes { setsockopt(fd, option.level, option.name, $0.baseAddress, socklen_t($0.count)) }
+            let status = option.value.withUnsafeBytes {
+                setsockopt(fd, option.level, option.name, $0.baseAddress, socklen_t($0.count))
+            }
             if status != 0 {
                 let code = errno
                 Glibc.close(fd)
@@ -112,7 +125,8 @@ public final class PingSocket {
 
     /// Sends echo request `sequence` with `payloadLength` data bytes; the errno when it failed.
     public func send(to dest: IPSocketAddress, sequence: UInt16, payloadLength: Int) -> Int32? {
-        let packet = ICMPEcho.request(family: family, identifier: identifier, sequence: sequence, payloadSize: payloadLength)
+        let packet = ICMPEcho.request(
+            family: family, identifier: identifier, sequence: sequence, payloadSize: payloadLength)
         // Raw IPv6 sockets read a non-zero port as the protocol number; datagram sockets ignore it.
         let target = dest.with(port: 0)
         while true {
@@ -136,27 +150,35 @@ public final class PingSocket {
             while let message = Self.receiveMessage(fd, flags: Self.msgErrQueue, &buffer, &control) {
                 let at = ContinuousClock.now
                 guard let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength])),
-                    let seq = EchoAnswer.quotedRequestSequence(buffer[..<message.count], family: family, identifier: nil)
+                    let seq = EchoAnswer.quotedRequestSequence(
+                        buffer[..<message.count], family: family, identifier: nil)
                 else { continue }
-                found.append(Received(answer: .error(seq: seq, type: entry.type, code: entry.code), source: entry.offender, ttl: nil, at: at))
+                found.append(
+                    Received(
+                        answer: .error(seq: seq, type: entry.type, code: entry.code), source: entry.offender, ttl: nil,
+                        at: at))
             }
         }
         while true {
             guard let message = Self.receiveMessage(fd, flags: 0, &buffer, &control) else {
                 // A queued ICMP error fails one ordinary read with its errno: drain and go on.
-                if drainOnError, kind == .datagram, [EHOSTUNREACH, ENETUNREACH, ECONNREFUSED, EMSGSIZE].contains(errno) {
+                if drainOnError, kind == .datagram, [EHOSTUNREACH, ENETUNREACH, ECONNREFUSED, EMSGSIZE].contains(errno)
+                {
                     found += receive(drainOnError: false)
                 }
                 return found
             }
             let at = ContinuousClock.now
             let v6 = family == AF_INET6
-            guard let answer = EchoAnswer.parse(
-                Array(buffer[..<message.count]), family: family, withIPv4Header: kind == .raw && !v6,
-                identifier: kind == .raw ? identifier : nil)
+            guard
+                let answer = EchoAnswer.parse(
+                    Array(buffer[..<message.count]), family: family, withIPv4Header: kind == .raw && !v6,
+                    identifier: kind == .raw ? identifier : nil)
             else { continue }
-            let level = v6 ? Self.solIPv6 : Self.solIP, type = v6 ? Self.ipv6HopLimit : Self.ipTTL
-            let ttl = ControlMessage.int32(in: control[..<message.controlLength], level: level, type: type).map(Int.init)
+            let level = v6 ? Self.solIPv6 : Self.solIP
+            let type = v6 ? Self.ipv6HopLimit : Self.ipTTL
+            let ttl = ControlMessage.int32(in: control[..<message.controlLength], level: level, type: type).map(
+                Int.init)
             found.append(Received(answer: answer, source: message.source, ttl: ttl, at: at))
         }
     }
@@ -197,7 +219,8 @@ public final class PingSocket {
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             let source = withUnsafeBytes(of: &from) {
-                IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<min(nameLength, $0.count)]))
+                IPSocketAddress.numericHost(
+                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<min(nameLength, $0.count)]))
             }
             return (count, source, min(controlLength, control.count))
         }

@@ -78,7 +78,9 @@ public struct RTTParameters: Sendable, Equatable {
         let fields = try JSONFields(json, what: "rtt spec")
         func duration(_ key: String, _ fallback: Duration) throws(JSONFields.Mismatch) -> Duration {
             guard let text = try fields.optionalString(key) else { return fallback }
-            guard let seconds = ISODuration.seconds(text) else { throw JSONFields.Mismatch("rtt spec \(key) is not an ISO 8601 duration") }
+            guard let seconds = ISODuration.seconds(text) else {
+                throw JSONFields.Mismatch("rtt spec \(key) is not an ISO 8601 duration")
+            }
             return .microseconds(Int64((seconds * 1_000_000).rounded()))
         }
         self.init(

@@ -92,7 +92,8 @@ public struct RTTResult: Sendable, Equatable {
         for entry in try fields.optionalArray("roundtrips") ?? [] { roundtrips.append(try RTTRoundtrip(json: entry)) }
         self.init(
             schema: try fields.optionalInteger("schema") ?? 1, succeeded: try fields.bool("succeeded"),
-            roundtrips: roundtrips, sent: try fields.optionalInteger("sent"), received: try fields.optionalInteger("received"),
+            roundtrips: roundtrips, sent: try fields.optionalInteger("sent"),
+            received: try fields.optionalInteger("received"),
             duplicates: try fields.optionalInteger("duplicates"), reorders: try fields.optionalInteger("reorders"),
             loss: try fields.optionalDouble("loss") ?? 1.0, min: try fields.optionalString("min"),
             max: try fields.optionalString("max"), mean: try fields.optionalString("mean"),

@@ -24,7 +24,9 @@ public struct RTTRoundtrip: Sendable, Equatable {
     /// pScheduler `icmp-error` name of an ICMP error.
     public var error: String?
 
-    public init(seq: Int, length: Int? = nil, ip: String? = nil, ttl: Int? = nil, rtt: Duration? = nil, error: String? = nil) {
+    public init(
+        seq: Int, length: Int? = nil, ip: String? = nil, ttl: Int? = nil, rtt: Duration? = nil, error: String? = nil
+    ) {
         self.seq = seq
         self.length = length
         self.ip = ip

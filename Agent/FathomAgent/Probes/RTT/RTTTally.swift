@@ -57,7 +57,8 @@ public struct RTTTally: Sendable {
 
     /// The result so far; `diags` says how the probes went out.
     public func result(diags: String? = nil) -> RTTResult {
-        let sent = sentCount, received = receivedCount
+        let sent = sentCount
+        let received = receivedCount
         var result = RTTResult(
             roundtrips: roundtrips, sent: sent, received: received, duplicates: duplicates, reorders: reorders,
             loss: sent == 0 ? 1.0 : Double(sent - received) / Double(sent), diags: diags)
