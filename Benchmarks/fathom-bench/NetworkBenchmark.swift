@@ -79,7 +79,8 @@ struct NetworkBenchmark {
         } else {
             print("    skipped: iperf3 not on PATH")
         }
-        print("(e) trace time on paths that hold answers back, \(agent) trace vs traceroute and tracepath (bar <= 1.5x traceroute)")
+        print("(e) trace time on paths that hold answers back, \(agent) trace vs traceroute and tracepath "
+              + "(bar <= 1.5x traceroute)")
         if let traceroute = TraceReferenceTools.traceroute {
             for scenario in [TraceHeldBackComparison.Scenario.silentDestination, .rateLimited] {
                 failures += try part {

@@ -30,8 +30,12 @@ struct TraceHeldBackComparison {
         static let silentDestination = Scenario(name: "silent destination", maxHops: 6, pause: .zero) { path in
             try path.exec(path.server, "sysctl", "-qw", NetnsPath.silentICMPRateLimit)
         }
-        static let rateLimited = Scenario(name: "default kernel ICMP rate limits", maxHops: 8, pause: .milliseconds(6500)) { path in
-            for namespace in path.namespaces { try path.exec(namespace, ["sysctl", "-qw"] + NetnsPath.defaultICMPRateLimits) }
+        static let rateLimited = Scenario(
+            name: "default kernel ICMP rate limits", maxHops: 8, pause: .milliseconds(6500)
+        ) { path in
+            for namespace in path.namespaces {
+                try path.exec(namespace, ["sysctl", "-qw"] + NetnsPath.defaultICMPRateLimits)
+            }
         }
     }
 
@@ -48,7 +52,8 @@ struct TraceHeldBackComparison {
         try scenario.setup(path)
         let dest = path.serverAddress()
         let hops = "\(scenario.maxHops)"
-        let agentArgv = path.command(in: path.client, [agentBinary, "trace", dest, "--no-hostnames", "--no-as", "--max-hops", hops])
+        let agentArgv = path.command(
+            in: path.client, [agentBinary, "trace", dest, "--no-hostnames", "--no-as", "--max-hops", hops])
         var tools: [(name: String, argv: [String])] = [
             ("fathom-agent trace", agentArgv),
             ("traceroute -n", path.command(in: path.client, [traceroute, "-n", "-m", hops, dest])),
@@ -82,7 +87,8 @@ struct TraceHeldBackComparison {
         if times.count > 2 {
             print("      ratio fathom-agent / tracepath (median wall) = \(fmt(agent / times[2].medianWall, 3))")
         }
-        print("      without its process start: fathom-agent / traceroute = \(fmt(max(0, agent - start.medianWall) / reference, 3))")
+        let withoutStart = max(0, agent - start.medianWall) / reference
+        print("      without its process start: fathom-agent / traceroute = \(fmt(withoutStart, 3))")
         return ratio
     }
 }
