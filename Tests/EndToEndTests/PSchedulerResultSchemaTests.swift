@@ -154,15 +154,33 @@ import Testing
         #expect(unresolved.stdout.contains(#""succeeded":false"#), "\(unresolved.stdout) \(unresolved.stderr)")
         try dir.write("trace-failed.json", unresolved.stdout)
 
+        // Trace with origin ASes (pScheduler's default `as: true`) from a local DNS server in Team
+        // Cymru's format; loopback is asked about only with --as-any-address.
+        let dns = try TXTDNSServer(records: [
+            "1.0.0.127.origin.asn.cymru.com": ["64500 | 127.0.0.0/8 | ZZ | test | 2024-01-01"],
+            "AS64500.asn.cymru.com": ["64500 | ZZ | test | 2024-01-01 | EXAMPLE-NET, ZZ"],
+        ])
+        defer { dns.stop() }
+        let withAS = try await Iperf3Tool.run([
+            Self.agent, "trace", "127.0.0.1", "--max-hops", "3", "--queries", "1", "--timeout", "1", "--no-hostnames",
+            "--as-server", "127.0.0.1:\(dns.port)", "--as-any-address", "--json",
+        ])
+        #expect(withAS.status == 0, "\(withAS.stdout) \(withAS.stderr)")
+        let hop = try #require(try TraceResult.decode(json: withAS.stdout).paths.first?.last)
+        #expect(hop.asNumber == ASNumber(number: 64500, owner: "EXAMPLE-NET, ZZ"), "\(withAS.stdout)")
+        try dir.write("trace-as.json", withAS.stdout)
+
         let validated = try Shell.run(python + [dir.file("validate.py"), dir.path])
         let lines = validated.stdout.split(separator: "\n")
-        #expect(validated.status == 0 && lines.count == 6, "\(validated.stdout) \(validated.stderr)")
+        #expect(validated.status == 0 && lines.count == 7, "\(validated.stdout) \(validated.stderr)")
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(validated.stdout)")
 
         // The schemas bite: a result with an unknown key, or a failure without its summary, is refused.
         try dir.write("throughput-unknown-key.json", tcp.stdout.replacing(#""succeeded":"#, with: #""bogus":1,"succeeded":"#))
         try dir.write("throughput-no-summary.json", refused.stdout.replacing(#","summary":{}"#, with: ""))
+        try dir.write("trace-as-unknown-key.json", withAS.stdout.replacing(#""number":"#, with: #""asn":1,"number":"#))
         let refusals = try Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
         #expect(refusals.contains("INVALID throughput-unknown-key.json") && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")
+        #expect(refusals.contains("INVALID trace-as-unknown-key.json"), "\(refusals)")
     }
 }
