@@ -41,6 +41,8 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "TXT zone of AS owner names (AS<n>.ZONE).") var asOwnerZone = "asn.cymru.com"
     @Option(help: "Name server for AS lookups, ADDRESS or ADDRESS:PORT for IPv4 (default: first of /etc/resolv.conf).")
     var asServer: String?
+    @Flag(help: "Ask the AS service about every hop address, private and loopback ones too (default: global only).")
+    var asAnyAddress = false
     @Flag(name: .customShort("4"), help: "Use IPv4.") var ipv4 = false
     @Flag(name: .customShort("6"), help: "Use IPv6.") var ipv6 = false
 
@@ -60,7 +62,8 @@ struct TraceCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         let service = ASNumberResolver.Service(
-            originZone: asOriginZone, origin6Zone: asOrigin6Zone, asnZone: asOwnerZone, server: try asServerAddress())
+            originZone: asOriginZone, origin6Zone: asOrigin6Zone, asnZone: asOwnerZone, server: try asServerAddress(),
+            anyAddress: asAnyAddress)
         let run = TraceRun(
             parameters: parameters, prober: parameters.probeType.makeProber(), asResolver: ASNumberResolver(service: service))
         let report = run.run()

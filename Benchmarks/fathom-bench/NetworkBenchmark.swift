@@ -11,7 +11,9 @@ import FathomTestSupport
 /// - (a) TCP throughput on loopback, agent client + responder vs `iperf3 -c` + `iperf3 -s`;
 /// - (b) the same across a namespace path client — router — server (veth pairs, forwarding);
 /// - (c) the time of `fathom-agent trace` vs `tracepath -n` over client — r1 — r2 — server;
-/// - (d) UDP pacing (sender rate against `-b`) and loss on loopback, agent vs iperf3.
+/// - (d) UDP pacing (sender rate against `-b`) and loss on loopback, agent vs iperf3;
+/// - (e) the time of `fathom-agent trace` vs `traceroute -n` and `tracepath -n` on paths that
+///   hold answers back: a silent destination, and Linux's default ICMP rate limits.
 ///
 /// The bench makes its own namespaces (names carry its pid) and always removes them, and kills
 /// every process it started, also when a part fails or the bench is interrupted. A part that
@@ -76,6 +78,22 @@ struct NetworkBenchmark {
             }
         } else {
             print("    skipped: iperf3 not on PATH")
+        }
+        print("(e) trace time on paths that hold answers back, \(agent) trace vs traceroute and tracepath "
+              + "(bar <= 1.5x traceroute)")
+        if let traceroute = TraceReferenceTools.traceroute {
+            for scenario in [TraceHeldBackComparison.Scenario.silentDestination, .rateLimited] {
+                failures += try part {
+                    try withPath(routers: 2) { path in
+                        try TraceHeldBackComparison(
+                            path: path, agentBinary: agent, traceroute: traceroute, tracepath: Subprocess.which("tracepath"),
+                            runs: traceRuns
+                        ).run(scenario)
+                    }
+                }
+            }
+        } else {
+            print("    skipped: traceroute not on PATH (traceroute)")
         }
         if failures > 0 { throw Subprocess.Failure(description: "\(failures) network part(s) failed") }
     }

@@ -26,7 +26,8 @@ enum Subprocess {
     /// thread in the parent, which would blur the per-run cost we want to compare. No peak RSS is
     /// reported: glibc spawns with CLONE_VM, so the kernel charges the child's ru_maxrss with the
     /// bench's own resident size.
-    static func runQuietly(_ path: String, _ args: [String]) throws {
+    /// Exit statuses other than `accepting` are failures.
+    static func runQuietly(_ path: String, _ args: [String], accepting: Set<Int32> = [0]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -39,8 +40,8 @@ enum Subprocess {
         let envp: [UnsafeMutablePointer<CChar>?] =
             ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
         }
 
         var pid: pid_t = 0
@@ -54,7 +55,7 @@ enum Subprocess {
         // WIFEXITED/WEXITSTATUS are macros Swift does not import; decode the status by hand.
         let exited = status & 0x7f == 0
         let code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
+        guard exited && accepting.contains(code) else {
             throw Failure(description: "\(path) \(args.joined(separator: " ")) failed (wait status \(status))")
         }
     }

@@ -57,19 +57,20 @@ struct TraceComparison {
         return ratio
     }
 
-    /// Wall and CPU milliseconds of repeated runs of one command.
-    private struct Runs {
+    /// Wall and CPU milliseconds of repeated runs of one command (also `TraceHeldBackComparison`'s).
+    struct Runs {
         var wall: [Double] = []
         var cpu: [Double] = []
 
         var medianWall: Double { Percentiles(wall).value(at: 50) }
 
-        mutating func time(_ argv: [String]) throws {
+        /// One run; exit statuses other than `accepting` are failures.
+        mutating func time(_ argv: [String], accepting: Set<Int32> = [0]) throws {
             try InterruptCleanup.shared.checkpoint()
             let clock = ContinuousClock()
             let before = ResourceUsage.childrenCPU()
             let start = clock.now
-            try Subprocess.runQuietly(argv[0], Array(argv.dropFirst()))
+            try Subprocess.runQuietly(argv[0], Array(argv.dropFirst()), accepting: accepting)
             wall.append((clock.now - start).seconds * 1000)
             cpu.append((ResourceUsage.childrenCPU() - before).total * 1000)
         }

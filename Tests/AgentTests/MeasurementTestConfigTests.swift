@@ -64,6 +64,7 @@ import Testing
         #expect(trace.repeatSeconds == 3600 && trace.slipSeconds == 1800)
         var expected = TraceParameters(dest: "ps2.example.net", hops: 20, queries: 1, wait: .seconds(2))
         expected.hostnames = true
+        expected.asNumbers = true
         #expect(trace.spec == .trace(expected))
         let bw = s.tests[1]
         #expect(bw.repeatSeconds == 14400 && bw.slipSeconds == 14400)

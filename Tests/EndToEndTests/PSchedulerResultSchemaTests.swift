@@ -193,9 +193,26 @@ import Testing
         let lossy = tally.result().jsonString()
         try dir.write("rtt-errors.json", lossy)
 
+
+        // Trace with origin ASes (pScheduler's default `as: true`) from a local DNS server in Team
+        // Cymru's format; loopback is asked about only with --as-any-address.
+        let dns = try TXTDNSServer(records: [
+            "1.0.0.127.origin.asn.cymru.com": ["64500 | 127.0.0.0/8 | ZZ | test | 2024-01-01"],
+            "AS64500.asn.cymru.com": ["64500 | ZZ | test | 2024-01-01 | EXAMPLE-NET, ZZ"],
+        ])
+        defer { dns.stop() }
+        let withAS = try await Iperf3Tool.run([
+            Self.agent, "trace", "127.0.0.1", "--max-hops", "3", "--queries", "1", "--timeout", "1", "--no-hostnames",
+            "--as-server", "127.0.0.1:\(dns.port)", "--as-any-address", "--json",
+        ])
+        #expect(withAS.status == 0, "\(withAS.stdout) \(withAS.stderr)")
+        let hop = try #require(try TraceResult.decode(json: withAS.stdout).paths.first?.last)
+        #expect(hop.asNumber == ASNumber(number: 64500, owner: "EXAMPLE-NET, ZZ"), "\(withAS.stdout)")
+        try dir.write("trace-as.json", withAS.stdout)
+
         let validated = try Shell.run(python + [dir.file("validate.py"), dir.path])
         let lines = validated.stdout.split(separator: "\n")
-        #expect(validated.status == 0 && lines.count == 9, "\(validated.stdout) \(validated.stderr)")
+        #expect(validated.status == 0 && lines.count == 10, "\(validated.stdout) \(validated.stderr)")
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(validated.stdout)")
 
         // The schemas bite: a result with an unknown key, or a failure without its summary, is refused.
@@ -205,8 +222,10 @@ import Testing
         // own parser produces for "Time to live exceeded").
         try dir.write("rtt-loss-percent.json", lossy.replacing(#""loss":0.75"#, with: #""loss":75.0"#))
         try dir.write("rtt-null-error.json", lossy.replacing(#""ip":"10.0.0.1","seq":1"#, with: #""error":null,"ip":"10.0.0.1","seq":1"#))
+        try dir.write("trace-as-unknown-key.json", withAS.stdout.replacing(#""number":"#, with: #""asn":1,"number":"#))
         let refusals = try Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
         #expect(refusals.contains("INVALID throughput-unknown-key.json") && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")
         #expect(refusals.contains("INVALID rtt-loss-percent.json") && refusals.contains("INVALID rtt-null-error.json"), "\(refusals)")
+        #expect(refusals.contains("INVALID trace-as-unknown-key.json"), "\(refusals)")
     }
 }

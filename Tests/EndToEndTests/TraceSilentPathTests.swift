@@ -14,12 +14,9 @@ import Testing
 /// what the first burst can pay: it then sends no time-exceeded or unreachable at all.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TraceSilentPathTests {
     /// Milliseconds between two ICMP errors to one peer that no burst can reach: silence.
-    static let silentRateLimit = "net.ipv4.icmp_ratelimit=100000000"
+    static let silentRateLimit = NetnsPath.silentICMPRateLimit
     /// Linux's defaults (`NetnsPath` turns the limits off, these turn them back on).
-    static let defaultRateLimits = [
-        "net.ipv4.icmp_ratelimit=1000", "net.ipv4.icmp_ratemask=6168", "net.ipv4.icmp_msgs_per_sec=1000",
-        "net.ipv4.icmp_msgs_burst=50", "net.ipv6.icmp.ratelimit=1000",
-    ]
+    static let defaultRateLimits = NetnsPath.defaultICMPRateLimits
 
     @Test func destinationDroppingProbesCostsOneWaitLikeTraceroute() throws {
         try compare("destinationDroppingProbes", maxHops: 6) { path in

@@ -318,7 +318,8 @@ import Testing
             #expect(try await series(server, key, "packet-loss-rate-bidir/base").body == #"[{"ts":1795410000,"val":0.1},{"ts":1795413600,"val":0.0}]"#)
             let rtt = histograms(try await series(server, key, "histogram-rtt/base"))
             #expect(rtt.map(\.0) == [Self.r1, Self.r2])
-            #expect(rtt.map(\.1) == [["0.33": 4, "0.35": 3, "0.42": 2], ["0.30": 5, "0.50": 5]])  // keys as posted, "0.30" not "0.3"
+            // Keys as posted: "0.30", not "0.3".
+            #expect(rtt.map(\.1) == [["0.33": 4, "0.35": 3, "0.42": 2], ["0.30": 5, "0.50": 5]])
             let ttl = histograms(try await series(server, key, "histogram-ttl-reverse/base"))
             #expect(ttl.map(\.1) == [["64": 9], ["63": 10]])
 

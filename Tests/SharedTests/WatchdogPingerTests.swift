@@ -40,7 +40,7 @@ import Testing
             }
             let tasks = [Task { await failing.run() }, Task { await stuck.run() }]
             let received = await socket.next(timeoutMs: 300)
-            tasks.forEach { $0.cancel() }
+            for task in tasks { task.cancel() }
             for task in tasks { await task.value }
             return received
         }

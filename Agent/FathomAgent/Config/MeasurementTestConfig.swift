@@ -10,7 +10,8 @@ import FathomShared
 /// repeat = "PT1H"           # ISO 8601 duration or whole seconds
 /// slip = "PT30M"            # the run starts at a random second within this window
 /// hops = 30                 # trace: hops, first_ttl, queries, wait, ip_version,
-///                           #   probe_type ("udp", or "icmp" with CAP_NET_RAW), hostnames (default true)
+///                           #   probe_type ("udp", or "icmp" with CAP_NET_RAW), hostnames (default true),
+///                           #   as (hop origin ASes from Team Cymru's DNS service, default true)
 ///
 /// [[test]]
 /// name = "throughput-ps2"
@@ -33,7 +34,7 @@ import FathomShared
 /// that names the test.
 public enum MeasurementTestConfig {
     static let common: Set<String> = ["name", "type", "dest", "repeat", "slip"]
-    static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames"]
+    static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames", "as"]
     static let throughputKeys: Set<String> = ["duration", "parallel", "reverse", "udp", "bandwidth", "port"]
     static let rttKeys: Set<String> = ["count", "interval", "length", "ttl", "ip_version", "timeout"]
 
@@ -70,8 +71,9 @@ public enum MeasurementTestConfig {
             if let name = try section.string("probe_type") {
                 do { p.probeType = try TraceProbeType(parsing: name) } catch { throw fail("\(error)") }
             }
-            // pScheduler looks up hop names unless told not to.
+            // pScheduler looks up hop names and origin ASes unless told not to.
             p.hostnames = try section.bool("hostnames") ?? true
+            p.asNumbers = try section.bool("as") ?? true
             do { spec = .trace(try p.validated()) } catch { throw fail("\(error)") }
         case "throughput":
             try section.rejectUnknownKeys(allowed: common.union(throughputKeys))

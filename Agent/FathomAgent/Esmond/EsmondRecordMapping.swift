@@ -95,6 +95,8 @@ public enum EsmondRecordMapping {
             entry["success"] = .integer(hop.ip != nil && hop.error == nil ? 1 : 0)
             if let ip = hop.ip { entry["ip"] = .string(ip) }
             if let name = hop.hostname { entry["hostname"] = .string(name) }
+            // pScheduler's esmond archiver copies the hop's `as` object as it is.
+            if let origin = hop.asNumber { entry["as"] = origin.json }
             if let rtt = hop.rtt, let seconds = ISODuration.seconds(rtt) { entry["rtt"] = .number(seconds * 1000) }
             if let mtu { entry["mtu"] = .integer(Int64(mtu)) }
             if let error = hop.error { entry["error-message"] = .string(error) }

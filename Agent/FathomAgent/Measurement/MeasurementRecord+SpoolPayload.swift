@@ -69,7 +69,7 @@ extension MeasurementRecord {
             "dest": .string(p.dest), "first-ttl": .integer(Int64(p.firstTTL)), "hops": .integer(Int64(p.hops)),
             "queries": .integer(Int64(p.queries)), "wait": .string(ISODuration.string(p.wait)),
             "probe-type": .string(p.probeType.rawValue), "first-port": .integer(Int64(p.firstPort)),
-            "hostnames": .bool(p.hostnames),
+            "hostnames": .bool(p.hostnames), "as": .bool(p.asNumbers),
         ]
         if let version = p.ipVersion { members["ip-version"] = .integer(Int64(version)) }
         return .object(members)
@@ -85,7 +85,8 @@ extension MeasurementRecord {
             dest: try spec.string("dest"), firstTTL: try spec.integer("first-ttl"), hops: try spec.integer("hops"),
             queries: try spec.integer("queries"), wait: try duration(spec, "wait"),
             firstPort: try spec.optionalInteger("first-port") ?? defaults.firstPort, ipVersion: try spec.optionalInteger("ip-version"),
-            probeType: probeType, hostnames: try spec.optionalBool("hostnames") ?? defaults.hostnames)
+            probeType: probeType, hostnames: try spec.optionalBool("hostnames") ?? defaults.hostnames,
+            asNumbers: try spec.optionalBool("as") ?? defaults.asNumbers)
     }
 
     // MARK: throughput spec

@@ -46,9 +46,16 @@ public struct FleetUpload: Sendable, Equatable {
 
     private struct SysinfoFields: Decodable {
         var timestamp: String?
-        var cpu_cores: Int?
-        var mem_gb: Int?
-        var gpu_cards: Int?
+        var cpuCores: Int?
+        var memGB: Int?
+        var gpuCards: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case timestamp
+            case cpuCores = "cpu_cores"
+            case memGB = "mem_gb"
+            case gpuCards = "gpu_cards"
+        }
     }
 
     public static func sysinfo(
@@ -60,7 +67,7 @@ public struct FleetUpload: Sendable, Equatable {
             guard let host = hostName(append.relativePath, prefix: "sysinfo-", suffix: ".json") else { continue }
             hosts.updateValue(nil, forKey: host)
             if let fields = try? JSONDecoder().decode(SysinfoFields.self, from: Data(append.bytes)) {
-                info = Sysinfo(cores: fields.cpu_cores, memoryGB: fields.mem_gb, gpus: fields.gpu_cards,
+                info = Sysinfo(cores: fields.cpuCores, memoryGB: fields.memGB, gpus: fields.gpuCards,
                                timestamp: fields.timestamp.flatMap { SonarTimestamp.parse($0[...])?.epochSeconds })
             }
         }

@@ -29,16 +29,21 @@ public struct ASNumberResolver: Sendable {
         public var server: IPSocketAddress?
         /// Each query's own bound.
         public var queryTimeout: Duration
+        /// Ask about every address, private and loopback ones too: for an origin service that
+        /// maps a private network (and for tests, whose paths are private). Off: global only.
+        public var anyAddress: Bool
 
         public init(
             originZone: String = "origin.asn.cymru.com", origin6Zone: String = "origin6.asn.cymru.com",
-            asnZone: String = "asn.cymru.com", server: IPSocketAddress? = nil, queryTimeout: Duration = .seconds(2)
+            asnZone: String = "asn.cymru.com", server: IPSocketAddress? = nil, queryTimeout: Duration = .seconds(2),
+            anyAddress: Bool = false
         ) {
             self.originZone = originZone
             self.origin6Zone = origin6Zone
             self.asnZone = asnZone
             self.server = server
             self.queryTimeout = queryTimeout
+            self.anyAddress = anyAddress
         }
     }
 
@@ -78,18 +83,19 @@ public struct ASNumberResolver: Sendable {
         return ASNumber(number: number, owner: owner)
     }
 
-    /// The origin query name for a global address; nil for any other (or an unparsable one).
-    static func originName(_ address: String, service: Service) -> String? {
+    /// The origin query name for a global address (any address with `service.anyAddress`); nil
+    /// for any other, or an unparsable one.
+    public static func originName(_ address: String, service: Service) -> String? {
         var v4 = in_addr()
         if inet_pton(AF_INET, address, &v4) == 1 {
             let octets = withUnsafeBytes(of: v4) { Array($0) }
-            guard isGlobal(v4: octets) else { return nil }
+            guard service.anyAddress || isGlobal(v4: octets) else { return nil }
             return octets.reversed().map(String.init).joined(separator: ".") + "." + service.originZone
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, address, &v6) == 1 else { return nil }
         let bytes = withUnsafeBytes(of: v6) { Array($0) }
-        guard isGlobal(v6: bytes) else { return nil }
+        guard service.anyAddress || isGlobal(v6: bytes) else { return nil }
         let nibbles = bytes.flatMap { [$0 >> 4, $0 & 0x0f] }.reversed().map { String($0, radix: 16) }
         return nibbles.joined(separator: ".") + "." + service.origin6Zone
     }
