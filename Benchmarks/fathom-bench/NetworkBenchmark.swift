@@ -13,7 +13,8 @@ import FathomTestSupport
 /// - (c) the time of `fathom-agent trace` vs `tracepath -n` over client — r1 — r2 — server;
 /// - (d) UDP pacing (sender rate against `-b`) and loss on loopback, agent vs iperf3;
 /// - (e) the time of `fathom-agent trace` vs `traceroute -n` and `tracepath -n` on paths that
-///   hold answers back: a silent destination, and Linux's default ICMP rate limits.
+///   hold answers back: a silent destination, and Linux's default ICMP rate limits;
+/// - (f) `fathom-agent rtt` vs `ping` on loopback, 100 echo requests at 10 ms.
 ///
 /// The bench makes its own namespaces (names carry its pid) and always removes them, and kills
 /// every process it started, also when a part fails or the bench is interrupted. A part that
@@ -94,6 +95,12 @@ struct NetworkBenchmark {
             }
         } else {
             print("    skipped: traceroute not on PATH (traceroute)")
+        }
+        print("(f) rtt, \(agent) rtt vs ping, loopback")
+        if let ping = Subprocess.which("ping") {
+            failures += try part { try RTTComparison(agentBinary: agent, ping: ping, runs: traceRuns).run() }
+        } else {
+            print("    skipped: ping not on PATH (iputils-ping)")
         }
         if failures > 0 { throw Subprocess.Failure(description: "\(failures) network part(s) failed") }
     }
