@@ -1,6 +1,7 @@
-@testable import FathomAgent
 import Synchronization
 import Testing
+
+@testable import FathomAgent
 
 /// The rotation policy over fake receivers whose answers each test scripts.
 @Suite(.timeLimit(.minutes(1))) struct FailoverOrderTests {
@@ -18,7 +19,13 @@ import Testing
             calls.withLock { $0.append(target.address) }
             return answers.withLock { $0[target.address] } ?? .acknowledged
         }
-        func takeCalls() -> [String] { calls.withLock { let c = $0; $0 = []; return c } }
+        func takeCalls() -> [String] {
+            calls.withLock {
+                let c = $0
+                $0 = []
+                return c
+            }
+        }
     }
 
     let abc = ["a", "b", "c"].map(FakeReceiver.init(address:))
@@ -28,7 +35,8 @@ import Testing
         let script = Script(["a": .unavailable("connection refused")])
         let first = await order.send { script.upload($0) }
         #expect(first.result == .acknowledged && first.target.address == "b" && first.failedOver)
-        #expect(first.passedOver.map(\.target.address) == ["a"] && first.passedOver.first?.reason == "connection refused")
+        #expect(
+            first.passedOver.map(\.target.address) == ["a"] && first.passedOver.first?.reason == "connection refused")
         #expect(script.takeCalls() == ["a", "b"])
         // Sticky: the next batches go straight to b, even once a is back.
         script.set("a", .acknowledged)
@@ -42,7 +50,9 @@ import Testing
 
     @Test func aRoundWithoutAnswerEndsUnavailableNamingEveryReceiverAndTriesEachOnce() async {
         let order = FailoverOrder(ordered: abc)
-        let script = Script(["a": .unavailable("refused"), "b": .unavailable("HTTP 503 busy"), "c": .unavailable("timeout")])
+        let script = Script([
+            "a": .unavailable("refused"), "b": .unavailable("HTTP 503 busy"), "c": .unavailable("timeout"),
+        ])
         let attempt = await order.send { script.upload($0) }
         #expect(script.takeCalls() == ["a", "b", "c"], "each receiver once per round, no more")
         #expect(attempt.result == .unavailable("a: refused; b: HTTP 503 busy; c: timeout"))
@@ -89,7 +99,8 @@ import Testing
         #expect(firsts.count == 4 && firsts.values.allSatisfy { $0 > 50 }, "agents start spread over all: \(firsts)")
         var one = SplitMix64(state: 7)
         var two = SplitMix64(state: 7)
-        #expect(FailoverOrder(shuffling: receivers, using: &one).targets.map(\.address)
+        #expect(
+            FailoverOrder(shuffling: receivers, using: &one).targets.map(\.address)
                 == FailoverOrder(shuffling: receivers, using: &two).targets.map(\.address))
     }
 }

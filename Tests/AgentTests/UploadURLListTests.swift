@@ -1,7 +1,7 @@
 import FathomAgent
 import FathomShared
-import Foundation
 import FathomTestSupport
+import Foundation
 import Testing
 
 /// `receiver.url` and `archive.url`: one URL or a list, with errors that name the entry.
@@ -10,7 +10,8 @@ import Testing
 
     @Test func aStringIsAListOfOneAndAListKeepsItsOrder() throws {
         #expect(try parse("[receiver]\nurl = \"https://r1:8443\"").receiverURLs == ["https://r1:8443"])
-        let s = try parse("""
+        let s = try parse(
+            """
             [receiver]
             url = ["https://r1:8443", "https://r2:8443/prefix"]
             [archive]
@@ -22,7 +23,10 @@ import Testing
 
     @Test(arguments: [
         ("[receiver]\nurl = []", "config key 'receiver.url' is an empty list"),
-        ("[receiver]\nurl = [\"https://r1\", \"\"]", "config key 'receiver.url' entry 2 of 2: '' is not an http(s):// URL"),
+        (
+            "[receiver]\nurl = [\"https://r1\", \"\"]",
+            "config key 'receiver.url' entry 2 of 2: '' is not an http(s):// URL"
+        ),
         ("[receiver]\nurl = [\"https://r1\", \"r2:8443\"]", "entry 2 of 2: 'r2:8443' is not an http(s):// URL"),
         ("[receiver]\nurl = [\"https://r1\", \"https://R1/\"]", "entry 2 of 2: https://R1/ is listed twice"),
         ("[receiver]\nurl = [\"https://r1\", 5]", "must be a URL or a list of URLs, found array"),
@@ -66,7 +70,8 @@ import Testing
         s.archiveTokenFile = dir.file("token")
         let http = try AgentHTTPClient(caFile: nil)
         defer { try? http.syncShutdown() }
-        #expect(try s.archiveClients(http: http).map(\.address)
+        #expect(
+            try s.archiveClients(http: http).map(\.address)
                 == ["https://r1:8443/esmond/perfsonar/archive/", "https://r2:8443/esmond/perfsonar/archive/"])
         s.archiveURLs = ["https://a1:8443"]
         #expect(try s.archiveClients(http: http).map(\.address) == ["https://a1:8443/esmond/perfsonar/archive/"])

@@ -25,7 +25,8 @@ import Testing
 
     func client(_ baseURL: String, http: AgentHTTPClient) throws -> ReceiverClient {
         try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http,
+            endpoint: ReceiverEndpoint(baseURL: baseURL, cluster: "fox", user: "fox", password: "fox-secret"),
+            http: http,
             timeoutSeconds: 10)
     }
 
@@ -47,7 +48,9 @@ import Testing
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let lines = try spoolSamples(spool, count: 4)
-        let receivers = FailoverOrder(ordered: [try client(closed.baseURL, http: http), try client(f.receiver.baseURL, http: http)])
+        let receivers = FailoverOrder(ordered: [
+            try client(closed.baseURL, http: http), try client(f.receiver.baseURL, http: http),
+        ])
         var delivery = SpoolDelivery(spool: spool, receivers: receivers, logger: logger)
         let metrics = AgentMetrics()
         delivery.metrics = metrics
@@ -68,7 +71,9 @@ import Testing
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let lines = try spoolSamples(spool, count: 3)
-        let receivers = FailoverOrder(ordered: [try client(failing.baseURL, http: http), try client(f.receiver.baseURL, http: http)])
+        let receivers = FailoverOrder(ordered: [
+            try client(failing.baseURL, http: http), try client(f.receiver.baseURL, http: http),
+        ])
         let outcome = await SpoolDelivery(spool: spool, receivers: receivers, logger: logger).drain(maxAttempts: 1)
         #expect(outcome.delivered == 3 && outcome.remaining == 0, "\(outcome)")
         #expect(storedLines(f.data).sorted() == lines.sorted(), "the other receiver holds every line once")
@@ -87,11 +92,15 @@ import Testing
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let lines = try spoolSamples(spool, count: 2)
-        let receivers = FailoverOrder(ordered: [try client(other.baseURL, http: http), try client(f.receiver.baseURL, http: http)])
+        let receivers = FailoverOrder(ordered: [
+            try client(other.baseURL, http: http), try client(f.receiver.baseURL, http: http),
+        ])
         var outcome = await SpoolDelivery(spool: spool, receivers: receivers, logger: logger).drain(maxAttempts: 1)
         #expect(outcome.delivered == 0 && outcome.remaining == 2, "\(outcome)")
-        #expect(outcome.lastError?.contains(other.baseURL) == true && outcome.lastError?.contains(f.receiver.baseURL) == true,
-                "the error names every receiver: \(outcome.lastError ?? "")")
+        #expect(
+            outcome.lastError?.contains(other.baseURL) == true
+                && outcome.lastError?.contains(f.receiver.baseURL) == true,
+            "the error names every receiver: \(outcome.lastError ?? "")")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
         defer { back.stop() }
@@ -111,7 +120,8 @@ import Testing
         for _ in 0..<3 {
             // A second apart, so each run's sample has its own timestamp.
             try await Task.sleep(for: .milliseconds(1100))
-            let run = try await agent.once(receiverURL: "\(closed.baseURL),\(f.receiver.baseURL)", extra: ["--attempts", "1"])
+            let run = try await agent.once(
+                receiverURL: "\(closed.baseURL),\(f.receiver.baseURL)", extra: ["--attempts", "1"])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains("delivered 2 batches, 0 remain"), "\(run.stdout)")
         }
@@ -134,6 +144,8 @@ import Testing
         #expect(grewA != (onB > 0), "the run's sample went to one receiver only (A grew: \(grewA), files on B: \(onB))")
         let sysinfoA = storedFiles(f.data, cluster: "fox").keys.filter { $0.contains("/sysinfo-") }.count
         let sysinfoB = storedFiles(f.dir.file("data-b"), cluster: "fox").keys.filter { $0.contains("/sysinfo-") }.count
-        #expect(grewA ? sysinfoB == 0 : sysinfoB > 0, "its sysinfo followed the sample (A: \(sysinfoA), B: \(sysinfoB), \(onA) files on A)")
+        #expect(
+            grewA ? sysinfoB == 0 : sysinfoB > 0,
+            "its sysinfo followed the sample (A: \(sysinfoA), B: \(sysinfoB), \(onA) files on A)")
     }
 }

@@ -31,9 +31,11 @@ public enum UploadURLList {
         var seen: Set<String> = []
         for (index, url) in urls.enumerated() {
             let lower = url.lowercased()
-            let host = lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : nil
+            let host =
+                lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : nil
             guard let host, !host.isEmpty, !host.hasPrefix("/"), !url.contains(where: \.isWhitespace) else {
-                throw entryError(key: key, index: index, count: urls.count, ConfigError("'\(url)' is not an http(s):// URL"))
+                throw entryError(
+                    key: key, index: index, count: urls.count, ConfigError("'\(url)' is not an http(s):// URL"))
             }
             var normalized = lower
             while normalized.hasSuffix("/") { normalized.removeLast() }
