@@ -22,7 +22,7 @@ struct AgentService: Service {
         var signals = hangups.cancelOnGracefulShutdown().makeAsyncIterator()
         while true {
             logger.notice("agent running", metadata: [
-                "receiver": "\(settings.receiverURL ?? "")", "cluster": "\(settings.cluster ?? "")",
+                "receiver": "\(settings.receiverURLs.joined(separator: ", "))", "cluster": "\(settings.cluster ?? "")",
                 "interval": "\(settings.intervalSeconds)s", "send_window": "\(settings.sendWindowSeconds)s",
             ])
             let daemon = Task { [parts] in await parts.daemon.run() }
@@ -56,6 +56,7 @@ struct AgentService: Service {
 
     /// What `systemctl status` shows while the agent runs.
     static func statusLine(_ settings: AgentSettings) -> String {
-        "sampling every \(settings.intervalSeconds)s for \(settings.cluster ?? "?"), delivering to \(settings.receiverURL ?? "?")"
+        let receivers = settings.receiverURLs.joined(separator: ", ")
+        return "sampling every \(settings.intervalSeconds)s for \(settings.cluster ?? "?"), delivering to \(receivers)"
     }
 }

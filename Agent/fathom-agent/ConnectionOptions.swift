@@ -6,7 +6,8 @@ import Logging
 /// Flags shared by `run` and `once`; each overrides the same key of the TOML config.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "TOML config file.") var config: String?
-    @Option(help: "Receiver base URL, e.g. https://receiver:8443.") var receiver: String?
+    @Option(help: "Receiver base URL, e.g. https://receiver:8443; repeat it or separate URLs by commas to fail over between them.")
+    var receiver: [String] = []
     @Option(help: "Cluster name the samples belong to.") var cluster: String?
     @Option(help: "Upload user (default: the cluster name).") var user: String?
     @Option(help: "File holding the upload password.") var passwordFile: String?
@@ -19,7 +20,12 @@ struct ConnectionOptions: ParsableArguments {
     func settings() throws -> AgentSettings {
         var s = AgentSettings()
         if let config { s = try AgentSettingsFile.load(path: config) }
-        if let receiver { s.receiverURL = receiver }
+        if !receiver.isEmpty {
+            let urls = receiver.flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
+            do { s.receiverURLs = try UploadURLList.validate(urls, key: "--receiver") } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         if let cluster { s.cluster = cluster }
         if let user { s.user = user }
         if let passwordFile { s.passwordFile = passwordFile }
@@ -47,11 +53,12 @@ struct AgentParts {
 
     /// `serving`: start the scheduler and responder (the daemon); `once` only delivers.
     init(settings: AgentSettings, logger: Logger, serving: Bool = false, liveness: Liveness = Liveness()) throws {
-        let endpoint = try settings.endpoint()
+        let endpoints = try settings.endpoints()
         let http = try settings.httpClient()
         self.http = http
         do {
-            daemon = try Self.daemon(settings: settings, endpoint: endpoint, http: http, logger: logger, serving: serving, liveness: liveness)
+            daemon = try Self.daemon(
+                settings: settings, endpoints: endpoints, http: http, logger: logger, serving: serving, liveness: liveness)
         } catch {
             try? http.syncShutdown()
             throw error
@@ -59,13 +66,16 @@ struct AgentParts {
     }
 
     private static func daemon(
-        settings: AgentSettings, endpoint: ReceiverEndpoint, http: AgentHTTPClient, logger: Logger, serving: Bool, liveness: Liveness
+        settings: AgentSettings, endpoints: [ReceiverEndpoint], http: AgentHTTPClient, logger: Logger, serving: Bool,
+        liveness: Liveness
     ) throws -> AgentDaemon {
         let procfs = LinuxProcFS()
         let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
         let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
-        let client = try ReceiverClient(endpoint: endpoint, http: http)
-        let archive = try settings.archiveClient(http: http)
+        // Shuffled once per agent, so the agents of a fleet spread over the receivers.
+        let receivers = FailoverOrder(shuffling: try endpoints.map { try ReceiverClient(endpoint: $0, http: http) })
+        let archiveClients = try settings.archiveClients(http: http)
+        let archives = archiveClients.isEmpty ? nil : FailoverOrder(shuffling: archiveClients)
         let lane = ExclusiveLane()
         var responder: ResponderService?
         if serving && settings.responderEnabled {
@@ -74,7 +84,7 @@ struct AgentParts {
             }
         }
         let metrics = AgentMetrics()
-        var delivery = SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger, liveness: liveness)
+        var delivery = SpoolDelivery(spool: spool, receivers: receivers, archives: archives, logger: logger, liveness: liveness)
         delivery.metrics = metrics
         return AgentDaemon(
             settings: settings,

@@ -26,7 +26,7 @@ import Testing
             [sysinfo]
             interval = 3600
             """, fileName: "agent.toml")
-        #expect(s.receiverURL == "https://receiver.example.org:8443")
+        #expect(s.receiverURLs == ["https://receiver.example.org:8443"])
         #expect(s.cluster == "fox.example.org" && s.caFile == "/etc/fathom/ca.pem")
         #expect(s.sendWindowSeconds == 280 && s.spoolDirectory == "/srv/spool" && s.spoolMaxMB == 64)
         #expect(s.intervalSeconds == 300 && s.sysinfoIntervalSeconds == 3600)
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[receiver]\nurl = 5", "must be a string"),
+        ("[receiver]\nurl = 5", "must be a URL or a list of URLs"),
         ("[receiver]\nsend_window = -1", "must not be negative"),
         ("[sample]\nrollup = true\nbatchless = true", "mutually exclusive"),
         ("[sample]\nintervall = 5", "unknown config key 'sample.intervall'"),
@@ -51,10 +51,10 @@ import Testing
 
     @Test func endpointChecksSchemeAndReadsPassword() throws {
         var s = AgentSettings()
-        s.receiverURL = "http://127.0.0.1:1"
+        s.receiverURLs = ["http://127.0.0.1:1"]
         s.cluster = "fox"
         s.passwordFile = "/nonexistent/password"
-        #expect(throws: ConfigError.self) { try s.endpoint() }
+        #expect(throws: ConfigError.self) { try s.endpoints() }
         let e = ReceiverEndpoint(baseURL: "http://x", cluster: "fox", user: "fox", password: "p")
         #expect(e.validationError() != nil, "plain HTTP needs insecure_http")
         #expect(ReceiverEndpoint(baseURL: "ftp://x", cluster: "fox", user: "fox", password: "p").validationError() != nil)

@@ -83,7 +83,7 @@ import Testing
         procfs.armed.store(false, ordering: .relaxed)
         running.cancel()
         await running.value
-        try await daemon.delivery.client.http.shutdown()
+        try await daemon.delivery.receivers.current.http.shutdown()
     }
 
     @Test func aSamplerThatKeepsTickingStaysHealthy() async throws {
@@ -102,6 +102,6 @@ import Testing
         #expect(samples >= 2, "the sampler ticked")
         running.cancel()
         await running.value
-        try await daemon.delivery.client.http.shutdown()
+        try await daemon.delivery.receivers.current.http.shutdown()
     }
 }

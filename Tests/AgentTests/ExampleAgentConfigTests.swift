@@ -11,6 +11,6 @@ import Testing
         let settings = try AgentSettingsFile.load(path: path)
         #expect(settings.spoolDirectory == "/var/lib/fathom/spool")
         #expect(settings.passwordFile?.hasPrefix("/etc/fathom/") == true)
-        #expect(settings.receiverURL?.hasPrefix("https://") == true)
+        #expect(settings.receiverURLs.first?.hasPrefix("https://") == true)
     }
 }

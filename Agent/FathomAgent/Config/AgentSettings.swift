@@ -2,7 +2,9 @@ import FathomShared
 
 /// Everything `fathom-agent run`/`once` needs, from the TOML file and flags.
 public struct AgentSettings: Sendable, Equatable {
-    public var receiverURL: String?
+    /// Receiver base URLs (`receiver.url`, a string or a list); uploads fail over between them
+    /// (``FailoverOrder``). Empty until configured.
+    public var receiverURLs: [String] = []
     public var cluster: String?
     /// Upload user; defaults to the cluster name (one credential per cluster).
     public var user: String?
@@ -18,8 +20,9 @@ public struct AgentSettings: Sendable, Equatable {
     /// How often sysinfo is sent (also once at start).
     public var sysinfoIntervalSeconds: Int = 86_400
     public var sample = SampleOptions()
-    /// The esmond archive measurement records go to; nil means the receiver URL.
-    public var archiveURL: String?
+    /// The esmond archives measurement records go to (`archive.url`, a string or a list); empty
+    /// means the receivers'.
+    public var archiveURLs: [String] = []
     /// File holding the agent's archive API token (`Authorization: Token …`).
     public var archiveTokenFile: String?
     /// Serve iperf3-compatible throughput tests to peers while the daemon runs.
@@ -39,18 +42,29 @@ public struct AgentSettings: Sendable, Equatable {
         }
     }
 
-    /// The archive client for measurement records, on the agent's one HTTPS client; nil when no
-    /// test is configured.
-    public func archiveClient(http: AgentHTTPClient) throws -> EsmondArchiveClient? {
-        guard !tests.isEmpty || archiveTokenFile != nil else { return nil }
-        guard let url = archiveURL ?? receiverURL else { throw ConfigError("no archive URL (archive.url or receiver.url)") }
+    /// The archive clients for measurement records, one per archive URL, on the agent's one HTTPS
+    /// client; empty when no test is configured.
+    public func archiveClients(http: AgentHTTPClient) throws -> [EsmondArchiveClient] {
+        guard !tests.isEmpty || archiveTokenFile != nil else { return [] }
+        let urls = archiveURLs.isEmpty ? receiverURLs : archiveURLs
+        guard !urls.isEmpty else { throw ConfigError("no archive URL (archive.url or receiver.url)") }
         guard let archiveTokenFile else { throw ConfigError("tests are configured but archive.token_file is not set") }
         let token = try Self.readSecret(archiveTokenFile, what: "archive token file").trimmingWhitespace()
-        return try EsmondArchiveClient(baseURL: url, token: token, http: http, insecureHTTP: insecureHTTP)
+        let key = archiveURLs.isEmpty ? "receiver.url" : "archive.url"
+        var clients: [EsmondArchiveClient] = []
+        for (index, url) in urls.enumerated() {
+            do {
+                clients.append(try EsmondArchiveClient(baseURL: url, token: token, http: http, insecureHTTP: insecureHTTP))
+            } catch {
+                throw UploadURLList.entryError(key: key, index: index, count: urls.count, error)
+            }
+        }
+        return clients
     }
 
-    public func endpoint() throws -> ReceiverEndpoint {
-        guard let url = receiverURL else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
+    /// One endpoint per receiver URL, all with the same cluster and credentials.
+    public func endpoints() throws -> [ReceiverEndpoint] {
+        guard !receiverURLs.isEmpty else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
         guard let cluster else { throw ConfigError("no cluster name (receiver.cluster or --cluster)") }
         guard let passwordFile else { throw ConfigError("no password file (receiver.password_file or --password-file)") }
         let text = try Self.readSecret(passwordFile, what: "password file")
@@ -61,7 +75,15 @@ public struct AgentSettings: Sendable, Equatable {
             user = pair.user
             password = pair.password
         }
-        return ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, insecureHTTP: insecureHTTP)
+        var endpoints: [ReceiverEndpoint] = []
+        for (index, url) in receiverURLs.enumerated() {
+            let endpoint = ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, insecureHTTP: insecureHTTP)
+            if let problem = endpoint.validationError() {
+                throw UploadURLList.entryError(key: "receiver.url", index: index, count: receiverURLs.count, ConfigError(problem))
+            }
+            endpoints.append(endpoint)
+        }
+        return endpoints
     }
 
     /// The whole text of a password or token file; a missing or unreadable file is a `ConfigError`
@@ -78,7 +100,7 @@ public struct AgentSettings: Sendable, Equatable {
 ///
 /// ```toml
 /// [receiver]
-/// url = "https://receiver.example:8443"
+/// url = "https://receiver.example:8443"   # or a list: ["https://r1:8443", "https://r2:8443"]
 /// cluster = "fox.example.org"
 /// password_file = "/etc/fathom/agent-password"
 /// ca_file = "/etc/fathom/ca.pem"
@@ -96,6 +118,7 @@ public struct AgentSettings: Sendable, Equatable {
 /// exclude_commands = ["bash", "ssh", "zsh", "tmux", "systemd"]
 ///
 /// [archive]                    # where scheduled tests' results go (esmond API)
+/// url = ["https://r1:8443", "https://r2:8443"]   # optional; default: the receiver URLs
 /// token_file = "/etc/fathom/archive-token"
 ///
 /// [responder]                  # answer iperf3 clients (throughput tests from peers)
@@ -121,7 +144,7 @@ public enum AgentSettingsFile {
         var s = AgentSettings()
         if let r = try root.section("receiver") {
             try r.rejectUnknownKeys(allowed: ["url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window"])
-            s.receiverURL = try r.string("url")
+            s.receiverURLs = try UploadURLList.parse(r, key: "url") ?? []
             s.cluster = try r.string("cluster")
             s.user = try r.string("user")
             s.passwordFile = try r.string("password_file")
@@ -168,7 +191,7 @@ public enum AgentSettingsFile {
         }
         if let a = try root.section("archive") {
             try a.rejectUnknownKeys(allowed: ["url", "token_file"])
-            s.archiveURL = try a.string("url")
+            s.archiveURLs = try UploadURLList.parse(a, key: "url") ?? []
             s.archiveTokenFile = try a.string("token_file")
         }
         if let m = try root.section("metrics") {

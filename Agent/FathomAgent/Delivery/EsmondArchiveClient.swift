@@ -13,7 +13,7 @@ import NIOHTTP1
 /// let archive = try EsmondArchiveClient(baseURL: "https://receiver:8443", token: token, http: http)
 /// let result = await archive.upload(payload: record.spoolPayload)
 /// ```
-public final class EsmondArchiveClient: Sendable {
+public final class EsmondArchiveClient: FailoverTarget {
     /// Where esmond clients find the archive on a receiver.
     public static let archivePath = "/esmond/perfsonar/archive/"
 
@@ -37,6 +37,8 @@ public final class EsmondArchiveClient: Sendable {
         authorization = "Token \(token)"
         timeout = .seconds(timeoutSeconds)
     }
+
+    public var address: String { archiveURL }
 
     /// Archives one spooled ``MeasurementRecord``.
     public func upload(payload: [UInt8]) async -> DeliveryResult {
@@ -85,17 +87,19 @@ public final class EsmondArchiveClient: Sendable {
             let collected = try await response.body.collect(upTo: 256 * 1024)
             return .success((Int(response.status.code), String(buffer: collected)))
         } catch {
-            return .failure(.retryLater("archive \(url): \(error)"))
+            return .failure(.unavailable("archive \(url): \(error)"))
         }
     }
 
-    /// 400 and 413 mean this record can never be stored (quarantine it); authentication, server
-    /// and redirect answers are retried, since an operator can fix them without losing data.
+    /// 400 and 413 mean this record can never be stored (quarantine it); 429 and 5xx make this
+    /// archive unavailable (the next one of the list is tried); authentication and redirect answers
+    /// are retried here, since an operator can fix them without losing data.
     static func classify(status: Int, body: String, step: String) -> DeliveryResult {
         var detail = body.trimmingWhitespace()
         if let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let text)? = parsed["detail"] { detail = text }
         if detail.count > 300 { detail = String(detail.prefix(300)) + "…" }
         if status == 400 || status == 413 { return .refused(status: status, message: "\(step): \(detail)") }
+        if status == 429 || (500...599).contains(status) { return .unavailable("archive \(step): HTTP \(status) \(detail)") }
         return .retryLater("archive \(step): HTTP \(status) \(detail)")
     }
 }

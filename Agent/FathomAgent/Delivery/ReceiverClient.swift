@@ -9,7 +9,11 @@ import NIOSSL
 public enum DeliveryResult: Sendable, Equatable {
     /// 200: durably stored (or a replay of a stored batch). The spool may drop it.
     case acknowledged
-    /// Transport failure, 5xx, or an authentication problem an operator can fix: keep and retry.
+    /// This receiver cannot take the batch now (no connection, a timeout, 429, 5xx): keep it, and
+    /// try the next receiver of the list at once (``FailoverOrder``), else retry later.
+    case unavailable(String)
+    /// An answer every receiver of the fleet would give alike (authentication, a redirect, an
+    /// unexpected status) that an operator can fix: keep the batch and retry later, here.
     case retryLater(String)
     /// The receiver refused this content for good (400, 413), or the agent cannot send it at all
     /// (status 0: unreadable record, unknown kind): retrying cannot help.
@@ -25,7 +29,7 @@ public enum DeliveryResult: Sendable, Equatable {
 /// let client = try ReceiverClient(endpoint: endpoint, http: http)
 /// let result = await client.upload(kind: .samples, batchID: id, payload: bytes, backlog: SpoolBacklog(batches: 1, bytes: 900))
 /// ```
-public final class ReceiverClient: Sendable {
+public final class ReceiverClient: FailoverTarget {
     public let endpoint: ReceiverEndpoint
     /// The agent's shared client; its owner shuts it down.
     public let http: AgentHTTPClient
@@ -39,6 +43,8 @@ public final class ReceiverClient: Sendable {
         authorization = BasicAuthorization.header(user: endpoint.user, password: endpoint.password)
         timeout = .seconds(timeoutSeconds)
     }
+
+    public var address: String { endpoint.baseURL }
 
     public func upload(kind: UploadKind, batchID: String, payload: [UInt8], backlog: SpoolBacklog? = nil) async -> DeliveryResult {
         var request = HTTPClientRequest(url: endpoint.url(path: kind.path))
@@ -59,11 +65,13 @@ public final class ReceiverClient: Sendable {
                 return .acknowledged
             case 400, 413:
                 return .refused(status: Int(response.status.code), message: message)
+            case 429, 500...599:
+                return .unavailable("HTTP \(response.status.code) \(message)")
             default:
                 return .retryLater("HTTP \(response.status.code) \(message)")
             }
         } catch {
-            return .retryLater("\(error)")
+            return .unavailable("\(error)")
         }
     }
 }

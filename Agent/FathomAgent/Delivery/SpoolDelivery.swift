@@ -7,6 +7,9 @@ import Logging
 /// not deleted, so an operator can still look at it; anything else is retried with capped
 /// exponential backoff and jitter.
 ///
+/// Each route may have several receivers (``FailoverOrder``): a batch one of them cannot take
+/// now goes to the next at once; only a round in which none took it counts as a failure.
+///
 /// Samples and sysinfo go to the receiver's upload endpoints, measurement records to its esmond
 /// archive. The two routes fail independently: while one is down, the other's batches still go
 /// out (in order within each route).
@@ -17,9 +20,10 @@ import Logging
 /// ```
 public struct SpoolDelivery: Sendable {
     public let spool: SpoolDirectory
-    public let client: ReceiverClient
-    /// Where measurement records go; nil quarantines them (no archive is configured).
-    public let archive: EsmondArchiveClient?
+    /// The receivers samples and sysinfo go to, in this agent's order.
+    public let receivers: FailoverOrder<ReceiverClient>
+    /// The archives measurement records go to; nil quarantines them (no archive is configured).
+    public let archives: FailoverOrder<EsmondArchiveClient>?
     public let backoff: RetryBackoff
     public let logger: Logger
     /// Each send is one step of the "delivery" loop: a send that never returns starves the watchdog.
@@ -28,15 +32,25 @@ public struct SpoolDelivery: Sendable {
     public var metrics: AgentMetrics?
 
     public init(
-        spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
-        logger: Logger, liveness: Liveness? = nil
+        spool: SpoolDirectory, receivers: FailoverOrder<ReceiverClient>, archives: FailoverOrder<EsmondArchiveClient>? = nil,
+        backoff: RetryBackoff = RetryBackoff(), logger: Logger, liveness: Liveness? = nil
     ) {
         self.spool = spool
-        self.client = client
-        self.archive = archive
+        self.receivers = receivers
+        self.archives = archives
         self.backoff = backoff
         self.logger = logger
         self.liveness = liveness
+    }
+
+    /// One receiver and at most one archive.
+    public init(
+        spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
+        logger: Logger, liveness: Liveness? = nil
+    ) {
+        self.init(
+            spool: spool, receivers: FailoverOrder(ordered: [client]), archives: archive.map { FailoverOrder(ordered: [$0]) },
+            backoff: backoff, logger: logger, liveness: liveness)
     }
 
     /// How a drain ended.
@@ -122,7 +136,7 @@ public struct SpoolDelivery: Sendable {
                 let reason = status == 0 ? message : "HTTP \(status): \(message)"
                 await BlockingWork.run { [spool] in spool.quarantine(batch, reason: reason) }
                 outcome.quarantined += 1
-            case .retryLater(let reason):
+            case .retryLater(let reason), .unavailable(let reason):
                 outcome.lastError = reason
                 blocked.insert(Self.route(of: batch))
             }
@@ -141,13 +155,36 @@ public struct SpoolDelivery: Sendable {
     private func sendNow(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
         switch Self.route(of: batch) {
         case .archive:
-            guard let archive else { return .refused(status: 0, message: "no archive is configured for measurement records") }
-            return await archive.upload(payload: payload)
+            guard let archives else { return .refused(status: 0, message: "no archive is configured for measurement records") }
+            let attempt = await archives.send { await $0.upload(payload: payload) }
+            report(attempt, batch: batch, role: "archive")
+            return attempt.result
         case .receiver:
             guard let kind = UploadKind(rawValue: batch.kind) else {
                 return .refused(status: 0, message: "unknown batch kind \(batch.kind)")
             }
-            return await client.upload(kind: kind, batchID: batch.id, payload: payload, backlog: backlog)
+            let attempt = await receivers.send {
+                await $0.upload(kind: kind, batchID: batch.id, payload: payload, backlog: backlog)
+            }
+            report(attempt, batch: batch, role: "receiver")
+            return attempt.result
+        }
+    }
+
+    /// Logs which receiver (or archive) took the batch, and each one passed over on the way.
+    private func report<Target>(_ attempt: FailoverOrder<Target>.Attempt, batch: SpoolBatch, role: String) {
+        for (target, reason) in attempt.passedOver {
+            logger.warning("\(role) unavailable; trying the next", metadata: [
+                "batch": "\(batch.id)", role: "\(target.address)", "reason": "\(reason)",
+            ])
+        }
+        if attempt.failedOver { metrics?.failedOver() }
+        guard case .acknowledged = attempt.result else { return }
+        let metadata: Logger.Metadata = ["batch": "\(batch.id)", "kind": "\(batch.kind)", role: "\(attempt.target.address)"]
+        if attempt.failedOver {
+            logger.notice("batch delivered after failover; later batches go here too", metadata: metadata)
+        } else {
+            logger.debug("batch delivered", metadata: metadata)
         }
     }
 }

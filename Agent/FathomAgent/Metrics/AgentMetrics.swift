@@ -1,7 +1,7 @@
 import FathomShared
 import Synchronization
 
-/// The agent's own counters for the node_exporter textfile collector: deliveries, the last sample's
+/// The agent's own counters for the node_exporter textfile collector: deliveries, failovers, the last sample's
 /// duration and network-test runs by result. The spool's backlog and drops are read from the spool
 /// when the file is written, so they are never stale.
 ///
@@ -18,6 +18,8 @@ public final class AgentMetrics: Sendable {
         public var lastDeliveryAt: Double?
         public var lastSampleDurationSeconds: Double?
         public var samples = 0
+        /// Uploads that another receiver (or archive) of the list took after the current one was unavailable.
+        public var failovers = 0
         /// Network-test runs by result (`succeeded`, `failed`).
         public var testRuns: [String: Int] = [:]
     }
@@ -33,6 +35,10 @@ public final class AgentMetrics: Sendable {
             $0.deliveredBatches += 1
             $0.lastDeliveryAt = time
         }
+    }
+
+    public func failedOver() {
+        state.withLock { $0.failovers += 1 }
     }
 
     public func sampled(durationSeconds: Double) {

@@ -33,6 +33,9 @@ public enum TextfileExposition {
                "Batches dropped from a full spool since the agent started.", [(labels, "\(spool.droppedBatches)")])
         metric("fathom_agent_delivered_batches_total", "counter",
                "Batches the receiver acknowledged since the agent started.", [(labels, "\(s.deliveredBatches)")])
+        metric("fathom_agent_failovers_total", "counter",
+               "Uploads the next receiver of the list took because the current one was unavailable.",
+               [(labels, "\(s.failovers)")])
         if let at = s.lastDeliveryAt {
             metric("fathom_agent_last_delivery_timestamp_seconds", "gauge",
                    "Unix time of the last upload the receiver acknowledged.", [(labels, number(at))])
