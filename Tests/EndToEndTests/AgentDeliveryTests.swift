@@ -64,6 +64,9 @@ import Testing
         f.receiver.stop()
         let agent = try AgentRun(fixture: f)
         let down1 = try await agent.once(extra: ["--attempts", "1"])
+        // A refused connection fails at once, so wait past the second the first sample is stamped
+        // with: the two samples must be told apart by their time.
+        try await Task.sleep(for: .milliseconds(1100))
         let down2 = try await agent.once(extra: ["--attempts", "1"])
         #expect(down1.status != 0 && down2.status != 0)
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")

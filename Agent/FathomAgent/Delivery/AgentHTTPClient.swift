@@ -25,6 +25,9 @@ public final class AgentHTTPClient: Sendable {
         }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
+        // The agent retries on its own terms (the spool's backoff, the next receiver in the list),
+        // so a refused connection must fail at once rather than be retried for the connect timeout.
+        config.connectionPool.retryConnectionEstablishment = false
         config.timeout = .init(connect: .seconds(10), read: .seconds(readTimeoutSeconds))
         config.decompression = .disabled
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
