@@ -3,13 +3,14 @@ import Synchronization
 
 /// One data stream's send or receive loop, with byte counts per one-second interval.
 ///
-/// A sender stops at its deadline (the client side) or when told to (the server side, on
-/// TEST_END); a receiver reads until EOF, until told to stop, or until its hard deadline. The
+/// A sender stops at its deadline (the client side), once the test's byte count is sent, or when
+/// told to (the server side, on TEST_END); a receiver reads until EOF, until told to stop, or until its hard deadline. The
 /// socket's kernel timeout (`setBlockingTimeout`) makes every blocking call return in time to
 /// notice either.
 ///
 /// ```swift
-/// let tally = StreamTransfer(socket: s, streamID: 1, sending: true, start: .now, stopSending: .now + .seconds(2), hardStop: .now + .seconds(10), stop: flag).run()
+/// let timeline = TestTimeline(start: .now, stopSending: .now + .seconds(2), hardStop: .now + .seconds(10), duration: 2)
+/// let tally = StreamTransfer(socket: s, streamID: 1, sending: true, timeline: timeline, stop: flag).run()
 /// ```
 public struct StreamTransfer: Sendable {
     /// Shared "stop now" flag, set by the control thread.
@@ -33,40 +34,43 @@ public struct StreamTransfer: Sendable {
         public var intervalRetransmits: [Int]?
         public var retransmits: Int?
         public var rttMicroseconds: Int?
-        /// Seconds from the test start to the last byte moved.
+        /// Seconds from the end of the omitted seconds to the last byte moved.
         public var seconds: Double
+        /// Leading entries of `intervalBytes` that fall in the omitted seconds (iperf3's `-O`):
+        /// reported as omitted, left out of `bytes` and `retransmits`.
+        public var omittedIntervals: Int = 0
     }
 
     public let socket: TCPSocket
     public let streamID: Int
     public let sending: Bool
     public let blockSize: Int
-    public let start: ContinuousClock.Instant
-    /// When a sender stops by itself; nil: only the flag stops it.
-    public let stopSending: ContinuousClock.Instant?
-    /// Nothing runs past this, whatever the peer does.
-    public let hardStop: ContinuousClock.Instant
-    public let intervals: Int
+    let timeline: TestTimeline
     public let stop: StopFlag
     /// Sender pacing in bits per second for this stream (iperf3's `-b`, which applies to TCP
     /// too); nil sends as fast as the socket takes it.
     public let bitsPerSecond: Int?
+    /// Sender: `sendfile` from a file holding the block rather than `send` from memory (iperf3's `-Z`).
+    public let zeroCopy: Bool
 
-    public init(
+    public var start: ContinuousClock.Instant { timeline.start }
+    /// When a sender stops by itself; nil: only the flag (or a byte count) stops it.
+    public var stopSending: ContinuousClock.Instant? { timeline.stopSending }
+    /// Nothing runs past this, whatever the peer does.
+    public var hardStop: ContinuousClock.Instant { timeline.hardStop }
+
+    init(
         socket: TCPSocket, streamID: Int, sending: Bool, blockSize: Int = IperfParameters.defaultBlockSize,
-        start: ContinuousClock.Instant, stopSending: ContinuousClock.Instant?, hardStop: ContinuousClock.Instant,
-        intervals: Int, stop: StopFlag, bitsPerSecond: Int? = nil
+        timeline: TestTimeline, stop: StopFlag, bitsPerSecond: Int? = nil, zeroCopy: Bool = false
     ) {
         self.socket = socket
         self.streamID = streamID
         self.sending = sending
         self.blockSize = max(1, blockSize)
-        self.start = start
-        self.stopSending = stopSending
-        self.hardStop = hardStop
-        self.intervals = max(1, intervals)
+        self.timeline = timeline
         self.stop = stop
         self.bitsPerSecond = bitsPerSecond.flatMap { $0 > 0 ? $0 : nil }
+        self.zeroCopy = zeroCopy
     }
 
     public func run() -> Tally {
@@ -74,38 +78,51 @@ public struct StreamTransfer: Sendable {
         socket.setBlockingTimeout(.milliseconds(200))
         // An unpaced receiver wakes once per block, not per segment train: on loopback that cut
         // its context switches by ~60% and its CPU per byte by ~25%. A paced stream can trickle,
-        // so there each segment is counted as it comes.
-        if !sending && bitsPerSecond == nil { socket.setReceiveLowWatermark(blockSize) }
-        var perInterval = [Int64](repeating: 0, count: intervals)
-        var retransmitsPerInterval = [Int](repeating: 0, count: intervals)
+        // so there each segment is counted as it comes; so does a byte-count test, whose last
+        // block may be short.
+        if !sending && bitsPerSecond == nil && timeline.budget.limit == nil { socket.setReceiveLowWatermark(blockSize) }
+        var perInterval = [Int64](repeating: 0, count: timeline.intervals)
+        var retransmitsPerInterval = [Int](repeating: 0, count: timeline.intervals)
         let baseRetransmits = sending ? socket.totalRetransmits : nil
         var lastRetransmits = baseRetransmits ?? 0
         var currentInterval = 0
         var total: Int64 = 0
         var lastByte = start
+        let budget = timeline.budget
         let pacer = SendPacer(bitsPerSecond: sending ? bitsPerSecond : nil, start: start)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
         defer { buffer.deallocate() }
         // A fixed pattern rather than zeros, so no path can compress the stream.
         buffer.initializeMemory(as: UInt8.self, repeating: 0x5a, count: blockSize)
+        let file = sending && zeroCopy ? ZeroCopyBlock(buffer, count: blockSize) : nil
+        defer { file?.close() }
         while !stop.isStopped {
             let now = ContinuousClock.now
             if now >= hardStop { break }
             if sending, let stopSending, now >= stopSending { break }
+            if sending, budget.sendingDone { break }
             // Ahead of the average rate since the start: sleep off the lead (≤ 200 ms so the
             // stop flag and deadlines are still looked at).
             if let lead = pacer.lead(sentBytes: total, now: now) {
                 pacer.sleep(lead, atMost: .milliseconds(200))
                 continue
             }
-            let n = sending ? send(socket.fd, buffer, blockSize, Int32(MSG_NOSIGNAL)) : recv(socket.fd, buffer, blockSize, 0)
+            let n =
+                if let file { file.send(to: socket.fd) } else if sending { send(socket.fd, buffer, blockSize, Int32(MSG_NOSIGNAL)) } else {
+                    recv(socket.fd, buffer, blockSize, 0)
+                }
             if n == 0 { break }
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
                 break
             }
             lastByte = .now
-            let index = Self.interval(at: lastByte, start: start, count: intervals)
+            let index = timeline.intervalIndex(at: lastByte)
+            if index >= perInterval.count {
+                // An open-ended (byte-count) test grows its grid as it runs.
+                perInterval += [Int64](repeating: 0, count: index + 1 - perInterval.count)
+                retransmitsPerInterval += [Int](repeating: 0, count: index + 1 - retransmitsPerInterval.count)
+            }
             if index != currentInterval, baseRetransmits != nil, let retransmits = socket.totalRetransmits {
                 // Read TCP_INFO once per interval boundary, not per block: iperf3 reports deltas.
                 retransmitsPerInterval[currentInterval] += retransmits - lastRetransmits
@@ -114,16 +131,24 @@ public struct StreamTransfer: Sendable {
             }
             perInterval[index] += Int64(n)
             total += Int64(n)
+            if index >= timeline.omittedIntervals {
+                if sending { budget.record(sent: n) } else { budget.record(received: n) }
+            }
         }
         var retransmits: Int?
+        var omittedRetransmits = 0
         if let baseRetransmits, let end = socket.totalRetransmits {
             retransmitsPerInterval[currentInterval] += end - lastRetransmits
-            retransmits = end - baseRetransmits
+            omittedRetransmits = retransmitsPerInterval.prefix(timeline.omittedIntervals).reduce(0, +)
+            retransmits = end - baseRetransmits - omittedRetransmits
         }
+        // As iperf3 after its omit timer: the totals are the test's own, from the end of the omitted seconds.
+        let omittedBytes = perInterval.prefix(timeline.omittedIntervals).reduce(0, +)
         return Tally(
-            streamID: streamID, socket: socket.fd, sending: sending, bytes: total, intervalBytes: perInterval,
+            streamID: streamID, socket: socket.fd, sending: sending, bytes: total - omittedBytes, intervalBytes: perInterval,
             intervalRetransmits: retransmits == nil ? nil : retransmitsPerInterval, retransmits: retransmits,
-            rttMicroseconds: socket.rttMicroseconds, seconds: Self.seconds(start.duration(to: lastByte)))
+            rttMicroseconds: socket.rttMicroseconds, seconds: max(0, Self.seconds(timeline.omitEnd.duration(to: lastByte))),
+            omittedIntervals: timeline.omittedIntervals)
     }
 
     /// The stream ids iperf3 assigns in connect/accept order: 1, 3, 4, 5, … (`iperf_add_stream`).
