@@ -133,7 +133,7 @@ public struct IperfParameters: IperfMessage, Equatable {
             return ("UDP tests with omit, bidirectional or a byte or block count are not implemented", IperfState.notImplemented)
         }
         if let TOS, !(0...255).contains(TOS) { return ("TOS \(TOS) is not within 0...255", IperfState.badTOS) }
-        if let window, window < 0 || window > (1 << 30) { return ("window must be 0...1073741824", IperfState.receiveParametersFailed) }
+        if let window, window < 0 || window > (1 << 29) { return ("window must be 0...536870912", IperfState.receiveParametersFailed) }
         if (num ?? 0) < 0 || (blockcount ?? 0) < 0 { return ("byte and block counts must not be negative", IperfState.receiveParametersFailed) }
         if !(1...128).contains(parallel ?? 1) { return ("parallel must be 1...128", IperfState.receiveParametersFailed) }
         // The responder allocates a block and per-second counters from these; a peer must not

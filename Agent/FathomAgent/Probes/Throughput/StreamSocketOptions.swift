@@ -67,6 +67,16 @@ public struct StreamSocketOptions: Sendable, Equatable {
         }
     }
 
+    /// Applies the options to a scratch TCP socket of `family`, so a client finds out that the
+    /// kernel refuses one (an unknown congestion algorithm, a window over `wmem_max`) before it
+    /// asks a server for a test it cannot run.
+    public func check(family: Int32) throws(Failure) {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { Glibc.close(fd) }
+        try apply(to: fd)
+    }
+
     /// `IP_TOS` on an IPv4 socket, `IPV6_TCLASS` on an IPv6 one (both on a dual-stack IPv6 socket,
     /// whose IPv4-mapped peers use `IP_TOS`), as iperf3's `-S`.
     static func setTOS(_ fd: Int32, _ tos: Int) throws(Failure) {

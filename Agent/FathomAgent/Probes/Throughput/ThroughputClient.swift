@@ -21,6 +21,9 @@ public struct ThroughputClient: Sendable {
         let local = try parameters.localAddress.map { name throws(ThroughputError) in
             try Self.resolve(name, family: address.family == AF_INET6 ? 6 : 4)
         }
+        if !parameters.udp {
+            do { try parameters.socketOptions.check(family: address.family) } catch { throw error.throughputError }
+        }
         let socket = try TCPSocket.connect(to: address, timeout: parameters.controlTimeout, local: local)
         defer { socket.close() }
         socket.setNoDelay()

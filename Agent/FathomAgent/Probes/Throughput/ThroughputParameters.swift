@@ -79,9 +79,9 @@ public struct ThroughputParameters: Sendable, Equatable {
             throw .invalidParameter("UDP datagram size \(blockSize) is not within \(IperfParameters.udpBlockSizes.lowerBound)...\(IperfParameters.udpBlockSizes.upperBound)")
         }
         if controlTimeout <= .zero { throw .invalidParameter("control timeout must be positive") }
-        // iperf3's own limits: omit ≤ 600 s (IEOMIT), window ≤ 1 GiB (IEBUFSIZE), interval 0.1...60 s (IEINTERVAL).
+        // iperf3's own limits: omit ≤ 600 s (IEOMIT), window ≤ 512 MiB (IEBUFSIZE, MAX_TCP_BUFFER), interval 0.1...60 s (IEINTERVAL).
         if !(0...600).contains(omit) { throw .invalidParameter("omit \(omit) s is not within 0...600") }
-        if let window, !(1...(1 << 30)).contains(window) { throw .invalidParameter("window \(window) B is not within 1...1073741824") }
+        if let window, !(1...(1 << 29)).contains(window) { throw .invalidParameter("window \(window) B is not within 1...536870912") }
         if let mss, !(88...9216).contains(mss) { throw .invalidParameter("MSS \(mss) is not within 88...9216") }
         if interval < .milliseconds(100) || interval > .seconds(60) { throw .invalidParameter("interval \(interval) is not within 0.1...60 s") }
         if bidirectional && reverse { throw .invalidParameter("a test cannot be both reverse and bidirectional") }
