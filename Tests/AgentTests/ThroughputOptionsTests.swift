@@ -1,8 +1,9 @@
-@testable import FathomAgent
 import FathomShared
 import Foundation
 import Glibc
 import Testing
+
+@testable import FathomAgent
 
 /// iperf3's test options (`-O`, `-w`, `-l`, `-Z`, `-i`, `--bidir`, `-n`, `-k`, `-C`, `-S`, `-M`,
 /// `-N`) without a real iperf3: the parameter messages our client sends against ones captured
@@ -25,11 +26,26 @@ import Testing
         var mssNoDelay = ThroughputParameters(dest: "h")
         (mssNoDelay.mss, mssNoDelay.noDelay) = (1000, true)
         return [
-            (#"{"tcp":true,"omit":2,"time":10,"num":0,"blockcount":0,"parallel":1,"window":65536,"len":131072,"pacing_timer":1000,"client_version":"3.12"}"#, omitWindow),
-            (#"{"tcp":true,"omit":0,"time":10,"num":0,"blockcount":0,"parallel":1,"bidirectional":true,"len":131072,"pacing_timer":1000,"congestion":"reno","client_version":"3.12"}"#, bidirReno),
-            (#"{"tcp":true,"omit":0,"time":0,"num":1048576,"blockcount":0,"parallel":1,"len":8192,"pacing_timer":1000,"TOS":16,"client_version":"3.12"}"#, tosBytes),
-            (#"{"tcp":true,"omit":0,"time":0,"num":0,"blockcount":10,"parallel":1,"len":131072,"pacing_timer":1000,"zerocopy":1,"client_version":"3.12"}"#, zeroBlocks),
-            (#"{"tcp":true,"omit":0,"time":10,"num":0,"blockcount":0,"MSS":1000,"nodelay":true,"parallel":1,"len":131072,"pacing_timer":1000,"client_version":"3.12"}"#, mssNoDelay),
+            (
+                #"{"tcp":true,"omit":2,"time":10,"num":0,"blockcount":0,"parallel":1,"window":65536,"len":131072,"pacing_timer":1000,"client_version":"3.12"}"#,
+                omitWindow
+            ),
+            (
+                #"{"tcp":true,"omit":0,"time":10,"num":0,"blockcount":0,"parallel":1,"bidirectional":true,"len":131072,"pacing_timer":1000,"congestion":"reno","client_version":"3.12"}"#,
+                bidirReno
+            ),
+            (
+                #"{"tcp":true,"omit":0,"time":0,"num":1048576,"blockcount":0,"parallel":1,"len":8192,"pacing_timer":1000,"TOS":16,"client_version":"3.12"}"#,
+                tosBytes
+            ),
+            (
+                #"{"tcp":true,"omit":0,"time":0,"num":0,"blockcount":10,"parallel":1,"len":131072,"pacing_timer":1000,"zerocopy":1,"client_version":"3.12"}"#,
+                zeroBlocks
+            ),
+            (
+                #"{"tcp":true,"omit":0,"time":10,"num":0,"blockcount":0,"MSS":1000,"nodelay":true,"parallel":1,"len":131072,"pacing_timer":1000,"client_version":"3.12"}"#,
+                mssNoDelay
+            ),
         ]
     }()
 
@@ -57,7 +73,8 @@ import Testing
     @Test func omittedIntervalsComeFirstAndTheTestsStartAgainAtZero() {
         let start = ContinuousClock.now
         func at(_ milliseconds: Int64) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
-        let timeline = TestTimeline(start: start, stopSending: nil, hardStop: at(60_000), duration: 2, omit: 2, interval: .milliseconds(500))
+        let timeline = TestTimeline(
+            start: start, stopSending: nil, hardStop: at(60_000), duration: 2, omit: 2, interval: .milliseconds(500))
         #expect(timeline.omittedIntervals == 4 && timeline.intervals == 8)
         #expect(timeline.intervalIndex(at: at(1200)) == 2 && timeline.intervalIndex(at: at(2000)) == 4)
         #expect(timeline.intervalIndex(at: at(2600)) == 5 && timeline.intervalIndex(at: at(9000)) == 7)
@@ -66,10 +83,16 @@ import Testing
     }
 
     @Test func sizesTOSAndDSCPReadAsIperf3ReadsThem() {
-        #expect(ByteCountText.bytes("64K") == 65536 && ByteCountText.bytes("2M") == 2_097_152 && ByteCountText.bytes("1000") == 1000)
+        #expect(
+            ByteCountText.bytes("64K") == 65536 && ByteCountText.bytes("2M") == 2_097_152
+                && ByteCountText.bytes("1000") == 1000)
         #expect(ByteCountText.bytes("x") == nil && ByteCountText.bytes("-1") == nil)
-        #expect(ByteCountText.tos("0x20") == 32 && ByteCountText.tos("040") == 32 && ByteCountText.tos("32") == 32 && ByteCountText.tos("256") == nil)
-        #expect(ByteCountText.dscp("EF") == 184 && ByteCountText.dscp("AF41") == 136 && ByteCountText.dscp("CS1") == 32 && ByteCountText.dscp("10") == 40)
+        #expect(
+            ByteCountText.tos("0x20") == 32 && ByteCountText.tos("040") == 32 && ByteCountText.tos("32") == 32
+                && ByteCountText.tos("256") == nil)
+        #expect(
+            ByteCountText.dscp("EF") == 184 && ByteCountText.dscp("AF41") == 136 && ByteCountText.dscp("CS1") == 32
+                && ByteCountText.dscp("10") == 40)
         #expect(ByteCountText.dscp("AF51") == nil && ByteCountText.dscp("64") == nil)
     }
 
@@ -80,7 +103,9 @@ import Testing
         reverse: Bool = false, parallel: Int = 1, duration: Int = 1, _ configure: (inout ThroughputParameters) -> Void
     ) throws -> (client: ThroughputReport, server: ThroughputReport) {
         let responder = try ThroughputLoopbackTests.Responder()
-        var parameters = ThroughputParameters(dest: "127.0.0.1", port: responder.port, reverse: reverse, parallel: parallel, duration: duration, bandwidth: rate)
+        var parameters = ThroughputParameters(
+            dest: "127.0.0.1", port: responder.port, reverse: reverse, parallel: parallel, duration: duration,
+            bandwidth: rate)
         configure(&parameters)
         let client = try ThroughputClient(parameters: try parameters.validated()).run()
         return (client, try responder.finish())
@@ -128,7 +153,8 @@ import Testing
             #expect(client.local.map(\.streamID) == [1, 3] && client.local.allSatisfy(\.sending))
             let back = try #require(client.bidirReverse.first)
             #expect(back.local.map(\.streamID) == [4, 5] && !back.local.contains(where: \.sending))
-            #expect(server.local.map(\.streamID) == [1, 3] && server.bidirReverse.first?.local.map(\.streamID) == [4, 5])
+            #expect(
+                server.local.map(\.streamID) == [1, 3] && server.bidirReverse.first?.local.map(\.streamID) == [4, 5])
             #expect(client.sentBytes == server.sentBytes && back.sentBytes == server.bidirReverse.first?.sentBytes)
             for report in [client, back] {
                 let (sent, received) = (Double(report.sentBytes), Double(report.receivedBytes))
@@ -147,7 +173,9 @@ import Testing
             }
             let limit = Int64(bytes ?? (blocks ?? 0) * blockSize)
             // The sender stops after the block that reached the count, as iperf3's does.
-            #expect(client.sentBytes >= limit && client.sentBytes <= limit + Int64(blockSize), "\(client.sentBytes) for \(limit)")
+            #expect(
+                client.sentBytes >= limit && client.sentBytes <= limit + Int64(blockSize),
+                "\(client.sentBytes) for \(limit)")
             #expect(client.receivedBytes >= limit && server.receivedBytes == client.receivedBytes)
             // 8 MiB at 400 Mbit/s is a fraction of a second, far from the 30 s duration.
             #expect(client.seconds < 5)
@@ -185,12 +213,16 @@ import Testing
             let stream = try TCPSocket.connect(to: address, timeout: .seconds(2))
             defer { stream.close() }
             try stream.write(cookie, deadline: .now + .seconds(2))
-            #expect(throws: ThroughputError.serverError(iperfErrno: IperfState.setCongestion, errno: ENOENT)) { try control.expect(.testStart) }
+            #expect(throws: ThroughputError.serverError(iperfErrno: IperfState.setCongestion, errno: ENOENT)) {
+                try control.expect(.testStart)
+            }
             #expect(throws: ThroughputError.self) { try responder.finish() }
             // Our own client finds out before it asks a server.
             var ours = ThroughputParameters(dest: "127.0.0.1", port: 9)
             ours.congestion = "nosuch"
-            #expect(throws: ThroughputError.socket(call: "TCP_CONGESTION nosuch", errno: ENOENT)) { try ThroughputClient(parameters: ours).run() }
+            #expect(throws: ThroughputError.socket(call: "TCP_CONGESTION nosuch", errno: ENOENT)) {
+                try ThroughputClient(parameters: ours).run()
+            }
         }
     }
 
@@ -228,20 +260,30 @@ import Testing
             Issue.record("not a throughput test")
             return
         }
-        #expect(p.omit == 2 && p.window == 4 << 20 && p.blockSize == 65536 && p.zeroCopy && p.interval == .milliseconds(500))
-        #expect(p.bidirectional && p.bytes == 100 << 20 && p.congestion == "bbr" && p.tos == 184 && p.mss == 1400 && p.noDelay)
+        #expect(
+            p.omit == 2 && p.window == 4 << 20 && p.blockSize == 65536 && p.zeroCopy && p.interval == .milliseconds(500)
+        )
+        #expect(
+            p.bidirectional && p.bytes == 100 << 20 && p.congestion == "bbr" && p.tos == 184 && p.mss == 1400
+                && p.noDelay)
         #expect(p.ipVersion == 6 && p.localAddress == "::1")
         // The run takes the omitted seconds too.
         #expect(try #require(settings.tests.first).spec.expectedDurationSeconds == 2 + 5 + 5)
         let record = MeasurementRecord(
-            runID: "0123456789abcdef0123456789abcdef", testName: "bw", sourceAddress: nil, destAddress: "::1", start: 1_795_410_000,
+            runID: "0123456789abcdef0123456789abcdef", testName: "bw", sourceAddress: nil, destAddress: "::1",
+            start: 1_795_410_000,
             outcome: .throughput(p, .failure("not run")))
         let payload = String(decoding: record.spoolPayload, as: UTF8.self)
-        for key in [#""window-size":4194304"#, #""omit":"PT2S""#, #""zero-copy":true"#, #""ip-tos":184"#, #""local-address":"::1""#] {
+        for key in [
+            #""window-size":4194304"#, #""omit":"PT2S""#, #""zero-copy":true"#, #""ip-tos":184"#,
+            #""local-address":"::1""#,
+        ] {
             #expect(payload.contains(key), "\(payload)")
         }
         #expect(try MeasurementRecord(spoolPayload: record.spoolPayload) == record)
         let both = text + "\nip_tos = 32\n"
-        #expect { _ = try AgentSettingsFile.parse(both, fileName: "a.toml") } throws: { "\($0)".contains("ip_tos and dscp") }
+        #expect { _ = try AgentSettingsFile.parse(both, fileName: "a.toml") } throws: {
+            "\($0)".contains("ip_tos and dscp")
+        }
     }
 }

@@ -48,14 +48,17 @@ import Testing
     @Test(arguments: options)
     func agentClientWithTheOptionAgainstIperf3Server(option: Option) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientWithTheOptionAgainstIperf3Server") else { return }
-        let (server, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
+        let (server, client) = try await Iperf3Tool.serverThenClient(server: {
+            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+        }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--bandwidth", Self.rate, "--json"]
                 + (option.timed ? ["--duration", "2"] : []) + option.ours
         }
         #expect(client.status == 0 && server.status == 0, "\(client.stderr) \(server.stdout.prefix(300))")
         let ours = try ThroughputResult.decode(json: client.stdout)
         let theirs = try Iperf3JSON(server.stdout)
-        let problems = try Iperf3Agreement.tcp(ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: 0.01)
+        let problems = try Iperf3Agreement.tcp(
+            ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: 0.01)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: true)
     }
@@ -66,12 +69,14 @@ import Testing
         let (responder, client) = try await Iperf3Tool.serverThenClient(server: {
             [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
         }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"] + (option.timed ? ["-t", "2"] : []) + option.iperf3
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"] + (option.timed ? ["-t", "2"] : [])
+                + option.iperf3
         }
         #expect(client.status == 0 && responder.status == 0, "\(client.stdout.prefix(400)) \(responder.stderr)")
         let ours = try ThroughputResult.decode(json: responder.stdout)
         let theirs = try Iperf3JSON(client.stdout)
-        let problems = try Iperf3Agreement.tcp(ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: 0.01)
+        let problems = try Iperf3Agreement.tcp(
+            ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: 0.01)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: false)
     }
@@ -82,7 +87,9 @@ import Testing
         switch option.name {
         case "omit":
             // One omitted interval on each side, then both sums over the same two seconds.
-            #expect(ours.intervals.filter { $0.summary.omitted == true }.count == 1 && ours.intervals.first?.summary.omitted == true)
+            #expect(
+                ours.intervals.filter { $0.summary.omitted == true }.count == 1
+                    && ours.intervals.first?.summary.omitted == true)
             #expect(iperf3.intervals.filter { $0["omitted"] as? Bool == true }.count == 1)
             #expect(abs(summary.end - 2) < 0.3, "our summary ends at \(summary.end)")
             for sum in ["sum_sent", "sum_received"] {
@@ -105,10 +112,14 @@ import Testing
             let theirReceived = try #require(iperf3.end("sum_received_bidir_reverse", "bytes"))
             if iperf3IsServer {
                 // The reverse streams: iperf3 sent (its own count), we received.
-                #expect(Iperf3Tool.agree(reverse.received, theirSent, within: 0.01), "we received \(reverse.received), iperf3 sent \(theirSent)")
+                #expect(
+                    Iperf3Tool.agree(reverse.received, theirSent, within: 0.01),
+                    "we received \(reverse.received), iperf3 sent \(theirSent)")
             } else {
                 // The reverse streams: we sent, iperf3 received (its own count).
-                #expect(Iperf3Tool.agree(reverse.sent, theirReceived, within: 0.01), "we sent \(reverse.sent), iperf3 received \(theirReceived)")
+                #expect(
+                    Iperf3Tool.agree(reverse.sent, theirReceived, within: 0.01),
+                    "we sent \(reverse.sent), iperf3 received \(theirReceived)")
             }
         case "bytes":
             let limit = Double(option.reverse ? 20 << 20 : 30 << 20)
@@ -120,7 +131,9 @@ import Testing
         case "congestion":
             #expect(ours.diags.contains("congestion reno"), "\(ours.diags)")
             // iperf3 names the receiver's algorithm from its own socket or from our results.
-            #expect(iperf3.endString("receiver_tcp_congestion") == "reno" || iperf3.endString("sender_tcp_congestion") == "reno")
+            #expect(
+                iperf3.endString("receiver_tcp_congestion") == "reno"
+                    || iperf3.endString("sender_tcp_congestion") == "reno")
         case "tos":
             #expect(ours.diags.contains("TOS 32"), "\(ours.diags)")
             if iperf3IsServer { #expect(iperf3.testStart("tos") == 32) }
@@ -148,7 +161,9 @@ struct Iperf3JSON {
         self.object = object
     }
 
-    var intervals: [[String: Any]] { ((object["intervals"] as? [[String: Any]]) ?? []).compactMap { $0["sum"] as? [String: Any] } }
+    var intervals: [[String: Any]] {
+        ((object["intervals"] as? [[String: Any]]) ?? []).compactMap { $0["sum"] as? [String: Any] }
+    }
     func start(_ key: String) -> Double? { ((object["start"] as? [String: Any])?[key] as? NSNumber)?.doubleValue }
     func testStart(_ key: String) -> Double? {
         (((object["start"] as? [String: Any])?["test_start"] as? [String: Any])?[key] as? NSNumber)?.doubleValue

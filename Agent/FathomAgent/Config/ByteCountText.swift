@@ -10,9 +10,13 @@
 /// ```
 public enum ByteCountText {
     public static func bytes(_ text: String) -> Int? {
-        let multipliers: [Character: Double] = ["k": 1024, "K": 1024, "m": 1_048_576, "M": 1_048_576, "g": 1_073_741_824, "G": 1_073_741_824]
+        let multipliers: [Character: Double] = [
+            "k": 1024, "K": 1024, "m": 1_048_576, "M": 1_048_576, "g": 1_073_741_824, "G": 1_073_741_824,
+        ]
         let multiplier = text.last.flatMap { multipliers[$0] }
-        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value > 0, value * (multiplier ?? 1) < 1e15 else {
+        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value > 0,
+            value * (multiplier ?? 1) < 1e15
+        else {
             return nil
         }
         return Int(value * (multiplier ?? 1))
@@ -22,7 +26,9 @@ public enum ByteCountText {
     public static func tos(_ text: String) -> Int? {
         let lower = text.lowercased()
         let value: Int? =
-            if lower.hasPrefix("0x") { Int(lower.dropFirst(2), radix: 16) } else if lower.count > 1 && lower.hasPrefix("0") {
+            if lower.hasPrefix("0x") {
+                Int(lower.dropFirst(2), radix: 16)
+            } else if lower.count > 1 && lower.hasPrefix("0") {
                 Int(lower.dropFirst(), radix: 8)
             } else { Int(lower) }
         return value.flatMap { (0...255).contains($0) ? $0 : nil }
@@ -36,10 +42,13 @@ public enum ByteCountText {
         case "EF": code = 46
         case "VA": code = 44
         case "LE": code = 1
-        case _ where name.hasPrefix("CS"): code = Int(name.dropFirst(2)).flatMap { (0...7).contains($0) ? $0 << 3 : nil }
+        case _ where name.hasPrefix("CS"):
+            code = Int(name.dropFirst(2)).flatMap { (0...7).contains($0) ? $0 << 3 : nil }
         case _ where name.hasPrefix("AF") && name.count == 4:
             let digits = name.dropFirst(2).compactMap(\.wholeNumberValue)
-            code = digits.count == 2 && (1...4).contains(digits[0]) && (1...3).contains(digits[1]) ? digits[0] << 3 | digits[1] << 1 : nil
+            code =
+                digits.count == 2 && (1...4).contains(digits[0]) && (1...3).contains(digits[1])
+                ? digits[0] << 3 | digits[1] << 1 : nil
         default: code = tos(text).flatMap { $0 <= 63 ? $0 : nil }
         }
         return code.map { $0 << 2 }

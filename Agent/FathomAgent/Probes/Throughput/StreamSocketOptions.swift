@@ -18,7 +18,8 @@ public struct StreamSocketOptions: Sendable, Equatable {
     public var mss: Int?
     public var noDelay: Bool
 
-    public init(window: Int? = nil, congestion: String? = nil, tos: Int? = nil, mss: Int? = nil, noDelay: Bool = false) {
+    public init(window: Int? = nil, congestion: String? = nil, tos: Int? = nil, mss: Int? = nil, noDelay: Bool = false)
+    {
         self.window = window.flatMap { $0 > 0 ? $0 : nil }
         self.congestion = congestion.flatMap { $0.isEmpty ? nil : $0 }
         self.tos = tos.flatMap { $0 > 0 ? $0 : nil }
@@ -40,7 +41,9 @@ public struct StreamSocketOptions: Sendable, Equatable {
         public var what: String
         public var description: String { errno == 0 ? what : "\(what): \(String(cString: strerror(errno)))" }
         /// As a throughput error: the socket call and errno, or the mismatch named.
-        public var throughputError: ThroughputError { errno == 0 ? .invalidParameter(what) : .socket(call: what, errno: errno) }
+        public var throughputError: ThroughputError {
+            errno == 0 ? .invalidParameter(what) : .socket(call: what, errno: errno)
+        }
     }
 
     /// Sets every option that is set; the first refusal throws. `TCP_MAXSEG` only matters
@@ -53,16 +56,23 @@ public struct StreamSocketOptions: Sendable, Equatable {
             try set(fd, SOL_SOCKET, SO_SNDBUF, Int32(clamping: window), IperfState.setBuffer, "SO_SNDBUF \(window)")
             let applied = Applied(reading: fd)
             if applied.sendBuffer < window || applied.receiveBuffer < window {
-                throw Failure(iperfErrno: IperfState.bufferSizeMismatch, errno: 0, what: "socket buffers \(applied.sendBuffer)/\(applied.receiveBuffer) B below \(window) B (net.core.wmem_max/rmem_max)")
+                throw Failure(
+                    iperfErrno: IperfState.bufferSizeMismatch, errno: 0,
+                    what:
+                        "socket buffers \(applied.sendBuffer)/\(applied.receiveBuffer) B below \(window) B (net.core.wmem_max/rmem_max)"
+                )
             }
         }
-        if let mss { try set(fd, Int32(IPPROTO_TCP), TCP_MAXSEG, Int32(clamping: mss), IperfState.setMSS, "TCP_MAXSEG \(mss)") }
+        if let mss {
+            try set(fd, Int32(IPPROTO_TCP), TCP_MAXSEG, Int32(clamping: mss), IperfState.setMSS, "TCP_MAXSEG \(mss)")
+        }
         if noDelay { try set(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, IperfState.setNoDelay, "TCP_NODELAY") }
         if let tos { try Self.setTOS(fd, tos) }
         if let congestion {
             var name = Array(congestion.utf8)
             if setsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, &name, socklen_t(name.count)) != 0 {
-                throw Failure(iperfErrno: IperfState.setCongestion, errno: Glibc.errno, what: "TCP_CONGESTION \(congestion)")
+                throw Failure(
+                    iperfErrno: IperfState.setCongestion, errno: Glibc.errno, what: "TCP_CONGESTION \(congestion)")
             }
         }
     }
@@ -90,12 +100,16 @@ public struct StreamSocketOptions: Sendable, Equatable {
         }
     }
 
-    private static func set(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ code: Int32, _ what: String) throws(Failure) {
+    private static func set(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ code: Int32, _ what: String)
+        throws(Failure)
+    {
         var value = value
         if setsockopt(fd, level, name, &value, 4) != 0 { throw Failure(iperfErrno: code, errno: errno, what: what) }
     }
 
-    private func set(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ code: Int32, _ what: String) throws(Failure) {
+    private func set(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ code: Int32, _ what: String)
+        throws(Failure)
+    {
         try Self.set(fd, level, name, value, code, what)
     }
 
@@ -109,7 +123,9 @@ public struct StreamSocketOptions: Sendable, Equatable {
         public init(reading fd: Int32) {
             sendBuffer = Self.integer(fd, SOL_SOCKET, SO_SNDBUF)
             receiveBuffer = Self.integer(fd, SOL_SOCKET, SO_RCVBUF)
-            tos = Self.family(of: fd) == AF_INET6 ? Self.integer(fd, Int32(IPPROTO_IPV6), IPV6_TCLASS) : Self.integer(fd, Int32(IPPROTO_IP), IP_TOS)
+            tos =
+                Self.family(of: fd) == AF_INET6
+                ? Self.integer(fd, Int32(IPPROTO_IPV6), IPV6_TCLASS) : Self.integer(fd, Int32(IPPROTO_IP), IP_TOS)
             var name = [UInt8](repeating: 0, count: 32)
             var length = socklen_t(name.count)
             if getsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, &name, &length) == 0 {
@@ -130,7 +146,9 @@ public struct StreamSocketOptions: Sendable, Equatable {
         static func family(of fd: Int32) -> Int32 {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            _ = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
             return Int32(storage.ss_family)
         }
     }

@@ -30,7 +30,8 @@ struct TestTimeline: Sendable {
     let budget: TransferBudget
 
     init(
-        start: ContinuousClock.Instant, stopSending: ContinuousClock.Instant?, hardStop: ContinuousClock.Instant, duration: Int?,
+        start: ContinuousClock.Instant, stopSending: ContinuousClock.Instant?, hardStop: ContinuousClock.Instant,
+        duration: Int?,
         omit: Int = 0, interval: Duration = .seconds(1), budget: TransferBudget = TransferBudget(limit: nil)
     ) {
         self.start = start
@@ -45,7 +46,9 @@ struct TestTimeline: Sendable {
     }
 
     /// Builds stream `index`'s loop on `socket` for a test on this timeline, with the group's stop flag.
-    typealias MakeLoop<Socket, Transfer: StreamLoop> = (_ index: Int, _ socket: Socket, _ timeline: TestTimeline, _ stop: StreamTransfer.StopFlag) -> Transfer
+    typealias MakeLoop<Socket, Transfer: StreamLoop> = (
+        _ index: Int, _ socket: Socket, _ timeline: TestTimeline, _ stop: StreamTransfer.StopFlag
+    ) -> Transfer
 
     /// When the omitted seconds end and the test's own count begins.
     var omitEnd: ContinuousClock.Instant { start + .seconds(omit) }

@@ -35,7 +35,7 @@ public struct ThroughputClient: Sendable {
         let datagramSize = parameters.udp ? parameters.udpDatagramSize(controlMSS: socket.maximumSegmentSize) : nil
         try control.sendJSON(parameters.iperfParameters(blockSize: datagramSize ?? parameters.blockSize), what: "parameters")
         try control.expect(.createStreams)
-        if let datagramSize { return try runUDPStreams(control: control, address: address, datagramSize: datagramSize) }
+        if let datagramSize { return try runUDPStreams(control: control, address: address, local: local, datagramSize: datagramSize) }
 
         var streams: [TCPSocket] = []
         defer { streams.forEach { $0.close() } }

@@ -91,6 +91,7 @@ public struct ThroughputParameters: Sendable, Equatable {
         if udp, omit > 0 || bidirectional || byteLimit != nil || zeroCopy || interval != .seconds(1) {
             throw .invalidParameter("omit, bidirectional, bytes, blocks, zero-copy and interval are TCP options here")
         }
+        if udp, congestion != nil || mss != nil || noDelay { throw .invalidParameter("congestion, MSS and no-delay are TCP options") }
         if let tos, !(0...255).contains(tos) { throw .invalidParameter("TOS \(tos) is not within 0...255") }
         if let ipVersion, ipVersion != 4 && ipVersion != 6 { throw .invalidParameter("ip-version \(ipVersion) is not 4 or 6") }
         if let congestion, congestion.isEmpty || congestion.utf8.count > 15 { throw .invalidParameter("congestion \"\(congestion)\" is not an algorithm name") }

@@ -6,11 +6,14 @@ extension ThroughputResponder {
     /// The responder sends on every stream in reverse, on none forward, and with `--bidir` on the
     /// second half (the first `parallel` streams are the client's senders, as iperf3 accepts them).
     /// The report is the forward direction's; a bidirectional test adds the other in `bidirReverse`.
-    func measure(_ control: ControlChannel, streams: [TCPSocket], parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
+    func measure(_ control: ControlChannel, streams: [TCPSocket], parameters: IperfParameters) throws(ThroughputError)
+        -> ThroughputReport
+    {
         let parallel = parameters.parallel ?? 1
         let bidirectional = parameters.bidirectional == true
         let sends = { (index: Int) in bidirectional ? index >= parallel : parameters.reverse == true }
-        let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
+        let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) {
+            index, stream, timeline, stop in
             StreamTransfer(
                 socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sends(index),
                 blockSize: parameters.len ?? IperfParameters.defaultBlockSize, timeline: timeline, stop: stop,
@@ -20,13 +23,16 @@ extension ThroughputResponder {
         let tallies = ResponderMiscount.fromEnvironment().map { miscount in counted.map(miscount.applied) } ?? counted
         let applied = streams.first.map { StreamSocketOptions.Applied(reading: $0.fd) }
         var mine = IperfResults(
-            streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+            streams: tallies.map {
+                .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds)
+            },
             sender: tallies.contains { $0.sending })
         mine.congestion_used = applied?.congestion
         let theirs = try exchangeResults(control, mine)
         let omit = parameters.omit ?? 0
         let limit = parameters.byteLimit.map { ", ends after \($0) B" } ?? ""
-        let what = "iperf3 protocol responder on port \(listener.port), \(parallel) stream(s)\(omit > 0 ? ", \(omit) s omitted" : "")\(limit)"
+        let what =
+            "iperf3 protocol responder on port \(listener.port), \(parallel) stream(s)\(omit > 0 ? ", \(omit) s omitted" : "")\(limit)"
         let settings = applied.map { "; \($0)" } ?? ""
         func report(sending: Bool, direction: String) -> ThroughputReport {
             var report = ThroughputReport(
@@ -38,7 +44,8 @@ extension ThroughputResponder {
         }
         guard bidirectional else {
             let sending = parameters.reverse == true
-            return report(sending: sending, direction: sending ? "reverse (responder sends)" : "forward (responder receives)")
+            return report(
+                sending: sending, direction: sending ? "reverse (responder sends)" : "forward (responder receives)")
         }
         var forward = report(sending: false, direction: "bidirectional, forward (responder receives)")
         forward.bidirReverse = [report(sending: true, direction: "bidirectional, reverse (responder sends)")]
@@ -65,7 +72,9 @@ extension ThroughputResponder {
 
     /// The client's window, congestion algorithm, TOS and no-delay on every accepted stream; a
     /// refusal goes to the client as SERVER_ERROR with iperf3's own error number.
-    func applyOptions(_ options: StreamSocketOptions, to streams: [TCPSocket], _ control: ControlChannel) throws(ThroughputError) {
+    func applyOptions(_ options: StreamSocketOptions, to streams: [TCPSocket], _ control: ControlChannel)
+        throws(ThroughputError)
+    {
         var options = options
         // The MSS is fixed by the handshakes, which the listener already answered.
         options.mss = nil
