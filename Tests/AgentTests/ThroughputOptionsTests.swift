@@ -286,4 +286,22 @@ import Testing
             "\($0)".contains("ip_tos and dscp")
         }
     }
+
+    /// Omitted intervals stay in the result (marked) but not in esmond's subinterval series,
+    /// whose times they would repeat.
+    @Test func omittedIntervalsAreNotArchivedAsSubintervals() throws {
+        let json = #"""
+            {"succeeded":true,"diags":"","intervals":[
+             {"streams":[],"summary":{"start":0,"end":1,"throughput-bits":8,"throughput-bytes":1,"omitted":true}},
+             {"streams":[],"summary":{"start":0,"end":1,"throughput-bits":16,"throughput-bytes":2,"omitted":false}}],
+             "summary":{"streams":[],"summary":{"start":0,"end":1,"throughput-bits":16,"throughput-bytes":2}}}
+            """#
+        var p = ThroughputParameters(dest: "ps2.example.net", duration: 1)
+        p.omit = 1
+        let record = MeasurementRecord(
+            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+            start: 1_795_410_000, outcome: .throughput(p, try ThroughputResult.decode(json: json)))
+        let text = JSONText.string(EsmondRecordMapping.map(record).data)
+        #expect(text.contains(#""val":16"#) && !text.contains(#""val":8"#), "\(text)")
+    }
 }

@@ -130,7 +130,8 @@ public enum EsmondRecordMapping {
         var values: [JSONValue] = []
         let summary = result.summary?.summary
         if let summary { values.append(point("throughput", .number(summary.throughputBits))) }
-        let intervals = result.intervals
+        // Omitted intervals (iperf3's -O) precede the test's own and restart at 0: not the test's series.
+        let intervals = result.intervals.filter { $0.summary.omitted != true }
         values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
         if p.udp {
             let sent = summary?.sent
