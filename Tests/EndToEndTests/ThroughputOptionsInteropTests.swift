@@ -27,6 +27,10 @@ import Testing
         var testDescription: String { name + (reverse ? " (reverse)" : "") }
         /// Options that end the test on a count replace the duration.
         var timed: Bool { !["bytes", "blocks"].contains(name) }
+        /// Seconds of the test. Omit runs longer: the two ends' omit timers start a control
+        /// message apart, and a loaded machine moves tens of milliseconds of data across that
+        /// boundary, which four seconds keep inside 1 %.
+        var seconds: Int { name == "omit" ? 4 : 2 }
     }
 
     static let options: [Option] = [
@@ -52,7 +56,7 @@ import Testing
             [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
         }) { port in
             [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--bandwidth", Self.rate, "--json"]
-                + (option.timed ? ["--duration", "2"] : []) + option.ours
+                + (option.timed ? ["--duration", "\(option.seconds)"] : []) + option.ours
         }
         #expect(client.status == 0 && server.status == 0, "\(client.stderr) \(server.stdout.prefix(300))")
         let ours = try ThroughputResult.decode(json: client.stdout)
@@ -69,7 +73,7 @@ import Testing
         let (responder, client) = try await Iperf3Tool.serverThenClient(server: {
             [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
         }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"] + (option.timed ? ["-t", "2"] : [])
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"] + (option.timed ? ["-t", "\(option.seconds)"] : [])
                 + option.iperf3
         }
         #expect(client.status == 0 && responder.status == 0, "\(client.stdout.prefix(400)) \(responder.stderr)")
@@ -86,15 +90,15 @@ import Testing
         let summary = try #require(ours.summary?.summary)
         switch option.name {
         case "omit":
-            // One omitted interval on each side, then both sums over the same two seconds.
+            // One omitted interval on each side, then both sums over the test's own seconds.
             #expect(
                 ours.intervals.filter { $0.summary.omitted == true }.count == 1
                     && ours.intervals.first?.summary.omitted == true)
             #expect(iperf3.intervals.filter { $0["omitted"] as? Bool == true }.count == 1)
-            #expect(abs(summary.end - 2) < 0.3, "our summary ends at \(summary.end)")
+            #expect(abs(summary.end - Double(option.seconds)) < 0.3, "our summary ends at \(summary.end)")
             for sum in ["sum_sent", "sum_received"] {
                 let end = try #require(iperf3.end(sum, "end"))
-                #expect(abs(end - 2) < 0.3, "iperf3's \(sum) ends at \(end)")
+                #expect(abs(end - Double(option.seconds)) < 0.3, "iperf3's \(sum) ends at \(end)")
             }
         case "window":
             // Linux doubles the 96 KiB it is given; iperf3 reports what it asked for.
@@ -124,10 +128,14 @@ import Testing
         case "bytes":
             let limit = Double(option.reverse ? 20 << 20 : 30 << 20)
             #expect(iperf3.testStart("bytes") == limit)
-            #expect(summary.throughputBytes >= Int64(limit) && Double(summary.throughputBytes) <= limit + 2 * 131072)
+            // Our sender stops within a block of the count; iperf3's sends in bursts of blocks
+            // and on a loaded machine overshoots further, which is iperf3's business.
+            let weSent = iperf3IsServer != option.reverse
+            let most = weSent ? limit + 131072 : limit * 1.05
+            #expect(summary.throughputBytes >= Int64(limit) && Double(summary.throughputBytes) <= most, "\(summary.throughputBytes)")
         case "blocks":
             #expect(iperf3.testStart("blocks") == 200)
-            #expect(summary.throughputBytes >= 200 * 131072 && summary.throughputBytes <= 202 * 131072)
+            #expect(summary.throughputBytes >= 200 * 131072 && summary.throughputBytes <= 210 * 131072, "\(summary.throughputBytes)")
         case "congestion":
             #expect(ours.diags.contains("congestion reno"), "\(ours.diags)")
             // iperf3 names the receiver's algorithm from its own socket or from our results.

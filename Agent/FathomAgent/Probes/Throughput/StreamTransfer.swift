@@ -3,8 +3,8 @@ import Synchronization
 
 /// One data stream's send or receive loop, with byte counts per one-second interval.
 ///
-/// A sender stops at its deadline (the client side), once the test's byte count is sent, or when
-/// told to (the server side, on TEST_END); a receiver reads until EOF, until told to stop, or until its hard deadline. The
+/// A sender stops at its deadline (the end of a timed test, on either side), once the test's byte
+/// count is sent, or when told to (on TEST_END); a receiver reads until EOF, until told to stop, or until its hard deadline. The
 /// socket's kernel timeout (`setBlockingTimeout`) makes every blocking call return in time to
 /// notice either.
 ///

@@ -1,6 +1,7 @@
 /// When one test's streams run, as both sides fix it at TEST_RUNNING: the start, when a sender
-/// stops by itself (the client's omit plus duration; nil on the responder, which stops at
-/// TEST_END), the hard stop nothing runs past, and the grid of report intervals.
+/// stops by itself (omit plus duration on both sides; nil for a byte-count test, whose senders
+/// stop at the count or at TEST_END), the hard stop nothing runs past, and the grid of report
+/// intervals.
 ///
 /// The first `omit` seconds are iperf3's omitted intervals (`-O`): counted apart and marked
 /// omitted, then the intervals start again at zero, as iperf3 restarts its statistics when the
