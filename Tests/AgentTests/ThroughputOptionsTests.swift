@@ -114,9 +114,6 @@ import Testing
     @Test(arguments: [false, true])
     func omitIsLeftOutOfBothSidesCounts(reverse: Bool) async throws {
         try await ThroughputTestRun.offPool {
-            // Three seconds after the omitted one: the two sides' omit timers start a control
-            // message apart, which on a loaded machine moves tens of milliseconds of data across
-            // the boundary; over three seconds that stays inside 1 %.
             let (client, server) = try Self.run(reverse: reverse, duration: 3) { $0.omit = 1 }
             for report in [client, server] {
                 let intervals = report.result.intervals
@@ -126,10 +123,16 @@ import Testing
                 #expect(tally.intervalBytes[0] > 0 && tally.bytes == tally.intervalBytes.dropFirst().reduce(0, +))
                 #expect(report.seconds > 2.9 && report.seconds < 3.5, "\(report.seconds)")
             }
-            // The sender's own count after the omitted second, on both sides; the receiver's within 1 %.
             #expect(client.sentBytes == server.sentBytes)
+            // Everything moved, omitted second included: each side's own count within 1 %.
+            let sender = reverse ? server : client, receiver = reverse ? client : server
+            let (sentAll, receivedAll) = (Double(sender.local.flatMap(\.intervalBytes).reduce(0, +)), Double(receiver.local.flatMap(\.intervalBytes).reduce(0, +)))
+            #expect(abs(sentAll - receivedAll) <= 0.01 * sentAll, "sent \(sentAll), received \(receivedAll)")
+            // After the omitted second: each end resets at its own omit timer, as iperf3's do, a
+            // control message apart; what a receiver starved of CPU at that moment had queued is
+            // counted after it (tens of milliseconds on a loaded machine), hence 5 %.
             let (sent, received) = (Double(client.sentBytes), Double(client.receivedBytes))
-            #expect(abs(sent - received) <= 0.01 * sent, "sent \(sent), received \(received)")
+            #expect(abs(sent - received) <= 0.05 * sent, "sent \(sent), received \(received)")
         }
     }
 

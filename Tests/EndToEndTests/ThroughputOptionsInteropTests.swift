@@ -8,7 +8,8 @@ import Testing
 /// with the option against `iperf3 -s -1`, and `iperf3 -c` with it against `responder --once`.
 ///
 /// In each run the receiver's own byte count must equal the sender's own within 1 % (the streams
-/// are paced, so little sits in socket buffers when the test ends), and the option must show
+/// are paced, so little sits in socket buffers when the test ends; 3 % with omit, see
+/// `Option.tolerance`), and the option must show
 /// where iperf3 or our result records it: omitted intervals on both sides and both sums over the
 /// same seconds, the window and TOS in the socket options, the block length, the byte and block
 /// counts in iperf3's `test_start`, the congestion algorithm on both ends. Needs iperf3
@@ -31,6 +32,10 @@ import Testing
         /// message apart, and a loaded machine moves tens of milliseconds of data across that
         /// boundary, which four seconds keep inside 1 %.
         var seconds: Int { name == "omit" ? 4 : 2 }
+        /// How far the receiver's own count may be from the sender's: 1 %, and 3 % with omit,
+        /// where each end resets its count at its own omit timer (as iperf3's do) and a receiver
+        /// starved of CPU at that moment counts after it what it had queued before.
+        var tolerance: Double { name == "omit" ? 0.03 : 0.01 }
     }
 
     static let options: [Option] = [
@@ -62,7 +67,7 @@ import Testing
         let ours = try ThroughputResult.decode(json: client.stdout)
         let theirs = try Iperf3JSON(server.stdout)
         let problems = try Iperf3Agreement.tcp(
-            ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: 0.01)
+            ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: option.tolerance)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: true)
     }
@@ -80,7 +85,7 @@ import Testing
         let ours = try ThroughputResult.decode(json: responder.stdout)
         let theirs = try Iperf3JSON(client.stdout)
         let problems = try Iperf3Agreement.tcp(
-            ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: 0.01)
+            ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: option.tolerance)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: false)
     }

@@ -135,6 +135,14 @@ public struct StreamTransfer: Sendable {
                 if sending { budget.record(sent: n) } else { budget.record(received: n) }
             }
         }
+        if !sending && stop.isStopped {
+            // Told to stop (TEST_END): what the kernel already holds was sent within the test, so
+            // it is counted before the socket closes, as a UDP receiver drains its queue.
+            let drained = drain(buffer)
+            perInterval[perInterval.count - 1] += drained
+            total += drained
+            if perInterval.count - 1 >= timeline.omittedIntervals { budget.record(received: Int(drained)) }
+        }
         var retransmits: Int?
         var omittedRetransmits = 0
         if let baseRetransmits, let end = socket.totalRetransmits {
@@ -150,6 +158,27 @@ public struct StreamTransfer: Sendable {
             rttMicroseconds: socket.rttMicroseconds, seconds: max(0, Self.seconds(timeline.omitEnd.duration(to: lastByte))),
             omittedIntervals: timeline.omittedIntervals)
     }
+
+    /// Reads what is already queued without waiting (the socket is shut down, so an empty queue
+    /// reads as EOF), for at most `drainLimit`; the bytes read.
+    private func drain(_ buffer: UnsafeMutableRawPointer) -> Int64 {
+        let deadline = ContinuousClock.now + Self.drainLimit
+        var drained: Int64 = 0
+        while ContinuousClock.now < deadline {
+            let n = recv(socket.fd, buffer, blockSize, Int32(MSG_DONTWAIT))
+            if n > 0 {
+                drained += Int64(n)
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return drained
+    }
+
+    /// How long a receiver told to stop goes on reading what is already queued.
+    public static let drainLimit: Duration = .milliseconds(200)
 
     /// The stream ids iperf3 assigns in connect/accept order: 1, 3, 4, 5, … (`iperf_add_stream`).
     public static func streamID(index: Int) -> Int { index == 0 ? 1 : index + 2 }
