@@ -1,4 +1,5 @@
 import FathomShared
+import FathomTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -197,6 +198,32 @@ import Testing
             #expect(server.result.intervals.count == 1)
             let (sent, received) = (Double(client.sentBytes), Double(server.receivedBytes))
             #expect(sent > 0 && abs(sent - received) <= 0.01 * sent, "sent \(sent), received \(received)")
+        }
+    }
+
+    /// `ip-version` picks the family of a name with both, and `local-address` binds every
+    /// connection (an address this host does not have is refused by the kernel, before any test).
+    @Test func ipVersionAndLocalAddressShapeTheConnections() async throws {
+        try await ThroughputTestRun.offPool {
+            let (four, _) = try Self.run {
+                ($0.dest, $0.ipVersion, $0.localAddress) = ("localhost", 4, "127.0.0.1")
+            }
+            #expect(four.diags.contains("client to 127.0.0.1 port"), "\(four.diags)")
+            var elsewhere = ThroughputParameters(dest: "127.0.0.1", port: 9, duration: 1)
+            elsewhere.localAddress = "192.0.2.1"
+            #expect(throws: ThroughputError.socket(call: "bind to 192.0.2.1", errno: EADDRNOTAVAIL)) {
+                try ThroughputClient(parameters: elsewhere.validated()).run()
+            }
+            let probe = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+            guard probe >= 0 else {
+                try Prerequisite.unavailable("IPv6 is off on this host", test: "ipVersionAndLocalAddressShapeTheConnections")
+                return
+            }
+            close(probe)
+            let (six, _) = try Self.run {
+                ($0.dest, $0.ipVersion, $0.localAddress) = ("::1", 6, "::1")
+            }
+            #expect(six.diags.contains("client to ::1 port"), "\(six.diags)")
         }
     }
 
