@@ -4,6 +4,10 @@ import Glibc
 /// and data connections on the same listener, as `iperf3 -s` does; UDP tests get their datagram
 /// streams on a UDP socket of the same port number (`udpSession`).
 ///
+/// Every parameter an iperf3 3.12 client sends is honoured (omit, window, MSS, no-delay,
+/// congestion, TOS, length, zero-copy, `--bidir`, byte and block counts; `measure`) or refused
+/// with SERVER_ERROR and iperf3's own error number (`IperfParameters.unsupported`).
+///
 /// While a test runs, any other connection gets ACCESS_DENIED (a single −1 byte) and is closed,
 /// so a second client is told the server is busy. Every wait has a timeout; a peer that sends
 /// garbage ends its own test with an error and the responder goes back to listening.
