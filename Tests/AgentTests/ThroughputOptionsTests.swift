@@ -227,6 +227,19 @@ import Testing
         }
     }
 
+    /// A scheduled run resolves its destination in the family the test forces and records the
+    /// address it was bound to as its source.
+    @Test func scheduledRunsResolveInTheForcedFamilyAndRecordTheBoundSource() async throws {
+        let responder = try ThroughputLoopbackTests.Responder()
+        var p = ThroughputParameters(dest: "localhost", port: responder.port, duration: 1, bandwidth: Self.rate)
+        (p.ipVersion, p.localAddress) = (4, "127.0.0.1")
+        let test = MeasurementTest(name: "bw", spec: .throughput(try p.validated()), repeatSeconds: 60)
+        let record = await ProbeMeasurementRunner().run(test, start: 1_795_410_000)
+        try await ThroughputTestRun.offPool { _ = try responder.finish() }
+        #expect(record.outcome.succeeded, "\(record.outcome)")
+        #expect(record.destAddress == "127.0.0.1" && record.sourceAddress == "127.0.0.1")
+    }
+
     /// An algorithm the kernel does not know, asked by a client that does not check first (a
     /// raw peer here): SERVER_ERROR with iperf3's IESETCONGESTION and the kernel's errno.
     @Test func unknownCongestionIsRefusedWithIperf3sError() async throws {
