@@ -85,7 +85,7 @@ import Testing
         let run = try await responder
         #expect(client.status != 0)
         #expect((client.stdout + client.stderr).contains("not implemented yet"), "\(client.stdout) \(client.stderr)")
-        #expect(run.status == 2 && run.stderr.contains("byte or block limits are not implemented"), "\(run.stderr)")
+        #expect(run.status == 2 && run.stderr.contains("a byte or block count are not implemented"), "\(run.stderr)")
         // No hang: refused at once, far inside the responder's 10 s control timeout on a loaded machine.
         #expect(Date().timeIntervalSince(started) < 10)
     }

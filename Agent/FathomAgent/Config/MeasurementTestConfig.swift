@@ -19,7 +19,12 @@ import FathomShared
 /// dest = "ps2.example.net"
 /// repeat = "PT4H"
 /// slip = "PT4H"
-/// duration = 10             # throughput: duration, parallel, reverse, udp, bandwidth, port
+/// duration = 10             # throughput: duration, parallel, reverse, udp, bandwidth, port, and
+///                           #   iperf3's options under pScheduler's names: omit, window_size,
+///                           #   buffer_length, zero_copy, interval, bidirectional, bytes, blocks,
+///                           #   congestion, ip_tos (or dscp), mss, no_delay, ip_version, local_address
+/// omit = "PT2S"
+/// window_size = "4M"        # sizes: bytes, or a number with K, M or G (binary, as iperf3)
 ///
 /// [[test]]
 /// name = "rtt-ps2"
@@ -35,7 +40,10 @@ import FathomShared
 public enum MeasurementTestConfig {
     static let common: Set<String> = ["name", "type", "dest", "repeat", "slip"]
     static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames", "as"]
-    static let throughputKeys: Set<String> = ["duration", "parallel", "reverse", "udp", "bandwidth", "port"]
+    static let throughputKeys: Set<String> = [
+        "duration", "parallel", "reverse", "udp", "bandwidth", "port", "omit", "window_size", "buffer_length", "zero_copy", "interval",
+        "bidirectional", "bytes", "blocks", "congestion", "ip_tos", "dscp", "mss", "no_delay", "ip_version", "local_address",
+    ]
     static let rttKeys: Set<String> = ["count", "interval", "length", "ttl", "ip_version", "timeout"]
 
     public static func parse(_ tables: [ConfigSection]) throws(ConfigError) -> [MeasurementTest] {
@@ -89,6 +97,7 @@ public enum MeasurementTestConfig {
                 }
                 p.bandwidth = rate
             }
+            try readIperf3Options(section, into: &p, fail: fail)
             do { spec = .throughput(try p.validated()) } catch { throw fail("\(error)") }
         case "rtt":
             try section.rejectUnknownKeys(allowed: common.union(rttKeys))
@@ -121,6 +130,51 @@ public enum MeasurementTestConfig {
         }
         guard seconds.isFinite, abs(seconds) < 1e9 else { throw ConfigError("config key '\(section.path).\(key)' is out of range") }
         return .microseconds(Int64((seconds * 1_000_000).rounded()))
+    }
+
+    /// The iperf3 options of a throughput test, under pScheduler's spec names (with underscores,
+    /// as the config's other keys): omit, window_size, buffer_length, zero_copy, interval,
+    /// bidirectional, bytes, blocks, congestion, ip_tos or dscp, mss, no_delay, ip_version, local_address.
+    static func readIperf3Options(
+        _ section: ConfigSection, into p: inout ThroughputParameters, fail: (String) -> ConfigError
+    ) throws(ConfigError) {
+        func size(_ key: String) throws(ConfigError) -> Int? {
+            guard let value = section.table[key] else { return nil }
+            guard let bytes = value.int ?? value.string.flatMap(ByteCountText.bytes) else {
+                throw fail("\(key) must be bytes, or a number with K, M or G like \"4M\"")
+            }
+            return bytes
+        }
+        if let v = try seconds(section, "omit") { p.omit = v }
+        if let v = try size("window_size") { p.window = v }
+        if let v = try size("buffer_length") { p.blockSize = v }
+        if let v = try size("bytes") { p.bytes = v }
+        if let v = try section.int("blocks") { p.blocks = v }
+        if let v = try section.int("mss") { p.mss = v }
+        p.zeroCopy = try section.bool("zero_copy") ?? false
+        p.bidirectional = try section.bool("bidirectional") ?? false
+        p.noDelay = try section.bool("no_delay") ?? false
+        if let value = section.table["interval"] {
+            // Seconds (fractions allowed, as iperf3's -i) or an ISO 8601 duration.
+            guard let seconds = value.double ?? value.int.map(Double.init) ?? value.string.flatMap(ISODuration.seconds), seconds > 0, seconds <= 60 else {
+                throw fail("interval must be seconds (0.1...60) or an ISO 8601 duration like PT0.5S")
+            }
+            p.interval = .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+        p.congestion = try section.string("congestion")
+        if section.table["ip_tos"] != nil && section.table["dscp"] != nil { throw fail("ip_tos and dscp both set the TOS byte: give one") }
+        if let value = section.table["ip_tos"] {
+            guard let tos = value.int ?? value.string.flatMap(ByteCountText.tos) else { throw fail("ip_tos must be 0...255 (or \"0x20\")") }
+            p.tos = tos
+        }
+        if let value = section.table["dscp"] {
+            guard let tos = value.int.map({ $0 << 2 }) ?? value.string.flatMap(ByteCountText.dscp) else {
+                throw fail("dscp must be 0...63 or a name like \"EF\" or \"AF41\"")
+            }
+            p.tos = tos
+        }
+        p.ipVersion = try section.int("ip_version")
+        p.localAddress = try section.string("local_address")
     }
 
     /// Whole seconds from an integer or an ISO 8601 duration string.

@@ -137,7 +137,8 @@ public enum EsmondRecordMapping {
         let summary = result.summary?.summary
         // esmond's `throughput` is an integer type: whole bits per second, truncated as its `int()` does.
         if let summary { values.append(point("throughput", wholeBits(summary.throughputBits))) }
-        let intervals = result.intervals
+        // Omitted intervals (iperf3's -O) precede the test's own and restart at 0: not the test's series.
+        let intervals = result.intervals.filter { $0.summary.omitted != true }
         // esmond refuses an empty subinterval list (400), which would quarantine the whole run.
         if !intervals.isEmpty {
             values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))

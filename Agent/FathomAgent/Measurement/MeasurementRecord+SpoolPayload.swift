@@ -99,6 +99,17 @@ extension MeasurementRecord {
             "control-timeout": .string(ISODuration.string(p.controlTimeout)),
         ]
         if let bandwidth = p.bandwidth { members["bandwidth"] = .integer(Int64(bandwidth)) }
+        // iperf3's options under pScheduler's spec names, each only when set, as pScheduler writes them.
+        if p.omit > 0 { members["omit"] = .string(ISODuration.string(.seconds(p.omit))) }
+        if p.interval != .seconds(1) { members["interval"] = .string(ISODuration.string(p.interval)) }
+        let integers: [(String, Int?)] = [
+            ("window-size", p.window), ("mss", p.mss), ("ip-tos", p.tos), ("ip-version", p.ipVersion), ("bytes", p.bytes), ("blocks", p.blocks),
+        ]
+        for case (let key, let value?) in integers { members[key] = .integer(Int64(value)) }
+        let flags: [(String, Bool)] = [("zero-copy", p.zeroCopy), ("bidirectional", p.bidirectional), ("no-delay", p.noDelay)]
+        for (key, flag) in flags where flag { members[key] = .bool(true) }
+        if let congestion = p.congestion { members["congestion"] = .string(congestion) }
+        if let local = p.localAddress { members["local-address"] = .string(local) }
         return .object(members)
     }
 
@@ -107,11 +118,25 @@ extension MeasurementRecord {
         let seconds = try duration(spec, "duration").components.seconds
         var controlTimeout = defaults.controlTimeout
         if spec["control-timeout"] != nil { controlTimeout = try duration(spec, "control-timeout") }
-        return ThroughputParameters(
+        var p = ThroughputParameters(
             dest: try spec.string("dest"), port: try spec.integer("single-ended-port"), reverse: try spec.bool("reverse"),
             udp: try spec.bool("udp"), parallel: try spec.integer("parallel"), duration: Int(seconds),
             blockSize: try spec.optionalInteger("buffer-length") ?? defaults.blockSize, bandwidth: try spec.optionalInteger("bandwidth"),
             controlTimeout: controlTimeout)
+        if spec["omit"] != nil { p.omit = Int(try duration(spec, "omit").components.seconds) }
+        if spec["interval"] != nil { p.interval = try duration(spec, "interval") }
+        p.window = try spec.optionalInteger("window-size")
+        p.mss = try spec.optionalInteger("mss")
+        p.tos = try spec.optionalInteger("ip-tos")
+        p.ipVersion = try spec.optionalInteger("ip-version")
+        p.bytes = try spec.optionalInteger("bytes")
+        p.blocks = try spec.optionalInteger("blocks")
+        p.zeroCopy = try spec.optionalBool("zero-copy") ?? false
+        p.bidirectional = try spec.optionalBool("bidirectional") ?? false
+        p.noDelay = try spec.optionalBool("no-delay") ?? false
+        p.congestion = try spec.optionalString("congestion")
+        p.localAddress = try spec.optionalString("local-address")
+        return p
     }
 
     /// An ISO 8601 duration member (`PT5S`), to the microsecond the writer kept.

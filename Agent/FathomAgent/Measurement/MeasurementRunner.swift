@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import FathomShared
 
 /// Runs one test and returns its record; a run that cannot even start still returns a record,
@@ -43,7 +44,8 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             destination = report.address.flatMap { try? IPSocketAddress.resolve($0) }
             outcome = .trace(parameters, report.result)
         case .throughput(let parameters):
-            destination = try? IPSocketAddress.resolve(parameters.dest)
+            // In the family the test forces (ip-version), as the client would resolve it.
+            destination = try? IPSocketAddress.resolve(parameters.dest, family: parameters.ipVersion)
             var resolved = parameters
             // The client connects to the address found above rather than looking the name up again;
             // an unresolvable name is left for the client to report.
@@ -60,8 +62,13 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             if let destination { resolved.dest = destination.host }
             outcome = .rtt(parameters, RTTRun(parameters: resolved).run())
         }
+        // A test bound to a local address (local-address) was sourced there, whatever the route says.
+        var bound: String?
+        if case .throughput(let parameters) = test.spec, let local = parameters.localAddress, let destination {
+            bound = (try? IPSocketAddress.resolve(local, family: destination.family == AF_INET6 ? 6 : 4))?.host
+        }
         let record = MeasurementRecord(
-            runID: RandomHexID.make(), testName: test.name, sourceAddress: destination.flatMap(SourceAddress.toward),
+            runID: RandomHexID.make(), testName: test.name, sourceAddress: bound ?? destination.flatMap(SourceAddress.toward),
             destAddress: destination?.host, start: start, outcome: outcome)
         return peerBusy ? .peerBusy(record) : .finished(record)
     }

@@ -42,12 +42,13 @@ public enum MeasurementSpec: Sendable, Equatable {
     }
 
     /// Seconds a run is expected to take; the slip window is shortened so a run cannot reach
-    /// its successor's nominal start. Throughput adds pScheduler's setup and spin-down allowance;
-    /// rtt takes its intervals and last wait, plus pScheduler's 1 s (`ping_utils.py`).
+    /// its successor's nominal start. Throughput adds pScheduler's setup and spin-down allowance,
+    /// and the omitted seconds, which lengthen the run (pScheduler's iperf3 `duration`); rtt takes
+    /// its intervals and last wait, plus pScheduler's 1 s (`ping_utils.py`).
     public var expectedDurationSeconds: Int {
         switch self {
         case .trace: 30
-        case .throughput(let p): p.duration + 5
+        case .throughput(let p): p.omit + p.duration + 5
         case .rtt(let p): Int(p.duration.components.seconds) + 2
         }
     }

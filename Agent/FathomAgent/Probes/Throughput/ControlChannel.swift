@@ -47,8 +47,9 @@ public struct ControlChannel: Sendable {
     }
 
     /// SERVER_ERROR with iperf3's error number, so a real iperf3 client prints its own message.
-    public func sendServerError(_ iperfErrno: Int32) {
-        let bytes = [UInt8(bitPattern: IperfState.serverError.rawValue)] + Self.bigEndian(UInt32(bitPattern: iperfErrno)) + Self.bigEndian(0)
+    public func sendServerError(_ iperfErrno: Int32, errno: Int32 = 0) {
+        let bytes = [UInt8(bitPattern: IperfState.serverError.rawValue)] + Self.bigEndian(UInt32(bitPattern: iperfErrno))
+            + Self.bigEndian(UInt32(bitPattern: errno))
         try? socket.write(bytes, deadline: .now + .seconds(2), what: "server error")
     }
 

@@ -33,6 +33,12 @@ public struct IperfParameters: IperfMessage, Equatable {
     /// UDP: datagram headers carry 64-bit packet numbers. iperf3 sends it (as 1) only when set and
     /// treats the key's presence as "on".
     public var udp_counters_64bit: Int?
+    /// IP TOS byte (iperf3's `-S`); absent when 0.
+    public var TOS: Int?
+    /// TCP congestion control algorithm (iperf3's `-C`).
+    public var congestion: String?
+    /// Sender uses `sendfile` (iperf3's `-Z`, sent as 1); no effect on what is counted.
+    public var zerocopy: Int?
     public var client_version: String?
 
     /// iperf3's `DEFAULT_TCP_BLKSIZE`.
@@ -71,9 +77,10 @@ public struct IperfParameters: IperfMessage, Equatable {
         let numbers: [(String, Int?)] = [
             ("omit", omit), ("time", time), ("num", num), ("blockcount", blockcount), ("parallel", parallel), ("len", len),
             ("window", window), ("MSS", MSS), ("bandwidth", bandwidth), ("pacing_timer", pacing_timer),
-            ("udp_counters_64bit", udp_counters_64bit),
+            ("udp_counters_64bit", udp_counters_64bit), ("TOS", TOS), ("zerocopy", zerocopy),
         ]
         for (key, number) in numbers { if let number { members[key] = .integer(Int64(number)) } }
+        if let congestion { members["congestion"] = .string(congestion) }
         if let client_version { members["client_version"] = .string(client_version) }
         return .object(members)
     }
@@ -97,7 +104,18 @@ public struct IperfParameters: IperfMessage, Equatable {
         bandwidth = try fields.optionalInteger("bandwidth")
         pacing_timer = try fields.optionalInteger("pacing_timer")
         udp_counters_64bit = try fields.optionalInteger("udp_counters_64bit")
+        TOS = try fields.optionalInteger("TOS")
+        congestion = try fields.optionalString("congestion")
+        zerocopy = try fields.optionalInteger("zerocopy")
         client_version = try fields.optionalString("client_version")
+    }
+
+    /// The byte count the test ends on: `num` bytes (`-n`), or `blockcount` blocks of `len` bytes
+    /// (`-k`); nil for a test that ends on time.
+    public var byteLimit: Int64? {
+        if let num, num > 0 { return Int64(num) }
+        if let blockcount, blockcount > 0 { return Int64(blockcount) * Int64(len ?? Self.defaultBlockSize) }
+        return nil
     }
 
     /// Whether datagram headers carry 64-bit packet numbers (the key's presence, as iperf3 reads it).
@@ -110,8 +128,13 @@ public struct IperfParameters: IperfMessage, Equatable {
             return ("UDP datagram size (len) \(len) is not within \(Self.udpBlockSizes.lowerBound)...\(Self.udpBlockSizes.upperBound)", IperfState.udpBlockSize)
         }
         if udp == true, let bandwidth, bandwidth < 0 { return ("UDP bandwidth \(bandwidth) is negative", IperfState.receiveParametersFailed) }
-        if bidirectional == true { return ("bidirectional tests are not implemented", IperfState.notImplemented) }
-        if (num ?? 0) > 0 || (blockcount ?? 0) > 0 { return ("byte or block limits are not implemented", IperfState.notImplemented) }
+        if bidirectional == true, reverse == true { return ("a test cannot be both reverse and bidirectional", IperfState.reverseBidirectional) }
+        if udp == true, bidirectional == true || (omit ?? 0) > 0 || byteLimit != nil {
+            return ("UDP tests with omit, bidirectional or a byte or block count are not implemented", IperfState.notImplemented)
+        }
+        if let TOS, !(0...255).contains(TOS) { return ("TOS \(TOS) is not within 0...255", IperfState.badTOS) }
+        if let window, window < 0 || window > (1 << 29) { return ("window must be 0...536870912", IperfState.receiveParametersFailed) }
+        if (num ?? 0) < 0 || (blockcount ?? 0) < 0 { return ("byte and block counts must not be negative", IperfState.receiveParametersFailed) }
         if !(1...128).contains(parallel ?? 1) { return ("parallel must be 1...128", IperfState.receiveParametersFailed) }
         // The responder allocates a block and per-second counters from these; a peer must not
         // make it allocate without bound (iperf3's MAX_BLOCKSIZE is 1 MiB).

@@ -83,7 +83,7 @@ public struct IperfResults: IperfMessage, Equatable {
     public var cpu_util_total: Double?
     public var cpu_util_user: Double?
     public var cpu_util_system: Double?
-    /// 1 when this side sent and has retransmit counts, −1 when it only received.
+    /// 1 when this side sent (on any stream) and has retransmit counts, −1 when it only received.
     public var sender_has_retransmits: Double?
     public var congestion_used: String?
     public var streams: [Stream]
@@ -92,7 +92,8 @@ public struct IperfResults: IperfMessage, Equatable {
         cpu_util_total = 0
         cpu_util_user = 0
         cpu_util_system = 0
-        sender_has_retransmits = sender && streams.allSatisfy { $0.retransmitCount != nil } ? 1 : -1
+        // A bidirectional side sends on some streams only: any sending stream's count will do.
+        sender_has_retransmits = sender && streams.contains { $0.retransmitCount != nil } ? 1 : -1
         self.streams = streams
     }
 

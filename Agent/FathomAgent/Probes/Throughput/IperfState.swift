@@ -19,10 +19,25 @@ public enum IperfState: Int8, Sendable, CustomStringConvertible {
     /// Followed by two big-endian Int32: iperf3's `i_errno`, then `errno`.
     case serverError = -2
 
-    /// iperf3's `IEUNIMP`: "not implemented" (we answer SCTP, bidirectional and byte-limited tests with it).
+    // iperf3 3.12's `i_errno` numbers (`iperf_api.h`), each checked against what a 3.12 client prints.
+    /// iperf3's `IEUNIMP`: "an option you are trying to set is not implemented yet" (SCTP; UDP
+    /// with omit, bidirectional or a byte count).
     public static let notImplemented: Int32 = 13
+    /// iperf3's `IEBADTOS`: the TOS is not within 0...255.
+    public static let badTOS: Int32 = 21
+    /// iperf3's `IEREVERSEBIDIR`: "cannot be both reverse and bidirectional".
+    public static let reverseBidirectional: Int32 = 25
     /// iperf3's `IERECVPARAMS`: the parameters could not be read.
-    public static let receiveParametersFailed: Int32 = 113
+    public static let receiveParametersFailed: Int32 = 114
+    /// iperf3's `IESETNODELAY`, `IESETMSS`, `IESETBUF`, `IESETTOS`: a socket option was refused.
+    public static let setNoDelay: Int32 = 122
+    public static let setMSS: Int32 = 123
+    public static let setBuffer: Int32 = 124
+    public static let setTOS: Int32 = 125
+    /// iperf3's `IESETCONGESTION`: "unable to set TCP_CONGESTION" (unknown or disallowed algorithm).
+    public static let setCongestion: Int32 = 134
+    /// iperf3's `IESETBUF2`: "socket buffer size not set correctly" (the kernel kept less than asked).
+    public static let bufferSizeMismatch: Int32 = 141
     /// iperf3's `IEUDPBLOCKSIZE`: the UDP datagram size is outside 16...65507.
     public static let udpBlockSize: Int32 = 20
     /// iperf3's `IESTREAMLISTEN`: the data stream listener (the UDP socket) could not be opened.

@@ -15,10 +15,25 @@ public struct TCPSocket: Sendable {
     public init(fd: Int32) { self.fd = fd }
 
     /// Connects with a timeout (non-blocking connect + poll), then returns to blocking mode.
-    public static func connect(to address: IPSocketAddress, timeout: Duration) throws(ThroughputError) -> TCPSocket {
+    /// `local` binds the socket first (iperf3's `-B`); `options` are set before the handshake,
+    /// so the window and MSS are in the SYN, as iperf3's client sets them.
+    public static func connect(
+        to address: IPSocketAddress, timeout: Duration, local: IPSocketAddress? = nil, options: StreamSocketOptions? = nil
+    ) throws(ThroughputError) -> TCPSocket {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
         let what = "connect to \(address.host) port \(address.port)"
+        if let local, local.withSockaddr({ Glibc.bind(fd, $0, $1) }) != 0 {
+            let code = errno
+            Glibc.close(fd)
+            throw .socket(call: "bind to \(local.host)", errno: code)
+        }
+        if let options {
+            do { try options.apply(to: fd) } catch {
+                Glibc.close(fd)
+                throw error.throughputError
+            }
+        }
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) != 0 {

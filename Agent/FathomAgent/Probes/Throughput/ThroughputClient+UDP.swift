@@ -7,14 +7,18 @@ extension ThroughputClient {
     /// are still read (`UDPStreamTransfer.drainLimit`).
     ///
     /// ```swift
-    /// let report = try client.runUDPStreams(control: control, address: address, datagramSize: 1460)
+    /// let report = try client.runUDPStreams(control: control, address: address, local: nil, datagramSize: 1460)
     /// ```
-    func runUDPStreams(control: ControlChannel, address: IPSocketAddress, datagramSize: Int) throws(ThroughputError) -> ThroughputReport {
+    func runUDPStreams(
+        control: ControlChannel, address: IPSocketAddress, local: IPSocketAddress?, datagramSize: Int
+    ) throws(ThroughputError) -> ThroughputReport {
         var streams: [UDPSocket] = []
         defer { streams.forEach { $0.close() } }
         for _ in 0..<parameters.parallel {
             streams.append(
-                try UDPStreamHandshake.connect(to: address, timeout: parameters.controlTimeout, datagramSize: datagramSize, reverse: parameters.reverse))
+                try UDPStreamHandshake.connect(
+                    to: address, timeout: parameters.controlTimeout, datagramSize: datagramSize, reverse: parameters.reverse, local: local,
+                    options: parameters.socketOptions))
         }
         let sending = !parameters.reverse
         // A sender stops at the end by itself; a receiver stops counting at TEST_END, as iperf3's does.

@@ -1,8 +1,12 @@
-/// One throughput test as the client runs it (the TCP and UDP subset of pScheduler's throughput spec).
+/// One throughput test as the client runs it (the TCP and UDP subset of pScheduler's throughput
+/// spec, with iperf3's options: omit, window, buffer length, zero-copy, interval, bidirectional,
+/// byte and block counts, congestion algorithm, TOS, IP version and local address).
 ///
 /// ```swift
 /// let p = try ThroughputParameters(dest: "127.0.0.1", reverse: true, parallel: 2, duration: 2).validated()
 /// let udp = try ThroughputParameters(dest: "::1", udp: true, bandwidth: 50_000_000).validated()
+/// var q = ThroughputParameters(dest: "ps2.example.net")
+/// q.omit = 2; q.window = 1 << 20; q.congestion = "bbr"; q.tos = 0x20
 /// ```
 public struct ThroughputParameters: Sendable, Equatable {
     public var dest: String
@@ -22,6 +26,32 @@ public struct ThroughputParameters: Sendable, Equatable {
     public var bandwidth: Int?
     /// Limit on each control-protocol wait (connect, each state, each JSON message).
     public var controlTimeout: Duration
+    /// Seconds at the start left out of the counts (iperf3's `-O`); the test runs this much longer.
+    public var omit = 0
+    /// `SO_SNDBUF`/`SO_RCVBUF` of every data stream, here and on the server (iperf3's `-w`).
+    public var window: Int?
+    /// TCP maximum segment size (iperf3's `-M`).
+    public var mss: Int?
+    /// `TCP_NODELAY` on the data streams (iperf3's `-N`).
+    public var noDelay = false
+    /// Send with `sendfile` (iperf3's `-Z`).
+    public var zeroCopy = false
+    /// Seconds per report interval (iperf3's `-i`).
+    public var interval: Duration = .seconds(1)
+    /// Both directions at once (iperf3's `--bidir`): `parallel` streams each way.
+    public var bidirectional = false
+    /// End after this many bytes instead of `duration` (iperf3's `-n`, all streams together).
+    public var bytes: Int?
+    /// End after this many blocks of `blockSize` bytes instead of `duration` (iperf3's `-k`).
+    public var blocks: Int?
+    /// TCP congestion control algorithm (iperf3's `-C`).
+    public var congestion: String?
+    /// IP TOS byte, DSCP in its upper six bits (iperf3's `-S`; pScheduler's `ip-tos`).
+    public var tos: Int?
+    /// 4 or 6 forces the address family (iperf3's `-4`/`-6`).
+    public var ipVersion: Int?
+    /// Local address every connection is bound to (iperf3's `-B`; pScheduler's `local-address`).
+    public var localAddress: String?
 
     public init(dest: String, port: Int = 5201, reverse: Bool = false, udp: Bool = false, parallel: Int = 1, duration: Int = 10,
                 blockSize: Int = IperfParameters.defaultBlockSize, bandwidth: Int? = nil, controlTimeout: Duration = .seconds(10)) {
@@ -49,7 +79,52 @@ public struct ThroughputParameters: Sendable, Equatable {
             throw .invalidParameter("UDP datagram size \(blockSize) is not within \(IperfParameters.udpBlockSizes.lowerBound)...\(IperfParameters.udpBlockSizes.upperBound)")
         }
         if controlTimeout <= .zero { throw .invalidParameter("control timeout must be positive") }
+        // iperf3's own limits: omit ≤ 600 s (IEOMIT), window ≤ 512 MiB (IEBUFSIZE, MAX_TCP_BUFFER), interval 0.1...60 s (IEINTERVAL).
+        if !(0...600).contains(omit) { throw .invalidParameter("omit \(omit) s is not within 0...600") }
+        if let window, !(1...(1 << 29)).contains(window) { throw .invalidParameter("window \(window) B is not within 1...536870912") }
+        if let mss, !(88...9216).contains(mss) { throw .invalidParameter("MSS \(mss) is not within 88...9216") }
+        if interval < .milliseconds(100) || interval > .seconds(60) { throw .invalidParameter("interval \(interval) is not within 0.1...60 s") }
+        if bidirectional && reverse { throw .invalidParameter("a test cannot be both reverse and bidirectional") }
+        if bytes != nil && blocks != nil { throw .invalidParameter("only one of bytes and blocks may end a test") }
+        if let bytes, bytes <= 0 { throw .invalidParameter("bytes \(bytes) must be positive") }
+        if let blocks, blocks <= 0 { throw .invalidParameter("blocks \(blocks) must be positive") }
+        if udp, omit > 0 || bidirectional || byteLimit != nil || zeroCopy || interval != .seconds(1) {
+            throw .invalidParameter("omit, bidirectional, bytes, blocks, zero-copy and interval are TCP options here")
+        }
+        if udp, congestion != nil || mss != nil || noDelay { throw .invalidParameter("congestion, MSS and no-delay are TCP options") }
+        if let tos, !(0...255).contains(tos) { throw .invalidParameter("TOS \(tos) is not within 0...255") }
+        if let ipVersion, ipVersion != 4 && ipVersion != 6 { throw .invalidParameter("ip-version \(ipVersion) is not 4 or 6") }
+        if let congestion, congestion.isEmpty || congestion.utf8.count > 15 { throw .invalidParameter("congestion \"\(congestion)\" is not an algorithm name") }
+        if let localAddress, localAddress.isEmpty { throw .invalidParameter("local address is empty") }
         return self
+    }
+
+    /// The byte count the test ends on (`bytes`, or `blocks` of `blockSize`); nil: it ends on time.
+    public var byteLimit: Int64? {
+        if let bytes { return Int64(bytes) }
+        return blocks.map { Int64($0) * Int64(blockSize) }
+    }
+
+    /// The socket options every data stream gets, here and (through the parameters) on the server.
+    public var socketOptions: StreamSocketOptions {
+        StreamSocketOptions(window: window, congestion: congestion, tos: tos, mss: mss, noDelay: noDelay)
+    }
+
+    /// The parameter message for the server, as an iperf3 3.12 client with the same options sends it.
+    public func iperfParameters(blockSize length: Int) -> IperfParameters {
+        var message = IperfParameters(
+            time: byteLimit == nil ? duration : 0, parallel: parallel, reverse: reverse, udp: udp, blockSize: length, bandwidth: effectiveBandwidth)
+        message.omit = omit
+        message.num = bytes ?? 0
+        message.blockcount = blocks ?? 0
+        message.bidirectional = bidirectional ? true : nil
+        message.window = window
+        message.MSS = mss
+        message.nodelay = noDelay ? true : nil
+        message.TOS = tos.flatMap { $0 > 0 ? $0 : nil }
+        message.congestion = congestion
+        message.zerocopy = zeroCopy ? 1 : nil
+        return message
     }
 
     /// The rate sent in the parameters and paced to: UDP without `bandwidth` runs at iperf3's

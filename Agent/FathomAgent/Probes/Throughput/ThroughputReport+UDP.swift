@@ -49,7 +49,7 @@ extension ThroughputReport {
         let count = udp.map(\.intervalPackets.count).max() ?? 0
         var intervals: [ThroughputPeriod] = []
         for index in 0..<count {
-            let (start, end) = intervalBounds(index, count: count)
+            let (start, end, _) = intervalBounds(index, count: count)
             let streams = udp.map { tally in
                 var data = ThroughputData(
                     streamID: tally.transfer.socket, start: start, end: end, bytes: tally.transfer.intervalBytes[safe: index] ?? 0, omitted: false)

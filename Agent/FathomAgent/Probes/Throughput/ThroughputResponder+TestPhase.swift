@@ -1,12 +1,12 @@
 extension ThroughputResponder {
     /// The responder's test, TCP and UDP alike, once every data stream is in: TEST_START and
-    /// TEST_RUNNING, one `StreamLoop` per socket until the client's TEST_END (or the duration
-    /// plus `grace`), newcomers denied meanwhile (`waitForTestEnd`), then every stream stopped.
+    /// TEST_RUNNING, one `StreamLoop` per socket until the client's TEST_END (or the omitted
+    /// seconds plus the duration plus `grace`), newcomers denied meanwhile (`waitForTestEnd`), then every stream stopped.
     /// `make` builds each stream's loop on the test's `TestTimeline`.
     ///
     /// ```swift
     /// let (tallies, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
-    ///     StreamTransfer(socket: stream, streamID: StreamTransfer.streamID(index: index), sending: false, start: timeline.start, …)
+    ///     StreamTransfer(socket: stream, streamID: StreamTransfer.streamID(index: index), sending: false, timeline: timeline, stop: stop)
     /// }
     /// ```
     func runTestPhase<Socket, Transfer: StreamLoop>(
@@ -16,9 +16,18 @@ extension ThroughputResponder {
         try control.send(.testStart)
         try control.send(.testRunning)
 
-        let duration = max(1, parameters.time ?? 10) + max(0, parameters.omit ?? 0)
+        // The client's TEST_END ends the test: after omit plus time, or once a byte count moved
+        // (time 0), which a day bounds as iperf3 bounds `time`.
+        let omit = max(0, parameters.omit ?? 0)
+        let limit = parameters.byteLimit
+        let duration = limit == nil ? max(1, parameters.time ?? 10) : nil
         let start = ContinuousClock.now
-        let timeline = TestTimeline(start: start, stopSending: nil, hardStop: start + .seconds(duration) + Self.grace, intervals: duration)
+        // A sender here stops at its own end of the test: the client stops counting at its end,
+        // which comes a control message later, so what we send until its TEST_END arrives would
+        // be counted as sent and never as received.
+        let timeline = TestTimeline(
+            start: start, stopSending: duration.map { start + .seconds(omit + $0) }, hardStop: start + .seconds(omit + (duration ?? 86400)) + Self.grace, duration: duration,
+            omit: omit, budget: TransferBudget(limit: limit))
         let group = try TransferGroup(sockets: sockets) { index, socket, stop in make(index, socket, timeline, stop) }
         // Runs before the caller closes the sockets: no thread outlives its socket.
         defer { group.stopAndJoin() }

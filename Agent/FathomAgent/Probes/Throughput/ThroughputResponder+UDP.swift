@@ -31,6 +31,14 @@ extension ThroughputResponder {
         }
         // As iperf3: once every stream is in, nothing listens for more.
         udp.close()
+        // The client's window and TOS (iperf3 sets them on UDP streams too).
+        let options = StreamSocketOptions(window: parameters.window, tos: parameters.TOS)
+        for stream in streams {
+            do { try options.apply(to: stream.fd) } catch {
+                control.sendServerError(error.iperfErrno, errno: error.errno)
+                throw error.throughputError
+            }
+        }
         let sending = parameters.reverse == true
         let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
             UDPStreamTransfer(

@@ -4,6 +4,10 @@ import Glibc
 /// and data connections on the same listener, as `iperf3 -s` does; UDP tests get their datagram
 /// streams on a UDP socket of the same port number (`udpSession`).
 ///
+/// Every parameter an iperf3 3.12 client sends is honoured (omit, window, MSS, no-delay,
+/// congestion, TOS, length, zero-copy, `--bidir`, byte and block counts; `measure`) or refused
+/// with SERVER_ERROR and iperf3's own error number (`IperfParameters.unsupported`).
+///
 /// While a test runs, any other connection gets ACCESS_DENIED (a single −1 byte) and is closed,
 /// so a second client is told the server is busy. Every wait has a timeout; a peer that sends
 /// garbage ends its own test with an error and the responder goes back to listening.
@@ -76,9 +80,15 @@ public struct ThroughputResponder: Sendable {
                 throw ThroughputError.invalidParameter(reason)
             }
             if parameters.udp == true { return .success(try udpSession(control, parameters: parameters)) }
-            let count = parameters.parallel ?? 1
+            // --bidir: the client's sending streams, then as many it receives on.
+            let count = (parameters.parallel ?? 1) * (parameters.bidirectional == true ? 2 : 1)
+            let options = StreamSocketOptions(parameters)
+            // As iperf3's re-created listener: the data SYNs are answered with the asked MSS.
+            try applyListenerMSS(options.mss, control)
+            defer { if options.mss != nil { resetListenerMSS() } }
             try control.send(.createStreams)
             streams = try acceptStreams(count, cookie: cookie)
+            try applyOptions(options, to: streams, control)
             return .success(try measure(control, streams: streams, parameters: parameters))
         } catch let error as ThroughputError {
             return .failure(error)
@@ -106,30 +116,9 @@ public struct ThroughputResponder: Sendable {
         return streams
     }
 
-    private func deny(_ peer: TCPSocket) {
+    func deny(_ peer: TCPSocket) {
         try? peer.write([UInt8(bitPattern: IperfState.accessDenied.rawValue)], deadline: .now + .seconds(1), what: "access denied")
         peer.close()
-    }
-
-    /// Runs the TCP test on the accepted streams (`runTestPhase`), then exchanges results.
-    private func measure(_ control: ControlChannel, streams: [TCPSocket], parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
-        let sending = parameters.reverse == true
-        let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
-            StreamTransfer(
-                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending,
-                blockSize: parameters.len ?? IperfParameters.defaultBlockSize, start: timeline.start, stopSending: timeline.stopSending,
-                hardStop: timeline.hardStop, intervals: timeline.intervals, stop: stop, bitsPerSecond: parameters.bandwidth)
-        }
-        // Tests only (FATHOM_TEST_MISCOUNT_BYTES): a counting bug, in the report and the exchange alike.
-        let tallies = ResponderMiscount.fromEnvironment().map { miscount in counted.map(miscount.applied) } ?? counted
-        let theirs = try exchangeResults(
-            control,
-            IperfResults(
-                streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
-                sender: sending))
-        return ThroughputReport(
-            local: tallies, remote: theirs, localSent: sending, seconds: seconds,
-            diags: "iperf3 protocol responder on port \(listener.port), \(streams.count) stream(s), \(sending ? "reverse (responder sends)" : "forward (responder receives)")")
     }
 
     /// Polls the control connection and the listener together: TEST_END ends the wait, anyone

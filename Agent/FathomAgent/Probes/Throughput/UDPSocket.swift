@@ -17,10 +17,24 @@ public struct UDPSocket: Sendable {
 
     public init(fd: Int32) { self.fd = fd }
 
-    /// A new socket of `address`'s family, connected to it.
-    public static func connect(to address: IPSocketAddress) throws(ThroughputError) -> UDPSocket {
+    /// A new socket of `address`'s family, bound to `local` when given (iperf3's `-B`), with
+    /// `options` (window, TOS) set, connected to `address`.
+    public static func connect(
+        to address: IPSocketAddress, local: IPSocketAddress? = nil, options: StreamSocketOptions? = nil
+    ) throws(ThroughputError) -> UDPSocket {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket (UDP)", errno: errno) }
+        if let local, local.withSockaddr({ Glibc.bind(fd, $0, $1) }) != 0 {
+            let code = errno
+            Glibc.close(fd)
+            throw .socket(call: "bind UDP to \(local.host)", errno: code)
+        }
+        if let options {
+            do { try options.apply(to: fd) } catch {
+                Glibc.close(fd)
+                throw error.throughputError
+            }
+        }
         if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) != 0 {
             let code = errno
             Glibc.close(fd)

@@ -29,8 +29,11 @@ public enum UDPStreamHandshake {
 
     /// The client side: a connected UDP socket whose server has answered, or an error that says
     /// what went wrong (no answer in time, or an answer that is not iperf3's).
-    public static func connect(to address: IPSocketAddress, timeout: Duration, datagramSize: Int, reverse: Bool) throws(ThroughputError) -> UDPSocket {
-        let socket = try UDPSocket.connect(to: address)
+    public static func connect(
+        to address: IPSocketAddress, timeout: Duration, datagramSize: Int, reverse: Bool, local: IPSocketAddress? = nil,
+        options: StreamSocketOptions? = nil
+    ) throws(ThroughputError) -> UDPSocket {
+        let socket = try UDPSocket.connect(to: address, local: local, options: options)
         do throws(ThroughputError) {
             socket.ensureBuffers(forDatagramsOf: datagramSize)
             try socket.send(connectMessage, what: "UDP connect datagram")

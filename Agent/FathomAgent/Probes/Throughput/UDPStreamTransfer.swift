@@ -3,8 +3,8 @@ import Glibc
 /// One UDP data stream's send or receive loop (iperf3's `iperf_udp_send` / `iperf_udp_recv`).
 ///
 /// The sender stamps each datagram with a `UDPDatagramHeader` (packet numbers from 1) and paces
-/// itself to `bitsPerSecond` with a `SendPacer`; it stops at `stopSending` (client side) or when
-/// the stop flag is set (responder side, on TEST_END). The receiver counts bytes per second, and
+/// itself to `bitsPerSecond` with a `SendPacer`; it stops at `stopSending` (the end of the test,
+/// on either side) or when the stop flag is set (on TEST_END). The receiver counts bytes per second, and
 /// loss, reordering and jitter from the headers, until the stop flag is set; it then reads what
 /// is already queued (up to `drainLimit`) and ends. Nothing runs past `hardStop`. Socket timeouts
 /// of `wakeInterval` make every blocking call return in time to notice the flag.
