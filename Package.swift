@@ -145,9 +145,11 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
         .testTarget(
-            name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"], path: "Tests/AgentTests"),
+            name: "SharedTests", dependencies: ["FathomShared", "FathomTestSupport"], path: "Tests/SharedTests"),
+        .testTarget(
+            name: "AgentTests", dependencies: ["FathomAgent", "FathomShared", "FathomTestSupport"],
+            path: "Tests/AgentTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [

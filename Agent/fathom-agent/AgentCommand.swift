@@ -8,6 +8,9 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "fathom-agent",
         abstract: "Samples jobs and processes from /proc and delivers them durably to a Fathom receiver.",
         version: FathomVersion.string,
-        subcommands: [SampleCommand.self, SysinfoCommand.self, RunCommand.self, OnceCommand.self, TraceCommand.self, RTTCommand.self, ThroughputCommand.self, ResponderCommand.self]
+        subcommands: [
+            SampleCommand.self, SysinfoCommand.self, RunCommand.self, OnceCommand.self, TraceCommand.self,
+            RTTCommand.self, ThroughputCommand.self, ResponderCommand.self,
+        ]
     )
 }

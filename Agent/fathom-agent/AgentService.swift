@@ -21,10 +21,13 @@ struct AgentService: Service {
         var (settings, parts) = initial
         var signals = hangups.cancelOnGracefulShutdown().makeAsyncIterator()
         while true {
-            logger.notice("agent running", metadata: [
-                "receiver": "\(settings.receiverURLs.joined(separator: ", "))", "cluster": "\(settings.cluster ?? "")",
-                "interval": "\(settings.intervalSeconds)s", "send_window": "\(settings.sendWindowSeconds)s",
-            ])
+            logger.notice(
+                "agent running",
+                metadata: [
+                    "receiver": "\(settings.receiverURLs.joined(separator: ", "))",
+                    "cluster": "\(settings.cluster ?? "")",
+                    "interval": "\(settings.intervalSeconds)s", "send_window": "\(settings.sendWindowSeconds)s",
+                ])
             let daemon = Task { [parts] in await parts.daemon.run() }
             let status = Self.statusLine(settings)
             notifier.ready(status: status)
@@ -48,7 +51,8 @@ struct AgentService: Service {
                 settings = next
                 logger.notice("configuration reloaded")
             } catch {
-                logger.error("reloaded config cannot be used; keeping the previous one", metadata: ["error": "\(error)"])
+                logger.error(
+                    "reloaded config cannot be used; keeping the previous one", metadata: ["error": "\(error)"])
                 parts = try makeParts(settings)
             }
         }

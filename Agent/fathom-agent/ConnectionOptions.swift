@@ -6,7 +6,10 @@ import Logging
 /// Flags shared by `run` and `once`; each overrides the same key of the TOML config.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "TOML config file.") var config: String?
-    @Option(help: "Receiver base URL, e.g. https://receiver:8443; repeat it or separate URLs by commas to fail over between them.")
+    @Option(
+        help:
+            "Receiver base URL, e.g. https://receiver:8443; repeat it or separate URLs by commas to fail over between them."
+    )
     var receiver: [String] = []
     @Option(help: "Cluster name the samples belong to.") var cluster: String?
     @Option(help: "Upload user (default: the cluster name).") var user: String?
@@ -58,7 +61,8 @@ struct AgentParts {
         self.http = http
         do {
             daemon = try Self.daemon(
-                settings: settings, endpoints: endpoints, http: http, logger: logger, serving: serving, liveness: liveness)
+                settings: settings, endpoints: endpoints, http: http, logger: logger, serving: serving,
+                liveness: liveness)
         } catch {
             try? http.syncShutdown()
             throw error
@@ -71,7 +75,8 @@ struct AgentParts {
     ) throws -> AgentDaemon {
         let procfs = LinuxProcFS()
         let gpu = GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner())
-        let spool = try SpoolDirectory(path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
+        let spool = try SpoolDirectory(
+            path: settings.spoolDirectory, maxBytes: settings.spoolMaxMB << 20, logger: logger)
         // Shuffled once per agent, so the agents of a fleet spread over the receivers.
         let receivers = FailoverOrder(shuffling: try endpoints.map { try ReceiverClient(endpoint: $0, http: http) })
         let archiveClients = try settings.archiveClients(http: http)
@@ -79,12 +84,15 @@ struct AgentParts {
         let lane = ExclusiveLane()
         var responder: ResponderService?
         if serving && settings.responderEnabled {
-            do { responder = try ResponderService(port: UInt16(settings.responderPort), lane: lane, logger: logger) } catch {
+            do {
+                responder = try ResponderService(port: UInt16(settings.responderPort), lane: lane, logger: logger)
+            } catch {
                 throw ConfigError("responder cannot listen on port \(settings.responderPort): \(error)")
             }
         }
         let metrics = AgentMetrics()
-        var delivery = SpoolDelivery(spool: spool, receivers: receivers, archives: archives, logger: logger, liveness: liveness)
+        var delivery = SpoolDelivery(
+            spool: spool, receivers: receivers, archives: archives, logger: logger, liveness: liveness)
         delivery.metrics = metrics
         return AgentDaemon(
             settings: settings,

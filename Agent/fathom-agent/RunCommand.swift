@@ -38,14 +38,16 @@ struct RunCommand: AsyncParsableCommand {
             makeParts: { try AgentParts(settings: $0, logger: logger, serving: true, liveness: liveness) },
             notifier: notifier, logger: logger)
         // Graceful shutdown runs in reverse order: STOPPING=1 and the watchdog, then the daemon.
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: WatchdogService(pinger: pinger, notifier: notifier),
-                      successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: WatchdogService(pinger: pinger, notifier: notifier),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         logger.notice("agent stopped; undelivered batches stay in the spool")
     }
@@ -54,9 +56,11 @@ struct RunCommand: AsyncParsableCommand {
     static func healthy(_ liveness: Liveness, logger: Logger) async -> Bool {
         let stuck = liveness.stuck()
         if !stuck.isEmpty {
-            logger.error("work loop stuck; withholding the watchdog keep-alive", metadata: [
-                "loops": "\(stuck.map { "\($0.name) for \($0.for)" }.joined(separator: ", "))",
-            ])
+            logger.error(
+                "work loop stuck; withholding the watchdog keep-alive",
+                metadata: [
+                    "loops": "\(stuck.map { "\($0.name) for \($0.for)" }.joined(separator: ", "))"
+                ])
             return false
         }
         return await eventLoopsAnswer()
@@ -93,7 +97,9 @@ struct OnceCommand: AsyncParsableCommand {
         let outcome = await parts.daemon.delivery.drain(maxAttempts: max(1, attempts))
         await parts.daemon.writeMetrics()
         try await parts.shutdown()
-        print("delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined")
+        print(
+            "delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined"
+        )
         if outcome.remaining > 0 || outcome.quarantined > 0 {
             throw ExitCode(1)
         }

@@ -3,7 +3,8 @@ import FathomAgent
 
 /// `fathom-agent sample`: one sample on stdout, like `sonar ps`.
 struct SampleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample", abstract: "Print one sample (free CSV) to stdout.")
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Print one sample (free CSV) to stdout.")
 
     @OptionGroup var filters: SampleFilterOptions
 
@@ -13,7 +14,9 @@ struct SampleCommand: AsyncParsableCommand {
         let procfs = LinuxProcFS()
         let sampler: ProcessSampler
         do {
-            sampler = try ProcessSampler(procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()), options: options)
+            sampler = try ProcessSampler(
+                procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()), options: options
+            )
         } catch {
             throw ValidationError("\(error)")
         }
@@ -25,11 +28,13 @@ struct SampleCommand: AsyncParsableCommand {
 
 /// `fathom-agent sysinfo`: the node description JSON on stdout, like `sonar sysinfo`.
 struct SysinfoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
+    static let configuration = CommandConfiguration(
+        commandName: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
 
     func run() async throws {
         let procfs = LinuxProcFS()
-        let collector = SysinfoCollector(procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()))
+        let collector = SysinfoCollector(
+            procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()))
         print(await collector.sysinfoJSON())
     }
 }

@@ -10,25 +10,33 @@ import Glibc
 struct ThroughputCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "throughput",
-        abstract: "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
+        abstract:
+            "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
         discussion: "Exit status: 0 when the test ran, 2 when it could not."
     )
 
     @Argument(help: "Destination name or address.") var dest: String
     @Option(help: "Server port.") var port = 5201
     @Flag(help: "The server sends, the client receives.") var reverse = false
-    @Flag(help: "UDP datagrams instead of TCP (iperf3's -u): reports loss and jitter; 1 Mbit/s per stream unless --bandwidth.") var udp = false
+    @Flag(
+        help:
+            "UDP datagrams instead of TCP (iperf3's -u): reports loss and jitter; 1 Mbit/s per stream unless --bandwidth."
+    ) var udp = false
     @Option(help: "Parallel streams.") var parallel = 1
     @Option(help: "Test duration in whole seconds.") var duration = 10
-    @Option(help: "Pace each stream to this many bits per second (suffix K, M or G; iperf3's -b; 0 with --udp: unpaced).") var bandwidth: String?
+    @Option(
+        help: "Pace each stream to this many bits per second (suffix K, M or G; iperf3's -b; 0 with --udp: unpaced).")
+    var bandwidth: String?
     @Option(help: "Omit the first N seconds from the counts (iperf3's -O); the test runs N s longer.") var omit = 0
-    @Option(help: "Socket buffer size of each data stream, both ends (iperf3's -w; suffix K, M or G).") var window: String?
+    @Option(help: "Socket buffer size of each data stream, both ends (iperf3's -w; suffix K, M or G).") var window:
+        String?
     @Option(help: "Bytes per send/recv (iperf3's -l; suffix K, M or G; UDP: datagram size).") var length: String?
     @Flag(help: "Send with sendfile (iperf3's -Z).") var zerocopy = false
     @Option(help: "Seconds per report interval (iperf3's -i).") var interval = 1.0
     @Flag(help: "Both directions at once (iperf3's --bidir).") var bidir = false
     @Option(help: "End after this many bytes instead of --duration (iperf3's -n; suffix K, M or G).") var bytes: String?
-    @Option(help: "End after this many blocks of --length bytes instead of --duration (iperf3's -k).") var blockcount: Int?
+    @Option(help: "End after this many blocks of --length bytes instead of --duration (iperf3's -k).") var blockcount:
+        Int?
     @Option(help: "TCP congestion control algorithm (iperf3's -C).") var congestion: String?
     @Option(help: "IP TOS byte: decimal, octal (0…) or hex (0x…) (iperf3's -S).") var tos: String?
     @Option(help: "DSCP as 0...63 or a name like EF or AF41 (iperf3's --dscp).") var dscp: String?
@@ -42,7 +50,9 @@ struct ThroughputCommand: ParsableCommand {
     func run() throws {
         var rate: Int?
         if let bandwidth {
-            guard let parsed = Self.rate(bandwidth) else { throw ValidationError("--bandwidth \(bandwidth) is not a number with an optional K, M or G") }
+            guard let parsed = Self.rate(bandwidth) else {
+                throw ValidationError("--bandwidth \(bandwidth) is not a number with an optional K, M or G")
+            }
             rate = parsed
         }
         let parameters: ThroughputParameters
@@ -65,10 +75,13 @@ struct ThroughputCommand: ParsableCommand {
     func options(bandwidth rate: Int?) throws -> ThroughputParameters {
         func size(_ text: String?, _ flag: String) throws -> Int? {
             guard let text else { return nil }
-            guard let value = ByteCountText.bytes(text) else { throw ValidationError("--\(flag) \(text) is not a number with an optional K, M or G") }
+            guard let value = ByteCountText.bytes(text) else {
+                throw ValidationError("--\(flag) \(text) is not a number with an optional K, M or G")
+            }
             return value
         }
-        var p = ThroughputParameters(dest: dest, port: port, reverse: reverse, udp: udp, parallel: parallel, duration: duration, bandwidth: rate)
+        var p = ThroughputParameters(
+            dest: dest, port: port, reverse: reverse, udp: udp, parallel: parallel, duration: duration, bandwidth: rate)
         if let length = try size(length, "length") { p.blockSize = length }
         p.omit = omit
         p.window = try size(window, "window")
@@ -80,11 +93,15 @@ struct ThroughputCommand: ParsableCommand {
         p.congestion = congestion
         if tos != nil && dscp != nil { throw ValidationError("--tos and --dscp both set the TOS byte: give one") }
         if let tos {
-            guard let value = ByteCountText.tos(tos) else { throw ValidationError("--tos \(tos) is not a byte (decimal, 0 octal or 0x hex)") }
+            guard let value = ByteCountText.tos(tos) else {
+                throw ValidationError("--tos \(tos) is not a byte (decimal, 0 octal or 0x hex)")
+            }
             p.tos = value
         }
         if let dscp {
-            guard let value = ByteCountText.dscp(dscp) else { throw ValidationError("--dscp \(dscp) is not 0...63 or a DSCP name like EF or AF41") }
+            guard let value = ByteCountText.dscp(dscp) else {
+                throw ValidationError("--dscp \(dscp) is not 0...63 or a DSCP name like EF or AF41")
+            }
             p.tos = value
         }
         p.mss = mss

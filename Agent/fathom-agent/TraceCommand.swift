@@ -33,8 +33,11 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "UDP destination port of the first probe; later probes use the next ports.") var firstPort = 33434
     @Option(help: "Probe with udp (unprivileged) or icmp echo (needs CAP_NET_RAW); pScheduler probe-type.")
     var probeType = "udp"
-    @Flag(inversion: .prefixedNo, help: "Look up hop names after the trace (pScheduler hostnames).") var hostnames = true
-    @Flag(name: .customLong("as"), inversion: .prefixedNo, help: "Look up hop origin ASes after the trace (pScheduler as).")
+    @Flag(inversion: .prefixedNo, help: "Look up hop names after the trace (pScheduler hostnames).") var hostnames =
+        true
+    @Flag(
+        name: .customLong("as"), inversion: .prefixedNo,
+        help: "Look up hop origin ASes after the trace (pScheduler as).")
     var asNumbers = true
     @Option(help: "TXT zone of the IPv4 origin service.") var asOriginZone = "origin.asn.cymru.com"
     @Option(help: "TXT zone of the IPv6 origin service.") var asOrigin6Zone = "origin6.asn.cymru.com"
@@ -47,7 +50,9 @@ struct TraceCommand: ParsableCommand {
     @Flag(name: .customShort("6"), help: "Use IPv6.") var ipv6 = false
 
     func run() throws {
-        guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout.isFinite, timeout > 0 else {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other") }
         let parameters: TraceParameters
         do {
@@ -65,7 +70,8 @@ struct TraceCommand: ParsableCommand {
             originZone: asOriginZone, origin6Zone: asOrigin6Zone, asnZone: asOwnerZone, server: try asServerAddress(),
             anyAddress: asAnyAddress)
         let run = TraceRun(
-            parameters: parameters, prober: parameters.probeType.makeProber(), asResolver: ASNumberResolver(service: service))
+            parameters: parameters, prober: parameters.probeType.makeProber(),
+            asResolver: ASNumberResolver(service: service))
         let report = run.run()
         if json {
             print(report.result.jsonString())

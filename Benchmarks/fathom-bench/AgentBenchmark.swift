@@ -26,12 +26,16 @@ struct AgentBenchmark {
     /// else `ps`.
     static func reference() throws -> Reference {
         if let sonar = Subprocess.which("sonar") {
-            for arguments in [["ps"], ["probe"]] where (try? Subprocess.output(sonar, arguments)).map({ !$0.isEmpty }) == true {
+            for arguments in [["ps"], ["probe"]]
+            where (try? Subprocess.output(sonar, arguments)).map({ !$0.isEmpty }) == true {
                 return Reference(name: "sonar \(arguments[0]) (\(sonar))", path: sonar, arguments: arguments)
             }
         }
-        guard let ps = Subprocess.which("ps") else { throw Subprocess.Failure(description: "neither sonar nor ps on PATH") }
-        return Reference(name: "ps \(psArguments.joined(separator: " ")) (no sonar installed)", path: ps, arguments: psArguments)
+        guard let ps = Subprocess.which("ps") else {
+            throw Subprocess.Failure(description: "neither sonar nor ps on PATH")
+        }
+        return Reference(
+            name: "ps \(psArguments.joined(separator: " ")) (no sonar installed)", path: ps, arguments: psArguments)
     }
 
     func run() async throws {
@@ -55,9 +59,12 @@ struct AgentBenchmark {
 
         let ratio = agentCost.cpuPerRun / referenceCost.cpuPerRun
         print("ratio (CPU per sample, exec'd / exec'd): fathom-agent sample / \(reference.name) = \(fmt(ratio, 3))")
-        print("in-process (daemon) CPU per sample: \(fmt(inProcessCPU * 1000)) ms (no in-process reference to divide by)")
-        print("bar: fathom-agent sample CPU <= reference CPU (same run, both exec'd): "
-              + "\(fmt(agentCost.cpuPerRun * 1000)) ms vs \(fmt(referenceCost.cpuPerRun * 1000)) ms \(verdict(ratio <= 1))")
+        print(
+            "in-process (daemon) CPU per sample: \(fmt(inProcessCPU * 1000)) ms (no in-process reference to divide by)")
+        print(
+            "bar: fathom-agent sample CPU <= reference CPU (same run, both exec'd): "
+                + "\(fmt(agentCost.cpuPerRun * 1000)) ms vs \(fmt(referenceCost.cpuPerRun * 1000)) ms \(verdict(ratio <= 1))"
+        )
     }
 
     /// (a) The daemon's real cost: the sampler reused across samples in a long-lived process.
@@ -77,9 +84,13 @@ struct AgentBenchmark {
         let wall = (clock.now - start).seconds / Double(samples)
         let used = ResourceUsage.selfCPU() - before
         let n = Double(samples)
-        print("(a) in-process ProcessSampler.sample(): \(procfs.pids().count) processes in /proc, \(lines) lines per sample")
-        print("    CPU per sample \(fmt(used.total / n * 1000)) ms (user \(fmt(used.user / n * 1000)) + sys \(fmt(used.system / n * 1000))), "
-              + "wall per sample \(fmt(wall * 1000)) ms, peak RSS (VmHWM, whole bench process) \(ResourceUsage.peakRSSKiB() ?? -1) KiB")
+        print(
+            "(a) in-process ProcessSampler.sample(): \(procfs.pids().count) processes in /proc, \(lines) lines per sample"
+        )
+        print(
+            "    CPU per sample \(fmt(used.total / n * 1000)) ms (user \(fmt(used.user / n * 1000)) + sys \(fmt(used.system / n * 1000))), "
+                + "wall per sample \(fmt(wall * 1000)) ms, peak RSS (VmHWM, whole bench process) \(ResourceUsage.peakRSSKiB() ?? -1) KiB"
+        )
         return used.total / n
     }
 

@@ -32,8 +32,9 @@ struct ArchiveBenchmark {
         let filesystem = try ScratchFilesystem.check(scratch.path)
         // 30 days of 1-minute histograms at most, fewer when --points scales the run down.
         let histogramPoints = min(30 * 1_440, max(1_440, points / 23))
-        print("== archive: \(points) throughput + \(histogramPoints) histogram points, PUT bulks of \(bulk), "
-              + "\(clients) writers, \(queries) queries each, scratch \(scratch.path) on \(filesystem) ==")
+        print(
+            "== archive: \(points) throughput + \(histogramPoints) histogram points, PUT bulks of \(bulk), "
+                + "\(clients) writers, \(queries) queries each, scratch \(scratch.path) on \(filesystem) ==")
 
         let credentials = scratch.path + "/credentials"
         try "unused:unused\n".write(toFile: credentials, atomically: true, encoding: .utf8)
@@ -67,29 +68,40 @@ struct ArchiveBenchmark {
     }
 
     private func measure(_ client: ArchiveClient, histogramPoints: Int, scratch: String) async throws {
-        let throughputKey = try await client.createMetadata(Self.metadata(
-            tool: "pscheduler/iperf3",
-            eventTypes: #"[{"event-type":"throughput","summaries":[{"summary-type":"average","summary-window":86400}]}]"#))
+        let throughputKey = try await client.createMetadata(
+            Self.metadata(
+                tool: "pscheduler/iperf3",
+                eventTypes:
+                    #"[{"event-type":"throughput","summaries":[{"summary-type":"average","summary-window":86400}]}]"#))
         // pScheduler's latency archiving: aggregations and statistics at 5 min, 1 h and 1 day.
-        let histogramKey = try await client.createMetadata(Self.metadata(
-            tool: "pscheduler/powstream",
-            eventTypes: #"[{"event-type":"histogram-owdelay","summaries":["#
-                + [300, 3600, 86400].map { #"{"summary-type":"aggregation","summary-window":\#($0)}"# }.joined(separator: ",")
-                + "," + [0, 300, 3600, 86400].map { #"{"summary-type":"statistics","summary-window":\#($0)}"# }.joined(separator: ",")
-                + "]}]"))
+        let histogramKey = try await client.createMetadata(
+            Self.metadata(
+                tool: "pscheduler/powstream",
+                eventTypes: #"[{"event-type":"histogram-owdelay","summaries":["#
+                    + [300, 3600, 86400].map { #"{"summary-type":"aggregation","summary-window":\#($0)}"# }.joined(
+                        separator: ",")
+                    + ","
+                    + [0, 300, 3600, 86400].map { #"{"summary-type":"statistics","summary-window":\#($0)}"# }.joined(
+                        separator: ",")
+                    + "]}]"))
 
         let throughputBodies = ArchiveBulkBodies.throughput(count: points, perBody: bulk, start: Self.start)
         let ingest = try await put(client, key: throughputKey, bodies: throughputBodies)
-        print("ingest throughput (+ daily average): \(points) points in \(fmt(ingest.seconds)) s = "
-              + "\(fmt(Double(points) / ingest.seconds, 0)) points/s; PUT p50 \(ms(ingest.latencies, 50)) ms, "
-              + "p99 \(ms(ingest.latencies, 99)) ms")
+        print(
+            "ingest throughput (+ daily average): \(points) points in \(fmt(ingest.seconds)) s = "
+                + "\(fmt(Double(points) / ingest.seconds, 0)) points/s; PUT p50 \(ms(ingest.latencies, 50)) ms, "
+                + "p99 \(ms(ingest.latencies, 99)) ms")
         let histogramBodies = ArchiveBulkBodies.histograms(count: histogramPoints, perBody: bulk, start: Self.start)
         let histogramIngest = try await put(client, key: histogramKey, bodies: histogramBodies)
-        print("ingest histogram-owdelay (+ 3 aggregations, 4 statistics): \(histogramPoints) points in "
-              + "\(fmt(histogramIngest.seconds)) s = \(fmt(Double(histogramPoints) / histogramIngest.seconds, 0)) points/s")
+        print(
+            "ingest histogram-owdelay (+ 3 aggregations, 4 statistics): \(histogramPoints) points in "
+                + "\(fmt(histogramIngest.seconds)) s = \(fmt(Double(histogramPoints) / histogramIngest.seconds, 0)) points/s"
+        )
         // The WAL holds what has not been checkpointed yet, so both files make up the archive.
         let size = ["", "-wal"].reduce(0) { total, suffix in
-            total + ((try? FileManager.default.attributesOfItem(atPath: scratch + "/archive.sqlite" + suffix)[.size] as? Int) ?? 0)
+            total
+                + ((try? FileManager.default.attributesOfItem(atPath: scratch + "/archive.sqlite" + suffix)[.size]
+                    as? Int) ?? 0)
         }
         print("archive.sqlite + WAL: \(fmt(Double(size) / 1e6, 1)) MB")
 
@@ -103,21 +115,28 @@ struct ArchiveBenchmark {
         }
         let dayExpected = min(points, 1_440)
         let dayLatencies = try await timedQueries(client, paths: dayPaths, expect: dayExpected)
-        print("GET one day of 1-minute throughput (\(dayExpected) points): p50 \(ms(dayLatencies, 50)) ms, "
-              + "p99 \(ms(dayLatencies, 99)) ms over \(queries) queries")
+        print(
+            "GET one day of 1-minute throughput (\(dayExpected) points): p50 \(ms(dayLatencies, 50)) ms, "
+                + "p99 \(ms(dayLatencies, 99)) ms over \(queries) queries")
 
         let span = 30 * Self.day
-        let statsPath = "\(histogramKey)/histogram-owdelay/statistics/3600?time-start=\(Self.start)&time-end=\(Self.start + span - 1)"
+        let statsPath =
+            "\(histogramKey)/histogram-owdelay/statistics/3600?time-start=\(Self.start)&time-end=\(Self.start + span - 1)"
         let statsExpected = (histogramPoints * 60 + 3_599) / 3_600
-        let statsLatencies = try await timedQueries(client, paths: Array(repeating: statsPath, count: queries), expect: statsExpected)
-        print("GET 30-day histogram statistics/3600 (\(statsExpected) points): p50 \(ms(statsLatencies, 50)) ms, "
-              + "p99 \(ms(statsLatencies, 99)) ms over \(queries) queries")
+        let statsLatencies = try await timedQueries(
+            client, paths: Array(repeating: statsPath, count: queries), expect: statsExpected)
+        print(
+            "GET 30-day histogram statistics/3600 (\(statsExpected) points): p50 \(ms(statsLatencies, 50)) ms, "
+                + "p99 \(ms(statsLatencies, 99)) ms over \(queries) queries")
 
         let rate = Double(points) / ingest.seconds
         let p50 = dayLatencies.value(at: 50) * 1000
-        print("bar: ingest >= \(fmt(Self.ingestBar, 0)) points/s: \(fmt(rate, 0)) points/s \(verdict(rate >= Self.ingestBar))")
-        print("bar: one-day query p50 <= \(fmt(Self.dayQueryP50BarMilliseconds, 0)) ms: \(fmt(p50)) ms "
-              + verdict(p50 <= Self.dayQueryP50BarMilliseconds))
+        print(
+            "bar: ingest >= \(fmt(Self.ingestBar, 0)) points/s: \(fmt(rate, 0)) points/s \(verdict(rate >= Self.ingestBar))"
+        )
+        print(
+            "bar: one-day query p50 <= \(fmt(Self.dayQueryP50BarMilliseconds, 0)) ms: \(fmt(p50)) ms "
+                + verdict(p50 <= Self.dayQueryP50BarMilliseconds))
     }
 
     private struct Ingest {
@@ -138,7 +157,8 @@ struct ArchiveBenchmark {
                         let sent = clock.now
                         let reply = try await client.send(.PUT, key + "/", json: bodies[i])
                         guard reply.status == 201 else {
-                            throw Subprocess.Failure(description: "bulk PUT got HTTP \(reply.status): \(reply.text.prefix(300))")
+                            throw Subprocess.Failure(
+                                description: "bulk PUT got HTTP \(reply.status): \(reply.text.prefix(300))")
                         }
                         mine.append((clock.now - sent).seconds)
                     }
@@ -163,9 +183,11 @@ struct ArchiveBenchmark {
                 throw Subprocess.Failure(description: "GET \(path) got HTTP \(reply.status): \(reply.text.prefix(300))")
             }
             if i == 0 {
-                let count = (try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [Any])?.count
+                let count = (try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [Any])?
+                    .count
                 guard count == expect else {
-                    throw Subprocess.Failure(description: "GET \(path) returned \(count ?? -1) points, expected \(expect)")
+                    throw Subprocess.Failure(
+                        description: "GET \(path) returned \(count ?? -1) points, expected \(expect)")
                 }
             }
         }

@@ -14,7 +14,8 @@ struct ArchiveClient: Sendable {
     init(port: Int, token: String, connections: Int) {
         var config = HTTPClient.Configuration()
         config.httpVersion = .http1Only
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        config.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
         config.timeout = .init(connect: .seconds(5), read: .seconds(120))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         base = "http://127.0.0.1:\(port)/esmond/perfsonar/archive/"
@@ -48,7 +49,9 @@ struct ArchiveClient: Sendable {
         guard reply.status == 201,
             let object = try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
             let key = object["metadata-key"] as? String
-        else { throw Subprocess.Failure(description: "metadata POST got HTTP \(reply.status): \(reply.text.prefix(300))") }
+        else {
+            throw Subprocess.Failure(description: "metadata POST got HTTP \(reply.status): \(reply.text.prefix(300))")
+        }
         return key
     }
 
@@ -72,7 +75,8 @@ enum ArchiveBulkBodies {
         bodies(count: count, perBody: perBody) { i in
             let centre = 20 + i % 5
             let buckets = (0..<8).map { b in #""\#(centre + b - 4)":\#(10 + (i + b * 13) % 140)"# }
-            return #"{"ts":\#(start + Int64(i) * 60),"val":[{"event-type":"histogram-owdelay","val":{\#(buckets.joined(separator: ","))}}]}"#
+            return
+                #"{"ts":\#(start + Int64(i) * 60),"val":[{"event-type":"histogram-owdelay","val":{\#(buckets.joined(separator: ","))}}]}"#
         }
     }
 

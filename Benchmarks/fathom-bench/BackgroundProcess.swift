@@ -50,7 +50,8 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// "exited N" or "killed by signal N", for messages.
     var exitDescription: String {
-        process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exited \(process.terminationStatus)"
+        process.terminationReason == .uncaughtSignal
+            ? "killed by signal \(process.terminationStatus)" : "exited \(process.terminationStatus)"
     }
 
     /// Waits for the exit and returns the exit status (128 + the signal number when killed);
@@ -61,7 +62,8 @@ final class BackgroundProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { usleep(2_000) }
         if process.isRunning {
             kill()
-            throw Subprocess.Failure(description: "\(argv.joined(separator: " ")) still running after \(timeout); killed")
+            throw Subprocess.Failure(
+                description: "\(argv.joined(separator: " ")) still running after \(timeout); killed")
         }
         process.waitUntilExit()
         InterruptCleanup.shared.forget(self)

@@ -8,7 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "fathom-bench",
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
         subcommands: [
-            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self, FleetBench.self, GrafanaBench.self, AllBench.self,
+            AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self,
+            FleetBench.self, GrafanaBench.self, AllBench.self,
         ]
     )
 }
@@ -26,7 +27,8 @@ struct AgentBench: AsyncParsableCommand {
 
 /// `fathom-bench receiver`
 struct ReceiverBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "receiver", abstract: "TLS upload throughput vs raw fdatasync.")
+    static let configuration = CommandConfiguration(
+        commandName: "receiver", abstract: "TLS upload throughput vs raw fdatasync.")
     @OptionGroup var receiver: ReceiverOptions
 
     func run() async throws {
@@ -60,7 +62,9 @@ struct FleetBench: AsyncParsableCommand {
 struct GrafanaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grafana",
-        abstract: "Ingest rate with the sample index on vs off; /grafana/query p50 for one host and a cluster total over 24 h.")
+        abstract:
+            "Ingest rate with the sample index on vs off; /grafana/query p50 for one host and a cluster total over 24 h."
+    )
     @OptionGroup var grafana: GrafanaOptions
 
     func run() async throws {
@@ -72,7 +76,9 @@ struct GrafanaBench: AsyncParsableCommand {
 struct NetworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
-        abstract: "TCP throughput vs iperf3 (loopback, namespace path), trace time vs tracepath, UDP pacing and loss vs iperf3.")
+        abstract:
+            "TCP throughput vs iperf3 (loopback, namespace path), trace time vs tracepath, UDP pacing and loss vs iperf3."
+    )
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {

@@ -27,7 +27,8 @@ struct ReceiverOptions: ParsableArguments {
 
     func validate() throws {
         guard clients > 0, seconds > 0, bodyKiB > 0, maxUploads > 0, fsyncSeconds > 0 else {
-            throw ValidationError("--clients, --seconds, --body-kib, --max-uploads and --fsync-seconds must be positive")
+            throw ValidationError(
+                "--clients, --seconds, --body-kib, --max-uploads and --fsync-seconds must be positive")
         }
     }
 
@@ -64,7 +65,8 @@ struct NetworkOptions: ParsableArguments {
     var duration: Int = 5
     @Option(help: "Throughput tests per tool and path; the tools alternate, the median is reported.")
     var rounds: Int = 5
-    @Option(name: .customLong("trace-runs"), help: "Timed traces per tool; the tools alternate, the median is reported.")
+    @Option(
+        name: .customLong("trace-runs"), help: "Timed traces per tool; the tools alternate, the median is reported.")
     var traceRuns: Int = 5
     @Option(name: .customLong("udp-bandwidth"), help: "The -b of the UDP pacing part, bits per second per stream.")
     var udpBandwidth: Int = 50_000_000
@@ -119,7 +121,8 @@ struct GrafanaOptions: ParsableArguments {
 
     var benchmark: GrafanaBenchmark {
         GrafanaBenchmark(
-            clients: clients, seconds: seconds, bodyKiB: bodyKiB, days: days, hosts: hosts, processesPerSample: processes,
+            clients: clients, seconds: seconds, bodyKiB: bodyKiB, days: days, hosts: hosts,
+            processesPerSample: processes,
             queries: queries)
     }
 }

@@ -46,12 +46,14 @@ struct FleetBenchmark {
             var pageP50 = 0.0
             for path in ["/fleet", "/fleet.json"] {
                 let (latencies, size) = try await get(http, "http://127.0.0.1:\(receiver.port)\(path)")
-                print("GET \(path): \(fmt(Double(size) / 1e6, 2)) MB, p50 \(ms(latencies, 50)) ms, p95 \(ms(latencies, 95)) ms, "
-                      + "max \(fmt(latencies.max * 1000)) ms over \(requests) requests")
+                print(
+                    "GET \(path): \(fmt(Double(size) / 1e6, 2)) MB, p50 \(ms(latencies, 50)) ms, p95 \(ms(latencies, 95)) ms, "
+                        + "max \(fmt(latencies.max * 1000)) ms over \(requests) requests")
                 if path == "/fleet" { pageP50 = latencies.value(at: 50) * 1000 }
             }
-            print("bar: /fleet with \(hosts) hosts p50 <= \(fmt(Self.barMilliseconds, 0)) ms: \(fmt(pageP50)) ms "
-                  + verdict(pageP50 <= Self.barMilliseconds))
+            print(
+                "bar: /fleet with \(hosts) hosts p50 <= \(fmt(Self.barMilliseconds, 0)) ms: \(fmt(pageP50)) ms "
+                    + verdict(pageP50 <= Self.barMilliseconds))
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -69,31 +71,41 @@ struct FleetBenchmark {
             let cluster = "cluster\(i % 10)"
             let host = "node\(String(format: "%05d", i))"
             let last = i % 20 == 0 ? now - 600 : i % 20 == 1 ? now - 3_600 : now - Int64(i % 300)
-            let line = "v=0.12.2,time=\(SonarTimestamp.format(epochSeconds: last, utcOffsetSeconds: 0)),host=\(host),pid=1\n"
+            let line =
+                "v=0.12.2,time=\(SonarTimestamp.format(epochSeconds: last, utcOffsetSeconds: 0)),host=\(host),pid=1\n"
             let samples = FleetUpload.samples(
-                cluster: cluster, appends: [FileAppend(relativePath: "\(cluster)/2026/12/05/\(host).csv", bytes: Array(line.utf8))],
+                cluster: cluster,
+                appends: [FileAppend(relativePath: "\(cluster)/2026/12/05/\(host).csv", bytes: Array(line.utf8))],
                 agentVersion: FathomVersion.string, backlog: SpoolBacklog(batches: i % 3, bytes: (i % 3) * 9_000))
             for k in stride(from: 4, through: 0, by: -1) { registry.record(samples, at: last - Int64(k) * 300) }
-            let sysinfo = #"{"timestamp":"2026-12-05T00:00:00Z","hostname":"\#(host)","cpu_cores":128,"mem_gb":512,"gpu_cards":\#(i % 5)}"#
-            registry.record(FleetUpload.sysinfo(
-                cluster: cluster, appends: [FileAppend(relativePath: "\(cluster)/2026/12/05/sysinfo-\(host).json",
-                                                       bytes: Array(sysinfo.utf8))],
-                agentVersion: nil, backlog: nil), at: last)
+            let sysinfo =
+                #"{"timestamp":"2026-12-05T00:00:00Z","hostname":"\#(host)","cpu_cores":128,"mem_gb":512,"gpu_cards":\#(i % 5)}"#
+            registry.record(
+                FleetUpload.sysinfo(
+                    cluster: cluster,
+                    appends: [
+                        FileAppend(
+                            relativePath: "\(cluster)/2026/12/05/sysinfo-\(host).json",
+                            bytes: Array(sysinfo.utf8))
+                    ],
+                    agentVersion: nil, backlog: nil), at: last)
         }
     }
 
     static func timed(_ count: Int, _ body: () -> Void) -> Percentiles {
         let clock = ContinuousClock()
-        return Percentiles((0..<count).map { _ in
-            let start = clock.now
-            body()
-            return seconds(clock.now - start)
-        })
+        return Percentiles(
+            (0..<count).map { _ in
+                let start = clock.now
+                body()
+                return seconds(clock.now - start)
+            })
     }
 
     private func get(_ http: HTTPClient, _ url: String) async throws -> (Percentiles, Int) {
         var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Authorization", value: BasicAuthorization.header(user: "admin", password: Self.password))
+        request.headers.add(
+            name: "Authorization", value: BasicAuthorization.header(user: "admin", password: Self.password))
         var latencies: [Double] = []
         var size = 0
         let clock = ContinuousClock()
@@ -102,7 +114,9 @@ struct FleetBenchmark {
             let response = try await http.execute(request, timeout: .seconds(60))
             let body = try await response.body.collect(upTo: 256 << 20)
             latencies.append(Self.seconds(clock.now - start))
-            guard response.status == .ok else { throw Subprocess.Failure(description: "GET \(url): \(response.status)") }
+            guard response.status == .ok else {
+                throw Subprocess.Failure(description: "GET \(url): \(response.status)")
+            }
             size = body.readableBytes
         }
         return (Percentiles(latencies), size)

@@ -16,7 +16,9 @@ enum FsyncBaseline {
     static func measure(directory: String, bytes: Int, seconds: Double) throws -> Result {
         let path = directory + "/fdatasync-baseline.dat"
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Subprocess.Failure(description: "open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Subprocess.Failure(description: "open \(path): \(String(cString: strerror(errno)))")
+        }
         defer {
             close(fd)
             unlink(path)

@@ -27,8 +27,9 @@ struct GrafanaBenchmark {
     func run() async throws {
         let scratch = TempDirectory.benchScratch("fathom-bench-grafana")
         defer { scratch.remove() }
-        print("== grafana: ingest with and without the index (\(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB), "
-              + "queries over \(days) days x \(hosts) hosts x 288 samples, scratch \(scratch.path) ==")
+        print(
+            "== grafana: ingest with and without the index (\(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB), "
+                + "queries over \(days) days x \(hosts) hosts x 288 samples, scratch \(scratch.path) ==")
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
         let pki = try TestPKI(in: pkiDir)
@@ -50,7 +51,9 @@ struct GrafanaBenchmark {
             print("ingest, index \(indexed ? "on " : "off"): \(fmt(rates[indexed]!, 1)) uploads/s")
         }
         let ratio = rates[true]! / max(rates[false]!, 1e-9)
-        print("bar: ingest with index >= \(fmt(Self.ingestBar, 1))x without: \(fmt(ratio, 2))x \(verdict(ratio >= Self.ingestBar))")
+        print(
+            "bar: ingest with index >= \(fmt(Self.ingestBar, 1))x without: \(fmt(ratio, 2))x \(verdict(ratio >= Self.ingestBar))"
+        )
 
         settings.sampleIndex = true
         settings.dataDirectory = scratch.path + "/data-query"
@@ -59,7 +62,9 @@ struct GrafanaBenchmark {
         let buildStart = clock.now
         try populate(indexPath: settings.indexPath!, dataDirectory: settings.dataDirectory)
         let built = clock.now - buildStart
-        print("index built from \(days * hosts * 288) host samples x \(processesPerSample) processes in \(fmt(built.seconds, 1)) s")
+        print(
+            "index built from \(days * hosts * 288) host samples x \(processesPerSample) processes in \(fmt(built.seconds, 1)) s"
+        )
         try await queryLatencies(settings: settings, logger: logger, caPath: pki.caCertificate)
     }
 
@@ -67,9 +72,10 @@ struct GrafanaBenchmark {
         let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
         let url = "https://127.0.0.1:\(receiver.port)/sonar-freecsv?cluster=\(Self.cluster)"
         let uploaders = try (0..<clients).map {
-            try NodeUploader(caPath: caPath, url: url, user: Self.cluster, password: Self.password,
-                             body: UploadBody.make(host: "node\($0)", approximateBytes: bodyKiB * 1024),
-                             batchPrefix: "grafana-\(getpid())-\($0)")
+            try NodeUploader(
+                caPath: caPath, url: url, user: Self.cluster, password: Self.password,
+                body: UploadBody.make(host: "node\($0)", approximateBytes: bodyKiB * 1024),
+                batchPrefix: "grafana-\(getpid())-\($0)")
         }
         defer { receiver.server.writer.shutdown() }
         let clock = ContinuousClock()
@@ -103,11 +109,14 @@ struct GrafanaBenchmark {
                     for k in 0..<288 {
                         let time = SonarTimestamp.format(epochSeconds: dayStart + Int64(k) * 300, utcOffsetSeconds: 0)
                         for p in 0..<processesPerSample {
-                            bytes += Array(("v=0.12.2,time=\(time),host=host\(h),user=u\(h % 97),cmd=sim,job=\(h * 10 + p),"
-                                + "pid=\(100 + p),cpu%=\(Double((h + k + p) % 400) / 4),cpukib=\(1000 + p),rssanonkib=\(900 + k)\n").utf8)
+                            bytes += Array(
+                                ("v=0.12.2,time=\(time),host=host\(h),user=u\(h % 97),cmd=sim,job=\(h * 10 + p),"
+                                    + "pid=\(100 + p),cpu%=\(Double((h + k + p) % 400) / 4),cpukib=\(1000 + p),rssanonkib=\(900 + k)\n")
+                                    .utf8)
                         }
                     }
-                    segments.append(SampleIndex.Segment(relativePath: "\(folder)/host\(h).csv", offset: 0, bytes: bytes))
+                    segments.append(
+                        SampleIndex.Segment(relativePath: "\(folder)/host\(h).csv", offset: 0, bytes: bytes))
                 }
                 try index.fold(segments)
             }
@@ -118,12 +127,19 @@ struct GrafanaBenchmark {
         let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
         defer { receiver.server.writer.shutdown() }
         let lastDay = Self.firstDay + Int64(days - 1) * 86_400
-        let range = #""range":{"from":"\#(iso(lastDay))","to":"\#(iso(lastDay + 86_400))"},"intervalMs":60000,"maxDataPoints":1000"#
+        let range =
+            #""range":{"from":"\#(iso(lastDay))","to":"\#(iso(lastDay + 86_400))"},"intervalMs":60000,"maxDataPoints":1000"#
         let bodies = [
-            ("one host, 24 h", #"{\#(range),"targets":[{"refId":"A","target":"host.cpu","payload":{"cluster":"bench","host":"host\#(hosts / 2)"}}]}"#,
-             Self.hostBarMilliseconds),
-            ("cluster total (\(hosts) hosts), 24 h", #"{\#(range),"targets":[{"refId":"A","target":"cluster.cpu","payload":{"cluster":"bench"}}]}"#,
-             Self.clusterBarMilliseconds),
+            (
+                "one host, 24 h",
+                #"{\#(range),"targets":[{"refId":"A","target":"host.cpu","payload":{"cluster":"bench","host":"host\#(hosts / 2)"}}]}"#,
+                Self.hostBarMilliseconds
+            ),
+            (
+                "cluster total (\(hosts) hosts), 24 h",
+                #"{\#(range),"targets":[{"refId":"A","target":"cluster.cpu","payload":{"cluster":"bench"}}]}"#,
+                Self.clusterBarMilliseconds
+            ),
         ]
         for (name, body, bar) in bodies {
             // The bench's upload client posts any body; the Grafana routes ignore the content type.
@@ -135,8 +151,9 @@ struct GrafanaBenchmark {
             await client.shutdown()
             let p = Percentiles(outcome.latencies)
             let p50 = p.value(at: 50) * 1000
-            print("/grafana/query \(name): \(p.count) ok, \(outcome.failures) failed\(outcome.firstFailure.map { " (\($0))" } ?? ""), "
-                  + "p50 \(fmt(p50)) ms, p99 \(fmt(p.value(at: 99) * 1000)) ms")
+            print(
+                "/grafana/query \(name): \(p.count) ok, \(outcome.failures) failed\(outcome.firstFailure.map { " (\($0))" } ?? ""), "
+                    + "p50 \(fmt(p50)) ms, p99 \(fmt(p.value(at: 99) * 1000)) ms")
             print("bar: \(name) p50 <= \(fmt(bar, 0)) ms: \(fmt(p50)) ms \(verdict(p.count > 0 && p50 <= bar))")
         }
         await receiver.stop()

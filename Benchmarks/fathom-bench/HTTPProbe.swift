@@ -32,7 +32,9 @@ struct HTTPProbe: Sendable {
     }
 
     /// Status of one one-line upload to `cluster`.
-    func upload(_ baseURL: String, cluster: String, user: String, password: String, body: ByteBuffer) async throws -> Int {
+    func upload(_ baseURL: String, cluster: String, user: String, password: String, body: ByteBuffer) async throws
+        -> Int
+    {
         var request = HTTPClientRequest(url: baseURL + "/sonar-freecsv?cluster=" + cluster)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "text/csv")
@@ -74,7 +76,8 @@ extension HTTPProbe.Run {
     var summary: String {
         let p = Percentiles(latencies)
         let codes = statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "error" : String($0.key))×\($0.value)" }
-        return "p50 \(fmt(p.value(at: 50) * 1000)) ms, p99 \(fmt(p.value(at: 99) * 1000)) ms, max \(fmt(p.max * 1000)) ms "
+        return
+            "p50 \(fmt(p.value(at: 50) * 1000)) ms, p99 \(fmt(p.value(at: 99) * 1000)) ms, max \(fmt(p.max * 1000)) ms "
             + "(\(p.count) answered; \(codes.joined(separator: ", ")))"
     }
 }

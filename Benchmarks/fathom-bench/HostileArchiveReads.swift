@@ -34,8 +34,9 @@ enum HostileArchiveReads {
         }
         let scratch = TempDirectory.benchScratch("fathom-bench-hostile-archive")
         defer { scratch.remove() }
-        print("== hostile archive reads: \(points) packet-trace points of \(hops) hops, \(readers) concurrent readers "
-            + "at limit=\(10_000), scratch \(scratch.path) ==")
+        print(
+            "== hostile archive reads: \(points) packet-trace points of \(hops) hops, \(readers) concurrent readers "
+                + "at limit=\(10_000), scratch \(scratch.path) ==")
         let key = try await fill(database: scratch.path + "/archive.sqlite", points: points, hops: hops)
 
         try "unused:unused\n".write(toFile: scratch.path + "/credentials", atomically: true, encoding: .utf8)
@@ -99,14 +100,17 @@ enum HostileArchiveReads {
         let peakMiB = watch.peakMiB.withLock { $0 }
         for (index, read) in reads.enumerated() {
             let megabytes = Double(read.bytes) / 1e6
-            print("read \(index + 1): \(read.points) points, \(fmt(megabytes, 1)) MB in \(fmt(read.seconds)) s "
-                + "= \(fmt(megabytes / max(read.seconds, 1e-9), 1)) MB/s")
+            print(
+                "read \(index + 1): \(read.points) points, \(fmt(megabytes, 1)) MB in \(fmt(read.seconds)) s "
+                    + "= \(fmt(megabytes / max(read.seconds, 1e-9), 1)) MB/s")
         }
         let p = Percentiles(watch.pings.withLock { $0 })
-        print("/ping during the reads: \(p.count) requests, p50 \(fmt(p.value(at: 50) * 1e3, 1)) ms, "
-            + "p99 \(fmt(p.value(at: 99) * 1e3, 1)) ms, max \(fmt(p.max * 1e3, 1)) ms")
-        print("receiver RSS idle \(fmt(idleMiB, 1)) MiB, peak (VmHWM) \(fmt(peakMiB, 1)) MiB "
-            + "(bar ≤ \(Int(rssBarMiB)) MiB): \(verdict(peakMiB <= rssBarMiB))")
+        print(
+            "/ping during the reads: \(p.count) requests, p50 \(fmt(p.value(at: 50) * 1e3, 1)) ms, "
+                + "p99 \(fmt(p.value(at: 99) * 1e3, 1)) ms, max \(fmt(p.max * 1e3, 1)) ms")
+        print(
+            "receiver RSS idle \(fmt(idleMiB, 1)) MiB, peak (VmHWM) \(fmt(peakMiB, 1)) MiB "
+                + "(bar ≤ \(Int(rssBarMiB)) MiB): \(verdict(peakMiB <= rssBarMiB))")
     }
 
     /// What the pinger and the memory sampler share with the run.
@@ -165,25 +169,29 @@ enum HostileArchiveReads {
         let store = try SQLiteArchiveStore(path: database)
         let input = ArchiveMetadataInput(
             subjectType: .pointToPoint,
-            subject: ["source": "10.0.0.1", "destination": "10.0.0.2", "measurement-agent": "10.0.0.1",
-                      "tool-name": "pscheduler/traceroute"],
+            subject: [
+                "source": "10.0.0.1", "destination": "10.0.0.2", "measurement-agent": "10.0.0.1",
+                "tool-name": "pscheduler/traceroute",
+            ],
             parameters: ["pscheduler-test-type": "trace"],
             eventTypes: [ArchiveEventTypeEntry(eventType: "packet-trace", summaries: [])])
         let key = try await store.createOrGetMetadata(input).metadata.key
-        let trace = JSONValue.array((0..<hops).map { i in
-            .object([
-                "ttl": .integer(Int64(i % 255 + 1)), "query": .integer(1), "success": .integer(1),
-                "ip": .string("10.\(i / 256 % 256).\(i % 256).1"), "rtt": .number(0.25 + Double(i)),
-                "hostname": .string("hop-\(i)." + String(repeating: "r", count: 40) + ".example.net."),
-                "as": .object([
-                    "number": .integer(64_512), "owner": .string("EXAMPLE-NET - Example Research Network, NO"),
-                ]),
-                "mtu": .integer(9_000),
-            ])
-        })
+        let trace = JSONValue.array(
+            (0..<hops).map { i in
+                .object([
+                    "ttl": .integer(Int64(i % 255 + 1)), "query": .integer(1), "success": .integer(1),
+                    "ip": .string("10.\(i / 256 % 256).\(i % 256).1"), "rtt": .number(0.25 + Double(i)),
+                    "hostname": .string("hop-\(i)." + String(repeating: "r", count: 40) + ".example.net."),
+                    "as": .object([
+                        "number": .integer(64_512), "owner": .string("EXAMPLE-NET - Example Research Network, NO"),
+                    ]),
+                    "mtu": .integer(9_000),
+                ])
+            })
         let value = try ArchiveValueValidator.normalise(trace, kind: .json, eventType: "packet-trace")
-        print("value: \(JSONText.bytes(value).count) bytes of JSON per point, "
-            + "\(fmt(Double(JSONText.bytes(value).count * points) / 1e6, 1)) MB in all")
+        print(
+            "value: \(JSONText.bytes(value).count) bytes of JSON per point, "
+                + "\(fmt(Double(JSONText.bytes(value).count * points) / 1e6, 1)) MB in all")
         for first in stride(from: 0, to: points, by: 500) {
             let batch = (first..<min(points, first + 500)).map {
                 ArchiveNewPoint(ts: 1_700_000_000 + Int64($0) * 600, eventType: "packet-trace", value: value)

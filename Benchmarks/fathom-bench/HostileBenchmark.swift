@@ -41,7 +41,8 @@ struct HostileOptions: ParsableArguments {
         guard attackers > 0, (4...31).contains(bcryptCost), loginSeconds > 0, slowloris > 0, headerTimeout > 0,
             nofile > 32, floodConnections > nofile, cpuSeconds > 0, archivePoints > 0, memoryUploads > 0
         else {
-            throw ValidationError("counts and durations must be positive, bcrypt cost 4…31, --flood-connections > --nofile")
+            throw ValidationError(
+                "counts and durations must be positive, bcrypt cost 4…31, --flood-connections > --nofile")
         }
     }
 

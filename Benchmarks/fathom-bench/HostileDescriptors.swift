@@ -15,8 +15,9 @@ enum HostileDescriptors {
     static let cpuBarPercent = 10.0
 
     static func run(scratch: TempDirectory, nofile: Int, connections: Int, seconds: Double) async throws {
-        print("-- descriptors exhausted: receiver under prlimit --nofile=\(nofile), \(connections) idle TCP connections, "
-              + "CPU over \(fmt(seconds, 1)) s --")
+        print(
+            "-- descriptors exhausted: receiver under prlimit --nofile=\(nofile), \(connections) idle TCP connections, "
+                + "CPU over \(fmt(seconds, 1)) s --")
         let child = try ReceiverChild.start(
             in: scratch, name: "emfile", credentials: "fox:fox-secret\n",
             flags: ["--max-connections", "1000000", "--handshake-timeout", "120", "--idle-timeout", "120"],
@@ -34,8 +35,9 @@ enum HostileDescriptors {
         let before = child.cpuSeconds() ?? 0
         try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
         let cpuPercent = ((child.cpuSeconds() ?? 0) - before) / seconds * 100
-        print("connected: \(flood.count); receiver reported EMFILE: \(exhausted ? "yes" : "no"); "
-              + "receiver CPU while exhausted: \(fmt(cpuPercent, 1))% of one core")
+        print(
+            "connected: \(flood.count); receiver reported EMFILE: \(exhausted ? "yes" : "no"); "
+                + "receiver CPU while exhausted: \(fmt(cpuPercent, 1))% of one core")
 
         for channel in flood { try? await channel.close() }
         let probe = try HTTPProbe(caPath: child.caPath)
@@ -49,10 +51,12 @@ enum HostileDescriptors {
             }
         }
         await probe.shutdown()
-        print("/ping after the connections closed: "
-              + (recoveredAfter.map { "answered after \(fmt($0, 2)) s" } ?? "no answer within 30 s"))
-        print("bar: CPU <= \(fmt(cpuBarPercent, 0))% while exhausted: \(fmt(cpuPercent, 1))% "
-              + verdict(exhausted && cpuPercent <= cpuBarPercent) + (exhausted ? "" : " (descriptors never ran out)"))
+        print(
+            "/ping after the connections closed: "
+                + (recoveredAfter.map { "answered after \(fmt($0, 2)) s" } ?? "no answer within 30 s"))
+        print(
+            "bar: CPU <= \(fmt(cpuBarPercent, 0))% while exhausted: \(fmt(cpuPercent, 1))% "
+                + verdict(exhausted && cpuPercent <= cpuBarPercent) + (exhausted ? "" : " (descriptors never ran out)"))
         print("bar: /ping recovers: \(verdict(recoveredAfter != nil))")
     }
 }

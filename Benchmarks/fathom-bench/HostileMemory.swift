@@ -27,8 +27,9 @@ enum HostileMemory {
     static func run(valid: Int = 10_000, malformed: Int = 10_000, clients: Int = 8) async throws {
         let scratch = TempDirectory.benchScratch("fathom-bench-memory")
         defer { scratch.remove() }
-        print("== hostile memory: \(valid) valid then \(malformed) malformed uploads from \(clients) clients to a "
-              + "fathom-receiver process, scratch \(scratch.path) ==")
+        print(
+            "== hostile memory: \(valid) valid then \(malformed) malformed uploads from \(clients) clients to a "
+                + "fathom-receiver process, scratch \(scratch.path) ==")
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
         let pki = try TestPKI(in: pkiDir)
@@ -59,13 +60,16 @@ enum HostileMemory {
             let validStatuses = try await send(valid, clients: clients, http: http, base: base, request: validUpload)
             try await Task.sleep(for: .seconds(2))
             let afterValid = residentKiB(receiver.pid)
-            print("valid uploads: \(describe(validStatuses)); receiver RSS \(kib(startKiB)) at start, "
-                  + "\(kib(afterValid)) after")
-            let badStatuses = try await send(malformed, clients: clients, http: http, base: base, request: malformedUpload)
+            print(
+                "valid uploads: \(describe(validStatuses)); receiver RSS \(kib(startKiB)) at start, "
+                    + "\(kib(afterValid)) after")
+            let badStatuses = try await send(
+                malformed, clients: clients, http: http, base: base, request: malformedUpload)
             try await Task.sleep(for: .seconds(2))
             let afterMalformed = residentKiB(receiver.pid)
-            print("malformed uploads: \(describe(badStatuses)); receiver RSS \(kib(afterMalformed)) after, "
-                  + "peak \(kib(peakKiB(receiver.pid)))")
+            print(
+                "malformed uploads: \(describe(badStatuses)); receiver RSS \(kib(afterMalformed)) after, "
+                    + "peak \(kib(peakKiB(receiver.pid)))")
             outcome = .success((afterValid, afterMalformed))
         } catch {
             outcome = .failure(error)
@@ -73,7 +77,9 @@ enum HostileMemory {
         try? await http.shutdown()
         let (afterValid, afterMalformed) = try outcome.get()
         guard let afterValid, let afterMalformed, receiver.isRunning else {
-            print("receiver RSS unreadable or receiver gone (\(receiver.exitDescription)): \(receiver.errors.suffix(500))")
+            print(
+                "receiver RSS unreadable or receiver gone (\(receiver.exitDescription)): \(receiver.errors.suffix(500))"
+            )
             return
         }
         let ratio = Double(afterMalformed) / Double(afterValid)
@@ -95,8 +101,9 @@ enum HostileMemory {
     static func validUpload(client: Int, i: Int) -> Upload {
         let time = SonarTimestamp.format(epochSeconds: 1_780_000_000 + Int64(i) * 300, utcOffsetSeconds: 0)
         let line = "v=0.12.2,time=\(time),host=node\(client),user=alice,cmd=python,job=\(i),pid=\(i),cpu%=99.5\n"
-        return Upload(path: "/sonar-freecsv?cluster=\(user)", contentType: "text/csv", authorization: goodAuthorization,
-                      body: Array(line.utf8))
+        return Upload(
+            path: "/sonar-freecsv?cluster=\(user)", contentType: "text/csv", authorization: goodAuthorization,
+            body: Array(line.utf8))
     }
 
     /// Thirteen kinds in turn, each refused with a 4xx; distinct names, users and passwords per
@@ -127,7 +134,8 @@ enum HostileMemory {
         default:
             upload.path = "/sysinfo?cluster=\(user)"
             upload.contentType = "application/json"
-            upload.body = i % 2 == 0
+            upload.body =
+                i % 2 == 0
                 ? csv(#"{"timestamp":"\#(time)","hostname":"n\#(i)","hostname":"x"}"#)
                 : csv(String(repeating: "[", count: 10_000))
         }

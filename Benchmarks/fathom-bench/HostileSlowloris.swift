@@ -51,7 +51,8 @@ enum HostileSlowloris {
 
         /// Called on the channel's event loop.
         func sendNextByte() {
-            guard let context, context.channel.isActive, record.closed.withLock({ $0 == nil }), next < HostileSlowloris.head.count
+            guard let context, context.channel.isActive, record.closed.withLock({ $0 == nil }),
+                next < HostileSlowloris.head.count
             else { return }
             if next == 0 { record.firstByte.withLock { $0 = .now } }
             context.writeAndFlush(NIOAny(ByteBuffer(bytes: [HostileSlowloris.head[next]])), promise: nil)
@@ -61,11 +62,15 @@ enum HostileSlowloris {
     }
 
     static func run(scratch: TempDirectory, connections: Int, headerTimeout: Double) async throws {
-        print("-- \(connections) slowloris TLS connections (one byte a second), header timeout \(fmt(headerTimeout, 1)) s --")
+        print(
+            "-- \(connections) slowloris TLS connections (one byte a second), header timeout \(fmt(headerTimeout, 1)) s --"
+        )
         let child = try ReceiverChild.start(
             in: scratch, name: "slowloris", credentials: "fox:fox-secret\n",
-            flags: ["--header-timeout", "\(headerTimeout)", "--handshake-timeout", "120", "--idle-timeout", "120",
-                    "--max-connections", "\(connections + 64)"])
+            flags: [
+                "--header-timeout", "\(headerTimeout)", "--handshake-timeout", "120", "--idle-timeout", "120",
+                "--max-connections", "\(connections + 64)",
+            ])
         defer { child.stop() }
         var config = TLSConfiguration.makeClientConfiguration()
         config.certificateVerification = .none
@@ -84,7 +89,9 @@ enum HostileSlowloris {
         // Untimed: wait for every handshake, so what follows is the header phase only.
         let handshakeDeadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < handshakeDeadline,
-            clients.contains(where: { !$0.1.record.handshake.withLock { $0 } && $0.1.record.closed.withLock { $0 == nil } })
+            clients.contains(where: {
+                !$0.1.record.handshake.withLock { $0 } && $0.1.record.closed.withLock { $0 == nil }
+            })
         {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -108,13 +115,17 @@ enum HostileSlowloris {
         for (channel, _) in clients { channel.close(promise: nil) }
         let within = delays.filter { $0 <= headerTimeout + 1 }.count
         let p = Percentiles(delays)
-        print("closed by the receiver: \(delays.count) of \(clients.count); within the header timeout (+1 s): \(within); "
-              + "still open: \(open); close after first byte p50 \(fmt(p.value(at: 50), 2)) s, max \(fmt(p.max, 2)) s")
+        print(
+            "closed by the receiver: \(delays.count) of \(clients.count); within the header timeout (+1 s): \(within); "
+                + "still open: \(open); close after first byte p50 \(fmt(p.value(at: 50), 2)) s, max \(fmt(p.max, 2)) s"
+        )
         print("/ping meanwhile: \(pings.summary)")
         let p99 = Percentiles(pings.latencies).value(at: 99) * 1000
-        print("bar: all \(clients.count) closed within the header timeout: \(within) \(verdict(within == clients.count))")
-        print("bar: /ping p99 <= \(fmt(pingP99BarMilliseconds, 0)) ms: \(fmt(p99)) ms "
-              + verdict(p99 <= pingP99BarMilliseconds && pings.latencies.count > 0))
+        print(
+            "bar: all \(clients.count) closed within the header timeout: \(within) \(verdict(within == clients.count))")
+        print(
+            "bar: /ping p99 <= \(fmt(pingP99BarMilliseconds, 0)) ms: \(fmt(p99)) ms "
+                + verdict(p99 <= pingP99BarMilliseconds && pings.latencies.count > 0))
     }
 
     private static func connect(port: Int, tls: NIOSSLContext) async throws -> (any Channel, Trickle) {
@@ -124,7 +135,8 @@ enum HostileSlowloris {
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: tls, serverHostname: nil))
                     try channel.pipeline.syncOperations.addHandler(trickle)
                 }
             }

@@ -31,11 +31,13 @@ enum ListeningPort {
         let deadline = ContinuousClock.now + timeout
         while !isListening(pid: server.pid, port: port) {
             guard server.isRunning else {
-                throw Subprocess.Failure(description: "\(server.argv.joined(separator: " ")) exited before listening: \(server.errors)")
+                throw Subprocess.Failure(
+                    description: "\(server.argv.joined(separator: " ")) exited before listening: \(server.errors)")
             }
             guard ContinuousClock.now < deadline else {
                 server.kill()
-                throw Subprocess.Failure(description: "\(server.argv.joined(separator: " ")) not listening on port \(port) after \(timeout)")
+                throw Subprocess.Failure(
+                    description: "\(server.argv.joined(separator: " ")) not listening on port \(port) after \(timeout)")
             }
             usleep(2_000)
         }
@@ -50,7 +52,9 @@ enum ListeningPort {
         address.sin6_family = sa_family_t(AF_INET6)
         var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         return bound ? Int(UInt16(bigEndian: address.sin6_port)) : 5201
     }

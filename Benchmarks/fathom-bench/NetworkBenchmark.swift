@@ -50,7 +50,8 @@ struct NetworkBenchmark {
 
         if let iperf3 = Subprocess.which("iperf3") {
             let comparison = ThroughputComparison(
-                agent: .agent(agent), reference: .iperf3(iperf3), seconds: duration, rounds: rounds, scratch: scratch.path)
+                agent: .agent(agent), reference: .iperf3(iperf3), seconds: duration, rounds: rounds,
+                scratch: scratch.path)
             print("(a) TCP throughput, \(agent) throughput/responder vs \(iperf3) -c/-s")
             failures += try part { try comparison.run(on: .loopback) }
             print("(b) TCP throughput across network namespaces (ip netns exec on each side)")
@@ -80,14 +81,16 @@ struct NetworkBenchmark {
         } else {
             print("    skipped: iperf3 not on PATH")
         }
-        print("(e) trace time on paths that hold answers back, \(agent) trace vs traceroute and tracepath "
-              + "(bar <= 1.5x traceroute)")
+        print(
+            "(e) trace time on paths that hold answers back, \(agent) trace vs traceroute and tracepath "
+                + "(bar <= 1.5x traceroute)")
         if let traceroute = TraceReferenceTools.traceroute {
             for scenario in [TraceHeldBackComparison.Scenario.silentDestination, .rateLimited] {
                 failures += try part {
                     try withPath(routers: 2) { path in
                         try TraceHeldBackComparison(
-                            path: path, agentBinary: agent, traceroute: traceroute, tracepath: Subprocess.which("tracepath"),
+                            path: path, agentBinary: agent, traceroute: traceroute,
+                            tracepath: Subprocess.which("tracepath"),
                             runs: traceRuns
                         ).run(scenario)
                     }

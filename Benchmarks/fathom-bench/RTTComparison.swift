@@ -30,11 +30,15 @@ struct RTTComparison {
         let pingOut = try Subprocess.output(pingArgv[0], Array(pingArgv.dropFirst()))
         print("      fathom-agent rtt     \(agent.summary)")
         print("      ping -q              \(reference.summary)")
-        print("      fathom-agent reports \(Self.field("loss", in: agentOut) ?? "?") loss, mean \(Self.field("mean", in: agentOut) ?? "?")")
+        print(
+            "      fathom-agent reports \(Self.field("loss", in: agentOut) ?? "?") loss, mean \(Self.field("mean", in: agentOut) ?? "?")"
+        )
         let pingSummary = pingOut.split(separator: "\n").filter { $0.contains("loss") || $0.contains("rtt") }
         print("      ping reports         \(pingSummary.joined(separator: "; "))")
-        print("      ratio fathom-agent / ping (median wall) = \(fmt(agent.medianWall / reference.medianWall, 3)), "
-              + "(median CPU) = \(fmt(Percentiles(agent.cpu).value(at: 50) / max(0.001, Percentiles(reference.cpu).value(at: 50)), 3))")
+        print(
+            "      ratio fathom-agent / ping (median wall) = \(fmt(agent.medianWall / reference.medianWall, 3)), "
+                + "(median CPU) = \(fmt(Percentiles(agent.cpu).value(at: 50) / max(0.001, Percentiles(reference.cpu).value(at: 50)), 3))"
+        )
     }
 
     /// The text of a top-level JSON member in the agent's one-line output (`"loss":0.0` → `0.0`).

@@ -25,9 +25,11 @@ struct ReceiverBenchmark {
         defer { scratch.remove() }
         // fsync figures on a tmpfs (or ramfs) measure nothing: refuse before any load runs.
         let filesystem = try ScratchFilesystem.check(scratch.path)
-        print("== receiver: \(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB bodies, "
-              + (sharedHost ? "one host file shared by all clients" : "one host file per client")
-              + ", every upload with its own Fathom-Batch-Id (ledger paid), scratch \(scratch.path) on \(filesystem) ==")
+        print(
+            "== receiver: \(clients) clients, \(fmt(seconds, 1)) s, \(bodyKiB) KiB bodies, "
+                + (sharedHost ? "one host file shared by all clients" : "one host file per client")
+                + ", every upload with its own Fathom-Batch-Id (ledger paid), scratch \(scratch.path) on \(filesystem) =="
+        )
 
         let pkiDir = scratch.path + "/pki"
         try FileManager.default.createDirectory(atPath: pkiDir, withIntermediateDirectories: true)
@@ -52,19 +54,24 @@ struct ReceiverBenchmark {
         let server = receiver.server
         let port = receiver.port
 
-        let load = try await drive(url: "https://127.0.0.1:\(port)/sonar-freecsv?cluster=\(Self.user)", caPath: pki.caCertificate, server: server)
+        let load = try await drive(
+            url: "https://127.0.0.1:\(port)/sonar-freecsv?cluster=\(Self.user)", caPath: pki.caCertificate,
+            server: server)
 
         // Stop serving before the baseline so the disk is quiet while it is measured.
         await receiver.stop()
         server.writer.shutdown()
 
         let baseline = try FsyncBaseline.measure(directory: scratch.path, bytes: bodyKiB * 1024, seconds: fsyncSeconds)
-        print("raw single writer on the same disk (append \(bodyKiB) KiB + fdatasync): \(baseline.appends) appends in "
-              + "\(fmt(baseline.seconds)) s = \(fmt(baseline.perSecond, 1)) appends/s")
+        print(
+            "raw single writer on the same disk (append \(bodyKiB) KiB + fdatasync): \(baseline.appends) appends in "
+                + "\(fmt(baseline.seconds)) s = \(fmt(baseline.perSecond, 1)) appends/s")
         let ratio = load.uploadsPerSecond / baseline.perSecond
         print("ratio receiver uploads/s / raw fdatasync'd appends/s = \(fmt(ratio, 2))x")
         print("bar: ratio >= \(fmt(Self.throughputBar, 1))x: \(fmt(ratio, 2))x \(verdict(ratio >= Self.throughputBar))")
-        print("bar: p99 <= \(fmt(Self.p99BarMilliseconds, 0)) ms: \(fmt(load.p99 * 1000)) ms \(verdict(load.p99 * 1000 <= Self.p99BarMilliseconds))")
+        print(
+            "bar: p99 <= \(fmt(Self.p99BarMilliseconds, 0)) ms: \(fmt(load.p99 * 1000)) ms \(verdict(load.p99 * 1000 <= Self.p99BarMilliseconds))"
+        )
     }
 
     private struct LoadFigures {
@@ -81,7 +88,9 @@ struct ReceiverBenchmark {
         // A run-unique prefix per client: no id repeats within or across runs on this data directory.
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let uploaders = try bodies.enumerated().map { index, body in
-            try NodeUploader(caPath: caPath, url: url, user: Self.user, password: Self.password, body: body, batchPrefix: "\(run)-c\(index)")
+            try NodeUploader(
+                caPath: caPath, url: url, user: Self.user, password: Self.password, body: body,
+                batchPrefix: "\(run)-c\(index)")
         }
         // HTTPClient must be shut down explicitly, on the error path too.
         let figures: Result<LoadFigures, any Error>
@@ -94,7 +103,9 @@ struct ReceiverBenchmark {
         return try figures.get()
     }
 
-    private func measure(_ uploaders: [NodeUploader], server: ReceiverServer, bodyBytes: [Int]) async throws -> LoadFigures {
+    private func measure(_ uploaders: [NodeUploader], server: ReceiverServer, bodyBytes: [Int]) async throws
+        -> LoadFigures
+    {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for u in uploaders { group.addTask { try await u.upload() } }
             for try await status in group where status != 200 {
@@ -122,16 +133,24 @@ struct ReceiverBenchmark {
         let ok = latencies.count
         let bytesPerBody = Double(bodyBytes.reduce(0, +)) / Double(clients)
         let rate = Double(ok) / elapsed
-        print("uploads: \(ok) ok (HTTP 200), \(failures) failed in \(fmt(elapsed)) s"
-              + (outcomes.first { $0.firstFailure != nil }?.firstFailure.map { " (first failure: \($0))" } ?? ""))
-        print("throughput: \(fmt(rate, 1)) uploads/s, \(fmt(rate * bytesPerBody / 1e6)) MB/s (body \(Int(bytesPerBody)) bytes)")
-        print("latency: p50 \(fmt(latencies.value(at: 50) * 1000)) ms, p99 \(fmt(latencies.value(at: 99) * 1000)) ms, "
-              + "max \(fmt(latencies.max * 1000)) ms")
+        print(
+            "uploads: \(ok) ok (HTTP 200), \(failures) failed in \(fmt(elapsed)) s"
+                + (outcomes.first { $0.firstFailure != nil }?.firstFailure.map { " (first failure: \($0))" } ?? ""))
+        print(
+            "throughput: \(fmt(rate, 1)) uploads/s, \(fmt(rate * bytesPerBody / 1e6)) MB/s (body \(Int(bytesPerBody)) bytes)"
+        )
+        print(
+            "latency: p50 \(fmt(latencies.value(at: 50) * 1000)) ms, p99 \(fmt(latencies.value(at: 99) * 1000)) ms, "
+                + "max \(fmt(latencies.max * 1000)) ms")
         let groups = groupsAfter - groupsBefore
         let uploads = uploadsAfter - uploadsBefore
-        print("writer: \(groups) sync groups for \(uploads) uploads = \(fmt(Double(uploads) / Double(max(groups, 1)))) uploads per group")
-        print("bench process CPU (clients + receiver, TLS both ends): \(fmt(cpu.total / elapsed)) cores busy, "
-              + "\(fmt(cpu.total / Double(max(ok, 1)) * 1000, 3)) ms per upload (user \(fmt(cpu.user, 2)) s + sys \(fmt(cpu.system, 2)) s)")
+        print(
+            "writer: \(groups) sync groups for \(uploads) uploads = \(fmt(Double(uploads) / Double(max(groups, 1)))) uploads per group"
+        )
+        print(
+            "bench process CPU (clients + receiver, TLS both ends): \(fmt(cpu.total / elapsed)) cores busy, "
+                + "\(fmt(cpu.total / Double(max(ok, 1)) * 1000, 3)) ms per upload (user \(fmt(cpu.user, 2)) s + sys \(fmt(cpu.system, 2)) s)"
+        )
         return LoadFigures(uploadsPerSecond: rate, p99: latencies.value(at: 99))
     }
 }

@@ -38,11 +38,14 @@ final class ReceiverChild: @unchecked Sendable {
         try credentials.write(toFile: dir + "/credentials", atomically: true, encoding: .utf8)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("fathom-receiver").path
-        guard access(binary, X_OK) == 0 else { throw Subprocess.Failure(description: "no receiver binary at \(binary)") }
-        var argv = [
-            binary, "--listen", "127.0.0.1:0", "--data-dir", dir + "/data", "--credentials", dir + "/credentials",
-            "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
-        ] + flags
+        guard access(binary, X_OK) == 0 else {
+            throw Subprocess.Failure(description: "no receiver binary at \(binary)")
+        }
+        var argv =
+            [
+                binary, "--listen", "127.0.0.1:0", "--data-dir", dir + "/data", "--credentials", dir + "/credentials",
+                "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
+            ] + flags
         if let nofile { argv = ["/usr/bin/prlimit", "--nofile=\(nofile):\(nofile)"] + argv }
         let process = try BackgroundProcess(argv, name: name, in: dir)
         let deadline = ContinuousClock.now + .seconds(30)

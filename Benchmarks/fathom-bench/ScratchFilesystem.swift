@@ -29,7 +29,8 @@ enum ScratchFilesystem {
         for line in mountinfo.split(separator: "\n") {
             let halves = line.components(separatedBy: " - ")
             guard halves.count == 2 else { continue }
-            let left = halves[0].split(separator: " "), right = halves[1].split(separator: " ")
+            let left = halves[0].split(separator: " ")
+            let right = halves[1].split(separator: " ")
             guard left.count >= 5, right.count >= 2 else { continue }
             let point = unescape(String(left[4]))
             let under = point == "/" || path == point || path.hasPrefix(point + "/")
@@ -42,7 +43,9 @@ enum ScratchFilesystem {
 
     /// mountinfo writes space, tab, newline and backslash as `\040`-style octal escapes.
     static func unescape(_ text: String) -> String {
-        var out = "", chars = Array(text), i = 0
+        var out = ""
+        var chars = Array(text)
+        var i = 0
         while i < chars.count {
             if chars[i] == "\\", i + 3 < chars.count, let code = UInt8(String(chars[(i + 1)...(i + 3)]), radix: 8) {
                 out.append(Character(UnicodeScalar(code)))
@@ -65,7 +68,8 @@ enum ScratchFilesystem {
         let description = "\(mount.type) on \(mount.source) at \(mount.point)"
         guard !memoryBacked.contains(mount.type) else {
             throw Subprocess.Failure(
-                description: "scratch \(resolved) is on \(description): fdatasync costs nothing there, so fsync figures "
+                description:
+                    "scratch \(resolved) is on \(description): fdatasync costs nothing there, so fsync figures "
                     + "would mislead; set TMPDIR to a folder on a real disk")
         }
         return description

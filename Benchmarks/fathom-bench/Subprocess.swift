@@ -50,7 +50,9 @@ enum Subprocess {
 
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw Failure(description: "waitpid \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw Failure(description: "waitpid \(path): \(String(cString: strerror(errno)))")
+            }
         }
         // WIFEXITED/WEXITSTATUS are macros Swift does not import; decode the status by hand.
         let exited = status & 0x7f == 0

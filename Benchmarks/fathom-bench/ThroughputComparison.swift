@@ -25,7 +25,8 @@ struct ThroughputComparison {
     @discardableResult
     func run(on route: ThroughputRoute) throws -> Double {
         print("    \(route.label): 1 stream, \(seconds) s per test, \(rounds) test(s) per tool, alternating")
-        var mine = Figures(), theirs = Figures()
+        var mine = Figures()
+        var theirs = Figures()
         for round in 0..<rounds {
             let order = round % 2 == 0 ? [true, false] : [false, true]
             for isAgent in order {
@@ -42,14 +43,16 @@ struct ThroughputComparison {
         let ratio = mine.medianGbits / theirs.medianGbits
         print("    \(line(agent, mine))")
         print("    \(line(reference, theirs))")
-        print("    ratio fathom-agent / iperf3 (median receiver rate) = \(fmt(ratio, 3)); "
-              + "bar >= \(fmt(Self.ratioBar)): \(verdict(ratio >= Self.ratioBar))")
+        print(
+            "    ratio fathom-agent / iperf3 (median receiver rate) = \(fmt(ratio, 3)); "
+                + "bar >= \(fmt(Self.ratioBar)): \(verdict(ratio >= Self.ratioBar))")
         return ratio
     }
 
     private func line(_ tool: ThroughputTool, _ figures: Figures) -> String {
         let runs = figures.bits.map { fmt($0 / 1e9) }.joined(separator: ", ")
-        return "\(tool.name.padding(toLength: 12, withPad: " ", startingAt: 0)) median \(fmt(figures.medianGbits)) Gbit/s received "
+        return
+            "\(tool.name.padding(toLength: 12, withPad: " ", startingAt: 0)) median \(fmt(figures.medianGbits)) Gbit/s received "
             + "(tests: \(runs)); CPU client+server \(fmt(figures.medianCPU)) s per test"
     }
 
@@ -58,15 +61,19 @@ struct ThroughputComparison {
     private func trial(_ tool: ThroughputTool, on route: ThroughputRoute, label: String) throws -> (Double, Double) {
         let port = route.port()
         let before = ResourceUsage.childrenCPU()
-        let server = try BackgroundProcess(route.server(tool.serverArguments(port)), name: "\(tool.name)-server-\(label)", in: scratch)
+        let server = try BackgroundProcess(
+            route.server(tool.serverArguments(port)), name: "\(tool.name)-server-\(label)", in: scratch)
         defer { server.kill() }
         try ListeningPort.await(server, port: port)
         let client = try BackgroundProcess(
-            route.client(tool.clientArguments(route.host, port, seconds)), name: "\(tool.name)-client-\(label)", in: scratch)
+            route.client(tool.clientArguments(route.host, port, seconds)), name: "\(tool.name)-client-\(label)",
+            in: scratch)
         defer { client.kill() }
         let status = try client.wait(timeout: .seconds(seconds + 60))
         guard status == 0 else {
-            throw Subprocess.Failure(description: "\(client.argv.joined(separator: " ")) \(client.exitDescription): \(client.errors)\(client.output)")
+            throw Subprocess.Failure(
+                description:
+                    "\(client.argv.joined(separator: " ")) \(client.exitDescription): \(client.errors)\(client.output)")
         }
         try server.wait(timeout: .seconds(20))
         let cpu = ResourceUsage.childrenCPU() - before

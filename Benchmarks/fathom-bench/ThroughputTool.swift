@@ -36,7 +36,8 @@ struct ThroughputTool {
                 let root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
                 let end = root?["end"] as? [String: Any]
                 guard let bits = (end?["sum_received"] as? [String: Any])?["bits_per_second"] as? Double else {
-                    throw Subprocess.Failure(description: "iperf3 -c gave no end.sum_received: \(root?["error"] ?? json)")
+                    throw Subprocess.Failure(
+                        description: "iperf3 -c gave no end.sum_received: \(root?["error"] ?? json)")
                 }
                 return bits
             })

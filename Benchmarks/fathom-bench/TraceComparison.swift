@@ -21,10 +21,12 @@ struct TraceComparison {
     @discardableResult
     func run() throws -> Double {
         let dest = path.serverAddress()
-        let agentArgv = path.command(in: path.client, [agentBinary, "trace", dest, "--queries", "1", "--max-hops", "30", "--no-hostnames"])
+        let agentArgv = path.command(
+            in: path.client, [agentBinary, "trace", dest, "--queries", "1", "--max-hops", "30", "--no-hostnames"])
         let tracepathArgv = path.command(in: path.client, [tracepath, "-n", "-m", "30", dest])
-        print("    path client -> \(path.routers.count) routers -> server \(dest) (hop \(path.routers.count + 1)), "
-              + "\(runs) timed run(s) per tool, alternating")
+        print(
+            "    path client -> \(path.routers.count) routers -> server \(dest) (hop \(path.routers.count + 1)), "
+                + "\(runs) timed run(s) per tool, alternating")
 
         // One untimed run each for the hop lists; it also brings both binaries into the page cache.
         let agentHops = TraceHopList.agent(try output(agentArgv))
@@ -33,9 +35,11 @@ struct TraceComparison {
         print("    hops, fathom-agent trace --queries 1 --no-hostnames: \(agentHops.joined(separator: " "))")
         print("    hops, tracepath -n -m 30:                           \(tracepathHops.joined(separator: " "))")
         let same = agentHops == tracepathHops && agentHops == expected
-        print("    same hops as each other and as the path (\(expected.joined(separator: " "))): \(same ? "yes" : "NO")")
+        print(
+            "    same hops as each other and as the path (\(expected.joined(separator: " "))): \(same ? "yes" : "NO")")
 
-        var agentRuns = Runs(), tracepathRuns = Runs()
+        var agentRuns = Runs()
+        var tracepathRuns = Runs()
         for index in 0..<runs {
             for isAgent in index % 2 == 0 ? [true, false] : [false, true] {
                 if isAgent { try agentRuns.time(agentArgv) } else { try tracepathRuns.time(tracepathArgv) }
@@ -49,11 +53,16 @@ struct TraceComparison {
         let ratio = agentRuns.medianWall / tracepathRuns.medianWall
         print("    fathom-agent trace  \(agentRuns.summary)")
         print("    tracepath -n        \(tracepathRuns.summary)")
-        print("    ratio fathom-agent / tracepath (median wall) = \(fmt(ratio, 3)); bar <= \(fmt(Self.ratioBar)): \(verdict(ratio <= Self.ratioBar))")
+        print(
+            "    ratio fathom-agent / tracepath (median wall) = \(fmt(ratio, 3)); bar <= \(fmt(Self.ratioBar)): \(verdict(ratio <= Self.ratioBar))"
+        )
         print("    breakdown: ip netns exec true \(startRuns.summary)")
-        print("               in-process TraceRun.run() (same probes, thread in the client namespace): median \(fmt(inProcess, 3)) ms")
-        print("               => fathom-agent process start + exit ~ \(fmt(agentRuns.medianWall - startRuns.medianWall - inProcess)) ms, "
-              + "tracepath's ~ \(fmt(tracepathRuns.medianWall - startRuns.medianWall)) ms including its probes")
+        print(
+            "               in-process TraceRun.run() (same probes, thread in the client namespace): median \(fmt(inProcess, 3)) ms"
+        )
+        print(
+            "               => fathom-agent process start + exit ~ \(fmt(agentRuns.medianWall - startRuns.medianWall - inProcess)) ms, "
+                + "tracepath's ~ \(fmt(tracepathRuns.medianWall - startRuns.medianWall)) ms including its probes")
         return ratio
     }
 

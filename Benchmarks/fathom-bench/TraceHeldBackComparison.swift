@@ -58,7 +58,9 @@ struct TraceHeldBackComparison {
             ("fathom-agent trace", agentArgv),
             ("traceroute -n", path.command(in: path.client, [traceroute, "-n", "-m", hops, dest])),
         ]
-        if let tracepath { tools.append(("tracepath -n", path.command(in: path.client, [tracepath, "-n", "-m", hops, dest]))) }
+        if let tracepath {
+            tools.append(("tracepath -n", path.command(in: path.client, [tracepath, "-n", "-m", hops, dest])))
+        }
         let pauseNote = scenario.pause > .zero ? ", \(fmt(scenario.pause.seconds, 1)) s pause before each" : ""
         print("    \(scenario.name): -m \(hops), \(runs) timed run(s) per tool, order rotating\(pauseNote)")
 
@@ -80,10 +82,12 @@ struct TraceHeldBackComparison {
             print("      \(tool.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(runs.summary)")
         }
         print("      fathom-agent --help (its process start) \(start.summary)")
-        let agent = times[0].medianWall, reference = times[1].medianWall
+        let agent = times[0].medianWall
+        let reference = times[1].medianWall
         let ratio = agent / reference
-        print("      ratio fathom-agent / traceroute (median wall) = \(fmt(ratio, 3)); bar <= \(fmt(Self.ratioBar)): "
-              + verdict(ratio <= Self.ratioBar))
+        print(
+            "      ratio fathom-agent / traceroute (median wall) = \(fmt(ratio, 3)); bar <= \(fmt(Self.ratioBar)): "
+                + verdict(ratio <= Self.ratioBar))
         if times.count > 2 {
             print("      ratio fathom-agent / tracepath (median wall) = \(fmt(agent / times[2].medianWall, 3))")
         }

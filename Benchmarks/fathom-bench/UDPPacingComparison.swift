@@ -21,8 +21,11 @@ struct UDPPacingComparison {
 
     func run() throws {
         let target = Double(bitsPerSecond)
-        print("    loopback, 1 stream, -b \(fmt(target / 1e6, 0)) Mbit/s, \(seconds) s per test, \(rounds) test(s) per tool, alternating")
-        var mine: [Trial] = [], theirs: [Trial] = []
+        print(
+            "    loopback, 1 stream, -b \(fmt(target / 1e6, 0)) Mbit/s, \(seconds) s per test, \(rounds) test(s) per tool, alternating"
+        )
+        var mine: [Trial] = []
+        var theirs: [Trial] = []
         for round in 0..<rounds {
             for isAgent in round % 2 == 0 ? [true, false] : [false, true] {
                 if isAgent { mine.append(try agentTrial(round)) } else { theirs.append(try iperf3Trial(round)) }
@@ -31,16 +34,21 @@ struct UDPPacingComparison {
         for (name, trials) in [("fathom-agent", mine), ("iperf3", theirs)] {
             let rate = Percentiles(trials.map(\.senderBits)).value(at: 50)
             let loss = Percentiles(trials.map(\.lostPercent)).value(at: 50)
-            print("    \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) median sender rate \(fmt(rate / 1e6)) Mbit/s "
-                  + "(\(fmt((rate / target - 1) * 100, 1)) % from -b), median loss \(fmt(loss, 2)) %")
+            print(
+                "    \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) median sender rate \(fmt(rate / 1e6)) Mbit/s "
+                    + "(\(fmt((rate / target - 1) * 100, 1)) % from -b), median loss \(fmt(loss, 2)) %")
         }
     }
 
     private func agentTrial(_ round: Int) throws -> Trial {
         let json = try trial(
             server: { [agent, "responder", "--port", "\($0)", "--once"] },
-            client: { [agent, "throughput", "127.0.0.1", "--port", "\($0)", "--udp", "--bandwidth", "\(bitsPerSecond)",
-                       "--duration", "\(seconds)", "--json"] },
+            client: {
+                [
+                    agent, "throughput", "127.0.0.1", "--port", "\($0)", "--udp", "--bandwidth", "\(bitsPerSecond)",
+                    "--duration", "\(seconds)", "--json",
+                ]
+            },
             label: "agent-udp-\(round)")
         let result = try ThroughputResult.decode(json: json)
         guard result.succeeded, let summary = result.summary?.summary, let sent = summary.sent, sent > 0 else {
@@ -52,7 +60,12 @@ struct UDPPacingComparison {
     private func iperf3Trial(_ round: Int) throws -> Trial {
         let json = try trial(
             server: { [iperf3, "-s", "-1", "-p", "\($0)"] },
-            client: { [iperf3, "-c", "127.0.0.1", "-p", "\($0)", "-u", "-b", "\(bitsPerSecond)", "-t", "\(seconds)", "--json"] },
+            client: {
+                [
+                    iperf3, "-c", "127.0.0.1", "-p", "\($0)", "-u", "-b", "\(bitsPerSecond)", "-t", "\(seconds)",
+                    "--json",
+                ]
+            },
             label: "iperf3-udp-\(round)")
         let root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         let end = root?["end"] as? [String: Any]
@@ -73,7 +86,9 @@ struct UDPPacingComparison {
         let status = try clientProcess.wait(timeout: .seconds(seconds + 60))
         guard status == 0 else {
             throw Subprocess.Failure(
-                description: "\(clientProcess.argv.joined(separator: " ")) \(clientProcess.exitDescription): \(clientProcess.errors)\(clientProcess.output)")
+                description:
+                    "\(clientProcess.argv.joined(separator: " ")) \(clientProcess.exitDescription): \(clientProcess.errors)\(clientProcess.output)"
+            )
         }
         try serverProcess.wait(timeout: .seconds(20))
         return clientProcess.output

@@ -15,7 +15,8 @@ enum UploadBody {
         body.reserveCapacity(approximateBytes + 256)
         var pid = 4242
         while body.count < approximateBytes {
-            let line = "v=0.12.2,time=\(time),host=\(host),user=alice,cmd=python,job=123,pid=\(pid),"
+            let line =
+                "v=0.12.2,time=\(time),host=\(host),user=alice,cmd=python,job=123,pid=\(pid),"
                 + "cpu%=99.5,cpukib=123456,cputime_sec=600\n"
             body.append(contentsOf: line.utf8)
             pid += 1

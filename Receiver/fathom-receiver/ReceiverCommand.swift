@@ -35,7 +35,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP (for a TLS-terminating proxy in front).") var insecureHTTP = false
     @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
     @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
-    @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow: [String] = []
+    @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow:
+        [String] = []
     @Option(help: "Public base URL of the archive's links (scheme://host[:port][/path]); default: the listen address.")
     var publicUrl: String?
     @Option(help: "Seconds from accept to a finished TLS handshake (default 10).") var handshakeTimeout: Double?
@@ -49,7 +50,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Failed logins from one address before 429 (default 10).") var loginFailuresPerAddress: Int?
     @Option(help: "Failed logins for one user before 429 (default 30).") var loginFailuresPerUser: Int?
     @Option(help: "Seconds after which one failed login is forgiven (default 6).") var loginForgiveSeconds: Double?
-    @Option(help: "Fleet page: expected upload interval of a cluster, CLUSTER=SECONDS; repeatable.") var fleetCadence: [String] = []
+    @Option(help: "Fleet page: expected upload interval of a cluster, CLUSTER=SECONDS; repeatable.") var fleetCadence:
+        [String] = []
     @Flag(help: "GET /metrics only with Basic auth of a clusters=* user.") var metricsAuth = false
     @Option(help: "Ingest index SQLite file (default <data-dir>/.fathom/index.sqlite).") var indexDb: String?
     @Flag(help: "Do not keep the ingest index (Grafana series then answer 503).") var noIndex = false
@@ -82,15 +84,23 @@ struct ReceiverCommand: AsyncParsableCommand {
         }
         if let apiKeys { settings.archive?.apiKeysPath = apiKeys }
         // Only given flags override, so `archive_allow` from the file survives an empty flag list.
-        if !archiveAllow.isEmpty { settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow) }
+        if !archiveAllow.isEmpty {
+            settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow)
+        }
         if let publicUrl {
             guard settings.archive != nil else { throw ValidationError("--public-url needs --archive-db") }
             settings.archive?.publicURL = publicUrl
         }
         try settings.archive?.check()
-        if let v = handshakeTimeout { settings.connections.handshakeTimeout = try ReceiverSettingsFile.seconds(v, "--handshake-timeout") }
-        if let v = headerTimeout { settings.connections.headerTimeout = try ReceiverSettingsFile.seconds(v, "--header-timeout") }
-        if let v = idleTimeout { settings.connections.idleTimeout = try ReceiverSettingsFile.seconds(v, "--idle-timeout") }
+        if let v = handshakeTimeout {
+            settings.connections.handshakeTimeout = try ReceiverSettingsFile.seconds(v, "--handshake-timeout")
+        }
+        if let v = headerTimeout {
+            settings.connections.headerTimeout = try ReceiverSettingsFile.seconds(v, "--header-timeout")
+        }
+        if let v = idleTimeout {
+            settings.connections.idleTimeout = try ReceiverSettingsFile.seconds(v, "--idle-timeout")
+        }
         if let maxConnections { settings.connections.maxConnections = maxConnections }
         if let tlsMinVersion { settings.tls.minimumVersion = try ReceiverSettingsFile.tlsVersion(tlsMinVersion) }
         if let tlsCiphers { settings.tls.cipherSuites = tlsCiphers }
@@ -99,7 +109,9 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let v = loginForgiveSeconds {
             settings.loginThrottle.forgiveAfter = try ReceiverSettingsFile.seconds(v, "--login-forgive-seconds")
         }
-        for (cluster, seconds) in try FleetCadenceSetting.parse(fleetCadence) { settings.fleetCadence[cluster] = seconds }
+        for (cluster, seconds) in try FleetCadenceSetting.parse(fleetCadence) {
+            settings.fleetCadence[cluster] = seconds
+        }
         if metricsAuth { settings.metricsAuth = true }
         if let problem = settings.validationError() { throw ValidationError(problem) }
         try await ReceiverRuntime(settings: settings, logger: logger).run()

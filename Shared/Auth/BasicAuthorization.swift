@@ -16,7 +16,9 @@ public enum BasicAuthorization {
             let bytes = Base64.decode(String(parts[1]).trimmingWhitespace()),
             let colon = bytes.firstIndex(of: UInt8(ascii: ":"))
         else { return nil }
-        return (String(decoding: bytes[..<colon], as: UTF8.self), String(decoding: bytes[(colon + 1)...], as: UTF8.self))
+        return (
+            String(decoding: bytes[..<colon], as: UTF8.self), String(decoding: bytes[(colon + 1)...], as: UTF8.self)
+        )
     }
 }
 
@@ -30,14 +32,18 @@ public enum Base64 {
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out += [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)],
+                alphabet[Int(n & 63)],
+            ]
             i += 3
         }
         let rest = bytes.count - i
         if rest > 0 {
             let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
             out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
-            out += rest == 2 ? [alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
+            out +=
+                rest == 2 ? [alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -46,7 +52,10 @@ public enum Base64 {
         var values: [UInt8] = []
         var padding = 0
         for c in text.utf8 {
-            if c == UInt8(ascii: "=") { padding += 1; continue }
+            if c == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
             guard padding == 0 else { return nil }
             switch c {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(c - 65)
@@ -75,7 +84,8 @@ public enum Base64 {
 
 /// Compares secrets in time that depends only on their lengths, not on where they differ.
 public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
     var diff = UInt8(x.count == y.count ? 0 : 1)
     let n = max(x.count, y.count)
     for i in 0..<n {

@@ -105,7 +105,8 @@ public enum ClientCredential {
     public static func parse(_ text: String) -> (user: String, password: String)? {
         let t = text.trimmingWhitespace()
         if let colon = t.firstIndex(of: ":") {
-            let u = String(t[..<colon]), p = String(t[t.index(after: colon)...])
+            let u = String(t[..<colon])
+            let p = String(t[t.index(after: colon)...])
             return u.isEmpty || p.isEmpty ? nil : (u, p)
         }
         let parts = t.split(separator: "/", omittingEmptySubsequences: false)

@@ -41,7 +41,8 @@ public struct CRC32: Sendable, Equatable {
             let count = buffer.count
             while count - index >= 8 {
                 let low =
-                    crc ^ (UInt32(buffer[index]) | UInt32(buffer[index + 1]) << 8 | UInt32(buffer[index + 2]) << 16
+                    crc
+                    ^ (UInt32(buffer[index]) | UInt32(buffer[index + 1]) << 8 | UInt32(buffer[index + 2]) << 16
                         | UInt32(buffer[index + 3]) << 24)
                 crc =
                     t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]

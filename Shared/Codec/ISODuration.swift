@@ -36,7 +36,9 @@ public enum ISODuration {
                 continue
             }
             let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number), let unit = rest.dropFirst(number.count).first else { return nil }
+            guard !number.isEmpty, let value = Double(number), let unit = rest.dropFirst(number.count).first else {
+                return nil
+            }
             rest = rest.dropFirst(number.count + 1)
             switch (inTime, unit) {
             case (false, "W"): total += value * 604_800

@@ -43,10 +43,12 @@ public enum BlockingWork {
     public static func startDetached(_ body: @escaping @Sendable () -> Void) -> Bool {
         var id = pthread_t()
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
-        let status = pthread_create(&id, nil, { raw in
-            Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box)
+        let status = pthread_create(
+            &id, nil,
+            { raw in
+                Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box)
         guard status == 0 else {
             Unmanaged<Body>.fromOpaque(box).release()
             return false

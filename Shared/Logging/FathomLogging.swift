@@ -46,7 +46,9 @@ public struct StderrLogHandler: LogHandler {
     ) {
         var all = metadata
         if let explicit { all.merge(explicit) { $1 } }
-        let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let meta =
+            all.isEmpty
+            ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let text: String
         if journalPrefixes {
             text = "<\(Self.priority(level))>\(message)\(meta)\n"

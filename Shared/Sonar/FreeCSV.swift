@@ -78,7 +78,10 @@ public enum FreeCSV {
         var text = (negative && magnitude != 0 ? "-" : "") + String(whole)
         if frac != 0 {
             var digits = 3
-            while frac % 10 == 0 { frac /= 10; digits -= 1 }
+            while frac % 10 == 0 {
+                frac /= 10
+                digits -= 1
+            }
             let f = String(frac)
             text += "." + String(repeating: "0", count: digits - f.count) + f
         }
@@ -90,7 +93,9 @@ public enum FreeCSV {
     public static func parse(_ line: Substring) throws(FreeCSVError) -> [FreeCSVField] {
         var fields: [FreeCSVField] = []
         try FreeCSVScanner.walk(Array(line.utf8)[...]) { name, value in
-            fields.append(FreeCSVField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            fields.append(
+                FreeCSVField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            )
         }
         return fields
     }

@@ -43,7 +43,9 @@ public struct FreeCSVScanner: Sendable {
     private static func walk(
         bytes line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
     ) throws(FreeCSVError) {
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), equals = UInt8(ascii: "=")
+        let comma = UInt8(ascii: ",")
+        let quote = UInt8(ascii: "\"")
+        let equals = UInt8(ascii: "=")
         var i = 0
         while true {
             let start = i
@@ -82,7 +84,8 @@ public struct FreeCSVScanner: Sendable {
                     i += 1
                 }
                 guard let eq else {
-                    throw .fieldWithoutEquals(field: String(decoding: UnsafeBufferPointer(rebasing: line[start..<i]), as: UTF8.self))
+                    throw .fieldWithoutEquals(
+                        field: String(decoding: UnsafeBufferPointer(rebasing: line[start..<i]), as: UTF8.self))
                 }
                 body(UnsafeBufferPointer(rebasing: line[start..<eq]), UnsafeBufferPointer(rebasing: line[(eq + 1)..<i]))
             }

@@ -100,7 +100,10 @@ public enum SonarTimestamp {
     private static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         var q = a / b
         var r = a % b
-        if r < 0 { q -= 1; r += b }
+        if r < 0 {
+            q -= 1
+            r += b
+        }
         return (q, r)
     }
 

@@ -38,7 +38,8 @@ public struct SystemdNotifier: Sendable {
         #if canImport(CSystemd)
             guard let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 else { return .disabled }
             var usec: UInt64 = 0
-            let interval: Duration? = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec / 2)) : nil
+            let interval: Duration? =
+                sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec / 2)) : nil
             return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
         #else
             return .disabled

@@ -46,8 +46,9 @@ public struct WatchdogPinger: Sendable {
             case .unhealthy:
                 logger.warning("health check failed; withholding the watchdog keep-alive")
             case .timedOut:
-                logger.warning("health check did not answer in time; withholding the watchdog keep-alive",
-                               metadata: ["limit": "\(interval / 2)"])
+                logger.warning(
+                    "health check did not answer in time; withholding the watchdog keep-alive",
+                    metadata: ["limit": "\(interval / 2)"])
             }
             // After a stall, start afresh rather than firing the missed cycles back to back.
             cycleStart = max(cycleStart + interval, clock.now)

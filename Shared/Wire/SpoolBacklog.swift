@@ -21,7 +21,8 @@ public struct SpoolBacklog: Sendable, Equatable, Codable {
     /// is advisory: a malformed one is ignored, never a reason to refuse the data).
     public init?(headerValue: String) {
         let parts = headerValue.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 18 && $0.allSatisfy(\.isASCIIDigitCharacter) }),
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.count <= 18 && $0.allSatisfy(\.isASCIIDigitCharacter) }),
             let batches = Int(parts[0]), let bytes = Int(parts[1])
         else { return nil }
         self.init(batches: batches, bytes: bytes)

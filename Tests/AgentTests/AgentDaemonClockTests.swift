@@ -42,8 +42,10 @@ final class StoppingVirtualClock: MeasurementClock {
         let spool = try SpoolDirectory(path: dir.file("spool"), maxBytes: 64 << 20, logger: logger)
         // Nothing listens on port 9: deliveries fail and every batch stays in the spool to be counted.
         let http = try AgentHTTPClient(caFile: nil)
-        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: "http://127.0.0.1:9", cluster: "fox", user: "fox", password: "x", insecureHTTP: true), http: http)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(
+                baseURL: "http://127.0.0.1:9", cluster: "fox", user: "fox", password: "x", insecureHTTP: true),
+            http: http)
         let midnight = 1_795_392_000.0  // a UTC midnight
         let clock = StoppingVirtualClock(start: midnight, limit: midnight + 3 * 86_400 + 1_800)
         let daemon = AgentDaemon(
@@ -54,7 +56,9 @@ final class StoppingVirtualClock: MeasurementClock {
         func count(_ kind: UploadKind) throws -> Int { try spool.pending().filter { $0.kind == kind.rawValue }.count }
         // 72 hourly ticks in three days; then the clock stops and the daemon waits.
         let deadline = ContinuousClock.now + .seconds(60)
-        while try count(.samples) < 72 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while try count(.samples) < 72 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await task.value

@@ -4,7 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct AgentSettingsTests {
     @Test func fullConfigFile() throws {
-        let s = try AgentSettingsFile.parse("""
+        let s = try AgentSettingsFile.parse(
+            """
             [receiver]
             url = "https://receiver.example.org:8443"
             cluster = "fox.example.org"
@@ -30,7 +31,10 @@ import Testing
         #expect(s.cluster == "fox.example.org" && s.caFile == "/etc/fathom/ca.pem")
         #expect(s.sendWindowSeconds == 280 && s.spoolDirectory == "/srv/spool" && s.spoolMaxMB == 64)
         #expect(s.intervalSeconds == 300 && s.sysinfoIntervalSeconds == 3600)
-        #expect(s.sample == SampleOptions(rollup: true, minCPUTimeSeconds: 60, excludeSystemJobs: true, excludeCommands: ["bash", "ssh"]))
+        #expect(
+            s.sample
+                == SampleOptions(
+                    rollup: true, minCPUTimeSeconds: 60, excludeSystemJobs: true, excludeCommands: ["bash", "ssh"]))
     }
 
     @Test(arguments: [
@@ -57,8 +61,10 @@ import Testing
         #expect(throws: ConfigError.self) { try s.endpoints() }
         let e = ReceiverEndpoint(baseURL: "http://x", cluster: "fox", user: "fox", password: "p")
         #expect(e.validationError() != nil, "plain HTTP needs insecure_http")
-        #expect(ReceiverEndpoint(baseURL: "ftp://x", cluster: "fox", user: "fox", password: "p").validationError() != nil)
-        #expect(ReceiverEndpoint(baseURL: "https://x/", cluster: "a b&c", user: "u", password: "p").url(path: "/sysinfo")
+        #expect(
+            ReceiverEndpoint(baseURL: "ftp://x", cluster: "fox", user: "fox", password: "p").validationError() != nil)
+        #expect(
+            ReceiverEndpoint(baseURL: "https://x/", cluster: "a b&c", user: "u", password: "p").url(path: "/sysinfo")
                 == "https://x/sysinfo?cluster=a%20b%26c")
     }
 

@@ -14,7 +14,10 @@ import Testing
             repeatSeconds: repeatSeconds, slipSeconds: slip)
     }
 
-    func scheduler(_ test: MeasurementTest, _ runner: FakeRunner, lane: ExclusiveLane = ExclusiveLane(), clock: VirtualClock, seed: UInt64)
+    func scheduler(
+        _ test: MeasurementTest, _ runner: FakeRunner, lane: ExclusiveLane = ExclusiveLane(), clock: VirtualClock,
+        seed: UInt64
+    )
         -> MeasurementScheduler
     {
         MeasurementScheduler(
@@ -54,16 +57,23 @@ import Testing
         let starts = runner.starts(of: "bw")
         let first = starts.filter { $0 < nominal + 20 }
         #expect(first.count >= 3 && first.allSatisfy { $0 >= nominal && $0 <= nominal + 10 }, "\(starts)")
-        #expect(records[0].failureMessage.contains("no slot at the peer in \(first.count) tries"), "\(records[0].failureMessage)")
+        #expect(
+            records[0].failureMessage.contains("no slot at the peer in \(first.count) tries"),
+            "\(records[0].failureMessage)")
         #expect(records[0].failureMessage.hasPrefix(ThroughputError.serverBusy.description))
-        #expect(starts.filter { $0 >= nominal + 20 }.allSatisfy { $0 <= nominal + 30 }, "the next period keeps its grid: \(starts)")
+        #expect(
+            starts.filter { $0 >= nominal + 20 }.allSatisfy { $0 <= nominal + 30 },
+            "the next period keeps its grid: \(starts)")
     }
 
     @Test func noRetryWhenTheRunFailsForAnotherReason() async throws {
         let runner = FakeRunner(failing: true)
         let sink = RecordSink()
-        await scheduler(try throughput("bw", repeatSeconds: 60, slip: 10), runner, clock: VirtualClock(start: 1_795_410_000), seed: 3)
-            .run(runsPerTest: 1) { await sink.add($0) }
+        await scheduler(
+            try throughput("bw", repeatSeconds: 60, slip: 10), runner, clock: VirtualClock(start: 1_795_410_000),
+            seed: 3
+        )
+        .run(runsPerTest: 1) { await sink.add($0) }
         #expect(runner.starts(of: "bw").count == 1)
         #expect(await sink.records.first?.failureMessage == "unable to connect to server")
     }
@@ -85,7 +95,8 @@ import Testing
         let probe = AdmissionProbe(lane: lane)
         let scheduler = MeasurementScheduler(
             tests: [try throughput("self", repeatSeconds: 60, slip: 0)], runner: probe, lane: lane,
-            clock: VirtualClock(start: 1_795_410_000), random: MeasurementSchedulerTests.seeded(1), logger: Logger(label: "test"))
+            clock: VirtualClock(start: 1_795_410_000), random: MeasurementSchedulerTests.seeded(1),
+            logger: Logger(label: "test"))
         await scheduler.run(runsPerTest: 1) { _ in }
         #expect(probe.seen.withLock { $0 } == [.guest, .busy])
         #expect(!lane.isHeld, "the guest never took the lane; the run gave it back")
@@ -106,7 +117,9 @@ import Testing
         let schedule = RunSchedule(repeatSeconds: 60, slipSeconds: 10, durationSeconds: 10)
         let policy = BusyRetryPolicy(schedule: schedule)
         #expect(policy.latestStart(nominal: 600) == 650, "slip exhausted: up to the next start less the run")
-        #expect(BusyRetryPolicy(schedule: RunSchedule(repeatSeconds: 20, slipSeconds: 10, durationSeconds: 10)).latestStart(nominal: 600) == 610)
+        #expect(
+            BusyRetryPolicy(schedule: RunSchedule(repeatSeconds: 20, slipSeconds: 10, durationSeconds: 10)).latestStart(
+                nominal: 600) == 610)
         #expect([1, 2, 3, 4, 9].map { policy.window(busyAnswers: $0) } == [2, 4, 8, 10, 10])
         var rng = SplitMix64(state: 77)
         var delays: Set<Double> = []
@@ -118,7 +131,11 @@ import Testing
             }
         }
         #expect(delays.count > 500, "random, in millisecond steps: two hosts rarely draw the same delay")
-        #expect(policy.nextStart(now: 645, busyAnswers: 4, latest: 650, using: &rng).map { $0 <= 650 } == true, "cut to what is left")
-        #expect(policy.nextStart(now: 649.6, busyAnswers: 1, latest: 650, using: &rng) == nil, "no room: archived as failed")
+        #expect(
+            policy.nextStart(now: 645, busyAnswers: 4, latest: 650, using: &rng).map { $0 <= 650 } == true,
+            "cut to what is left")
+        #expect(
+            policy.nextStart(now: 649.6, busyAnswers: 1, latest: 650, using: &rng) == nil, "no room: archived as failed"
+        )
     }
 }

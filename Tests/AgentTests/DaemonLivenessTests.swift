@@ -43,8 +43,10 @@ import Testing
         settings.intervalSeconds = 1
         let spool = try SpoolDirectory(path: dir.file("spool"), maxBytes: 1 << 20, logger: quiet)
         // Nothing listens there: delivery keeps retrying, which is idle waiting, not a stuck step.
-        let client = try ReceiverClient(endpoint: ReceiverEndpoint(
-            baseURL: "http://127.0.0.1:9", cluster: "c", user: "u", password: "p", insecureHTTP: true), http: try AgentHTTPClient(caFile: nil))
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(
+                baseURL: "http://127.0.0.1:9", cluster: "c", user: "u", password: "p", insecureHTTP: true),
+            http: try AgentHTTPClient(caFile: nil))
         return AgentDaemon(
             settings: settings, sampler: try ProcessSampler(procfs: procfs, gpu: [], options: SampleOptions()),
             sysinfo: SysinfoCollector(procfs: procfs, gpu: []), spool: spool,

@@ -1,15 +1,19 @@
-@testable import FathomAgent
 import FathomShared
 import Testing
+
+@testable import FathomAgent
 
 @Suite(.timeLimit(.minutes(2))) struct EsmondRecordMappingTests {
     func record(_ outcome: MeasurementOutcome) -> MeasurementRecord {
         MeasurementRecord(
-            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1",
+            destAddress: "10.0.0.2",
             start: 1_795_410_000, outcome: outcome)
     }
 
-    func trace(_ parameters: TraceParameters = TraceParameters(dest: "ps2.example.net"), result: String) throws -> MeasurementRecord {
+    func trace(_ parameters: TraceParameters = TraceParameters(dest: "ps2.example.net"), result: String) throws
+        -> MeasurementRecord
+    {
         record(.trace(parameters, try TraceResult.decode(json: result)))
     }
 
@@ -19,7 +23,9 @@ import Testing
 
     /// The event-type → value pairs of the single data point.
     func values(_ esmond: EsmondRecord) -> [String: JSONValue] {
-        guard case .array(let points)? = esmond.data["data"], points.count == 1, case .array(let values)? = points[0]["val"] else { return [:] }
+        guard case .array(let points)? = esmond.data["data"], points.count == 1,
+            case .array(let values)? = points[0]["val"]
+        else { return [:] }
         var out: [String: JSONValue] = [:]
         for value in values {
             if case .string(let name)? = value["event-type"] { out[name] = value["val"] }
@@ -33,12 +39,14 @@ import Testing
     }
 
     @Test func traceHopsBecomePacketTraceWithMillisecondsAndCarriedMTU() throws {
-        let r = try trace(TraceParameters(dest: "ps2.example.net", hops: 30, queries: 3, probeType: .udp), result: """
-            {"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.2.2","rtt":"PT0.0002S"},
-             {"ip":"192.52.179.65","hostname":"rtr1.example.net.","rtt":"PT0.0015S","mtu":9000},
-             {},
-             {"ip":"10.9.9.9","error":"host-unreachable","rtt":"PT0.003S","mtu":1500}]]}
-            """)
+        let r = try trace(
+            TraceParameters(dest: "ps2.example.net", hops: 30, queries: 3, probeType: .udp),
+            result: """
+                {"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.2.2","rtt":"PT0.0002S"},
+                 {"ip":"192.52.179.65","hostname":"rtr1.example.net.","rtt":"PT0.0015S","mtu":9000},
+                 {},
+                 {"ip":"10.9.9.9","error":"host-unreachable","rtt":"PT0.003S","mtu":1500}]]}
+                """)
         let esmond = EsmondRecordMapping.map(r)
         #expect(eventTypes(esmond) == ["failures", "packet-trace", "path-mtu"])
         #expect(esmond.metadata["subject-type"] == .string("point-to-point"))
@@ -59,11 +67,18 @@ import Testing
             return
         }
         #expect(hops.count == 4)
-        #expect(hops[0] == .object(["ttl": .integer(1), "query": .integer(1), "success": .integer(1), "ip": .string("10.0.2.2"), "rtt": .number(0.2)]))
+        #expect(
+            hops[0]
+                == .object([
+                    "ttl": .integer(1), "query": .integer(1), "success": .integer(1), "ip": .string("10.0.2.2"),
+                    "rtt": .number(0.2),
+                ]))
         #expect(hops[1]["hostname"] == .string("rtr1.example.net."))
         #expect(hops[1]["mtu"] == .integer(9000))
-        #expect(hops[2] == .object(["ttl": .integer(3), "query": .integer(1), "success": .integer(0), "mtu": .integer(9000)]),
-                "a silent hop carries the MTU forward and is not a success")
+        #expect(
+            hops[2]
+                == .object(["ttl": .integer(3), "query": .integer(1), "success": .integer(0), "mtu": .integer(9000)]),
+            "a silent hop carries the MTU forward and is not a success")
         #expect(hops[3]["error-message"] == .string("host-unreachable"))
         #expect(hops[3]["success"] == .integer(0))
         #expect(abs((hops[3]["rtt"]?.doubleValue ?? 0) - 3.0) < 1e-9)
@@ -92,12 +107,16 @@ import Testing
         """
 
     @Test func tcpThroughputMapsSummaryRetransmitsSubintervalsAndStreams() throws {
-        let r = try throughput(ThroughputParameters(dest: "ps2.example.net", parallel: 2, duration: 2), result: Self.tcpResult)
+        let r = try throughput(
+            ThroughputParameters(dest: "ps2.example.net", parallel: 2, duration: 2), result: Self.tcpResult)
         let esmond = EsmondRecordMapping.map(r)
-        #expect(eventTypes(esmond) == [
-            "failures", "throughput", "throughput-subintervals", "packet-retransmits", "packet-retransmits-subintervals",
-            "streams-throughput", "streams-throughput-subintervals", "streams-packet-retransmits", "streams-packet-retransmits-subintervals",
-        ])
+        #expect(
+            eventTypes(esmond) == [
+                "failures", "throughput", "throughput-subintervals", "packet-retransmits",
+                "packet-retransmits-subintervals",
+                "streams-throughput", "streams-throughput-subintervals", "streams-packet-retransmits",
+                "streams-packet-retransmits-subintervals",
+            ])
         #expect(esmond.metadata["ip-transport-protocol"] == .string("tcp"))
         #expect(esmond.metadata["bw-parallel-streams"] == .integer(2))
         #expect(esmond.metadata["bw-target-bandwidth"] == nil)
@@ -106,14 +125,18 @@ import Testing
         let v = values(esmond)
         #expect(v["throughput"] == .integer(10_800_000_000), "esmond's throughput is an integer type")
         #expect(v["packet-retransmits"] == .integer(4))
-        #expect(v["throughput-subintervals"] == .array([
-            .object(["start": .number(0), "duration": .number(1), "val": .number(10.4e9)]),
-            .object(["start": .number(1), "duration": .number(1), "val": .number(11.2e9)]),
-        ]))
-        #expect(v["packet-retransmits-subintervals"] == .array([
-            .object(["start": .number(0), "duration": .number(1), "val": .integer(1)]),
-            .object(["start": .number(1), "duration": .number(1), "val": .integer(3)]),
-        ]))
+        #expect(
+            v["throughput-subintervals"]
+                == .array([
+                    .object(["start": .number(0), "duration": .number(1), "val": .number(10.4e9)]),
+                    .object(["start": .number(1), "duration": .number(1), "val": .number(11.2e9)]),
+                ]))
+        #expect(
+            v["packet-retransmits-subintervals"]
+                == .array([
+                    .object(["start": .number(0), "duration": .number(1), "val": .integer(1)]),
+                    .object(["start": .number(1), "duration": .number(1), "val": .integer(3)]),
+                ]))
         #expect(v["streams-throughput"] == .array([.number(9.3e9), .number(1.5e9)]))
         #expect(v["streams-packet-retransmits"] == .array([.integer(3), .integer(1)]))
         guard case .array(let perStream)? = v["streams-throughput-subintervals"] else {
@@ -121,15 +144,22 @@ import Testing
             return
         }
         #expect(perStream.count == 2)
-        #expect(perStream[1] == .array([
-            .object(["start": .number(0), "duration": .number(1), "val": .number(1.0e9)]),
-            .object(["start": .number(1), "duration": .number(1), "val": .number(2.0e9)]),
-        ]))
+        #expect(
+            perStream[1]
+                == .array([
+                    .object(["start": .number(0), "duration": .number(1), "val": .number(1.0e9)]),
+                    .object(["start": .number(1), "duration": .number(1), "val": .number(2.0e9)]),
+                ]))
         // The whole metadata says which summaries to keep, as pScheduler's defaults do.
         guard case .array(let types)? = esmond.metadata["event-types"] else { return }
-        #expect(types[1]["summaries"] == .array([.object([
-            "event-type": .string("throughput"), "summary-type": .string("average"), "summary-window": .integer(86400),
-        ])]))
+        #expect(
+            types[1]["summaries"]
+                == .array([
+                    .object([
+                        "event-type": .string("throughput"), "summary-type": .string("average"),
+                        "summary-window": .integer(86400),
+                    ])
+                ]))
     }
 
     @Test func udpThroughputMapsLossCountsAndRate() throws {
@@ -137,8 +167,13 @@ import Testing
             {"succeeded":true,"diags":"","intervals":[],
              "summary":{"streams":[],"summary":{"start":0,"end":5,"throughput-bits":99973876.98,"throughput-bytes":62000000,"sent":25892,"lost":13,"jitter":0}}}
             """
-        let esmond = EsmondRecordMapping.map(try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: result))
-        #expect(eventTypes(esmond) == ["failures", "throughput", "throughput-subintervals", "packet-loss-rate", "packet-count-lost", "packet-count-sent"])
+        let esmond = EsmondRecordMapping.map(
+            try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: result))
+        #expect(
+            eventTypes(esmond) == [
+                "failures", "throughput", "throughput-subintervals", "packet-loss-rate", "packet-count-lost",
+                "packet-count-sent",
+            ])
         #expect(esmond.metadata["ip-transport-protocol"] == .string("udp"))
         let v = values(esmond)
         #expect(v["packet-count-sent"] == .integer(25892))
@@ -148,82 +183,114 @@ import Testing
         #expect(v["packet-retransmits"] == nil)
 
         let nothingSent = result.replacing("\"sent\":25892", with: "\"sent\":0")
-        let none = values(EsmondRecordMapping.map(try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: nothingSent)))
+        let none = values(
+            EsmondRecordMapping.map(
+                try throughput(ThroughputParameters(dest: "ps2.example.net", udp: true), result: nothingSent)))
         #expect(none["packet-loss-rate"] == nil, "no loss rate without packets sent")
     }
 
     /// pscheduler-rtt-and-as.md §2.5: pScheduler's metadata and data point for 4 of 5 replies.
     @Test func rttMapsLikePSchedulersEsmondRTTRecord() throws {
         let parameters = RTTParameters(dest: "10.0.0.2", count: 5, interval: .milliseconds(500), length: 56)
-        let r = record(.rtt(parameters, try RTTResult.decode(json: """
-            {"schema":1,"succeeded":true,"sent":5,"received":4,"lost":1,"loss":0.2,"duplicates":0,"reorders":0,
-             "roundtrips":[{"seq":1,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000333S"},
-              {"seq":2,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000421S"},
-              {"seq":3,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000419S"},
-              {"seq":5,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000358S"},
-              {"seq":4,"ip":"10.0.0.1","error":"host-unreachable"}]}
-            """)))
+        let r = record(
+            .rtt(
+                parameters,
+                try RTTResult.decode(
+                    json: """
+                        {"schema":1,"succeeded":true,"sent":5,"received":4,"lost":1,"loss":0.2,"duplicates":0,"reorders":0,
+                         "roundtrips":[{"seq":1,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000333S"},
+                          {"seq":2,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000421S"},
+                          {"seq":3,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000419S"},
+                          {"seq":5,"length":64,"ip":"10.0.0.2","ttl":64,"rtt":"PT0.000358S"},
+                          {"seq":4,"ip":"10.0.0.1","error":"host-unreachable"}]}
+                        """)))
         let esmond = EsmondRecordMapping.map(r)
         #expect(esmond.metadata["tool-name"] == .string("pscheduler/ping"))
         #expect(esmond.metadata["pscheduler-test-type"] == .string("rtt"))
         // The reserved time: 4 intervals of 0.5 s, the 1 s wait, 2 s allowance (no hostname lookups here).
         #expect(esmond.metadata["time-duration"] == .number(5))
         #expect(esmond.metadata["sample-size"] == .integer(5) && esmond.metadata["ip-packet-size"] == .integer(56))
-        #expect(esmond.metadata["time-probe-interval"] == .number(0.5) && esmond.metadata["time-test-timeout"] == .number(1))
+        #expect(
+            esmond.metadata["time-probe-interval"] == .number(0.5) && esmond.metadata["time-test-timeout"] == .number(1)
+        )
         #expect(esmond.metadata["ip-ttl"] == nil)
-        #expect(eventTypes(esmond) == [
-            "failures", "packet-count-sent", "histogram-rtt", "histogram-ttl-reverse", "packet-duplicates-bidir",
-            "packet-loss-rate-bidir", "packet-count-lost-bidir", "packet-reorders-bidir",
-        ])
-        #expect(JSONText.string(esmond.metadata["event-types"]!).contains(
-            #"{"event-type":"histogram-rtt","summaries":[{"event-type":"histogram-rtt","summary-type":"statistics","summary-window":0},"#))
-        #expect(values(esmond) == [
-            "packet-count-sent": .integer(5), "packet-count-lost-bidir": .integer(1),
-            "packet-duplicates-bidir": .integer(0), "packet-reorders-bidir": .integer(0),
-            "histogram-rtt": .object(["0.33": .integer(1), "0.42": .integer(2), "0.36": .integer(1)]),
-            "histogram-ttl-reverse": .object(["64": .integer(4)]),
-            "packet-loss-rate-bidir": .object(["numerator": .integer(1), "denominator": .integer(5)]),
-        ])
+        #expect(
+            eventTypes(esmond) == [
+                "failures", "packet-count-sent", "histogram-rtt", "histogram-ttl-reverse", "packet-duplicates-bidir",
+                "packet-loss-rate-bidir", "packet-count-lost-bidir", "packet-reorders-bidir",
+            ])
+        #expect(
+            JSONText.string(esmond.metadata["event-types"]!).contains(
+                #"{"event-type":"histogram-rtt","summaries":[{"event-type":"histogram-rtt","summary-type":"statistics","summary-window":0},"#
+            ))
+        #expect(
+            values(esmond) == [
+                "packet-count-sent": .integer(5), "packet-count-lost-bidir": .integer(1),
+                "packet-duplicates-bidir": .integer(0), "packet-reorders-bidir": .integer(0),
+                "histogram-rtt": .object(["0.33": .integer(1), "0.42": .integer(2), "0.36": .integer(1)]),
+                "histogram-ttl-reverse": .object(["64": .integer(4)]),
+                "packet-loss-rate-bidir": .object(["numerator": .integer(1), "denominator": .integer(5)]),
+            ])
         let failed = EsmondRecordMapping.map(record(.rtt(parameters, .failure("ICMP not permitted"))))
         #expect(values(failed) == ["failures": .object(["error": .string("ICMP not permitted")])])
-        #expect(EsmondRecordMapping.histogramKey(milliseconds: 53.8) == "53.80" && EsmondRecordMapping.histogramKey(milliseconds: 0.005) == "0.01")
+        #expect(
+            EsmondRecordMapping.histogramKey(milliseconds: 53.8) == "53.80"
+                && EsmondRecordMapping.histogramKey(milliseconds: 0.005) == "0.01")
         #expect(try MeasurementRecord(spoolPayload: r.spoolPayload) == r)
     }
 
     @Test func aFailedRunIsOneFailuresPointAndAnUnresolvedDestinationIsNotNull() throws {
-        var r = try throughput(ThroughputParameters(dest: "ps2.example.net"), result: #"{"succeeded":false,"error":"cannot resolve \"nowhere.invalid\""}"#)
+        var r = try throughput(
+            ThroughputParameters(dest: "ps2.example.net"),
+            result: #"{"succeeded":false,"error":"cannot resolve \"nowhere.invalid\""}"#)
         r.sourceAddress = nil
         r.destAddress = nil
         let esmond = EsmondRecordMapping.map(r)
         #expect(values(esmond) == ["failures": .object(["error": .string(#"cannot resolve "nowhere.invalid""#)])])
         #expect(esmond.metadata["source"] == .string("0.0.0.0"))
         #expect(esmond.metadata["destination"] == .string("0.0.0.0"))
-        #expect(esmond.data["data"].flatMap { if case .array(let a) = $0 { a.first?["ts"] } else { nil } } == .integer(Int64(1_795_410_000)))
+        #expect(
+            esmond.data["data"].flatMap { if case .array(let a) = $0 { a.first?["ts"] } else { nil } }
+                == .integer(Int64(1_795_410_000)))
     }
 
     @Test func recordsSurviveTheSpoolEncoding() throws {
         let tcp = try throughput(
-            ThroughputParameters(dest: "ps2.example.net", port: 5202, reverse: true, parallel: 2, duration: 3, blockSize: 8192, bandwidth: 9_000_000),
+            ThroughputParameters(
+                dest: "ps2.example.net", port: 5202, reverse: true, parallel: 2, duration: 3, blockSize: 8192,
+                bandwidth: 9_000_000),
             result: Self.tcpResult)
         #expect(try MeasurementRecord(spoolPayload: tcp.spoolPayload) == tcp)
         var icmp = try trace(
-            TraceParameters(dest: "ps2.example.net", firstTTL: 2, hops: 8, queries: 1, wait: .milliseconds(1500), firstPort: 40000,
-                            ipVersion: 6, probeType: .icmp, hostnames: true),
-            result: #"{"schema":1,"succeeded":true,"paths":[[{"ip":"::1","hostname":"lo.","rtt":"PT0.00002S","mtu":65536},{}]]}"#)
+            TraceParameters(
+                dest: "ps2.example.net", firstTTL: 2, hops: 8, queries: 1, wait: .milliseconds(1500), firstPort: 40000,
+                ipVersion: 6, probeType: .icmp, hostnames: true),
+            result:
+                #"{"schema":1,"succeeded":true,"paths":[[{"ip":"::1","hostname":"lo.","rtt":"PT0.00002S","mtu":65536},{}]]}"#
+        )
         icmp.sourceAddress = nil
         #expect(try MeasurementRecord(spoolPayload: icmp.spoolPayload) == icmp)
-        let failed = record(.throughput(ThroughputParameters(dest: "nowhere.invalid", udp: true), .failure("cannot resolve")))
+        let failed = record(
+            .throughput(ThroughputParameters(dest: "nowhere.invalid", udp: true), .failure("cannot resolve")))
         #expect(try MeasurementRecord(spoolPayload: failed.spoolPayload) == failed)
-        #expect(throws: JSONFields.Mismatch.self) { try MeasurementRecord(spoolPayload: Array(#"{"run-id":"x"}"#.utf8)) }
+        #expect(throws: JSONFields.Mismatch.self) {
+            try MeasurementRecord(spoolPayload: Array(#"{"run-id":"x"}"#.utf8))
+        }
         #expect(throws: JSONFields.Mismatch.self) { try MeasurementRecord(spoolPayload: Array("not json".utf8)) }
     }
 
     /// Records spooled by the agent before records were typed still deliver, to the same metadata.
     @Test func recordsSpooledByTheEarlierAgentStillRead() throws {
-        let earlier = #"{"dest":"ps2.example.net","dest-address":"10.0.0.2","duration":30.0,"result":{"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]],"schema":1,"succeeded":true},"run-id":"0123456789abcdef0123456789abcdef","source-address":"10.0.0.1","spec":{"dest":"ps2.example.net","first-ttl":1,"hops":30,"probe-type":"udp","queries":3,"wait":"PT5S"},"start":1795410000,"test-name":"t","test-type":"trace","tool":"tracepath"}"#
+        let earlier =
+            #"{"dest":"ps2.example.net","dest-address":"10.0.0.2","duration":30.0,"result":{"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]],"schema":1,"succeeded":true},"run-id":"0123456789abcdef0123456789abcdef","source-address":"10.0.0.1","spec":{"dest":"ps2.example.net","first-ttl":1,"hops":30,"probe-type":"udp","queries":3,"wait":"PT5S"},"start":1795410000,"test-name":"t","test-type":"trace","tool":"tracepath"}"#
         let read = try MeasurementRecord(spoolPayload: Array(earlier.utf8))
-        #expect(read == (try trace(TraceParameters(dest: "ps2.example.net"), result: #"{"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]]}"#)))
-        let failure = #"{"dest":"ps2","duration":15.0,"result":{"error":"unreadable result","succeeded":false},"run-id":"0123456789abcdef0123456789abcdef","spec":{"dest":"ps2","duration":"PT10S","parallel":1,"reverse":false,"single-ended-port":5201,"udp":false},"start":1795410000,"test-name":"t","test-type":"throughput","tool":"iperf3"}"#
+        #expect(
+            read
+                == (try trace(
+                    TraceParameters(dest: "ps2.example.net"),
+                    result: #"{"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.0.2","rtt":"PT0.0002S"}]]}"#)))
+        let failure =
+            #"{"dest":"ps2","duration":15.0,"result":{"error":"unreadable result","succeeded":false},"run-id":"0123456789abcdef0123456789abcdef","spec":{"dest":"ps2","duration":"PT10S","parallel":1,"reverse":false,"single-ended-port":5201,"udp":false},"start":1795410000,"test-name":"t","test-type":"throughput","tool":"iperf3"}"#
         let failed = try MeasurementRecord(spoolPayload: Array(failure.utf8))
         #expect(failed.outcome == .throughput(ThroughputParameters(dest: "ps2"), .failure("unreadable result")))
         #expect(EsmondRecordMapping.map(failed).metadata["time-duration"] == .number(15))

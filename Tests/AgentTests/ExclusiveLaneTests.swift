@@ -18,9 +18,10 @@ import Testing
         let order = OrderLog()
         var tasks: [Task<Void, Never>] = []
         for index in 0..<4 {
-            tasks.append(Task {
-                _ = await lane.withTurn { await order.append(index) }
-            })
+            tasks.append(
+                Task {
+                    _ = await lane.withTurn { await order.append(index) }
+                })
             // Queue them one by one so arrival order is known.
             while lane.waiting < index + 1 { await Task.yield() }
         }

@@ -29,7 +29,8 @@ final class FakeRunner: MeasurementRunning {
     private let starts = Mutex<[String: [Int64]]>([:])
     private let cookies = Mutex<[[UInt8]]>([])
 
-    init(failing: Bool = false, busyFor: Duration = .zero, peerBusy: @escaping @Sendable (Int) -> Bool = { _ in false }) {
+    init(failing: Bool = false, busyFor: Duration = .zero, peerBusy: @escaping @Sendable (Int) -> Bool = { _ in false })
+    {
         self.failing = failing
         self.busyFor = busyFor
         self.peerBusy = peerBusy
@@ -46,8 +47,10 @@ final class FakeRunner: MeasurementRunning {
         cookies.withLock { $0.append(cookie) }
         if test.spec.isExclusive && peerBusy(tries) {
             let busy = MeasurementRecord(
-                runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,
-                outcome: .throughput(ThroughputParameters(dest: "10.0.0.2"), .failure(ThroughputError.serverBusy.description)))
+                runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+                start: start,
+                outcome: .throughput(
+                    ThroughputParameters(dest: "10.0.0.2"), .failure(ThroughputError.serverBusy.description)))
             return .peerBusy(busy)
         }
         if test.spec.isExclusive { await meter.enter() }
@@ -62,9 +65,11 @@ final class FakeRunner: MeasurementRunning {
             case .rtt(let parameters):
                 .rtt(parameters, failing ? .failure("unable to connect to server") : RTTTally().result())
             }
-        return .finished(MeasurementRecord(
-            runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2", start: start,
-            outcome: outcome))
+        return .finished(
+            MeasurementRecord(
+                runID: RandomHexID.make(), testName: test.name, sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+                start: start,
+                outcome: outcome))
     }
 }
 
@@ -80,12 +85,15 @@ actor RecordSink {
     }
 
     func trace(_ name: String, repeatSeconds: Int, slip: Int) throws -> MeasurementTest {
-        MeasurementTest(name: name, spec: .trace(try TraceParameters(dest: "10.0.0.2").validated()), repeatSeconds: repeatSeconds, slipSeconds: slip)
+        MeasurementTest(
+            name: name, spec: .trace(try TraceParameters(dest: "10.0.0.2").validated()), repeatSeconds: repeatSeconds,
+            slipSeconds: slip)
     }
 
     func throughput(_ name: String, repeatSeconds: Int, slip: Int) throws -> MeasurementTest {
         MeasurementTest(
-            name: name, spec: .throughput(try ThroughputParameters(dest: "10.0.0.2", duration: 5).validated()), repeatSeconds: repeatSeconds,
+            name: name, spec: .throughput(try ThroughputParameters(dest: "10.0.0.2", duration: 5).validated()),
+            repeatSeconds: repeatSeconds,
             slipSeconds: slip)
     }
 
@@ -95,7 +103,8 @@ actor RecordSink {
         let sink = RecordSink()
         let test = try trace("t", repeatSeconds: 3600, slip: 900)
         let scheduler = MeasurementScheduler(
-            tests: [test], runner: runner, lane: ExclusiveLane(), clock: clock, random: Self.seeded(3), logger: Logger(label: "test"))
+            tests: [test], runner: runner, lane: ExclusiveLane(), clock: clock, random: Self.seeded(3),
+            logger: Logger(label: "test"))
         await scheduler.run(runsPerTest: 300) { await sink.add($0) }
         let starts = runner.starts(of: "t")
         #expect(starts.count == 300)
@@ -103,7 +112,9 @@ actor RecordSink {
         let offsets = starts.map { $0 % 3600 }
         let nominals = starts.map { $0 - $0 % 3600 }
         #expect(offsets.allSatisfy { $0 < 900 }, "every start inside [nominal, nominal + slip)")
-        #expect(zip(nominals, nominals.dropFirst()).allSatisfy { $1 - $0 == 3600 }, "one run per period, no drift, none skipped")
+        #expect(
+            zip(nominals, nominals.dropFirst()).allSatisfy { $1 - $0 == 3600 },
+            "one run per period, no drift, none skipped")
         // Spread over the window, not bunched: each third of it gets a fair share.
         for third in 0..<3 {
             let count = offsets.filter { $0 / 300 == third }.count
@@ -117,20 +128,27 @@ actor RecordSink {
             let runner = FakeRunner()
             let scheduler = MeasurementScheduler(
                 tests: [try trace("t", repeatSeconds: 3600, slip: 3600)], runner: runner, lane: ExclusiveLane(),
-                clock: VirtualClock(start: 1_795_410_000), random: Self.seeded(UInt64(seed) * 7919 + 1), logger: Logger(label: "test"))
+                clock: VirtualClock(start: 1_795_410_000), random: Self.seeded(UInt64(seed) * 7919 + 1),
+                logger: Logger(label: "test"))
             await scheduler.run(runsPerTest: 1) { _ in }
             firstStarts.insert(runner.starts(of: "t")[0])
         }
-        #expect(firstStarts.count >= 15, "20 agents with an hour of slip should not start together: \(firstStarts.sorted())")
+        #expect(
+            firstStarts.count >= 15, "20 agents with an hour of slip should not start together: \(firstStarts.sorted())"
+        )
     }
 
     @Test func throughputRunsNeverOverlapAndAreQueuedNotDropped() async throws {
         let runner = FakeRunner(busyFor: .milliseconds(15))
         let sink = RecordSink()
         // Three throughput tests on the same grid with no slip: all want the same second.
-        let tests = try (0..<3).map { try throughput("bw\($0)", repeatSeconds: 60, slip: 0) } + [try trace("tr", repeatSeconds: 60, slip: 0)]
+        let tests =
+            try (0..<3).map { try throughput("bw\($0)", repeatSeconds: 60, slip: 0) } + [
+                try trace("tr", repeatSeconds: 60, slip: 0)
+            ]
         let scheduler = MeasurementScheduler(
-            tests: tests, runner: runner, lane: ExclusiveLane(), clock: VirtualClock(start: 1_795_410_000), random: Self.seeded(5),
+            tests: tests, runner: runner, lane: ExclusiveLane(), clock: VirtualClock(start: 1_795_410_000),
+            random: Self.seeded(5),
             logger: Logger(label: "test"))
         await scheduler.run(runsPerTest: 4) { await sink.add($0) }
         #expect(await runner.meter.maximum == 1, "two throughput tests ran at once")
@@ -157,7 +175,13 @@ actor RecordSink {
                 Issue.record("no data point")
                 continue
             }
-            #expect(values == [.object(["event-type": .string("failures"), "val": .object(["error": .string("unable to connect to server")])])])
+            #expect(
+                values == [
+                    .object([
+                        "event-type": .string("failures"),
+                        "val": .object(["error": .string("unable to connect to server")]),
+                    ])
+                ])
         }
     }
 
@@ -170,7 +194,8 @@ actor RecordSink {
         let test = try throughput("bw", repeatSeconds: 60, slip: 0)
         let first = test.schedule.nominal(after: begin)
         let scheduler = MeasurementScheduler(
-            tests: [test], runner: runner, lane: lane, clock: clock, random: Self.seeded(11), logger: Logger(label: "test"))
+            tests: [test], runner: runner, lane: lane, clock: clock, random: Self.seeded(11),
+            logger: Logger(label: "test"))
         let ended = Flag()
         let task = Task {
             await scheduler.run(runsPerTest: 2) { _ in }
@@ -196,7 +221,8 @@ actor RecordSink {
             try trace("t1", repeatSeconds: 3600, slip: 0), try trace("t2", repeatSeconds: 3600, slip: 0),
             try throughput("bw", repeatSeconds: 3600, slip: 0),
         ]
-        let scheduler = MeasurementScheduler(tests: tests, runner: runner, lane: ExclusiveLane(), logger: Logger(label: "test"))
+        let scheduler = MeasurementScheduler(
+            tests: tests, runner: runner, lane: ExclusiveLane(), logger: Logger(label: "test"))
         // The real clock: the first runs are up to an hour away, so only cancellation ends this.
         let ended = Flag()
         let task = Task {
@@ -211,7 +237,9 @@ actor RecordSink {
         #expect(ended.isSet, "run() still going 30 s after its task was cancelled")
         let startsAtEnd = ["t1", "t2", "bw"].map { runner.starts(of: $0).count }
         try await Task.sleep(for: .milliseconds(100))
-        #expect(["t1", "t2", "bw"].map { runner.starts(of: $0).count } == startsAtEnd, "a loop started a run after run() returned")
+        #expect(
+            ["t1", "t2", "bw"].map { runner.starts(of: $0).count } == startsAtEnd,
+            "a loop started a run after run() returned")
     }
 }
 

@@ -68,30 +68,55 @@ import Testing
         #expect(trace.spec == .trace(expected))
         let bw = s.tests[1]
         #expect(bw.repeatSeconds == 14400 && bw.slipSeconds == 14400)
-        #expect(bw.spec == .throughput(ThroughputParameters(dest: "ps2.example.net", reverse: true, parallel: 4, duration: 20)))
+        #expect(
+            bw.spec
+                == .throughput(ThroughputParameters(dest: "ps2.example.net", reverse: true, parallel: 4, duration: 20)))
         #expect(bw.schedule.effectiveSlipSeconds == 14400 - 25, "slip cut to repeat − (duration + 5 s allowance)")
         let udp = s.tests[2]
         #expect(udp.repeatSeconds == 86400 && udp.slipSeconds == 0)
-        #expect(udp.spec == .throughput(ThroughputParameters(dest: "ps2.example.net", udp: true, bandwidth: 100_000_000)))
+        #expect(
+            udp.spec == .throughput(ThroughputParameters(dest: "ps2.example.net", udp: true, bandwidth: 100_000_000)))
         let rtt = s.tests[3]
-        #expect(rtt.spec == .rtt(RTTParameters(dest: "ps2.example.net", count: 10, interval: .milliseconds(500), length: 100, ttl: 32, timeout: .seconds(2))))
-        #expect(!rtt.spec.isExclusive && rtt.spec.expectedDurationSeconds == 4 + 2 + 2, "9 intervals of 0.5 s, 2 s wait, 2 s allowance (rounded down)")
+        #expect(
+            rtt.spec
+                == .rtt(
+                    RTTParameters(
+                        dest: "ps2.example.net", count: 10, interval: .milliseconds(500), length: 100, ttl: 32,
+                        timeout: .seconds(2))))
+        #expect(
+            !rtt.spec.isExclusive && rtt.spec.expectedDurationSeconds == 4 + 2 + 2,
+            "9 intervals of 0.5 s, 2 s wait, 2 s allowance (rounded down)")
     }
 
     @Test(arguments: [
-        ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nparallel = 2", "unknown config key 'test[0].parallel'"),
+        (
+            "name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nparallel = 2",
+            "unknown config key 'test[0].parallel'"
+        ),
         ("name = \"a\"\ntype = \"ping\"\ndest = \"x\"\nrepeat = 60", "test 'a': unknown type 'ping'"),
         ("name = \"a\"\ntype = \"trace\"\nrepeat = 60", "test 'a': no dest"),
         ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"", "test 'a': no repeat interval"),
         ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = \"hourly\"", "ISO 8601 duration"),
         ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nhops = 300", "test 'a': invalid parameter: hops"),
-        ("name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nparallel = 200", "test 'a': invalid parameter: parallel 200"),
-        ("name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nbandwidth = \"fast\"", "test 'a': bandwidth must be"),
+        (
+            "name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nparallel = 200",
+            "test 'a': invalid parameter: parallel 200"
+        ),
+        (
+            "name = \"a\"\ntype = \"throughput\"\ndest = \"x\"\nrepeat = 60\nbandwidth = \"fast\"",
+            "test 'a': bandwidth must be"
+        ),
         ("type = \"trace\"\ndest = \"x\"\nrepeat = 60", "test #1 has no name"),
         ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\nhops = 3", "unknown config key 'test[0].hops'"),
         ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\nttl = 300", "test 'a': invalid parameter: ttl"),
-        ("name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\ninterval = \"often\"", "ISO 8601 duration like PT0.5S"),
-        ("name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nprobe_type = \"tcp\"", "probe-type must be udp or icmp"),
+        (
+            "name = \"a\"\ntype = \"rtt\"\ndest = \"x\"\nrepeat = 60\ninterval = \"often\"",
+            "ISO 8601 duration like PT0.5S"
+        ),
+        (
+            "name = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\nprobe_type = \"tcp\"",
+            "probe-type must be udp or icmp"
+        ),
     ])
     func badTestsAreNamed(body: String, message: String) {
         let text = "[archive]\ntoken_file = \"/t\"\n\n[[test]]\n" + body + "\n"
@@ -104,7 +129,9 @@ import Testing
 
     @Test func duplicateNamesAndAMissingTokenAreRefused() {
         let one = "[[test]]\nname = \"a\"\ntype = \"trace\"\ndest = \"x\"\nrepeat = 60\n"
-        #expect { _ = try AgentSettingsFile.parse("[archive]\ntoken_file = \"/t\"\n" + one + one, fileName: "a.toml") } throws: {
+        #expect {
+            _ = try AgentSettingsFile.parse("[archive]\ntoken_file = \"/t\"\n" + one + one, fileName: "a.toml")
+        } throws: {
             "\($0)".contains("test name 'a' is used twice")
         }
         #expect { _ = try AgentSettingsFile.parse(one, fileName: "a.toml") } throws: {

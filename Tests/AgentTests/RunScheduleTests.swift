@@ -1,5 +1,6 @@
-@testable import FathomAgent
 import Testing
+
+@testable import FathomAgent
 
 @Suite(.timeLimit(.minutes(2))) struct RunScheduleTests {
     @Test func nominalTimesStayOnTheGridWhateverTheSlip() {

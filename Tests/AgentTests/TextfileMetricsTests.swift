@@ -37,7 +37,9 @@ import Testing
         let previous = umask(0o077)
         try writer.write(metrics.snapshot, spool: spool)
         umask(previous)
-        #expect(dir.mode("metrics/fathom.prom") & 0o777 == 0o644, "node_exporter (another user) can read it under UMask=0077")
+        #expect(
+            dir.mode("metrics/fathom.prom") & 0o777 == 0o644,
+            "node_exporter (another user) can read it under UMask=0077")
     }
 
     @Test func textfilePassesPromtool() throws {
@@ -60,8 +62,11 @@ import Testing
     }
 
     @Test func metricsTextfileMustEndInProm() throws {
-        let ok = try AgentSettingsFile.parse("[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/fathom.prom\"\n", fileName: "a")
+        let ok = try AgentSettingsFile.parse(
+            "[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/fathom.prom\"\n", fileName: "a")
         #expect(ok.metricsTextfile == "/var/lib/prometheus/node-exporter/fathom.prom")
-        #expect(throws: ConfigError.self) { try AgentSettingsFile.parse("[metrics]\ntextfile = \"/tmp/fathom.txt\"\n", fileName: "a") }
+        #expect(throws: ConfigError.self) {
+            try AgentSettingsFile.parse("[metrics]\ntextfile = \"/tmp/fathom.txt\"\n", fileName: "a")
+        }
     }
 }

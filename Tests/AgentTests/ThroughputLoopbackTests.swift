@@ -36,7 +36,10 @@ import Testing
     func clientAndResponderAgree(reverse: Bool, parallel: Int) async throws {
         try await ThroughputTestRun.offPool {
             let responder = try Responder()
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: responder.port, reverse: reverse, parallel: parallel, duration: 1, bandwidth: Self.rate).validated()
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: responder.port, reverse: reverse, parallel: parallel, duration: 1,
+                bandwidth: Self.rate
+            ).validated()
             let client = try ThroughputClient(parameters: parameters).run()
             let server = try responder.finish()
             // Both sides report the sender's own count, so sent bytes match exactly.
@@ -57,8 +60,13 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder()
             let first = ThreadResult<Result<ThroughputReport, ThroughputError>>()
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: responder.port, duration: 2, bandwidth: Self.rate).validated()
-            let running = try JoinableThread { first.value = Result { () throws(ThroughputError) in try ThroughputClient(parameters: parameters).run() } }
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: responder.port, duration: 2, bandwidth: Self.rate
+            ).validated()
+            let running = try JoinableThread {
+                first.value = Result { () throws(ThroughputError) in try ThroughputClient(parameters: parameters).run()
+                }
+            }
             usleep(700_000)
             #expect(throws: ThroughputError.serverBusy) { try ThroughputClient(parameters: parameters).run() }
             running.join()
@@ -78,8 +86,13 @@ import Testing
                 usleep(3_000_000)
                 peer.close()
             }
-            defer { fake.join(); listener.close() }
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .seconds(2)).validated()
+            defer {
+                fake.join()
+                listener.close()
+            }
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .seconds(2)
+            ).validated()
             let error = ThroughputTestRun.clientFailure(parameters, within: .seconds(2)).map { "\($0)" } ?? ""
             #expect(error.contains("does not speak the iperf3 protocol") && error.contains("72"), "\(error)")
         }
@@ -93,8 +106,13 @@ import Testing
                 usleep(1_500_000)
                 peer?.close()
             }
-            defer { fake.join(); listener.close() }
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .milliseconds(500)).validated()
+            defer {
+                fake.join()
+                listener.close()
+            }
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: Int(listener.port), duration: 1, controlTimeout: .milliseconds(500)
+            ).validated()
             #expect(ThroughputTestRun.clientFailure(parameters, within: .seconds(1.5)) == .timeout("PARAM_EXCHANGE"))
         }
     }

@@ -76,7 +76,8 @@ import Testing
         var p = ThroughputParameters(dest: "ps2.example.net", duration: 1)
         p.omit = 1
         let record = MeasurementRecord(
-            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1", destAddress: "10.0.0.2",
+            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1",
+            destAddress: "10.0.0.2",
             start: 1_795_410_000, outcome: .throughput(p, try ThroughputResult.decode(json: json)))
         let text = JSONText.string(EsmondRecordMapping.map(record).data)
         #expect(text.contains(#""val":16"#) && !text.contains(#""val":8"#), "\(text)")

@@ -126,8 +126,12 @@ import Testing
             }
             #expect(client.sentBytes == server.sentBytes)
             // Everything moved, omitted second included: each side's own count within 1 %.
-            let sender = reverse ? server : client, receiver = reverse ? client : server
-            let (sentAll, receivedAll) = (Double(sender.local.flatMap(\.intervalBytes).reduce(0, +)), Double(receiver.local.flatMap(\.intervalBytes).reduce(0, +)))
+            let sender = reverse ? server : client
+            let receiver = reverse ? client : server
+            let (sentAll, receivedAll) = (
+                Double(sender.local.flatMap(\.intervalBytes).reduce(0, +)),
+                Double(receiver.local.flatMap(\.intervalBytes).reduce(0, +))
+            )
             #expect(abs(sentAll - receivedAll) <= 0.01 * sentAll, "sent \(sentAll), received \(receivedAll)")
             // After the omitted second: each end resets at its own omit timer, as iperf3's do, a
             // control message apart; what a receiver starved of CPU at that moment had queued is
@@ -216,7 +220,8 @@ import Testing
             }
             let probe = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
             guard probe >= 0 else {
-                try Prerequisite.unavailable("IPv6 is off on this host", test: "ipVersionAndLocalAddressShapeTheConnections")
+                try Prerequisite.unavailable(
+                    "IPv6 is off on this host", test: "ipVersionAndLocalAddressShapeTheConnections")
                 return
             }
             close(probe)

@@ -35,10 +35,16 @@ enum ThroughputTestRun {
         _ parameters: ThroughputParameters, within limit: Duration, sourceLocation: SourceLocation = #_sourceLocation
     ) -> ThroughputError? {
         let start = ContinuousClock.now
-        defer { #expect(start.duration(to: .now) < limit * 5, "the client took too long to fail", sourceLocation: sourceLocation) }
+        defer {
+            #expect(
+                start.duration(to: .now) < limit * 5, "the client took too long to fail", sourceLocation: sourceLocation
+            )
+        }
         do {
             let report = try ThroughputClient(parameters: parameters).run()
-            Issue.record("the client succeeded against a peer that should make it fail: \(report.summary)", sourceLocation: sourceLocation)
+            Issue.record(
+                "the client succeeded against a peer that should make it fail: \(report.summary)",
+                sourceLocation: sourceLocation)
             return nil
         } catch {
             return error

@@ -12,7 +12,9 @@ import Testing
     @Test func headerEncodesBigEndianWith32BitCounters() throws {
         let header = UDPDatagramHeader(seconds: 7, microseconds: 250, packetNumber: 1)
         #expect(header.encoded(counters64Bit: false) == [0, 0, 0, 7, 0, 0, 0, 0xfa, 0, 0, 0, 1])
-        #expect(UDPDatagramHeader.decode([0, 0, 0, 7, 0, 0, 0, 0xfa, 0, 0, 0, 1, 0x5a, 0x5a], counters64Bit: false) == header)
+        #expect(
+            UDPDatagramHeader.decode([0, 0, 0, 7, 0, 0, 0, 0xfa, 0, 0, 0, 1, 0x5a, 0x5a], counters64Bit: false)
+                == header)
     }
 
     @Test func headerEncodesBigEndianWith64BitCounters() throws {
@@ -25,7 +27,8 @@ import Testing
     }
 
     @Test func headerWraps32BitPacketNumbersAndRejectsShortDatagrams() {
-        let wrapped = UDPDatagramHeader(seconds: 0, microseconds: 0, packetNumber: (1 << 32) + 5).encoded(counters64Bit: false)
+        let wrapped = UDPDatagramHeader(seconds: 0, microseconds: 0, packetNumber: (1 << 32) + 5).encoded(
+            counters64Bit: false)
         #expect(Array(wrapped.suffix(4)) == [0, 0, 0, 5])
         #expect(UDPDatagramHeader.decode(Array(repeating: 1, count: 11), counters64Bit: false) == nil)
         #expect(UDPDatagramHeader.decode(Array(repeating: 1, count: 15), counters64Bit: true) == nil)
@@ -58,7 +61,8 @@ import Testing
 
     /// Only transit differences count: a sender clock 1000 s off changes nothing.
     @Test func jitterIgnoresClockOffset() {
-        var a = JitterEstimator(), b = JitterEstimator()
+        var a = JitterEstimator()
+        var b = JitterEstimator()
         for (sent, arrival) in [(0, 500), (1000, 1700), (2000, 2400), (3000, 3650)] as [(Int64, Int64)] {
             a.record(sentMicroseconds: sent, arrivalMicroseconds: arrival)
             b.record(sentMicroseconds: sent + 1_000_000_000, arrivalMicroseconds: arrival)
@@ -111,13 +115,17 @@ import Testing
         #expect(UDPStreamHandshake.connectMessage == [0x39, 0x38, 0x37, 0x36])
         #expect(UDPStreamHandshake.connectReply == [0x36, 0x37, 0x38, 0x39])
         // 987654321 = 0x3ADE68B1, the pre-3.1 reply.
-        #expect(UDPStreamHandshake.isReply([0xb1, 0x68, 0xde, 0x3a]) && UDPStreamHandshake.isReply([0x3a, 0xde, 0x68, 0xb1]))
+        #expect(
+            UDPStreamHandshake.isReply([0xb1, 0x68, 0xde, 0x3a])
+                && UDPStreamHandshake.isReply([0x3a, 0xde, 0x68, 0xb1]))
         #expect(UDPStreamHandshake.isReply(Array("6789".utf8)))
         #expect(!UDPStreamHandshake.isReply(Array("HTTP".utf8)) && !UDPStreamHandshake.isReply(Array("67890".utf8)))
     }
 
     @Test func udpParametersCarryIperf3Keys() throws {
-        let json = JSONText.string(IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576).json)
+        let json = JSONText.string(
+            IperfParameters(time: 2, parallel: 1, reverse: false, udp: true, blockSize: 1448, bandwidth: 1_048_576).json
+        )
         for key in [#""udp":true"#, #""len":1448"#, #""bandwidth":1048576"#, #""time":2"#, #""parallel":1"#] {
             #expect(json.contains(key), "\(key) in \(json)")
         }
@@ -126,10 +134,13 @@ import Testing
 
     /// Captured from iperf3 3.12 (`-u -b 1M`), plus `--udp-counters-64bit`.
     @Test func capturedUDPParametersAreHonoured() throws {
-        let captured = #"{"udp":true,"omit":0,"time":2,"num":0,"blockcount":0,"parallel":1,"len":1448,"bandwidth":1048576,"pacing_timer":1000,"client_version":"3.12"}"#
+        let captured =
+            #"{"udp":true,"omit":0,"time":2,"num":0,"blockcount":0,"parallel":1,"len":1448,"bandwidth":1048576,"pacing_timer":1000,"client_version":"3.12"}"#
         let p = try IperfParameters(json: JSONText.parse(Array(captured.utf8)))
-        #expect(p.unsupported == nil && p.udp == true && p.len == 1448 && p.bandwidth == 1_048_576 && !p.udpCounters64Bit)
-        let wide = try IperfParameters(json: JSONText.parse(Array(#"{"udp":true,"len":1448,"udp_counters_64bit":1}"#.utf8)))
+        #expect(
+            p.unsupported == nil && p.udp == true && p.len == 1448 && p.bandwidth == 1_048_576 && !p.udpCounters64Bit)
+        let wide = try IperfParameters(
+            json: JSONText.parse(Array(#"{"udp":true,"len":1448,"udp_counters_64bit":1}"#.utf8)))
         #expect(wide.unsupported == nil && wide.udpCounters64Bit)
     }
 
@@ -145,18 +156,25 @@ import Testing
         #expect(udp.effectiveBandwidth == 1_048_576)
         #expect(udp.udpDatagramSize(controlMSS: nil) == 1460 && udp.udpDatagramSize(controlMSS: 32768) == 32768)
         #expect(udp.udpDatagramSize(controlMSS: 65483) == 65483 && udp.udpDatagramSize(controlMSS: 70000) == 65507)
-        #expect(try ThroughputParameters(dest: "127.0.0.1", udp: true, blockSize: 512).validated().udpDatagramSize(controlMSS: 1448) == 512)
-        #expect(try ThroughputParameters(dest: "127.0.0.1", udp: true, bandwidth: 0).validated().effectiveBandwidth == nil)
-        #expect(throws: ThroughputError.self) { try ThroughputParameters(dest: "127.0.0.1", udp: true, blockSize: 70000).validated() }
+        #expect(
+            try ThroughputParameters(dest: "127.0.0.1", udp: true, blockSize: 512).validated().udpDatagramSize(
+                controlMSS: 1448) == 512)
+        #expect(
+            try ThroughputParameters(dest: "127.0.0.1", udp: true, bandwidth: 0).validated().effectiveBandwidth == nil)
+        #expect(throws: ThroughputError.self) {
+            try ThroughputParameters(dest: "127.0.0.1", udp: true, blockSize: 70000).validated()
+        }
         #expect(throws: ThroughputError.self) { try ThroughputParameters(dest: "127.0.0.1", bandwidth: 0).validated() }
     }
 
     /// Captured from iperf3 3.12 as a UDP receiver (jitter in seconds), and the same with a
     /// packet count it wrote through an unsigned format: the message still decodes.
     @Test func udpResultsFromIperf3Decode() throws {
-        let captured = #"{"cpu_util_total":0.62,"cpu_util_user":0,"cpu_util_system":0.62,"sender_has_retransmits":18446744073709551615,"streams":[{"id":1,"bytes":12517376,"retransmits":18446744073709551615,"jitter":2.4389152562130895e-05,"errors":3,"packets":382,"start_time":0,"end_time":2.000289}]}"#
+        let captured =
+            #"{"cpu_util_total":0.62,"cpu_util_user":0,"cpu_util_system":0.62,"sender_has_retransmits":18446744073709551615,"streams":[{"id":1,"bytes":12517376,"retransmits":18446744073709551615,"jitter":2.4389152562130895e-05,"errors":3,"packets":382,"start_time":0,"end_time":2.000289}]}"#
         let stream = try #require(try IperfResults(json: JSONText.parse(Array(captured.utf8))).streams.first)
-        #expect(stream.errors == 3 && stream.packets == 382 && stream.bytes == 12_517_376 && stream.retransmitCount == nil)
+        #expect(
+            stream.errors == 3 && stream.packets == 382 && stream.bytes == 12_517_376 && stream.retransmitCount == nil)
         #expect(abs((stream.jitter ?? 0) - 2.4389152562130895e-05) < 1e-15)
         let odd = captured.replacing(#""packets":382"#, with: #""packets":18446744071562067968"#)
         #expect(try IperfResults(json: JSONText.parse(Array(odd.utf8))).streams.first?.packets == nil)
@@ -168,13 +186,16 @@ import Testing
     /// receiver that lost one and saw 0.25 ms of jitter.
     @Test func udpResultHasTheSenderViewWithTheReceiversLossAndJitter() throws {
         let tally = UDPStreamTally(
-            transfer: .make(streamID: 1, socket: 7, sending: true, bytes: 4000, intervalBytes: [3000, 1000], seconds: 1.9),
+            transfer: .make(
+                streamID: 1, socket: 7, sending: true, bytes: 4000, intervalBytes: [3000, 1000], seconds: 1.9),
             packets: 4, intervalPackets: [3, 1])
         var stream = IperfResults.Stream(id: 1, bytes: 3000, retransmits: -1, endTime: 2)
         stream.jitter = 0.00025
         stream.errors = 1
         stream.packets = 4
-        let report = ThroughputReport(udp: [tally], remote: IperfResults(streams: [stream], sender: false), localSent: true, seconds: 2, diags: "test")
+        let report = ThroughputReport(
+            udp: [tally], remote: IperfResults(streams: [stream], sender: false), localSent: true, seconds: 2,
+            diags: "test")
         let result = try ThroughputResult.decode(json: report.result.jsonString())
         let summary = try #require(result.summary)
         #expect(summary.summary.throughputBytes == 4000 && summary.summary.throughputBits == 16000)
@@ -182,23 +203,33 @@ import Testing
         #expect(abs((summary.summary.jitter ?? -1) - 0.25) < 1e-9)
         #expect(summary.summary.receiverThroughputBits == 12000)
         #expect(summary.summary.retransmits == nil && summary.summary.rtt == nil)
-        #expect(summary.streams.count == 1 && summary.streams[0].streamID == 7 && summary.streams[0].sent == 4 && summary.streams[0].lost == 1)
+        #expect(
+            summary.streams.count == 1 && summary.streams[0].streamID == 7 && summary.streams[0].sent == 4
+                && summary.streams[0].lost == 1)
         #expect(abs((summary.streams[0].jitter ?? -1) - 0.25) < 1e-9)
-        #expect(result.intervals.map(\.summary.sent) == [3, 1] && result.intervals.map(\.summary.throughputBytes) == [3000, 1000])
+        #expect(
+            result.intervals.map(\.summary.sent) == [3, 1]
+                && result.intervals.map(\.summary.throughputBytes) == [3000, 1000])
         // A sender's intervals carry no loss or jitter (it cannot know them), as in iperf3.
         #expect(result.intervals.allSatisfy { $0.summary.lost == nil && $0.summary.jitter == nil })
-        #expect(report.summary.contains("1/4 lost (25.00%)") && report.summary.contains("jitter 0.250 ms"), "\(report.summary)")
+        #expect(
+            report.summary.contains("1/4 lost (25.00%)") && report.summary.contains("jitter 0.250 ms"),
+            "\(report.summary)")
     }
 
     /// A receiver's report: its own loss, jitter and per-interval counts; the summary's sender
     /// figures come from the peer.
     @Test func udpResultOfAReceiverUsesItsOwnLossAndJitter() throws {
         let tally = UDPStreamTally(
-            transfer: .make(streamID: 1, socket: 5, sending: false, bytes: 9000, intervalBytes: [5000, 4000], seconds: 2),
-            packets: 10, lost: 1, jitter: 0.001, intervalPackets: [5, 5], intervalLost: [1, 0], intervalJitter: [0.0005, 0.001])
+            transfer: .make(
+                streamID: 1, socket: 5, sending: false, bytes: 9000, intervalBytes: [5000, 4000], seconds: 2),
+            packets: 10, lost: 1, jitter: 0.001, intervalPackets: [5, 5], intervalLost: [1, 0],
+            intervalJitter: [0.0005, 0.001])
         var stream = IperfResults.Stream(id: 1, bytes: 10000, retransmits: -1, endTime: 2)
         stream.packets = 10
-        let report = ThroughputReport(udp: [tally], remote: IperfResults(streams: [stream], sender: true), localSent: false, seconds: 2, diags: "")
+        let report = ThroughputReport(
+            udp: [tally], remote: IperfResults(streams: [stream], sender: true), localSent: false, seconds: 2, diags: ""
+        )
         let summary = try #require(report.result.summary)
         #expect(summary.summary.throughputBytes == 10000 && summary.summary.sent == 10 && summary.summary.lost == 1)
         #expect(summary.summary.receiverThroughputBits == 36000)

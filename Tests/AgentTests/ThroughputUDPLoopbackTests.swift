@@ -16,15 +16,19 @@ import Testing
         try await ThroughputTestRun.offPool {
             let responder = try Responder()
             let parameters = try ThroughputParameters(
-                dest: "127.0.0.1", port: responder.port, reverse: reverse, udp: true, parallel: parallel, duration: 2, bandwidth: rate
+                dest: "127.0.0.1", port: responder.port, reverse: reverse, udp: true, parallel: parallel, duration: 2,
+                bandwidth: rate
             ).validated()
             let client = try ThroughputClient(parameters: parameters).run()
             let server = try responder.finish()
-            let clientUDP = try #require(client.udp), serverUDP = try #require(server.udp)
+            let clientUDP = try #require(client.udp)
+            let serverUDP = try #require(server.udp)
             #expect(clientUDP.map(\.transfer.streamID) == Array([1, 3].prefix(parallel)))
             #expect(serverUDP.map(\.transfer.streamID) == Array([1, 3].prefix(parallel)))
             // The sender's own counts reach the other side unchanged through the results exchange.
-            #expect(client.sentBytes == server.sentBytes && client.senderPackets == server.senderPackets && client.sentBytes > 0)
+            #expect(
+                client.sentBytes == server.sentBytes && client.senderPackets == server.senderPackets
+                    && client.sentBytes > 0)
             #expect(client.lostPackets == server.lostPackets)
             let receiver = reverse ? clientUDP : serverUDP
             let sender = reverse ? serverUDP : clientUDP
@@ -36,16 +40,23 @@ import Testing
             // receiver's loss is the gap between the highest packet number and what it read.
             #expect(received > 0 && received <= client.sentBytes, "received \(received) of \(client.sentBytes)")
             #expect(highest > 0 && highest <= sent, "highest \(highest) of \(sent)")
-            #expect(client.lostPackets >= 0 && client.lostPackets <= highest, "lost \(client.lostPackets) of \(highest)")
+            #expect(
+                client.lostPackets >= 0 && client.lostPackets <= highest, "lost \(client.lostPackets) of \(highest)")
             #expect(receiver.allSatisfy { $0.jitter >= 0 && $0.malformed == 0 })
             // Pacing, functionally: iperf3's -b is per stream, and a paced sender stays far below
             // loopback's line rate (many Gbit/s) and well above nothing.
             let result = try ThroughputResult.decode(json: client.result.jsonString())
             let summary = try #require(result.summary)
             let target = Double(rate * parallel)
-            #expect(summary.summary.throughputBits > 0.2 * target && summary.summary.throughputBits < 3 * target, "\(summary.summary.throughputBits) bit/s, asked \(target)")
-            #expect(summary.summary.sent == sent && summary.summary.lost == client.lostPackets && summary.summary.jitter != nil)
-            #expect(summary.streams.count == parallel && summary.streams.allSatisfy { $0.jitter != nil && $0.sent != nil && $0.lost != nil })
+            #expect(
+                summary.summary.throughputBits > 0.2 * target && summary.summary.throughputBits < 3 * target,
+                "\(summary.summary.throughputBits) bit/s, asked \(target)")
+            #expect(
+                summary.summary.sent == sent && summary.summary.lost == client.lostPackets
+                    && summary.summary.jitter != nil)
+            #expect(
+                summary.streams.count == parallel
+                    && summary.streams.allSatisfy { $0.jitter != nil && $0.sent != nil && $0.lost != nil })
             #expect(result.intervals.count == 2 && result.intervals.allSatisfy { $0.summary.sent ?? 0 > 0 })
             #expect(client.summary.contains("lost") && client.summary.contains("jitter"), "\(client.summary)")
         }
@@ -55,19 +66,27 @@ import Testing
     /// iperf3's error number, and the responder's outcome names the parameter.
     @Test(arguments: [
         (#"{"udp":true,"time":1,"parallel":1,"len":70000}"#, IperfState.udpBlockSize, "len"),
-        (#"{"udp":true,"time":1,"parallel":1,"len":1460,"bidirectional":true}"#, IperfState.notImplemented, "bidirectional"),
+        (
+            #"{"udp":true,"time":1,"parallel":1,"len":1460,"bidirectional":true}"#, IperfState.notImplemented,
+            "bidirectional"
+        ),
     ])
-    func udpParametersTheResponderCannotHonourGetAClearError(parameters: String, code: Int32, word: String) async throws {
+    func udpParametersTheResponderCannotHonourGetAClearError(parameters: String, code: Int32, word: String) async throws
+    {
         try await ThroughputTestRun.offPool {
             let responder = try Responder(controlTimeout: .seconds(2))
             let start = ContinuousClock.now
-            let socket = try TCPSocket.connect(to: try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port)), timeout: .seconds(2))
+            let socket = try TCPSocket.connect(
+                to: try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(responder.port)), timeout: .seconds(2))
             defer { socket.close() }
             let control = ControlChannel(socket: socket, timeout: .seconds(2))
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))
             try control.expect(.paramExchange)
-            try socket.write([0, 0, 0, UInt8(parameters.utf8.count)] + Array(parameters.utf8), deadline: .now + .seconds(2))
-            #expect(throws: ThroughputError.serverError(iperfErrno: code, errno: 0)) { try control.expect(.createStreams) }
+            try socket.write(
+                [0, 0, 0, UInt8(parameters.utf8.count)] + Array(parameters.utf8), deadline: .now + .seconds(2))
+            #expect(throws: ThroughputError.serverError(iperfErrno: code, errno: 0)) {
+                try control.expect(.createStreams)
+            }
             #expect(throws: ThroughputError.self) { try responder.finish() }
             if case .failure(let error) = responder.outcome.value {
                 #expect(error.description.contains("invalid parameter") && error.description.contains(word), "\(error)")
@@ -79,7 +98,9 @@ import Testing
 
     /// A fake iperf3 server that runs the control protocol up to CREATE_STREAMS and then does
     /// `udp` with the client's connect datagram: nothing, or a wrong reply.
-    private func fakeServer(udp: @escaping @Sendable (_ fd: Int32) -> Void) throws -> (port: Int, thread: JoinableThread) {
+    private func fakeServer(udp: @escaping @Sendable (_ fd: Int32) -> Void) throws -> (
+        port: Int, thread: JoinableThread
+    ) {
         let listener = try TCPListener.listen(port: 0)
         let port = listener.port
         let thread = try JoinableThread {
@@ -90,7 +111,11 @@ import Testing
             address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(fd) }
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
             guard let peer = try? listener.accept(deadline: .now + .seconds(5)) else { return }
             defer { peer.close() }
             let control = ControlChannel(socket: peer, timeout: .seconds(5))
@@ -109,8 +134,12 @@ import Testing
         try await ThroughputTestRun.offPool {
             let fake = try fakeServer { _ in }
             defer { fake.thread.join() }
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: fake.port, udp: true, duration: 1, controlTimeout: .milliseconds(500)).validated()
-            #expect(ThroughputTestRun.clientFailure(parameters, within: .seconds(1.5)) == .timeout("the server's reply to the UDP connect datagram"))
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: fake.port, udp: true, duration: 1, controlTimeout: .milliseconds(500)
+            ).validated()
+            #expect(
+                ThroughputTestRun.clientFailure(parameters, within: .seconds(1.5))
+                    == .timeout("the server's reply to the UDP connect datagram"))
         }
     }
 
@@ -122,13 +151,19 @@ import Testing
                 var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 guard poll(&pfd, 1, 3000) == 1 else { return }
-                let n = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, 64, 0, $0, &length) } }
+                let n = withUnsafeMutablePointer(to: &peer) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, 64, 0, $0, &length) }
+                }
                 guard n == 4, buffer.prefix(4) == UDPStreamHandshake.connectMessage[...] else { return }
                 let reply = Array("HTTP".utf8)
-                _ = withUnsafePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, reply, 4, 0, $0, length) } }
+                _ = withUnsafePointer(to: &peer) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, reply, 4, 0, $0, length) }
+                }
             }
             defer { fake.thread.join() }
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: fake.port, udp: true, duration: 1, controlTimeout: .seconds(2)).validated()
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: fake.port, udp: true, duration: 1, controlTimeout: .seconds(2)
+            ).validated()
             let error = ThroughputTestRun.clientFailure(parameters, within: .seconds(1)).map { "\($0)" } ?? ""
             #expect(error.contains("UDP connect reply") && error.contains("48 54 54 50"), "\(error)")
         }
@@ -141,8 +176,13 @@ import Testing
             let listener = try TCPListener.listen(port: 0)
             let fake = try JoinableThread {
                 defer { listener.close() }
-                guard let udp = try? UDPListener(port: listener.port), let peer = try? listener.accept(deadline: .now + .seconds(5)) else { return }
-                defer { udp.close(); peer.close() }
+                guard let udp = try? UDPListener(port: listener.port),
+                    let peer = try? listener.accept(deadline: .now + .seconds(5))
+                else { return }
+                defer {
+                    udp.close()
+                    peer.close()
+                }
                 let control = ControlChannel(socket: peer, timeout: .seconds(5))
                 _ = try? peer.read(IperfCookie.size, deadline: .now + .seconds(5))
                 try? control.send(.paramExchange)
@@ -155,7 +195,9 @@ import Testing
                 stream.close()
             }
             defer { fake.join() }
-            let parameters = try ThroughputParameters(dest: "127.0.0.1", port: Int(listener.port), udp: true, duration: 5, bandwidth: 10_000_000).validated()
+            let parameters = try ThroughputParameters(
+                dest: "127.0.0.1", port: Int(listener.port), udp: true, duration: 5, bandwidth: 10_000_000
+            ).validated()
             #expect(ThroughputTestRun.clientFailure(parameters, within: .seconds(2)) == .closedByPeer("IPERF_DONE"))
         }
     }
@@ -171,14 +213,18 @@ import Testing
             let control = ControlChannel(socket: socket, timeout: .seconds(2))
             try socket.write(IperfCookie.make(), deadline: .now + .seconds(2))
             try control.expect(.paramExchange)
-            try control.sendJSON(IperfParameters(time: 5, parallel: 1, reverse: true, udp: true, blockSize: 1460, bandwidth: 10_000_000), what: "parameters")
+            try control.sendJSON(
+                IperfParameters(time: 5, parallel: 1, reverse: true, udp: true, blockSize: 1460, bandwidth: 10_000_000),
+                what: "parameters")
             try control.expect(.createStreams)
-            let stream = try UDPStreamHandshake.connect(to: address, timeout: .seconds(2), datagramSize: 1460, reverse: true)
+            let stream = try UDPStreamHandshake.connect(
+                to: address, timeout: .seconds(2), datagramSize: 1460, reverse: true)
             try control.expect(.testStart)
             try control.expect(.testRunning)
             // Datagrams arrive, well-formed.
             let datagram = try #require(try stream.receive(maxLength: 2048, deadline: .now + .seconds(2)))
-            #expect(datagram.count == 1460 && UDPDatagramHeader.decode(datagram, counters64Bit: false)?.packetNumber == 1)
+            #expect(
+                datagram.count == 1460 && UDPDatagramHeader.decode(datagram, counters64Bit: false)?.packetNumber == 1)
             socket.close()
             stream.close()
             #expect(throws: ThroughputError.closedByPeer("TEST_END")) { try responder.finish() }

@@ -42,13 +42,17 @@ import Testing
         #expect(ASNumberResolver.lookup("64.0.0.1", service: service) == ASNumber(number: 64500, owner: Self.owner))
         #expect(ASNumberResolver.lookup("64.0.0.3", service: service) == ASNumber(number: 64501))
         #expect(ASNumberResolver.lookup("64.0.0.9", service: service) == nil)
-        #expect(ASNumberResolver.lookup("2001:4860:4860::8888", service: service) == ASNumber(number: 64500, owner: Self.owner))
-        #expect(dns.asked == [
-            "1.0.0.64.origin.asn.cymru.com", "as64500.asn.cymru.com",
-            "3.0.0.64.origin.asn.cymru.com", "as64501.asn.cymru.com",
-            "9.0.0.64.origin.asn.cymru.com",
-            "8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.0.6.8.4.1.0.0.2.origin6.asn.cymru.com", "as64500.asn.cymru.com",
-        ])
+        #expect(
+            ASNumberResolver.lookup("2001:4860:4860::8888", service: service)
+                == ASNumber(number: 64500, owner: Self.owner))
+        #expect(
+            dns.asked == [
+                "1.0.0.64.origin.asn.cymru.com", "as64500.asn.cymru.com",
+                "3.0.0.64.origin.asn.cymru.com", "as64501.asn.cymru.com",
+                "9.0.0.64.origin.asn.cymru.com",
+                "8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.0.6.8.4.1.0.0.2.origin6.asn.cymru.com",
+                "as64500.asn.cymru.com",
+            ])
     }
 
     @Test func zonesAreConfigurable() throws {
@@ -61,8 +65,11 @@ import Testing
         service.originZone = "v4.example"
         service.origin6Zone = "v6.example"
         service.asnZone = "owners.example"
-        #expect(ASNumberResolver.lookup("64.0.0.1", service: service) == ASNumber(number: 64499, owner: "OTHER-NET, ZZ"))
-        #expect(ASNumberResolver.originName("2001:4860::1", service: service)?.hasSuffix(".0.6.8.4.1.0.0.2.v6.example") == true)
+        #expect(
+            ASNumberResolver.lookup("64.0.0.1", service: service) == ASNumber(number: 64499, owner: "OTHER-NET, ZZ"))
+        #expect(
+            ASNumberResolver.originName("2001:4860::1", service: service)?.hasSuffix(".0.6.8.4.1.0.0.2.v6.example")
+                == true)
     }
 
     @Test func privateAndSpecialAddressesAreNeverAsked() throws {
@@ -86,20 +93,24 @@ import Testing
         let dns = try TXTDNSServer(records: Self.records)
         defer { dns.stop() }
         let answers: [Int: ProbeReply] = [
-            1: .hop(ip: "64.0.0.1"), 2: .hop(ip: "10.0.0.2"), 3: .hop(ip: "64.0.0.3"), 4: .reached(ip: "2001:4860:4860::8888"),
+            1: .hop(ip: "64.0.0.1"), 2: .hop(ip: "10.0.0.2"), 3: .hop(ip: "64.0.0.3"),
+            4: .reached(ip: "2001:4860:4860::8888"),
         ]
         let resolver = ASNumberResolver(service: try Self.service(dns))
         let off = TraceRun(
-            parameters: try Self.parameters(asNumbers: false), prober: ScriptedProber(answers: answers), asResolver: resolver
+            parameters: try Self.parameters(asNumbers: false), prober: ScriptedProber(answers: answers),
+            asResolver: resolver
         ).run()
         #expect(off.result.paths[0].allSatisfy { $0.asNumber == nil })
         #expect(dns.asked.isEmpty)
 
         let on = TraceRun(
-            parameters: try Self.parameters(asNumbers: true), prober: ScriptedProber(answers: answers), asResolver: resolver
+            parameters: try Self.parameters(asNumbers: true), prober: ScriptedProber(answers: answers),
+            asResolver: resolver
         ).run()
         let expected: [ASNumber?] = [
-            ASNumber(number: 64500, owner: Self.owner), nil, ASNumber(number: 64501), ASNumber(number: 64500, owner: Self.owner),
+            ASNumber(number: 64500, owner: Self.owner), nil, ASNumber(number: 64501),
+            ASNumber(number: 64500, owner: Self.owner),
         ]
         #expect(on.result.paths[0].map(\.asNumber) == expected)
         // The JSON carries pScheduler's `as` object and reads back the same.
@@ -114,10 +125,12 @@ import Testing
         defer { dns.stop() }
         let answers: [Int: ProbeReply] = [1: .hop(ip: "64.0.0.1"), 2: .reached(ip: "64.0.0.3")]
         // Each query would wait 30 s; the resolver's 1 s deadline cuts the lot off.
-        let resolver = ASNumberResolver(service: try Self.service(dns, queryTimeout: .seconds(30)), deadline: .seconds(1))
+        let resolver = ASNumberResolver(
+            service: try Self.service(dns, queryTimeout: .seconds(30)), deadline: .seconds(1))
         let start = ContinuousClock.now
         let report = TraceRun(
-            parameters: try Self.parameters(asNumbers: true), prober: ScriptedProber(answers: answers), asResolver: resolver
+            parameters: try Self.parameters(asNumbers: true), prober: ScriptedProber(answers: answers),
+            asResolver: resolver
         ).run()
         let elapsed = start.duration(to: .now)
         #expect(report.reached && report.result.paths[0].allSatisfy { $0.asNumber == nil })
@@ -137,7 +150,8 @@ import Testing
         let dns = try TXTDNSServer(silent: true)
         defer { dns.stop() }
         let answers: [Int: ProbeReply] = [1: .reached(ip: "64.0.0.1")]
-        let asResolver = ASNumberResolver(service: try Self.service(dns, queryTimeout: .seconds(30)), deadline: .seconds(2))
+        let asResolver = ASNumberResolver(
+            service: try Self.service(dns, queryTimeout: .seconds(30)), deadline: .seconds(2))
         let names = ReverseNameResolver(deadline: .seconds(2)) { _ in
             usleep(20_000_000)
             return nil
@@ -188,17 +202,20 @@ import Testing
     }
 
     @Test func esmondPacketTraceCarriesHopASAsPSchedulerDoes() throws {
-        let result = try TraceResult.decode(json: """
-            {"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.2.2","rtt":"PT0.0002S"},
-             {"ip":"192.52.179.65","rtt":"PT0.0015S","as":{"number":10886,"owner":"MAX-GIGAPOP - University of Maryland, US"}},
-             {"ip":"198.71.45.8","rtt":"PT0.002S","as":{"number":11537}}]]}
-            """)
+        let result = try TraceResult.decode(
+            json: """
+                {"schema":1,"succeeded":true,"paths":[[{"ip":"10.0.2.2","rtt":"PT0.0002S"},
+                 {"ip":"192.52.179.65","rtt":"PT0.0015S","as":{"number":10886,"owner":"MAX-GIGAPOP - University of Maryland, US"}},
+                 {"ip":"198.71.45.8","rtt":"PT0.002S","as":{"number":11537}}]]}
+                """)
         let record = MeasurementRecord(
-            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1", destAddress: "198.71.45.8",
+            runID: "0123456789abcdef0123456789abcdef", testName: "t", sourceAddress: "10.0.0.1",
+            destAddress: "198.71.45.8",
             start: 1_795_410_000, outcome: .trace(TraceParameters(dest: "ps2.example.net", asNumbers: true), result))
         let esmond = EsmondRecordMapping.map(record)
         guard case .array(let points)? = esmond.data["data"], case .array(let values)? = points.first?["val"],
-            let trace = values.first(where: { $0["event-type"] == .string("packet-trace") }), case .array(let hops)? = trace["val"]
+            let trace = values.first(where: { $0["event-type"] == .string("packet-trace") }),
+            case .array(let hops)? = trace["val"]
         else {
             Issue.record("no packet-trace in \(esmond.data)")
             return

@@ -20,16 +20,21 @@ import Testing
     }
 
     /// An ICMPv4 error from `from` quoting our echo request to `quotedDest`, wrapped in its IP header.
-    static func v4Error(type: UInt8, code: UInt8, rest: [UInt8] = [0, 0, 0, 0], from: [UInt8] = [10, 10, 1, 1],
-                        quotedDest: [UInt8] = dest4, quotedID: UInt16 = id, quotedProto: UInt8 = 1) -> [UInt8] {
-        let quoted = ipv4(proto: quotedProto, src: [10, 10, 1, 2], dst: quotedDest, payload: 8) + echo(type: 8, id: quotedID)
+    static func v4Error(
+        type: UInt8, code: UInt8, rest: [UInt8] = [0, 0, 0, 0], from: [UInt8] = [10, 10, 1, 1],
+        quotedDest: [UInt8] = dest4, quotedID: UInt16 = id, quotedProto: UInt8 = 1
+    ) -> [UInt8] {
+        let quoted =
+            ipv4(proto: quotedProto, src: [10, 10, 1, 2], dst: quotedDest, payload: 8) + echo(type: 8, id: quotedID)
         let icmp = [type, code, 0, 0] + rest + quoted
         return ipv4(src: from, dst: [10, 10, 1, 2], payload: icmp.count) + icmp
     }
 
     /// An ICMPv6 error quoting our echo request (IPv6 header, next header 58) to `quotedDest`.
-    static func v6Error(type: UInt8, code: UInt8, rest: [UInt8] = [0, 0, 0, 0], quotedDest: [UInt8] = dest6,
-                        nextHeader: UInt8 = 58, quotedSeq: UInt16 = seq) -> [UInt8] {
+    static func v6Error(
+        type: UInt8, code: UInt8, rest: [UInt8] = [0, 0, 0, 0], quotedDest: [UInt8] = dest6,
+        nextHeader: UInt8 = 58, quotedSeq: UInt16 = seq
+    ) -> [UInt8] {
         let source: [UInt8] = [0xfd, 0, 0, 1] + [UInt8](repeating: 0, count: 11) + [2]
         let header: [UInt8] = [0x60, 0, 0, 0, 0, 8, nextHeader, 1] + source + quotedDest
         return [type, code, 0, 0] + rest + header + echo(type: 128, seq: quotedSeq)
@@ -81,11 +86,17 @@ import Testing
 
     @Test func v4ErrorsQuotingOurProbeMapToHopMTUAndErrorNames() {
         #expect(Self.classify4(Self.v4Error(type: 11, code: 0)) == .hop(ip: "10.10.1.1"))
-        #expect(Self.classify4(Self.v4Error(type: 3, code: 4, rest: [0, 0, 0x05, 0x78])) == .mtuExceeded(mtu: 1400, from: "10.10.1.1"))
-        #expect(Self.classify4(Self.v4Error(type: 3, code: 1)) == .unreachable(ip: "10.10.1.1", error: "host-unreachable"))
-        #expect(Self.classify4(Self.v4Error(type: 3, code: 13))
-            == .unreachable(ip: "10.10.1.1", error: "communication-administratively-prohibited"))
-        #expect(Self.classify4(Self.v4Error(type: 12, code: 0)) == .unreachable(ip: "10.10.1.1", error: "icmp-type-12-code-0"))
+        #expect(
+            Self.classify4(Self.v4Error(type: 3, code: 4, rest: [0, 0, 0x05, 0x78]))
+                == .mtuExceeded(mtu: 1400, from: "10.10.1.1"))
+        #expect(
+            Self.classify4(Self.v4Error(type: 3, code: 1)) == .unreachable(ip: "10.10.1.1", error: "host-unreachable"))
+        #expect(
+            Self.classify4(Self.v4Error(type: 3, code: 13))
+                == .unreachable(ip: "10.10.1.1", error: "communication-administratively-prohibited"))
+        #expect(
+            Self.classify4(Self.v4Error(type: 12, code: 0))
+                == .unreachable(ip: "10.10.1.1", error: "icmp-type-12-code-0"))
     }
 
     @Test func v4ErrorsAboutSomethingElseAreDiscarded() {
@@ -104,12 +115,19 @@ import Testing
         #expect(Self.classify6(Self.echo(type: 129, id: 1)) == nil)
         #expect(Self.classify6(Self.echo(type: 128)) == nil)
         #expect(Self.classify6(Self.v6Error(type: 3, code: 0)) == .hop(ip: "fd00:1::1"))
-        #expect(Self.classify6(Self.v6Error(type: 2, code: 0, rest: [0, 0, 0x05, 0x00])) == .mtuExceeded(mtu: 1280, from: "fd00:1::1"))
-        #expect(Self.classify6(Self.v6Error(type: 1, code: 0)) == .unreachable(ip: "fd00:1::1", error: "net-unreachable"))
-        #expect(Self.classify6(Self.v6Error(type: 1, code: 1))
-            == .unreachable(ip: "fd00:1::1", error: "communication-administratively-prohibited"))
-        #expect(Self.classify6(Self.v6Error(type: 1, code: 3)) == .unreachable(ip: "fd00:1::1", error: "host-unreachable"))
-        #expect(Self.classify6(Self.v6Error(type: 4, code: 0)) == .unreachable(ip: "fd00:1::1", error: "icmp6-type-4-code-0"))
+        #expect(
+            Self.classify6(Self.v6Error(type: 2, code: 0, rest: [0, 0, 0x05, 0x00]))
+                == .mtuExceeded(mtu: 1280, from: "fd00:1::1"))
+        #expect(
+            Self.classify6(Self.v6Error(type: 1, code: 0)) == .unreachable(ip: "fd00:1::1", error: "net-unreachable"))
+        #expect(
+            Self.classify6(Self.v6Error(type: 1, code: 1))
+                == .unreachable(ip: "fd00:1::1", error: "communication-administratively-prohibited"))
+        #expect(
+            Self.classify6(Self.v6Error(type: 1, code: 3)) == .unreachable(ip: "fd00:1::1", error: "host-unreachable"))
+        #expect(
+            Self.classify6(Self.v6Error(type: 4, code: 0))
+                == .unreachable(ip: "fd00:1::1", error: "icmp6-type-4-code-0"))
     }
 
     @Test func v6ErrorsAboutSomethingElseAreDiscarded() {

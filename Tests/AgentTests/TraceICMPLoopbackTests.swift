@@ -40,7 +40,8 @@ import Testing
         }
         // Two probers probing the same destination at once each get their own answers.
         let dest = try IPSocketAddress.resolve("127.0.0.1")
-        let first = ICMPEchoProber(identifier: 0x0101), second = ICMPEchoProber(identifier: 0x0102)
+        let first = ICMPEchoProber(identifier: 0x0101)
+        let second = ICMPEchoProber(identifier: 0x0102)
         for _ in 0..<3 {
             for prober in [first, second] {
                 let outcome = try prober.probe(to: dest, ttl: 64, packetSize: 84, wait: .seconds(2))

@@ -22,8 +22,10 @@ import Testing
             try Prerequisite.unavailable("no IPv6 address ::1 on lo (/proc/net/if_inet6)")
             return
         }
-        let report = TraceRun(parameters: try TraceParameters(dest: "::1", queries: 1, wait: .seconds(2)).validated()).run()
+        let report = TraceRun(parameters: try TraceParameters(dest: "::1", queries: 1, wait: .seconds(2)).validated())
+            .run()
         #expect(report.reached)
-        #expect(report.result.paths == [[TraceHop(ip: "::1", rtt: report.hops[0].probes[0].rtt, mtu: report.hops[0].mtu)]])
+        #expect(
+            report.result.paths == [[TraceHop(ip: "::1", rtt: report.hops[0].probes[0].rtt, mtu: report.hops[0].mtu)]])
     }
 }

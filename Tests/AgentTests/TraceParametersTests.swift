@@ -46,7 +46,9 @@ import Testing
 
     @Test func missingRawSocketPermissionNamesTheCapability() {
         let message = TraceError.rawSocketNotPermitted(errno: 1).description
-        #expect(message.contains("CAP_NET_RAW") && message.contains("probe-type udp") && message.contains("Operation not permitted"))
+        #expect(
+            message.contains("CAP_NET_RAW") && message.contains("probe-type udp")
+                && message.contains("Operation not permitted"))
     }
 
     @Test func unresolvableNameIsAClearFailure() throws {

@@ -75,17 +75,24 @@ import Testing
     }
 
     @Test func traceFillsHostnamesAfterTheLastProbeOnlyWhenAsked() throws {
-        let answers: [Int: ProbeReply] = [1: .hop(ip: "10.0.0.1"), 2: .hop(ip: "10.0.0.2"), 3: .reached(ip: "10.0.0.3")]
+        let answers: [Int: ProbeReply] = [
+            1: .hop(ip: "10.0.0.1"), 2: .hop(ip: "10.0.0.2"), 3: .reached(ip: "10.0.0.3"),
+        ]
         let fake = FakeLookup(names: ["10.0.0.1": "r1.example", "10.0.0.3": "dest.example"])
         let resolver = ReverseNameResolver(lookup: fake.lookup)
         func parameters(hostnames: Bool) throws -> TraceParameters {
-            try TraceParameters(dest: "127.0.0.1", queries: 1, wait: .milliseconds(10), hostnames: hostnames).validated()
+            try TraceParameters(dest: "127.0.0.1", queries: 1, wait: .milliseconds(10), hostnames: hostnames)
+                .validated()
         }
-        let off = TraceRun(parameters: try parameters(hostnames: false), prober: ScriptedProber(answers: answers), resolver: resolver).run()
+        let off = TraceRun(
+            parameters: try parameters(hostnames: false), prober: ScriptedProber(answers: answers), resolver: resolver
+        ).run()
         #expect(off.result.paths[0].allSatisfy { $0.hostname == nil })
         #expect(fake.asked.withLock { $0 }.isEmpty)
 
-        let on = TraceRun(parameters: try parameters(hostnames: true), prober: ScriptedProber(answers: answers), resolver: resolver).run()
+        let on = TraceRun(
+            parameters: try parameters(hostnames: true), prober: ScriptedProber(answers: answers), resolver: resolver
+        ).run()
         #expect(on.result.paths[0].map(\.hostname) == ["r1.example", nil, "dest.example"])
         #expect(on.result.paths[0].map(\.ip) == ["10.0.0.1", "10.0.0.2", "10.0.0.3"])
         #expect(fake.asked.withLock { $0 }.sorted() == ["10.0.0.1", "10.0.0.2", "10.0.0.3"])
@@ -99,7 +106,8 @@ import Testing
             try Prerequisite.unavailable("/etc/hosts has no 127.0.0.1 line")
             return
         }
-        let parameters = try TraceParameters(dest: "127.0.0.1", queries: 1, wait: .seconds(2), hostnames: true).validated()
+        let parameters = try TraceParameters(dest: "127.0.0.1", queries: 1, wait: .seconds(2), hostnames: true)
+            .validated()
         let report = TraceRun(parameters: parameters).run()
         #expect(report.reached)
         #expect(report.result.paths.first?.first?.hostname == expected)

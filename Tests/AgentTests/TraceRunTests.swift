@@ -30,12 +30,16 @@ final class ScriptedProber: TraceProbing {
         return .inFlight(SentProbe(socket: Int32(index), sentAt: .now))
     }
 
-    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome] {
+    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
+        ProbeOutcome]
+    {
         var found: [Int: ProbeOutcome] = [:]
         for (index, probe) in probes.enumerated() {
             let sent = self.sent.withLock { $0[Int(probe.socket)] }
             if let bottleneck, sent.ttl >= bottleneck.ttl, sent.size > bottleneck.mtu {
-                found[index] = ProbeOutcome(reply: .mtuExceeded(mtu: bottleneck.mtu, from: "10.0.0.\(bottleneck.ttl - 1)"), rtt: .microseconds(5))
+                found[index] = ProbeOutcome(
+                    reply: .mtuExceeded(mtu: bottleneck.mtu, from: "10.0.0.\(bottleneck.ttl - 1)"),
+                    rtt: .microseconds(5))
             } else if let reply = answers[sent.ttl] {
                 found[index] = ProbeOutcome(reply: reply, rtt: .microseconds(10 * sent.ttl))
             }
@@ -53,17 +57,22 @@ extension Thread {
     /// Sleeps until `deadline` on the continuous clock.
     static func sleep(until deadline: ContinuousClock.Instant) {
         let left = ContinuousClock.now.duration(to: deadline)
-        if left > .zero { usleep(UInt32(clamping: left.components.seconds * 1_000_000 + left.components.attoseconds / 1_000_000_000_000)) }
+        if left > .zero {
+            usleep(
+                UInt32(clamping: left.components.seconds * 1_000_000 + left.components.attoseconds / 1_000_000_000_000))
+        }
     }
 }
 
 @Suite(.timeLimit(.minutes(2))) struct TraceRunTests {
     static func run(
-        _ prober: ScriptedProber, hops: Int = 30, queries: Int = 1, wait: Duration = .milliseconds(10), silentHops: Int = 5,
+        _ prober: ScriptedProber, hops: Int = 30, queries: Int = 1, wait: Duration = .milliseconds(10),
+        silentHops: Int = 5,
         simultaneous: Int = 16
     ) throws -> TraceReport {
         let parameters = try TraceParameters(
-            dest: "127.0.0.1", hops: hops, queries: queries, wait: wait, simultaneous: simultaneous, silentHops: silentHops
+            dest: "127.0.0.1", hops: hops, queries: queries, wait: wait, simultaneous: simultaneous,
+            silentHops: silentHops
         ).validated()
         return TraceRun(parameters: parameters, prober: prober).run()
     }
@@ -72,10 +81,13 @@ extension Thread {
         let prober = ScriptedProber(answers: [1: .hop(ip: "10.0.0.1"), 3: .reached(ip: "10.0.0.3")])
         let report = try Self.run(prober, queries: 2)
         #expect(report.reached)
-        #expect(report.result.paths == [[
-            TraceHop(ip: "10.0.0.1", rtt: .microseconds(10), mtu: 1500), TraceHop(),
-            TraceHop(ip: "10.0.0.3", rtt: .microseconds(30), mtu: 1500),
-        ]])
+        #expect(
+            report.result.paths == [
+                [
+                    TraceHop(ip: "10.0.0.1", rtt: .microseconds(10), mtu: 1500), TraceHop(),
+                    TraceHop(ip: "10.0.0.3", rtt: .microseconds(30), mtu: 1500),
+                ]
+            ])
         // Two TTLs past the last answer go out at once, so nothing past the destination was sent;
         // in TTL order, each probe on the next port.
         let sent = prober.sent.withLock { $0 }

@@ -24,12 +24,16 @@ import Testing
         let f = try await ReceiverFixture()
         let daemon = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
         defer { daemon.stop() }
-        #expect(try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > 0 }, "no samples for fox: \(daemon.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > 0 },
+            "no samples for fox: \(daemon.log)")
         #expect(sampleLines(f, cluster: "saga") == 0)
         let pid = daemon.process.processIdentifier
         try daemon.rewriteConfig(try AgentDaemonProcess.config(f, cluster: "saga"))
         daemon.signal(SIGHUP)
-        #expect(try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "saga") > 0 }, "no samples for saga after SIGHUP: \(daemon.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "saga") > 0 },
+            "no samples for saga after SIGHUP: \(daemon.log)")
         #expect(daemon.process.isRunning && daemon.process.processIdentifier == pid, "reloaded in place, not restarted")
         #expect(daemon.stop() == 0, "\(daemon.log)")
         await f.close()
@@ -43,7 +47,9 @@ import Testing
         try daemon.rewriteConfig("[receiver]\nurl = \n")
         daemon.signal(SIGHUP)
         let before = sampleLines(f, cluster: "fox")
-        #expect(try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > before }, "sampling stopped: \(daemon.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > before },
+            "sampling stopped: \(daemon.log)")
         #expect(daemon.process.isRunning)
         #expect(daemon.stop() == 0, "\(daemon.log)")
         await f.close()
@@ -54,13 +60,18 @@ import Testing
         let f = try await ReceiverFixture()
         // Default (daily): one report at start, none with the next samples.
         let daily = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
-        #expect(try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= 3 }, "three samples delivered: \(daily.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= 3 },
+            "three samples delivered: \(daily.log)")
         #expect(sysinfoReports(f, cluster: "fox") == 1, "one sysinfo at start, then not again within the day")
         daily.stop()
         // A 2 s interval: sent again while the daemon runs.
-        let often = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "saga", sysinfoInterval: 2))
+        let often = try AgentDaemonProcess(
+            fixture: f, config: try AgentDaemonProcess.config(f, cluster: "saga", sysinfoInterval: 2))
         defer { often.stop() }
-        #expect(try await AgentDaemonProcess.eventually { sysinfoReports(f, cluster: "saga") >= 3 }, "sysinfo every 2 s: \(often.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { sysinfoReports(f, cluster: "saga") >= 3 },
+            "sysinfo every 2 s: \(often.log)")
         #expect(often.stop() == 0)
         await f.close()
     }
@@ -76,19 +87,26 @@ import Testing
         let f = try await ReceiverFixture()
         // A window of a million seconds: the first send waits a random delay in [0, 1e6) s, so
         // (but for a chance of 4 in a million) nothing is sent during this test while samples spool.
-        let waiting = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox", sendWindow: 1_000_000))
+        let waiting = try AgentDaemonProcess(
+            fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox", sendWindow: 1_000_000))
         let spool = f.dir.file("spool")
         func spooled() -> Int {
-            ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { !$0.hasPrefix(".") && $0 != "quarantine" && !$0.hasSuffix(".tmp") }.count
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter {
+                !$0.hasPrefix(".") && $0 != "quarantine" && !$0.hasSuffix(".tmp")
+            }.count
         }
-        #expect(try await AgentDaemonProcess.eventually { spooled() >= 4 }, "samples spool every second: \(waiting.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { spooled() >= 4 }, "samples spool every second: \(waiting.log)")
         #expect(storedFiles(f.data, cluster: "fox").isEmpty, "nothing sent inside the window")
         #expect(waiting.stop() == 0, "SIGTERM during the window's wait: \(waiting.log)")
         let held = spooled()
         // The same spool with no window: everything goes out at once.
-        let sending = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox", sendWindow: 0))
+        let sending = try AgentDaemonProcess(
+            fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox", sendWindow: 0))
         defer { sending.stop() }
-        #expect(try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= held - 1 }, "the held batches were delivered: \(sending.log)")
+        #expect(
+            try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= held - 1 },
+            "the held batches were delivered: \(sending.log)")
         #expect(sending.stop() == 0)
         await f.close()
     }

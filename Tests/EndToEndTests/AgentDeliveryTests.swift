@@ -70,7 +70,8 @@ import Testing
         let down2 = try await agent.once(extra: ["--attempts", "1"])
         #expect(down1.status != 0 && down2.status != 0)
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")
-        let back = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
+        let back = try await ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
         let up = try await agent.once(extra: ["--no-sample"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("delivered 4 batches, 0 remain"))
@@ -121,7 +122,9 @@ extension AgentDeliveryTests {
         #expect(result.status != 0, "a refused batch is not 'all acknowledged'")
         #expect(result.stdout.contains("1 quarantined"))
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: agent.spool + "/quarantine")) ?? []
-        #expect(quarantined.contains { !$0.hasSuffix(".reason") && !$0.hasPrefix(".") }, "the sample batch is kept for an operator")
+        #expect(
+            quarantined.contains { !$0.hasSuffix(".reason") && !$0.hasPrefix(".") },
+            "the sample batch is kept for an operator")
         #expect(f.receiver.log.contains("Upload too large"))
         await f.close()
     }

@@ -25,10 +25,14 @@ import Testing
         let names = (try? FileManager.default.contentsOfDirectory(atPath: quarantine)) ?? []
         let kept = names.filter { !$0.hasPrefix(".") }
         #expect(kept.count == 1, "\(names)")
-        let keptBytes = try kept.first.map { try Data(contentsOf: URL(fileURLWithPath: quarantine + "/" + $0)) } ?? Data()
+        let keptBytes =
+            try kept.first.map { try Data(contentsOf: URL(fileURLWithPath: quarantine + "/" + $0)) } ?? Data()
         #expect(keptBytes.range(of: Data(bad)) != nil, "the refused payload is kept whole for an operator")
-        #expect(result.stderr.contains("quarantined spool file") && result.stderr.contains("HTTP 400"), "\(result.stderr)")
-        #expect(storedFiles(f.data, cluster: "fox").values.joined() == good, "the good batch is stored, nothing of the bad one")
+        #expect(
+            result.stderr.contains("quarantined spool file") && result.stderr.contains("HTTP 400"), "\(result.stderr)")
+        #expect(
+            storedFiles(f.data, cluster: "fox").values.joined() == good,
+            "the good batch is stored, nothing of the bad one")
         await f.close()
     }
 }

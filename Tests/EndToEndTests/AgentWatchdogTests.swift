@@ -9,7 +9,9 @@ import Testing
 /// `WatchdogPingerTests`' proof; this one is the wiring in the binary.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AgentWatchdogTests {
     /// Messages until one contains `text`, for at most `timeoutMs`; whether it came.
-    private func awaitMessage(_ socket: FakeNotifySocket, containing text: String, timeoutMs: Int32 = 10_000) async -> Bool {
+    private func awaitMessage(_ socket: FakeNotifySocket, containing text: String, timeoutMs: Int32 = 10_000) async
+        -> Bool
+    {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
         while ContinuousClock.now < deadline {
             guard let message = await socket.next(timeoutMs: timeoutMs) else { return false }

@@ -61,7 +61,8 @@ import Testing
             headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
         #expect(created.status == 201)
         let key = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"] as? String)
+            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"]
+                as? String)
 
         let sent = Sent()
         let clients = 8
@@ -125,8 +126,13 @@ import Testing
         let aggregation = try await series("/throughput/aggregations/86400")
         let sum = attempted.reduce(Int64(0)) { $0 + $1.throughput }
         #expect(aggregation.count == 1)
-        #expect((aggregation.first?.val as? NSNumber)?.int64Value == sum, "aggregation \(String(describing: aggregation.first?.val)), sum \(sum)")
+        #expect(
+            (aggregation.first?.val as? NSNumber)?.int64Value == sum,
+            "aggregation \(String(describing: aggregation.first?.val)), sum \(sum)")
         let buckets = try await series("/histogram-owdelay/aggregations/86400").first?.val as? [String: Any] ?? [:]
-        #expect(buckets.compactMapValues { ($0 as? NSNumber)?.intValue } == ["10": attempted.count, "11": 2 * attempted.count])
+        #expect(
+            buckets.compactMapValues { ($0 as? NSNumber)?.intValue } == [
+                "10": attempted.count, "11": 2 * attempted.count,
+            ])
     }
 }

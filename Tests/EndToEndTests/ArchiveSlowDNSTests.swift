@@ -22,7 +22,9 @@ final class SilentDNSServer: @unchecked Sendable {
         sin.sin_port = in_port_t(UInt16(53).bigEndian)
         sin.sin_addr.s_addr = inet_addr(address)
         let bound = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0 else {
             failure = errno
@@ -81,7 +83,8 @@ final class SilentDNSServer: @unchecked Sendable {
             f.url(Self.archive, cluster: nil), contentType: "application/json", body: metadata, headers: token)
         #expect(created.status == 201, "\(created.body)")
         let key = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"] as? String)
+            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"]
+                as? String)
         let point = try await f.client.send(
             f.url(Self.archive + key + "/throughput/base", cluster: nil), contentType: "application/json",
             body: #"{"ts":1700000000,"val":1000}"#, headers: token)
@@ -108,7 +111,9 @@ final class SilentDNSServer: @unchecked Sendable {
         try await Task.sleep(for: .milliseconds(600))
         var prompt: [(String, Int, Duration)] = []
         for _ in 0..<3 {
-            for path in ["/ping", Self.archive + "?source=10.0.0.1", Self.archive + key + "/throughput/base?time-start=0"] {
+            for path in [
+                "/ping", Self.archive + "?source=10.0.0.1", Self.archive + key + "/throughput/base?time-start=0",
+            ] {
                 let start = ContinuousClock.now
                 let reply = try await probe.send(f.url(path, cluster: nil), method: .GET, contentType: nil)
                 prompt.append((path, reply.status, ContinuousClock.now - start))

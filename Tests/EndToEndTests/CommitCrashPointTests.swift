@@ -22,7 +22,8 @@ import Testing
             (0..<each).map { u in
                 let id = "c\(c)-u\(u)-" + String(repeating: "k", count: 40)
                 let lines = (0..<5).map { k in
-                    sampleLine(host: "n\(c % 3)", cmd: "c\(c)u\(u)k\(k)-" + String(repeating: "x", count: 60), pid: 100 + k)
+                    sampleLine(
+                        host: "n\(c % 3)", cmd: "c\(c)u\(u)k\(k)-" + String(repeating: "x", count: 60), pid: 100 + k)
                 }
                 return Upload(id: id, lines: lines)
             }
@@ -36,9 +37,10 @@ import Testing
             for uploads in plan {
                 group.addTask {
                     for upload in uploads {
-                        guard let reply = try? await client.send(
-                            baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: upload.body,
-                            headers: [("Fathom-Batch-Id", upload.id)])
+                        guard
+                            let reply = try? await client.send(
+                                baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: upload.body,
+                                headers: [("Fathom-Batch-Id", upload.id)])
                         else { return }
                         if reply.status == 200 { _ = acked.ids.withLock { $0.insert(upload.id) } }
                     }
@@ -50,8 +52,11 @@ import Testing
 
     /// Replays every upload against a healthy receiver, then checks each line is stored once.
     @discardableResult
-    static func replayAndCheck(_ plan: [[Upload]], pki: TestPKI, dir: TempDirectory, client: UploadClient) async throws -> String {
-        let back = try await ReceiverProcess(pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
+    static func replayAndCheck(_ plan: [[Upload]], pki: TestPKI, dir: TempDirectory, client: UploadClient) async throws
+        -> String
+    {
+        let back = try await ReceiverProcess(
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
         defer { back.stop() }
         for upload in plan.joined() {
             let reply = try await client.send(
@@ -79,7 +84,8 @@ import Testing
         _ plan: [[Upload]], environment: [String: String], dir: TempDirectory, pki: TestPKI, client: UploadClient
     ) async throws -> (acked: Set<String>, dead: ReceiverProcess) {
         let dying = try await ReceiverProcess(
-            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), environment: environment)
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
+            environment: environment)
         let acked = await sendUntilDown(plan, client: client, baseURL: dying.baseURL)
         dying.process.waitUntilExit()
         return (acked, dying)
@@ -92,7 +98,9 @@ import Testing
         return (dir, pki)
     }
 
-    @Test(arguments: ["after-journal-write", "after-journal-sync", "after-data-write", "after-ledger-write", "after-sync"])
+    @Test(arguments: [
+        "after-journal-write", "after-journal-sync", "after-data-write", "after-ledger-write", "after-sync",
+    ])
     func deathAtEachStepStoresEveryLineExactlyOnceAfterReplay(_ step: String) async throws {
         let (dir, pki) = try Self.fixture()
         defer { dir.remove() }
@@ -102,12 +110,14 @@ import Testing
         // The fourth group dies, so earlier groups are on disk.
         let (acked, dying) = try await Self.sendUntilDeath(
             plan, environment: ["FATHOM_TEST_CRASH_AT": "\(step):4"], dir: dir, pki: pki, client: client)
-        #expect(dying.process.terminationReason == .uncaughtSignal && dying.process.terminationStatus == SIGKILL,
-                "the receiver must have died at \(step)")
+        #expect(
+            dying.process.terminationReason == .uncaughtSignal && dying.process.terminationStatus == SIGKILL,
+            "the receiver must have died at \(step)")
         #expect(acked.count < plan.joined().count, "not everything was acknowledged before the crash")
         let log = try await Self.replayAndCheck(plan, pki: pki, dir: dir, client: client)
         // The restart found the group the crash interrupted (its intent was already durable).
-        #expect(log.contains("had reached the disk whole and was kept") || log.contains("cut back"), "\(log.suffix(600))")
+        #expect(
+            log.contains("had reached the disk whole and was kept") || log.contains("cut back"), "\(log.suffix(600))")
     }
 
     /// 200 only after the sync: a sync that fails (EIO, injected) turns into 503 with the upload's
@@ -131,14 +141,18 @@ import Testing
             statuses.append(reply.status)
         }
         #expect(statuses == [200, status, 200], "the second upload's \(fault) is refused, the others stored")
-        let stored = storedFiles(dir.file("data"), cluster: "fox").values.flatMap { $0.split(separator: "\n").map(String.init) }
+        let stored = storedFiles(dir.file("data"), cluster: "fox").values.flatMap {
+            $0.split(separator: "\n").map(String.init)
+        }
         #expect(Set(stored) == Set(uploads[0].lines + uploads[2].lines), "nothing of the refused upload is kept")
         #expect(stored.count == 10)
         let retry = try await client.send(
             receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: uploads[1].body,
             headers: [("Fathom-Batch-Id", uploads[1].id)])
         #expect(retry.status == 200)
-        let after = storedFiles(dir.file("data"), cluster: "fox").values.flatMap { $0.split(separator: "\n").map(String.init) }
+        let after = storedFiles(dir.file("data"), cluster: "fox").values.flatMap {
+            $0.split(separator: "\n").map(String.init)
+        }
         #expect(after.count == 15 && Set(after) == Set(uploads.flatMap(\.lines)))
     }
 
@@ -189,22 +203,26 @@ import Testing
         defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
-        let receiver = try await ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
+        let receiver = try await ReceiverProcess(
+            pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
         defer { receiver.stop() }
         let client = try UploadClient(caFile: pki.caCertificate)
         defer { Task { await client.shutdown() } }
         // Fill the disk but a few pages.
         let filler = data + "/filler"
-        let free = try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
+        let free =
+            try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
         _ = try Shell.run(["/bin/dd", "if=/dev/zero", "of=" + filler, "bs=4096", "count=\(max(0, free / 4096 - 3))"])
         let uploads = (0..<60).map { u in
-            Upload(id: "u\(u)-" + String(repeating: "b", count: 116), lines: [sampleLine(host: "n\(u % 4)", cmd: "u\(u)")])
+            Upload(
+                id: "u\(u)-" + String(repeating: "b", count: 116), lines: [sampleLine(host: "n\(u % 4)", cmd: "u\(u)")])
         }
         var refused: [Upload] = []
         for upload in uploads {
-            let reply = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw",
-                                              body: upload.body, headers: [("Fathom-Batch-Id", upload.id)])
+            let reply = try await client.send(
+                receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw",
+                body: upload.body, headers: [("Fathom-Batch-Id", upload.id)])
             if reply.status != 200 {
                 #expect(reply.status == 507, "a full disk is 507: \(reply.status) \(reply.body)")
                 refused.append(upload)
@@ -213,8 +231,9 @@ import Testing
         #expect(!refused.isEmpty, "the disk must have filled up")
         try FileManager.default.removeItem(atPath: filler)
         for upload in uploads {
-            let reply = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw",
-                                              body: upload.body, headers: [("Fathom-Batch-Id", upload.id)])
+            let reply = try await client.send(
+                receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw",
+                body: upload.body, headers: [("Fathom-Batch-Id", upload.id)])
             #expect(reply.status == 200, "retry of \(upload.id) once space is back")
         }
         let stored = storedFiles(data, cluster: "fox").values.flatMap { $0.split(separator: "\n").map(String.init) }

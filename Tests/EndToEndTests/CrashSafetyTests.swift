@@ -17,10 +17,13 @@ import Testing
                     for u in 0..<400 {
                         // ~8 KiB per upload so the kill lands while data is being written.
                         let lines = (0..<40).map { k in
-                            sampleLine(host: "n\(c)", cmd: "u\(u)-k\(k)-" + String(repeating: "x", count: 100), pid: 1000 + k)
+                            sampleLine(
+                                host: "n\(c)", cmd: "u\(u)-k\(k)-" + String(repeating: "x", count: 100), pid: 1000 + k)
                         }
                         let body = lines.joined(separator: "\n") + "\n"
-                        guard let r = try? await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body),
+                        guard
+                            let r = try? await f.client.send(
+                                f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body),
                             r.status == 200
                         else { return }
                         acknowledged.lines.withLock { $0 += lines }
@@ -41,10 +44,12 @@ import Testing
         let acked = acknowledged.lines.withLock { $0 }
         #expect(acked.count > 0, "some uploads must have been acknowledged before the kill")
         // Restart and touch every host file once more: a torn tail (if any) is cut on reopen.
-        let back = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        let back = try await ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
         for c in 0..<clients {
-            let r = try await f.client.send(back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
-                                            body: sampleLine(host: "n\(c)", cmd: "after-restart") + "\n")
+            let r = try await f.client.send(
+                back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
+                body: sampleLine(host: "n\(c)", cmd: "after-restart") + "\n")
             #expect(r.status == 200)
         }
         back.stop()

@@ -35,10 +35,13 @@ import Testing
         var clusters: [Cluster]
     }
 
-    func fleet(_ f: ReceiverFixture, user: String = "ops", password: String = "ops-secret", query: String = "",
-               receiver: ReceiverProcess? = nil) async throws -> FleetJSON {
+    func fleet(
+        _ f: ReceiverFixture, user: String = "ops", password: String = "ops-secret", query: String = "",
+        receiver: ReceiverProcess? = nil
+    ) async throws -> FleetJSON {
         let reply = try await f.client.send(
-            (receiver ?? f.receiver).baseURL + "/fleet.json" + query, method: .GET, contentType: nil, user: user, password: password)
+            (receiver ?? f.receiver).baseURL + "/fleet.json" + query, method: .GET, contentType: nil, user: user,
+            password: password)
         guard reply.status == 200 else { throw TestFailure("fleet.json: \(reply.status) \(reply.body)") }
         return try JSONDecoder().decode(FleetJSON.self, from: Data(reply.body.utf8))
     }
@@ -84,7 +87,8 @@ import Testing
         let f = try await ReceiverFixture()
         for (cluster, password, host) in [("fox", "fox-secret", "c1"), ("saga", "saga-secret", "s1")] {
             let reply = try await f.client.send(
-                f.url("/sonar-freecsv", cluster: cluster), user: cluster, password: password, body: sampleLine(host: host) + "\n")
+                f.url("/sonar-freecsv", cluster: cluster), user: cluster, password: password,
+                body: sampleLine(host: host) + "\n")
             #expect(reply.status == 200)
         }
         let ops = try await fleet(f)
@@ -126,7 +130,9 @@ import Testing
         let running = try await waitFor(f, host: host, state: "online", seconds: 60)
         #expect(running.clusters.first { $0.name == "fox" }?.hosts.first { $0.host == host }?.state == "online")
         let liveDOM = try await HeadlessChromium.dumpDOM(page)
-        #expect(HeadlessChromium.hostStates(liveDOM)[host] == "online", "the page while the agent runs:\n\(liveDOM.prefix(3000))")
+        #expect(
+            HeadlessChromium.hostStates(liveDOM)[host] == "online",
+            "the page while the agent runs:\n\(liveDOM.prefix(3000))")
         #expect(liveDOM.contains("<h2>fox</h2>"))
 
         daemon.terminate()
@@ -136,7 +142,9 @@ import Testing
         #expect(fox.hosts.first { $0.host == host }?.state == "silent")
         #expect(fox.silent == 1 && fox.online == 0)
         let silentDOM = try await HeadlessChromium.dumpDOM(page)
-        #expect(HeadlessChromium.hostStates(silentDOM)[host] == "silent", "the page after the agent stopped:\n\(silentDOM.prefix(3000))")
+        #expect(
+            HeadlessChromium.hostStates(silentDOM)[host] == "silent",
+            "the page after the agent stopped:\n\(silentDOM.prefix(3000))")
         #expect(silentDOM.contains(#"<span class="badge silent">silent</span>"#))
         await f.close()
     }

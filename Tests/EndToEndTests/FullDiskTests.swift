@@ -14,31 +14,39 @@ import Testing
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
         guard mount.status == 0 else {
-            let notPermitted = Prerequisite.mentions(mount.stderr, errno: EPERM) || Prerequisite.mentions(mount.stderr, errno: EACCES)
+            let notPermitted =
+                Prerequisite.mentions(mount.stderr, errno: EPERM) || Prerequisite.mentions(mount.stderr, errno: EACCES)
                 || mount.stderr.contains("must be superuser")
             // Any other reason a tmpfs cannot be mounted is a failure, not "not possible here".
             try #require(notPermitted, "mount -t tmpfs failed: \(mount.stderr)")
-            try Prerequisite.unavailable("cannot mount a small tmpfs without privilege (\(mount.stderr.trimmingWhitespace()))")
+            try Prerequisite.unavailable(
+                "cannot mount a small tmpfs without privilege (\(mount.stderr.trimmingWhitespace()))")
             return
         }
         defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
-        let receiver = try await ReceiverProcess(pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
+        let receiver = try await ReceiverProcess(
+            pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
         defer { receiver.stop() }
         // Once the receiver has made its state files, all but ~100 KiB goes to a filler file the
         // test can delete later.
-        let free = try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
+        let free =
+            try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
-        #expect(FileManager.default.createFile(
-            atPath: data + "/filler", contents: Data(repeating: 0x41, count: max(0, free - 100 * 1024))))
+        #expect(
+            FileManager.default.createFile(
+                atPath: data + "/filler", contents: Data(repeating: 0x41, count: max(0, free - 100 * 1024))))
         let client = try UploadClient(caFile: pki.caCertificate)
         var acked: [String] = []
         var refusedBody: String?
         var refusedStatus = 0
         for u in 0..<40 {
-            let body = (0..<40).map { k in sampleLine(cmd: "u\(u)k\(k)" + String(repeating: "z", count: 90)) }.joined(separator: "\n") + "\n"
-            let reply = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: body)
+            let body =
+                (0..<40).map { k in sampleLine(cmd: "u\(u)k\(k)" + String(repeating: "z", count: 90)) }.joined(
+                    separator: "\n") + "\n"
+            let reply = try await client.send(
+                receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: body)
             if reply.status == 200 {
                 acked.append(body)
             } else {
@@ -52,7 +60,8 @@ import Testing
         let stored = storedFiles(data, cluster: "fox").values.joined()
         #expect(stored == acked.joined(), "exactly the acknowledged uploads, no partial one")
         try FileManager.default.removeItem(atPath: data + "/filler")
-        let retry = try await client.send(receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: refusedBody ?? "")
+        let retry = try await client.send(
+            receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: refusedBody ?? "")
         #expect(retry.status == 200)
         #expect(storedFiles(data, cluster: "fox").values.joined() == acked.joined() + (refusedBody ?? ""))
         #expect(receiver.log.contains("upload not stored"))

@@ -16,7 +16,8 @@ import Testing
             for host in GrafanaSamples.hosts {
                 group.addTask {
                     for u in uploads where u.host == host {
-                        let r = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
+                        let r = try await f.client.send(
+                            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
                         guard r.status == 200 else { throw TestFailure("upload: \(r.status) \(r.body)") }
                     }
                 }
@@ -27,20 +28,25 @@ import Testing
         return (f, GrafanaClient(client: f.client, baseURL: f.receiver.baseURL), expected)
     }
 
-    static func close(_ value: Double, _ expected: Double) -> Bool { abs(value - expected) <= 1e-6 * max(1, abs(expected)) }
+    static func close(_ value: Double, _ expected: Double) -> Bool {
+        abs(value - expected) <= 1e-6 * max(1, abs(expected))
+    }
 
     @Test func everySimpodAndSimpleJsonEndpointAnswersTheSpecRequestBodies() async throws {
         let (f, grafana, _) = try await Self.loaded()
         defer { Task { await f.close() } }
-        let health = try await f.client.send(f.receiver.baseURL + "/grafana/", method: .GET, contentType: nil,
-                                              user: "fox", password: "fox-secret")
+        let health = try await f.client.send(
+            f.receiver.baseURL + "/grafana/", method: .GET, contentType: nil,
+            user: "fox", password: "fox-secret")
         #expect(health.status == 200)
 
         let metrics = try await grafana.post("metrics", "{}")
         #expect(metrics.status == 200)
         let names = metrics.objects.compactMap { $0["value"] as? String }
-        for name in ["host.cpu", "host.rssanonkib", "host.gpu", "cluster.cpu", "job.cpu", "user.cpu", "jobs.top",
-                     "archive.throughput", "archive.packet-loss", "archive.rtt", "archive.trace-changes"] {
+        for name in [
+            "host.cpu", "host.rssanonkib", "host.gpu", "cluster.cpu", "job.cpu", "user.cpu", "jobs.top",
+            "archive.throughput", "archive.packet-loss", "archive.rtt", "archive.trace-changes",
+        ] {
             #expect(names.contains(name), "metrics lists \(name)")
         }
         let hostCPU = metrics.objects.first { $0["value"] as? String == "host.cpu" }
@@ -56,17 +62,22 @@ import Testing
         #expect(options.status == 200)
         #expect(options.objects.map { $0["value"] as? String } == ["c1", "c2", "c3"])
         #expect(options.objects.map { $0["label"] as? String } == ["c1", "c2", "c3"])
-        let clusters = try await grafana.post("metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
+        let clusters = try await grafana.post(
+            "metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
         #expect(clusters.objects.map { $0["value"] as? String } == ["fox"])
 
-        let variable = try await grafana.post("variable", """
+        let variable = try await grafana.post(
+            "variable",
+            """
             {"payload":{"target":"hosts","cluster":"fox"},"range":{"from":"\(GrafanaSamples.iso(Self.from))",
              "to":"\(GrafanaSamples.iso(Self.to))","raw":{"from":"now-7d","to":"now"}}}
             """)
         #expect(variable.status == 200)
         #expect(variable.objects.map { $0["__value"] as? String } == ["c1", "c2", "c3"])
         #expect(variable.objects.map { $0["__text"] as? String } == ["c1", "c2", "c3"])
-        let jobs = try await grafana.post("variable", """
+        let jobs = try await grafana.post(
+            "variable",
+            """
             {"payload":{"target":"jobs","cluster":"fox"},"range":{"from":"\(GrafanaSamples.iso(Self.from))",
              "to":"\(GrafanaSamples.iso(Self.to))","raw":{"from":"now-7d","to":"now"}}}
             """)
@@ -81,13 +92,16 @@ import Testing
         // SimpleJson: /search with the README body, /annotations with its body, adhocFilters.
         let search = try await grafana.post("search", #"{"target":"host.c"}"#)
         #expect(search.list.compactMap { $0 as? String } == ["host.cpu", "host.cpukib"])
-        let annotations = try await grafana.post("annotations", """
+        let annotations = try await grafana.post(
+            "annotations",
+            """
             {"range":{"from":"2016-04-15T13:44:39.070Z","to":"2016-04-15T14:44:39.070Z"},"rangeRaw":{"from":"now-1h","to":"now"},
              "annotation":{"name":"deploy","datasource":"Simple JSON Datasource","iconColor":"rgba(255, 96, 96, 1)",
                            "enable":true,"query":"#deploy"}}
             """)
         #expect(annotations.status == 200 && annotations.body == "[]")
-        let simpleJson = try await grafana.series("""
+        let simpleJson = try await grafana.series(
+            """
             {"panelId":1,"range":{"from":"\(GrafanaSamples.iso(Self.from))","to":"\(GrafanaSamples.iso(Self.to))",
              "raw":{"from":"now-6h","to":"now"}},"rangeRaw":{"from":"now-6h","to":"now"},"interval":"30s","intervalMs":30000,
              "targets":[{"target":"host.cpu","refId":"A","type":"timeserie"}],
@@ -95,7 +109,8 @@ import Testing
             """)
         #expect(Array(simpleJson.keys) == ["fox/c2 cpu"], "fox's own cluster by default, narrowed by adhocFilters")
         #expect(simpleJson["fox/c2 cpu"]?.count == GrafanaSamples.samples)
-        let preflight = try await f.client.send(f.receiver.baseURL + "/grafana/query", method: .OPTIONS, contentType: nil)
+        let preflight = try await f.client.send(
+            f.receiver.baseURL + "/grafana/query", method: .OPTIONS, contentType: nil)
         #expect(preflight.status == 200)
     }
 
@@ -103,40 +118,59 @@ import Testing
         let (f, grafana, expected) = try await Self.loaded()
         defer { Task { await f.close() } }
         for quantity in ["cpu", "cpukib", "rssanonkib", "gpu", "gpumem", "gpukib", "processes", "jobs", "users"] {
-            let series = try await grafana.series(GrafanaClient.query(
-                "host.\(quantity)", payload: #"{"cluster":"fox","host":["c1","c2","c3"]}"#, from: Self.from, to: Self.to))
+            let series = try await grafana.series(
+                GrafanaClient.query(
+                    "host.\(quantity)", payload: #"{"cluster":"fox","host":["c1","c2","c3"]}"#, from: Self.from,
+                    to: Self.to))
             #expect(series.count == 3)
             for host in GrafanaSamples.hosts {
-                let want = expected.host[host]!.sorted { $0.key < $1.key }.map { ($0.value.value(quantity), $0.key * 1000) }
+                let want = expected.host[host]!.sorted { $0.key < $1.key }.map {
+                    ($0.value.value(quantity), $0.key * 1000)
+                }
                 let got = series["fox/\(host) \(quantity)"] ?? []
                 #expect(got.map(\.1) == want.map(\.1), "\(host) \(quantity) times")
                 #expect(zip(got, want).allSatisfy { Self.close($0.0, $1.0) }, "\(host) \(quantity): \(got) vs \(want)")
             }
         }
         for quantity in ["cpu", "rssanonkib", "gpu", "processes"] {
-            let total = try await grafana.series(GrafanaClient.query(
-                "cluster.\(quantity)", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to))
+            let total = try await grafana.series(
+                GrafanaClient.query(
+                    "cluster.\(quantity)", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to))
             let want = expected.cluster.sorted { $0.key < $1.key }.map { ($0.value.value(quantity), $0.key * 1000) }
             let got = total["fox total \(quantity)"] ?? []
-            #expect(got.map(\.1) == want.map(\.1) && zip(got, want).allSatisfy { Self.close($0.0, $1.0) }, "cluster \(quantity)")
+            #expect(
+                got.map(\.1) == want.map(\.1) && zip(got, want).allSatisfy { Self.close($0.0, $1.0) },
+                "cluster \(quantity)")
         }
-        let hosts = try await grafana.series(GrafanaClient.query("cluster.hosts", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to))
-        #expect(hosts["fox total hosts"]?.map(\.0) == expected.hostsAt.sorted { $0.key < $1.key }.map { Double($0.value.count) })
+        let hosts = try await grafana.series(
+            GrafanaClient.query("cluster.hosts", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to))
+        #expect(
+            hosts["fox total hosts"]?.map(\.0)
+                == expected.hostsAt.sorted { $0.key < $1.key }.map { Double($0.value.count) })
         for job in ["500", "501", "502"] {
-            let got = try await grafana.series(GrafanaClient.query(
-                "job.cpu", payload: #"{"cluster":"fox","job":"\#(job)"}"#, from: Self.from, to: Self.to))["fox job \(job) cpu"] ?? []
+            let got =
+                try await grafana.series(
+                    GrafanaClient.query(
+                        "job.cpu", payload: #"{"cluster":"fox","job":"\#(job)"}"#, from: Self.from, to: Self.to))[
+                    "fox job \(job) cpu"] ?? []
             let want = expected.job[job]!.sorted { $0.key < $1.key }.map { ($0.value.cpu, $0.key * 1000) }
             #expect(got.map(\.1) == want.map(\.1) && zip(got, want).allSatisfy { Self.close($0.0, $1.0) }, "job \(job)")
         }
         for user in ["alice", "bob", "root"] {
-            let got = try await grafana.series(GrafanaClient.query(
-                "user.rssanonkib", payload: #"{"cluster":"fox","user":"\#(user)"}"#, from: Self.from, to: Self.to))["fox user \(user) rssanonkib"] ?? []
+            let got =
+                try await grafana.series(
+                    GrafanaClient.query(
+                        "user.rssanonkib", payload: #"{"cluster":"fox","user":"\#(user)"}"#, from: Self.from,
+                        to: Self.to))["fox user \(user) rssanonkib"] ?? []
             let want = expected.user[user]!.sorted { $0.key < $1.key }.map { ($0.value.rssanonkib, $0.key * 1000) }
-            #expect(got.map(\.1) == want.map(\.1) && zip(got, want).allSatisfy { Self.close($0.0, $1.0) }, "user \(user)")
+            #expect(
+                got.map(\.1) == want.map(\.1) && zip(got, want).allSatisfy { Self.close($0.0, $1.0) }, "user \(user)")
         }
         // Top jobs: a table (rows, not values), ordered by mean CPU over the range.
-        let top = try await grafana.post("query", GrafanaClient.query(
-            "jobs.top", payload: #"{"cluster":"fox","limit":"2"}"#, from: Self.from, to: Self.to))
+        let top = try await grafana.post(
+            "query",
+            GrafanaClient.query(
+                "jobs.top", payload: #"{"cluster":"fox","limit":"2"}"#, from: Self.from, to: Self.to))
         let table = try #require(top.objects.first)
         #expect(table["type"] as? String == "table" && table["values"] == nil)
         let rows = table["rows"] as? [[Any]] ?? []
@@ -150,8 +184,10 @@ import Testing
         let (f, grafana, expected) = try await Self.loaded()
         defer { Task { await f.close() } }
         // 12 samples 5 minutes apart, at most 4 points: buckets of 15 minutes, 3 samples each.
-        let series = try await grafana.series(GrafanaClient.query(
-            "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: Self.from, to: Self.to, intervalMs: 1000, maxDataPoints: 4))
+        let series = try await grafana.series(
+            GrafanaClient.query(
+                "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: Self.from, to: Self.to, intervalMs: 1000,
+                maxDataPoints: 4))
         let got = try #require(series["fox/c1 cpu"])
         #expect(got.count == 4)
         let samples = expected.host["c1"]!.sorted { $0.key < $1.key }.map(\.value.cpu)
@@ -161,12 +197,16 @@ import Testing
             #expect(point.1 == (Self.from + Int64(i) * 900) * 1000)
         }
         // intervalMs alone also coarsens: one point per hour.
-        let hourly = try await grafana.series(GrafanaClient.query(
-            "cluster.cpu", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to, intervalMs: 3_600_000, maxDataPoints: 1000))
+        let hourly = try await grafana.series(
+            GrafanaClient.query(
+                "cluster.cpu", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to, intervalMs: 3_600_000,
+                maxDataPoints: 1000))
         #expect(hourly["fox total cpu"]?.count == 1)
         for maxPoints in [1, 5, 7, 11] {
-            let s = try await grafana.series(GrafanaClient.query(
-                "host.cpu", payload: #"{"cluster":"fox","host":"c2"}"#, from: Self.from, to: Self.to, maxDataPoints: maxPoints))
+            let s = try await grafana.series(
+                GrafanaClient.query(
+                    "host.cpu", payload: #"{"cluster":"fox","host":"c2"}"#, from: Self.from, to: Self.to,
+                    maxDataPoints: maxPoints))
             #expect((s["fox/c2 cpu"]?.count ?? 99) <= maxPoints, "maxDataPoints \(maxPoints)")
         }
     }
@@ -174,26 +214,31 @@ import Testing
     @Test func aClusterScopedUserGets403ForAnotherClusterAndOpsSeesBoth() async throws {
         let (f, grafana, _) = try await Self.loaded()
         defer { Task { await f.close() } }
-        let body = GrafanaClient.query("host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: Self.from, to: Self.to)
+        let body = GrafanaClient.query(
+            "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: Self.from, to: Self.to)
         var saga = grafana
         (saga.user, saga.password) = ("saga", "saga-secret")
         let refused = try await saga.post("query", body)
         #expect(refused.status == 403)
         #expect((refused.json as? [String: Any])?["error"] as? String != nil)
-        let options = try await saga.post("metric-payload-options", #"{"metric":"host.cpu","payload":{"cluster":"fox"},"name":"host"}"#)
+        let options = try await saga.post(
+            "metric-payload-options", #"{"metric":"host.cpu","payload":{"cluster":"fox"},"name":"host"}"#)
         #expect(options.status == 403)
-        let sagaClusters = try await saga.post("metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
+        let sagaClusters = try await saga.post(
+            "metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
         #expect(sagaClusters.objects.map { $0["value"] as? String } == ["saga"])
         var ops = grafana
         (ops.user, ops.password) = ("ops", "ops-secret")
         #expect(try await ops.post("query", body).status == 200)
-        let opsClusters = try await ops.post("metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
+        let opsClusters = try await ops.post(
+            "metric-payload-options", #"{"metric":"host.cpu","payload":{},"name":"cluster"}"#)
         #expect(opsClusters.objects.map { $0["value"] as? String } == ["fox", "saga"])
         var wrong = grafana
         wrong.password = "not-it"
         let unauthorized = try await wrong.post("query", body)
         #expect(unauthorized.status == 401)
-        let anonymous = try await f.client.send(f.receiver.baseURL + "/grafana/query", contentType: "application/json", body: body)
+        let anonymous = try await f.client.send(
+            f.receiver.baseURL + "/grafana/query", contentType: "application/json", body: body)
         #expect(anonymous.status == 401)
     }
 
@@ -213,7 +258,8 @@ import Testing
             let reason = (reply.json as? [String: Any])?["error"] as? String
             #expect(reason?.isEmpty == false, "a JSON reason: \(reply.body)")
         }
-        let unknown = try await grafana.post("query", GrafanaClient.query("host.nope", payload: "{}", from: Self.from, to: Self.to))
+        let unknown = try await grafana.post(
+            "query", GrafanaClient.query("host.nope", payload: "{}", from: Self.from, to: Self.to))
         #expect(unknown.body.contains("unknown metric"))
     }
 }

@@ -25,7 +25,9 @@ import Testing
         }
 
         /// Status and `Retry-After` of one upload to `cluster` as `user`.
-        func upload(_ user: String, _ password: String, cluster: String) async throws -> (status: Int, retryAfter: String?) {
+        func upload(_ user: String, _ password: String, cluster: String) async throws -> (
+            status: Int, retryAfter: String?
+        ) {
             var request = HTTPClientRequest(url: receiver.baseURL + "/sonar-freecsv?cluster=" + cluster)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "text/csv")
@@ -46,9 +48,12 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func wrongBcryptPasswordsGet429WhileTheCachedAgentUploads() async throws {
         let credentials = "saga:\(Bcrypt.hash("saga-secret", cost: 4))\nfox:\(Bcrypt.hash("fox-secret", cost: 4))\n"
-        let r = try await Running(credentials: credentials, flags: [
-            "--login-failures-per-address", "3", "--login-failures-per-user", "1000", "--login-forgive-seconds", "60",
-        ])
+        let r = try await Running(
+            credentials: credentials,
+            flags: [
+                "--login-failures-per-address", "3", "--login-failures-per-user", "1000", "--login-forgive-seconds",
+                "60",
+            ])
         // The real agent has uploaded once: its credential is verified and cached.
         #expect(try await r.upload("saga", "saga-secret", cluster: "saga").status == 200)
         for attempt in 1...3 {
@@ -69,9 +74,12 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func wrongPlainPasswordsAreLimitedPerUser() async throws {
-        let r = try await Running(credentials: "fox:fox-secret\nsaga:saga-secret\n", flags: [
-            "--login-failures-per-address", "1000", "--login-failures-per-user", "3", "--login-forgive-seconds", "60",
-        ])
+        let r = try await Running(
+            credentials: "fox:fox-secret\nsaga:saga-secret\n",
+            flags: [
+                "--login-failures-per-address", "1000", "--login-failures-per-user", "3", "--login-forgive-seconds",
+                "60",
+            ])
         #expect(try await r.upload("fox", "fox-secret", cluster: "fox").status == 200)
         for attempt in 1...3 {
             #expect(try await r.upload("fox", "guess-\(attempt)", cluster: "fox").status == 401, "attempt \(attempt)")

@@ -11,7 +11,9 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MeasurementArchiveTests {
     let logger = Logger(label: "measurement-archive-test")
 
-    func archive(_ f: ReceiverFixture, http: AgentHTTPClient, token: String = ReceiverFixture.archiveToken) throws -> EsmondArchiveClient {
+    func archive(_ f: ReceiverFixture, http: AgentHTTPClient, token: String = ReceiverFixture.archiveToken) throws
+        -> EsmondArchiveClient
+    {
         try EsmondArchiveClient(baseURL: f.receiver.baseURL, token: token, http: http, timeoutSeconds: 10)
     }
 
@@ -24,18 +26,25 @@ import Testing
 
     /// The base points of `eventType` for every metadata that has it.
     func points(_ f: ReceiverFixture, eventType: String) async throws -> [JSONValue] {
-        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=\(eventType)") else { return [] }
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=\(eventType)") else {
+            return []
+        }
         var out: [JSONValue] = []
         for entry in metadata {
             guard case .string(let key)? = entry["metadata-key"] else { continue }
-            if case .array(let list) = try await get(f, "/esmond/perfsonar/archive/\(key)/\(eventType)/base?time-range=864000") { out += list }
+            if case .array(let list) = try await get(
+                f, "/esmond/perfsonar/archive/\(key)/\(eventType)/base?time-range=864000")
+            {
+                out += list
+            }
         }
         return out
     }
 
     func traceToLoopback() throws -> MeasurementTest {
         MeasurementTest(
-            name: "trace-lo", spec: .trace(try TraceParameters(dest: "127.0.0.1", hops: 4, queries: 1, wait: .seconds(1)).validated()),
+            name: "trace-lo",
+            spec: .trace(try TraceParameters(dest: "127.0.0.1", hops: 4, queries: 1, wait: .seconds(1)).validated()),
             repeatSeconds: 60)
     }
 
@@ -43,7 +52,8 @@ import Testing
         let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
-        let record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
+        let record = await ProbeMeasurementRunner().run(
+            try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
         #expect(record.succeeded, "\(record.outcome)")
         #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
         try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
@@ -51,11 +61,13 @@ import Testing
         // One HTTP client for both uploaders, as the agent has.
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
 
         // A wrong token is the operator's to fix: the record stays, and samples still go out.
         let wrong = try archive(f, http: http, token: "not-the-token")
-        var outcome = await SpoolDelivery(spool: spool, client: client, archive: wrong, logger: logger).drain(maxAttempts: 1)
+        var outcome = await SpoolDelivery(spool: spool, client: client, archive: wrong, logger: logger).drain(
+            maxAttempts: 1)
         #expect(outcome.delivered == 1 && outcome.remaining == 1 && outcome.quarantined == 0, "\(outcome)")
         #expect(outcome.lastError?.contains("401") == true, "\(outcome.lastError ?? "")")
 
@@ -63,7 +75,8 @@ import Testing
         let port = f.receiver.port
         f.receiver.stop()
         let right = try archive(f, http: http)
-        outcome = await SpoolDelivery(spool: spool, client: client, archive: right, logger: logger).drain(maxAttempts: 1)
+        outcome = await SpoolDelivery(spool: spool, client: client, archive: right, logger: logger).drain(
+            maxAttempts: 1)
         #expect(outcome.delivered == 0 && outcome.remaining == 1)
 
         // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
@@ -76,7 +89,9 @@ import Testing
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")
         try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
-        #expect(outcome.delivered == 1 && outcome.remaining == 0, "a resend after a lost acknowledgement is acknowledged: \(outcome)")
+        #expect(
+            outcome.delivered == 1 && outcome.remaining == 0,
+            "a resend after a lost acknowledgement is acknowledged: \(outcome)")
 
         let traces = try await points(f, eventType: "packet-trace")
         #expect(traces.count == 1, "one run, one point: \(traces)")
@@ -88,7 +103,9 @@ import Testing
         #expect(hops.first?["ip"] == .string("127.0.0.1"))
         #expect(hops.first?["success"]?.integerValue == 1)
         #expect(hops.first?["rtt"]?.doubleValue.map { $0 > 0 && $0 < 1000 } == true, "rtt in milliseconds")
-        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=packet-trace") else { return }
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=packet-trace") else {
+            return
+        }
         #expect(metadata.count == 1)
         #expect(metadata.first?["tool-name"] == .string("pscheduler/tracepath"))
         #expect(metadata.first?["source"] == .string("127.0.0.1"))
@@ -108,26 +125,37 @@ import Testing
                 runID: RandomHexID.make(), testName: name, sourceAddress: "10.0.0.1", destAddress: dest, start: now,
                 outcome: outcome)
         }
-        let tcp = try ThroughputResult.decode(json: """
-            {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":10,
-             "throughput-bits":9200000000.75,"throughput-bytes":11500000000,"retransmits":12}}}
-            """)
-        let udp = try ThroughputResult.decode(json: """
-            {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":5,
-             "throughput-bits":99973876.98,"throughput-bytes":62000000,"sent":600,"lost":3,"jitter":0.01}}}
-            """)
+        let tcp = try ThroughputResult.decode(
+            json: """
+                {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":10,
+                 "throughput-bits":9200000000.75,"throughput-bytes":11500000000,"retransmits":12}}}
+                """)
+        let udp = try ThroughputResult.decode(
+            json: """
+                {"succeeded":true,"diags":"","intervals":[],"summary":{"streams":[],"summary":{"start":0,"end":5,
+                 "throughput-bits":99973876.98,"throughput-bytes":62000000,"sent":600,"lost":3,"jitter":0.01}}}
+                """)
         let hops = [TraceHop(ip: "10.0.0.2", rtt: .microseconds(200), mtu: 65535)]
         let records = [
             record("bw-tcp", "10.0.0.2", .throughput(try ThroughputParameters(dest: "10.0.0.2").validated(), tcp)),
-            record("bw-udp", "10.0.0.3", .throughput(try ThroughputParameters(dest: "10.0.0.3", udp: true).validated(), udp)),
-            record("trace", "10.0.0.2", .trace(try TraceParameters(dest: "10.0.0.2").validated(), TraceResult(paths: [hops]))),
+            record(
+                "bw-udp", "10.0.0.3",
+                .throughput(try ThroughputParameters(dest: "10.0.0.3", udp: true).validated(), udp)),
+            record(
+                "trace", "10.0.0.2",
+                .trace(try TraceParameters(dest: "10.0.0.2").validated(), TraceResult(paths: [hops]))),
         ]
-        for r in records { try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1) }
+        for r in records {
+            try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1)
+        }
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
-        let outcome = await SpoolDelivery(spool: spool, client: client, archive: try archive(f, http: http), logger: logger)
-            .drain(maxAttempts: 3)
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let outcome = await SpoolDelivery(
+            spool: spool, client: client, archive: try archive(f, http: http), logger: logger
+        )
+        .drain(maxAttempts: 3)
         #expect(outcome.delivered == 3 && outcome.remaining == 0, "\(outcome)")
         let expected: [(String, [Int64])] = [
             ("throughput", [9_200_000_000, 99_973_876]), ("packet-retransmits", [12]), ("path-mtu", [65535]),
@@ -136,7 +164,8 @@ import Testing
         for (eventType, values) in expected {
             let read = try await points(f, eventType: eventType).compactMap { $0["val"] }
             // `.integer` only for JSON integer text: `12.0` would parse as `.number`.
-            #expect(read.sorted { ($0.integerValue ?? 0) < ($1.integerValue ?? 0) } == values.sorted().map { .integer($0) },
+            #expect(
+                read.sorted { ($0.integerValue ?? 0) < ($1.integerValue ?? 0) } == values.sorted().map { .integer($0) },
                 "\(eventType) reads back as JSON integers: \(read)")
         }
         try await http.shutdown()
@@ -161,19 +190,26 @@ import Testing
         #expect(result.succeeded && result.sent == 4 && result.received == 4, "\(result)")
         #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
         let failing = MeasurementTest(
-            name: "rtt-nowhere", spec: .rtt(try RTTParameters(dest: "nowhere.invalid", count: 1).validated()), repeatSeconds: 60)
+            name: "rtt-nowhere", spec: .rtt(try RTTParameters(dest: "nowhere.invalid", count: 1).validated()),
+            repeatSeconds: 60)
         let failed = await ProbeMeasurementRunner().run(failing, start: now)
         #expect(!failed.succeeded)
-        for r in [record, failed] { try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1) }
+        for r in [record, failed] {
+            try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1)
+        }
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
-        let outcome = await SpoolDelivery(spool: spool, client: client, archive: try archive(f, http: http), logger: logger)
-            .drain(maxAttempts: 3)
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let outcome = await SpoolDelivery(
+            spool: spool, client: client, archive: try archive(f, http: http), logger: logger
+        )
+        .drain(maxAttempts: 3)
         #expect(outcome.delivered == 2 && outcome.remaining == 0 && outcome.quarantined == 0, "\(outcome)")
 
         let counts: [(String, Int64)] = [
-            ("packet-count-sent", 4), ("packet-count-lost-bidir", 0), ("packet-duplicates-bidir", 0), ("packet-reorders-bidir", 0),
+            ("packet-count-sent", 4), ("packet-count-lost-bidir", 0), ("packet-duplicates-bidir", 0),
+            ("packet-reorders-bidir", 0),
         ]
         for (eventType, value) in counts {
             let read = try await points(f, eventType: eventType).compactMap { $0["val"] }
@@ -184,16 +220,25 @@ import Testing
             Issue.record("histogram-rtt: \(histogram)")
             return
         }
-        let expectedBuckets = result.roundtrips.compactMap(\.rttSeconds).map { EsmondRecordMapping.histogramKey(milliseconds: $0 * 1000) }
-        #expect(buckets.values.compactMap(\.integerValue).reduce(0, +) == 4 && Set(buckets.keys) == Set(expectedBuckets), "\(buckets)")
+        let expectedBuckets = result.roundtrips.compactMap(\.rttSeconds).map {
+            EsmondRecordMapping.histogramKey(milliseconds: $0 * 1000)
+        }
+        #expect(
+            buckets.values.compactMap(\.integerValue).reduce(0, +) == 4 && Set(buckets.keys) == Set(expectedBuckets),
+            "\(buckets)")
         let ttls = try await points(f, eventType: "histogram-ttl-reverse").compactMap { $0["val"] }
         #expect(ttls == [.object(["64": .integer(4)])], "\(ttls)")
         let loss = try await points(f, eventType: "packet-loss-rate-bidir").compactMap { $0["val"] }
         #expect(loss.count == 1 && loss.first?.doubleValue == 0, "\(loss)")
         let failures = try await points(f, eventType: "failures").compactMap { $0["val"]?["error"] }
-        #expect(failures.count == 1 && failures.first.map { "\($0)".contains("nowhere.invalid") } == true, "\(failures)")
-        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?pscheduler-test-type=rtt") else { return }
-        #expect(metadata.count == 2 && metadata.allSatisfy { $0["tool-name"] == .string("pscheduler/ping") && $0["sample-size"] != nil })
+        #expect(
+            failures.count == 1 && failures.first.map { "\($0)".contains("nowhere.invalid") } == true, "\(failures)")
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?pscheduler-test-type=rtt") else {
+            return
+        }
+        #expect(
+            metadata.count == 2
+                && metadata.allSatisfy { $0["tool-name"] == .string("pscheduler/ping") && $0["sample-size"] != nil })
         try await http.shutdown()
         await f.client.shutdown()
     }
@@ -210,9 +255,11 @@ import Testing
         // One HTTP client for both uploaders, as the agent has.
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
         let up = try archive(f, http: http)
-        let outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 2)
+        let outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(
+            maxAttempts: 2)
         #expect(outcome.remaining == 0 && outcome.delivered == 0)
         #expect(outcome.quarantined == 2, "refused and unreadable records are kept in quarantine: \(outcome)")
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
@@ -242,7 +289,9 @@ import Testing
         let responderPort = try Iperf3Tool.freePort()
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
-        try f.dir.write("agent.toml", """
+        try f.dir.write(
+            "agent.toml",
+            """
             [receiver]
             url = "\(f.receiver.baseURL)"
             cluster = "fox"
@@ -292,14 +341,17 @@ import Testing
         // scheduled throughput test holds the host; then it tries again).
         var served = false
         for _ in 0..<5 where !served {
-            let run = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(responderPort)", "-t", "1", "-b", "100M", "-J"], timeout: 30)
+            let run = try await Iperf3Tool.run(
+                [iperf3, "-c", "127.0.0.1", "-p", "\(responderPort)", "-t", "1", "-b", "100M", "-J"], timeout: 30)
             if run.status == 0 {
                 served = true
                 let sums = try Iperf3Tool.sums(run.stdout)
                 // Functional: the responder received and counted data (the rate is fathom-bench's).
                 #expect(sums.received > 0, "\(run.stdout.prefix(400))")
             } else {
-                #expect(run.stdout.contains("busy"), "iperf3 against the daemon failed: \(run.stdout.prefix(400)) \(run.stderr)")
+                #expect(
+                    run.stdout.contains("busy"),
+                    "iperf3 against the daemon failed: \(run.stdout.prefix(400)) \(run.stderr)")
                 try await Task.sleep(for: .seconds(1))
             }
         }

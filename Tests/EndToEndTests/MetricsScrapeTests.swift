@@ -6,13 +6,18 @@ import Testing
 /// `/metrics` of a real receiver over TLS, checked by `promtool` and scraped by a real Prometheus;
 /// the agent's node_exporter textfile, written by the real agent.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct MetricsScrapeTests {
-    func metricsText(_ f: ReceiverFixture, user: String? = nil, password: String? = nil) async throws -> UploadClient.Reply {
-        try await f.client.send(f.receiver.baseURL + "/metrics", method: .GET, contentType: nil, user: user, password: password)
+    func metricsText(_ f: ReceiverFixture, user: String? = nil, password: String? = nil) async throws
+        -> UploadClient.Reply
+    {
+        try await f.client.send(
+            f.receiver.baseURL + "/metrics", method: .GET, contentType: nil, user: user, password: password)
     }
 
     /// The value of one sample line (`name{labels} value`) of an exposition, nil when absent.
     func value(_ text: String, _ series: String) -> Double? {
-        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap {
+            Double($0.split(separator: " ").last!)
+        }
     }
 
     @Test func metricsCountUploadsBytesRefusalsAndCommitsAndPassPromtool() async throws {
@@ -21,13 +26,22 @@ import Testing
         for i in 0..<3 {
             let body = sampleLine(host: "c\(i)") + "\n"
             bytes += body.utf8.count
-            #expect(try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body).status == 200)
+            #expect(
+                try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body).status
+                    == 200)
         }
-        #expect(try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "wrong", body: sampleLine()).status == 401)
-        #expect(try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: "garbage").status == 400)
+        #expect(
+            try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "wrong", body: sampleLine()).status
+                == 401)
+        #expect(
+            try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: "garbage")
+                .status == 400)
         // Authenticated, but not for saga: the cluster a client names is not trusted as a label.
-        #expect(try await f.client.send(f.url("/sonar-freecsv", cluster: "saga"), user: "fox", password: "fox-secret",
-                                        body: sampleLine()).status == 403)
+        #expect(
+            try await f.client.send(
+                f.url("/sonar-freecsv", cluster: "saga"), user: "fox", password: "fox-secret",
+                body: sampleLine()
+            ).status == 403)
         let reply = try await metricsText(f)
         #expect(reply.status == 200)
         let text = reply.body
@@ -49,7 +63,8 @@ import Testing
 
     @Test func archiveWritesAreCountedByStatus() async throws {
         let f = try await ReceiverFixture(archive: true)
-        let metadata = #"{"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","tool-name":"pscheduler/iperf3","measurement-agent":"10.0.0.1","input-source":"a","input-destination":"b","event-types":[{"event-type":"throughput","summaries":[]}]}"#
+        let metadata =
+            #"{"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","tool-name":"pscheduler/iperf3","measurement-agent":"10.0.0.1","input-source":"a","input-destination":"b","event-types":[{"event-type":"throughput","summaries":[]}]}"#
         let ok = try await f.client.send(
             f.receiver.baseURL + "/esmond/perfsonar/archive/", contentType: "application/json", body: metadata,
             headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
@@ -66,7 +81,8 @@ import Testing
     }
 
     @Test func metricsAuthNeedsAUserAllowedEveryCluster() async throws {
-        let f = try await ReceiverFixture(flags: ["--metrics-auth"], credentials: ReceiverFixture.credentials + "admin:admin-secret clusters=*\n")
+        let f = try await ReceiverFixture(
+            flags: ["--metrics-auth"], credentials: ReceiverFixture.credentials + "admin:admin-secret clusters=*\n")
         #expect(try await metricsText(f).status == 401)
         #expect(try await metricsText(f, user: "admin", password: "wrong").status == 401)
         #expect(try await metricsText(f, user: "ops", password: "ops-secret").status == 403)
@@ -82,10 +98,15 @@ import Testing
             var result: [Series]
         }
         enum Value: Decodable {
-            case time(Double), text(String)
+            case time(Double)
+            case text(String)
             init(from decoder: any Decoder) throws {
                 let c = try decoder.singleValueContainer()
-                if let d = try? c.decode(Double.self) { self = .time(d) } else { self = .text(try c.decode(String.self)) }
+                if let d = try? c.decode(Double.self) {
+                    self = .time(d)
+                } else {
+                    self = .text(try c.decode(String.self))
+                }
             }
         }
         var status: String
@@ -95,14 +116,18 @@ import Testing
     @Test func realPrometheusScrapesTheReceiverOverTLSAndAnswersPromQL() async throws {
         let f = try await ReceiverFixture()
         for i in 0..<3 {
-            #expect(try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret",
-                                            body: sampleLine(host: "c\(i)") + "\n").status == 200)
+            #expect(
+                try await f.client.send(
+                    f.url("/sonar-freecsv"), user: "fox", password: "fox-secret",
+                    body: sampleLine(host: "c\(i)") + "\n"
+                ).status == 200)
         }
         let prometheus = try PrometheusServer(
             directory: f.dir.file("prometheus"), target: "127.0.0.1:\(f.receiver.port)", caFile: f.pki.caCertificate)
         defer { prometheus.stop() }
         let query = #"fathom_receiver_uploads_total{cluster="fox",code="200"}"#
-        let url = prometheus.baseURL + "/api/v1/query?query="
+        let url =
+            prometheus.baseURL + "/api/v1/query?query="
             + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         var answer: String?
         var last = ""
@@ -111,7 +136,9 @@ import Testing
             if let reply = try? await f.client.send(url, method: .GET, contentType: nil), reply.status == 200 {
                 last = reply.body
                 let decoded = try JSONDecoder().decode(QueryReply.self, from: Data(reply.body.utf8))
-                if decoded.status == "success", let series = decoded.data.result.first, case .text(let v) = series.value[1] {
+                if decoded.status == "success", let series = decoded.data.result.first,
+                    case .text(let v) = series.value[1]
+                {
                     answer = v
                     break
                 }
@@ -127,7 +154,9 @@ import Testing
         let agent = try AgentRun(fixture: f)
         let textfile = f.dir.file("node-exporter/fathom.prom")
         try FileManager.default.createDirectory(atPath: f.dir.file("node-exporter"), withIntermediateDirectories: true)
-        try f.dir.write("agent.toml", """
+        try f.dir.write(
+            "agent.toml",
+            """
             [receiver]
             url = "\(f.receiver.baseURL)"
             cluster = "fox"
@@ -141,7 +170,9 @@ import Testing
             textfile = "\(textfile)"
 
             """)
-        let result = try await Shell.runDetached([Shell.binDirectory + "/fathom-agent", "once", "--config", f.dir.file("agent.toml")])
+        let result = try await Shell.runDetached([
+            Shell.binDirectory + "/fathom-agent", "once", "--config", f.dir.file("agent.toml"),
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let text = try String(contentsOfFile: textfile, encoding: .utf8)
         #expect(value(text, #"fathom_agent_delivered_batches_total{cluster="fox"}"#) == 2)

@@ -21,7 +21,9 @@ import Testing
         for v6 in [false, true] {
             let start = ContinuousClock.now
             let out = try Shell.run(path.command(in: path.client, [tracepath, "-n", path.serverAddress(ipv6: v6)]))
-            #expect(TraceReferenceTools.parseTracepath(out.stdout).hops == path.hopAddresses(ipv6: v6), "\(out.stdout)\(out.stderr)")
+            #expect(
+                TraceReferenceTools.parseTracepath(out.stdout).hops == path.hopAddresses(ipv6: v6),
+                "\(out.stdout)\(out.stderr)")
             // Usable at once: no first packet held back by address or neighbour discovery (1 s
             // per family). A functional bound with a wide margin for a loaded machine: tracepath's
             // own timeout per hop is 1 s, so a held-back packet on each of 3 hops shows as > 3 s.

@@ -119,7 +119,8 @@ import Testing
         {
             return venvPython
         }
-        let made = try Shell.run(["/bin/sh", "-c", "python3 -m venv \(venv) && \(venv)/bin/pip install -q jsonschema"], timeout: 120)
+        let made = try Shell.run(
+            ["/bin/sh", "-c", "python3 -m venv \(venv) && \(venv)/bin/pip install -q jsonschema"], timeout: 120)
         return made.status == 0 ? venvPython : nil
     }
 
@@ -137,10 +138,14 @@ import Testing
 
         // Throughput, TCP forward: the client's and the responder's results.
         let port = try Iperf3Tool.freePort()
-        async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once", "--json"], timeout: 30)
+        async let responder = Iperf3Tool.run(
+            [Self.agent, "responder", "--port", "\(port)", "--once", "--json"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         let tcp = try await Iperf3Tool.run(
-            [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--bandwidth", "500M", "--json"], timeout: 30)
+            [
+                Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--bandwidth", "500M",
+                "--json",
+            ], timeout: 30)
         #expect(tcp.status == 0, "\(tcp.stdout) \(tcp.stderr)")
         try dir.write("throughput-tcp.json", tcp.stdout)
         let served = try await responder
@@ -148,14 +153,20 @@ import Testing
         // Interval streams carry TCP_INFO's rtt (µs) and congestion window (bytes) on the sending side.
         let result = try ThroughputResult.decode(json: tcp.stdout)
         let streams = result.intervals.flatMap(\.streams)
-        #expect(!streams.isEmpty && streams.allSatisfy { ($0.rtt ?? 0) > 0 && ($0.tcpWindowSize ?? 0) > 0 }, "\(tcp.stdout.prefix(600))")
+        #expect(
+            !streams.isEmpty && streams.allSatisfy { ($0.rtt ?? 0) > 0 && ($0.tcpWindowSize ?? 0) > 0 },
+            "\(tcp.stdout.prefix(600))")
 
         // Throughput, UDP.
         let udpPort = try Iperf3Tool.freePort()
-        async let udpResponder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(udpPort)", "--once"], timeout: 30)
+        async let udpResponder = Iperf3Tool.run(
+            [Self.agent, "responder", "--port", "\(udpPort)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: udpPort)
         let udp = try await Iperf3Tool.run(
-            [Self.agent, "throughput", "127.0.0.1", "--port", "\(udpPort)", "--udp", "--duration", "1", "--bandwidth", "10M", "--json"],
+            [
+                Self.agent, "throughput", "127.0.0.1", "--port", "\(udpPort)", "--udp", "--duration", "1",
+                "--bandwidth", "10M", "--json",
+            ],
             timeout: 30)
         let udpServed = try await udpResponder
         #expect(udp.status == 0 && udpServed.status == 0, "\(udp.stdout) \(udp.stderr) \(udpServed.stderr)")
@@ -163,17 +174,24 @@ import Testing
 
         // Throughput failure: nobody listens on the port.
         let closed = try Iperf3Tool.freePort()
-        let refused = try await Iperf3Tool.run([Self.agent, "throughput", "127.0.0.1", "--port", "\(closed)", "--duration", "1", "--json"])
+        let refused = try await Iperf3Tool.run([
+            Self.agent, "throughput", "127.0.0.1", "--port", "\(closed)", "--duration", "1", "--json",
+        ])
         #expect(refused.status != 0)
         #expect(refused.stdout.contains(#""summary":{}"#), "a failure still has its summary: \(refused.stdout)")
         try dir.write("throughput-failed.json", refused.stdout)
 
         // Trace success to loopback, and a failure (a name that cannot resolve).
         let trace = try await Iperf3Tool.run(
-            [Self.agent, "trace", "127.0.0.1", "--max-hops", "3", "--queries", "1", "--timeout", "1", "--no-hostnames", "--json"])
+            [
+                Self.agent, "trace", "127.0.0.1", "--max-hops", "3", "--queries", "1", "--timeout", "1",
+                "--no-hostnames", "--json",
+            ])
         #expect(trace.status == 0, "\(trace.stdout) \(trace.stderr)")
         try dir.write("trace-ok.json", trace.stdout)
-        let unresolved = try await Iperf3Tool.run([Self.agent, "trace", "no-such-host.invalid", "--max-hops", "2", "--json"])
+        let unresolved = try await Iperf3Tool.run([
+            Self.agent, "trace", "no-such-host.invalid", "--max-hops", "2", "--json",
+        ])
         #expect(unresolved.stdout.contains(#""succeeded":false"#), "\(unresolved.stdout) \(unresolved.stderr)")
         try dir.write("trace-failed.json", unresolved.stdout)
 
@@ -183,7 +201,9 @@ import Testing
         #expect(rtt.status == 0, "\(rtt.stdout) \(rtt.stderr)")
         try dir.write("rtt-ok.json", rtt.stdout)
         let rttUnresolved = try await Iperf3Tool.run([Self.agent, "rtt", "no-such-host.invalid", "-c", "1", "--json"])
-        #expect(rttUnresolved.status == 2 && rttUnresolved.stdout.contains(#""succeeded":false"#), "\(rttUnresolved.stdout)")
+        #expect(
+            rttUnresolved.status == 2 && rttUnresolved.stdout.contains(#""succeeded":false"#), "\(rttUnresolved.stdout)"
+        )
         try dir.write("rtt-failed.json", rttUnresolved.stdout)
         var tally = RTTTally()
         for seq in 1...4 { tally.sent(seq: seq) }
@@ -192,7 +212,6 @@ import Testing
         tally.error(seq: 3, ip: "fd00::1", error: "host-unreachable")
         let lossy = tally.result().jsonString()
         try dir.write("rtt-errors.json", lossy)
-
 
         // Trace with origin ASes (pScheduler's default `as: true`) from a local DNS server in Team
         // Cymru's format; loopback is asked about only with --as-any-address.
@@ -216,16 +235,23 @@ import Testing
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(validated.stdout)")
 
         // The schemas bite: a result with an unknown key, or a failure without its summary, is refused.
-        try dir.write("throughput-unknown-key.json", tcp.stdout.replacing(#""succeeded":"#, with: #""bogus":1,"succeeded":"#))
+        try dir.write(
+            "throughput-unknown-key.json", tcp.stdout.replacing(#""succeeded":"#, with: #""bogus":1,"succeeded":"#))
         try dir.write("throughput-no-summary.json", refused.stdout.replacing(#","summary":{}"#, with: ""))
         // … and so is an rtt loss written as a percentage, or a null ICMP error (what pScheduler's
         // own parser produces for "Time to live exceeded").
         try dir.write("rtt-loss-percent.json", lossy.replacing(#""loss":0.75"#, with: #""loss":75.0"#))
-        try dir.write("rtt-null-error.json", lossy.replacing(#""ip":"10.0.0.1","seq":1"#, with: #""error":null,"ip":"10.0.0.1","seq":1"#))
+        try dir.write(
+            "rtt-null-error.json",
+            lossy.replacing(#""ip":"10.0.0.1","seq":1"#, with: #""error":null,"ip":"10.0.0.1","seq":1"#))
         try dir.write("trace-as-unknown-key.json", withAS.stdout.replacing(#""number":"#, with: #""asn":1,"number":"#))
         let refusals = try Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
-        #expect(refusals.contains("INVALID throughput-unknown-key.json") && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")
-        #expect(refusals.contains("INVALID rtt-loss-percent.json") && refusals.contains("INVALID rtt-null-error.json"), "\(refusals)")
+        #expect(
+            refusals.contains("INVALID throughput-unknown-key.json")
+                && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")
+        #expect(
+            refusals.contains("INVALID rtt-loss-percent.json") && refusals.contains("INVALID rtt-null-error.json"),
+            "\(refusals)")
         #expect(refusals.contains("INVALID trace-as-unknown-key.json"), "\(refusals)")
     }
 }

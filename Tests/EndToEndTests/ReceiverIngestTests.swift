@@ -1,7 +1,7 @@
 import FathomShared
-import NIOHTTP1
 import FathomTestSupport
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// The receiver's upload endpoints over real TLS, in a real process, checked the way
@@ -21,7 +21,8 @@ import Testing
             sampleLine(host: "c1", time: "2026-11-25T10:00:00+00:00", cmd: "we ird"),
             "v=0.12.2,time=2026-11-25T10:00:00+00:00,host=c2,user=_sonar_,cmd=_heartbeat_",
         ]
-        let reply = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: lines.joined(separator: "\n") + "\n")
+        let reply = try await f.client.send(
+            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: lines.joined(separator: "\n") + "\n")
         #expect(reply.status == 200 && reply.body.isEmpty)
         let files = storedFiles(f.data, cluster: "fox")
         #expect(files["2026/11/24/c1.csv"] == lines[0] + "\n")
@@ -32,11 +33,14 @@ import Testing
 
     @Test func sysinfoIsStoredPerHostAndDay() async throws {
         let f = try await ReceiverFixture()
-        let json = #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"1x2 AMD EPYC, 24 GiB","cpu_cores":2,"mem_gb":24,"gpu_cards":0,"gpumem_gb":0}"#
-        let reply = try await f.client.send(f.url("/sysinfo"), contentType: "application/json", user: "fox", password: "fox-secret", body: json)
+        let json =
+            #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"1x2 AMD EPYC, 24 GiB","cpu_cores":2,"mem_gb":24,"gpu_cards":0,"gpumem_gb":0}"#
+        let reply = try await f.client.send(
+            f.url("/sysinfo"), contentType: "application/json", user: "fox", password: "fox-secret", body: json)
         #expect(reply.status == 200)
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/23/sysinfo-vm.json"] == json + "\n")
-        let wrongType = try await f.client.send(f.url("/sysinfo"), contentType: "text/csv", user: "fox", password: "fox-secret", body: json)
+        let wrongType = try await f.client.send(
+            f.url("/sysinfo"), contentType: "text/csv", user: "fox", password: "fox-secret", body: json)
         #expect(wrongType.status == 400)
         await f.close()
     }
@@ -44,9 +48,14 @@ import Testing
     @Test func refusalsFollowInfiltrateAndWriteNothing() async throws {
         let f = try await ReceiverFixture(maxBodyBytes: 4096)
         let body = sampleLine() + "\n"
-        func status(_ path: String, cluster: String? = "fox", method: HTTPMethodName = .post, type: String? = "text/csv",
-                    user: String? = "fox", password: String? = "fox-secret", body: String = body) async throws -> Int {
-            try await f.client.send(f.url(path, cluster: cluster), method: method.nio, contentType: type, user: user, password: password, body: body).status
+        func status(
+            _ path: String, cluster: String? = "fox", method: HTTPMethodName = .post, type: String? = "text/csv",
+            user: String? = "fox", password: String? = "fox-secret", body: String = body
+        ) async throws -> Int {
+            try await f.client.send(
+                f.url(path, cluster: cluster), method: method.nio, contentType: type, user: user, password: password,
+                body: body
+            ).status
         }
         #expect(try await status("/sonar-freecsv", method: .get) == 403)
         #expect(try await status("/sonar-freecsv", method: .put) == 403)
@@ -67,7 +76,9 @@ import Testing
         #expect(try await status("/sonar-freecsv", body: String(repeating: sampleLine() + "\n", count: 100)) == 413)
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
         #expect(storedFiles(f.data, cluster: "saga").isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: f.dir.file("etc")) && !FileManager.default.fileExists(atPath: "/tmp/c1.csv.fathom"))
+        #expect(
+            !FileManager.default.fileExists(atPath: f.dir.file("etc"))
+                && !FileManager.default.fileExists(atPath: "/tmp/c1.csv.fathom"))
         // A credential with a cluster list may upload to each listed cluster.
         #expect(try await status("/sonar-freecsv", cluster: "saga", user: "ops", password: "ops-secret") == 200)
         #expect(f.receiver.log.contains("upload rejected: Unauthorized"))
@@ -79,15 +90,18 @@ import Testing
         let f = try await ReceiverFixture()
         let body = sampleLine() + "\n"
         for _ in 0..<3 {
-            let r = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body,
-                                            headers: [("Fathom-Batch-Id", "0123456789abcdef")])
+            let r = try await f.client.send(
+                f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: body,
+                headers: [("Fathom-Batch-Id", "0123456789abcdef")])
             #expect(r.status == 200)
         }
         // Survives a restart of the receiver.
         f.receiver.stop()
-        let again = try await ReceiverProcess(pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
-        let r = try await f.client.send(again.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: body,
-                                        headers: [("Fathom-Batch-Id", "0123456789abcdef")])
+        let again = try await ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        let r = try await f.client.send(
+            again.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: body,
+            headers: [("Fathom-Batch-Id", "0123456789abcdef")])
         #expect(r.status == 200)
         again.stop()
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == body)
@@ -100,12 +114,17 @@ import Testing
         f.receiver.signal(SIGHUP)
         var status = 0
         for _ in 0..<100 {
-            status = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "rotated", body: sampleLine() + "\n").status
+            status = try await f.client.send(
+                f.url("/sonar-freecsv"), user: "fox", password: "rotated", body: sampleLine() + "\n"
+            ).status
             if status == 200 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(status == 200)
-        #expect(try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: sampleLine() + "\n").status == 401)
+        #expect(
+            try await f.client.send(
+                f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: sampleLine() + "\n"
+            ).status == 401)
         #expect(f.receiver.process.isRunning)
         await f.close()
     }
@@ -137,7 +156,8 @@ extension ReceiverIngestTests {
     @Test func linesLongerThan64KiBAreStoredWhole() async throws {
         let f = try await ReceiverFixture()
         let long = sampleLine(cmd: String(repeating: "c", count: 100_000))
-        let reply = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
+        let reply = try await f.client.send(
+            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
         #expect(reply.status == 200)
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == long + "\n" + sampleLine(pid: 7) + "\n")
         await f.close()

@@ -41,20 +41,24 @@ import Testing
         for (json, reason) in [
             (head + #","hostname":"vm2"}"#, "duplicate key"),
             (head + #","mem_gb":1e309}"#, "number out of range"),
-            (#"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"\#(String(repeating: "s", count: 243))"}"#,
-             "over the limit of 255"),
+            (
+                #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"\#(String(repeating: "s", count: 243))"}"#,
+                "over the limit of 255"
+            ),
         ] {
             let reply = try await post(f, path: "/sysinfo", type: "application/json", Array(json.utf8))
             #expect(reply.status == 400 && reply.body.contains(reason), "\(reply.status) \(reply.body)")
         }
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
-        let pretty = "{\n  \"timestamp\": \"2026-11-23T06:39:22+00:00\",\n  \"hostname\": \"vm\",\n"
+        let pretty =
+            "{\n  \"timestamp\": \"2026-11-23T06:39:22+00:00\",\n  \"hostname\": \"vm\",\n"
             + "  \"description\": \"2x AMD  EPYC\",\n  \"gpus\": [ 0, 1 ]\n}\n"
         let reply = try await post(f, path: "/sysinfo", type: "Application/JSON; charset=utf-8", Array(pretty.utf8))
         #expect(reply.status == 200)
-        #expect(storedFiles(f.data, cluster: "fox")["2026/11/23/sysinfo-vm.json"]
-            == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x AMD  EPYC","gpus":[0,1]}"#
-            + "\n")
+        #expect(
+            storedFiles(f.data, cluster: "fox")["2026/11/23/sysinfo-vm.json"]
+                == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x AMD  EPYC","gpus":[0,1]}"#
+                + "\n")
         await f.close()
     }
 
@@ -68,7 +72,9 @@ import Testing
         for type in ["text/csvx", "text/csv; charset=latin1", "text/plain"] {
             #expect(try await post(f, type: type, body).status == 400, "\(type)")
         }
-        #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == String(repeating: sampleLine() + "\n", count: 3))
+        #expect(
+            storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == String(repeating: sampleLine() + "\n", count: 3)
+        )
         await f.close()
     }
 }

@@ -10,7 +10,8 @@ import Testing
     /// Every row of every index table, sorted, sums printed to 6 decimals (addition order differs
     /// between ingest, which folds upload by upload, and a rebuild, which folds whole files).
     static func dump(_ path: String) throws -> String {
-        let usage = "printf('%.6f', cpu), cpukib, rssanonkib, printf('%.6f', gpu), printf('%.6f', gpumem), gpukib, processes"
+        let usage =
+            "printf('%.6f', cpu), cpukib, rssanonkib, printf('%.6f', gpu), printf('%.6f', gpumem), gpukib, processes"
         let sql = """
             SELECT 'host', cluster, host, time, \(usage), jobs, users FROM host_sample ORDER BY 2, 3, 4;
             SELECT 'cluster', cluster, minute, \(usage), hosts FROM cluster_minute ORDER BY 2, 3;
@@ -24,7 +25,9 @@ import Testing
     }
 
     static func reindex(dataDirectory: String, into path: String) throws -> String {
-        let result = try Shell.run([Shell.binDirectory + "/fathom-receiver", "reindex", "--data-dir", dataDirectory, "--index-db", path])
+        let result = try Shell.run([
+            Shell.binDirectory + "/fathom-receiver", "reindex", "--data-dir", dataDirectory, "--index-db", path,
+        ])
         guard result.status == 0 else { throw TestFailure("reindex: \(result.stderr)") }
         return result.stdout
     }
@@ -43,8 +46,9 @@ import Testing
             environment: ["FATHOM_TEST_CRASH_AT": "after-sync-before-index:3"])
         var answered = 0
         for u in uploads {
-            guard let reply = try? await client.send(
-                dying.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: u.body)
+            guard
+                let reply = try? await client.send(
+                    dying.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: u.body)
             else { break }
             #expect(reply.status == 200)
             answered += 1
@@ -58,18 +62,22 @@ import Testing
         let beforeRestart = try Self.dump(dir.file("data/.fathom/index.sqlite"))
         #expect(!beforeRestart.contains("|\(uploads[2].time)|"), "the dying group never reached the index")
 
-        let back = try await ReceiverProcess(pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
+        let back = try await ReceiverProcess(
+            pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
         let caughtUp = uploads[2].body.split(separator: "\n").count
         #expect(back.log.contains("sample index caught up \(caughtUp) lines"), "\(back.log.suffix(400))")
         // Uploading resumes on the repaired index.
         for u in uploads[3...] {
-            let reply = try await client.send(back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: u.body)
+            let reply = try await client.send(
+                back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: u.body)
             #expect(reply.status == 200)
         }
         let grafana = GrafanaClient(client: client, baseURL: back.baseURL)
         let expected = GrafanaSamples.expected(uploads.map(\.body).joined())
-        let series = try await grafana.series(GrafanaClient.query(
-            "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: GrafanaSamples.t0, to: GrafanaSamples.t0 + 86_400))
+        let series = try await grafana.series(
+            GrafanaClient.query(
+                "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: GrafanaSamples.t0,
+                to: GrafanaSamples.t0 + 86_400))
         let want = expected.host["c1"]!.sorted { $0.key < $1.key }.map { $0.value.cpu }
         #expect(series["fox/c1 cpu"]?.map(\.0).map { ($0 * 1000).rounded() } == want.map { ($0 * 1000).rounded() })
         back.stop()
@@ -89,7 +97,8 @@ import Testing
             for host in GrafanaSamples.hosts {
                 group.addTask {
                     for u in uploads where u.host == host {
-                        let r = try await f.client.send(f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
+                        let r = try await f.client.send(
+                            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
                         guard r.status == 200 else { throw TestFailure("upload: \(r.status)") }
                     }
                 }

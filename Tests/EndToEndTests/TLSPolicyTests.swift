@@ -60,12 +60,17 @@ import Testing
     }
 
     /// The same client options against `openssl s_server` that allows them, with the receiver's certificate.
-    static func handshakeWithPermissiveServer(_ setup: Setup, server: [String], client: [String]) async throws -> Handshake {
+    static func handshakeWithPermissiveServer(_ setup: Setup, server: [String], client: [String]) async throws
+        -> Handshake
+    {
         let port = Int.random(in: 20_000..<40_000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", setup.certificate, "-key", setup.key,
-                             "-naccept", "1"] + server
+        process.arguments =
+            [
+                "s_server", "-accept", "127.0.0.1:\(port)", "-cert", setup.certificate, "-key", setup.key,
+                "-naccept", "1",
+            ] + server
         let stdin = Pipe()  // s_server stops at end of input: keep it open
         process.standardInput = stdin
         process.standardOutput = FileHandle.nullDevice
@@ -89,14 +94,21 @@ import Testing
     func oldProtocolsAndNonForwardSecretSuitesAreRefusedByTheServer() async throws {
         let s = try await Setup()
         let refusals: [(client: [String], server: [String], alert: String)] = [
-            (["-tls1", "-cipher", "ALL:@SECLEVEL=0"], ["-tls1", "-cipher", "ALL:@SECLEVEL=0"], "alert protocol version"),
-            (["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], "alert protocol version"),
+            (
+                ["-tls1", "-cipher", "ALL:@SECLEVEL=0"], ["-tls1", "-cipher", "ALL:@SECLEVEL=0"],
+                "alert protocol version"
+            ),
+            (
+                ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"],
+                "alert protocol version"
+            ),
             (["-tls1_2", "-cipher", "AES128-SHA"], ["-cipher", "AES128-SHA"], "alert handshake failure"),
             (["-tls1_2", "-cipher", "AES256-SHA"], ["-cipher", "AES256-SHA"], "alert handshake failure"),
         ]
         for offer in refusals {
             let control = try await Self.handshakeWithPermissiveServer(s, server: offer.server, client: offer.client)
-            #expect(control.cipher != nil, "\(offer.client) must work against a server that allows it: \(control.output)")
+            #expect(
+                control.cipher != nil, "\(offer.client) must work against a server that allows it: \(control.output)")
             let refused = try await Self.handshake(port: s.receiver.port, offer.client)
             #expect(refused.cipher == nil, "\(offer.client) negotiated \(refused.cipher ?? "")")
             // The alert was received from the receiver: the client did make the offer.

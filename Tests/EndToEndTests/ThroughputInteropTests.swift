@@ -15,8 +15,13 @@ import Testing
     @Test(arguments: [(false, 1), (true, 2)])
     func agentClientBytesAgreeWithIperf3ServersOwnCount(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientBytesAgreeWithIperf3ServersOwnCount") else { return }
-        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
-            [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel", "\(parallel)", "--bandwidth", "2G", "--json"]
+        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: {
+            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+        }) { port in
+            [
+                Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel",
+                "\(parallel)", "--bandwidth", "2G", "--json",
+            ]
                 + (reverse ? ["--reverse"] : [])
         }
         #expect(client.status == 0, "\(client.stderr)")
@@ -46,7 +51,9 @@ import Testing
         // iperf3's copy of our figures carries the miscount unchanged: comparing with it proves nothing.
         let relayed = try Iperf3Tool.byteSums(iperf3JSON)
         let mine = try Iperf3Agreement.ownBytes(ours, weSent: reverse)
-        #expect(Iperf3Tool.agree(mine, reverse ? relayed.sent : relayed.received, within: 0.001), "ours \(mine), relayed \(relayed)")
+        #expect(
+            Iperf3Tool.agree(mine, reverse ? relayed.sent : relayed.received, within: 0.001),
+            "ours \(mine), relayed \(relayed)")
     }
 
     /// `iperf3 -c` against `responder --once` (with `environment` for the responder): our
@@ -55,9 +62,12 @@ import Testing
         _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
     ) async throws -> (ThroughputResult, String) {
         let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
+            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
+                Self.agent, "responder", "--port", "\($0)", "--once", "--json",
+            ]
         }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"] + (reverse ? ["-R"] : [])
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"]
+                + (reverse ? ["-R"] : [])
         }
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
         return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
@@ -69,7 +79,8 @@ import Testing
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
-        async let first = Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-b", "1G", "-J"], timeout: 30)
+        async let first = Iperf3Tool.run(
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-b", "1G", "-J"], timeout: 30)
         try await Task.sleep(for: .milliseconds(700))
         let second = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "1"], timeout: 30)
         #expect(second.status != 0)
@@ -86,7 +97,8 @@ import Testing
         let started = Date()
         let address = try IPSocketAddress.resolve("127.0.0.1").with(port: UInt16(port))
         let socket = try TCPSocket.connect(to: address, timeout: .seconds(5))
-        try socket.write(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\nmore bytes than a cookie\r\n".utf8), deadline: .now + .seconds(5))
+        try socket.write(
+            Array("GET / HTTP/1.1\r\nHost: x\r\n\r\nmore bytes than a cookie\r\n".utf8), deadline: .now + .seconds(5))
         let run = try await responder
         socket.close()
         #expect(run.status == 2)

@@ -25,7 +25,8 @@ import Testing
         let log: String
         init(chain: NetnsChain, namespace: String, config: String, log: String) throws {
             self.log = log
-            let argv = chain.path.command(in: namespace, [Shell.binDirectory + "/fathom-agent", "run", "--config", config])
+            let argv = chain.path.command(
+                in: namespace, [Shell.binDirectory + "/fathom-agent", "run", "--config", config])
             process.executableURL = URL(fileURLWithPath: argv[0])
             process.arguments = Array(argv.dropFirst())
             process.standardOutput = FileHandle.nullDevice
@@ -91,13 +92,17 @@ import Testing
 
     /// (source, destination) → base points of `eventType`.
     func points(_ f: ReceiverFixture, eventType: String) async throws -> [String: [JSONValue]] {
-        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=\(eventType)") else { return [:] }
+        guard case .array(let metadata) = try await get(f, "/esmond/perfsonar/archive/?event-type=\(eventType)") else {
+            return [:]
+        }
         var out: [String: [JSONValue]] = [:]
         for entry in metadata {
             guard case .string(let key)? = entry["metadata-key"], case .string(let source)? = entry["source"],
                 case .string(let destination)? = entry["destination"]
             else { continue }
-            if case .array(let list) = try await get(f, "/esmond/perfsonar/archive/\(key)/\(eventType)/base?time-range=3600") {
+            if case .array(let list) = try await get(
+                f, "/esmond/perfsonar/archive/\(key)/\(eventType)/base?time-range=3600")
+            {
                 out["\(source)>\(destination)", default: []] += list
             }
         }
@@ -105,19 +110,29 @@ import Testing
     }
 
     @Test func twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures() async throws {
-        guard let chain = try NetnsChain.make(for: "twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures") else { return }
+        guard let chain = try NetnsChain.make(for: "twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures") else {
+            return
+        }
         defer { chain.remove() }
-        let a = chain.path.clientAddress(), b = chain.path.serverAddress()
+        let a = chain.path.clientAddress()
+        let b = chain.path.serverAddress()
         let f = try await ReceiverFixture(archive: true)
         defer { f.dir.remove() }
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
         let configA = try config(f, name: "a", tests: [("a-to-b", b, 0), ("a-self", a, 10)])
         let configB = try config(f, name: "b", tests: [("b-to-a", a, 0)])
-        let agentA = try NamespacedAgent(chain: chain, namespace: chain.client, config: configA, log: f.dir.file("agent-a.log"))
-        let agentB = try NamespacedAgent(chain: chain, namespace: chain.server, config: configB, log: f.dir.file("agent-b.log"))
+        let agentA = try NamespacedAgent(
+            chain: chain, namespace: chain.client, config: configA, log: f.dir.file("agent-a.log"))
+        let agentB = try NamespacedAgent(
+            chain: chain, namespace: chain.server, config: configB, log: f.dir.file("agent-b.log"))
         var stopped = false
-        defer { if !stopped { _ = agentA.stop(); _ = agentB.stop() } }
+        defer {
+            if !stopped {
+                _ = agentA.stop()
+                _ = agentB.stop()
+            }
+        }
 
         // Stop 18 s into the last period: its runs (latest start 13 s in, about 3 s each) are over
         // and the next has not begun, so no run is cut short.
@@ -127,7 +142,8 @@ import Testing
         try await Task.sleep(for: .seconds(stopAt - Date().timeIntervalSince1970))
         #expect(agentA.stop() == 0 && agentB.stop() == 0)
         stopped = true
-        let logA = agentA.text, logB = agentB.text
+        let logA = agentA.text
+        let logB = agentB.text
         let ranA = logA.components(separatedBy: "test run finished").count - 1
         let ranB = logB.components(separatedBy: "test run finished").count - 1
         let failedLogged = (logA + logB).components(separatedBy: "test run failed").count - 1
@@ -138,23 +154,29 @@ import Testing
         // Deliver both spools from here, where the receiver is reachable.
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
         let archive = try EsmondArchiveClient(
             baseURL: f.receiver.baseURL, token: ReceiverFixture.archiveToken, http: http, timeoutSeconds: 10)
         for name in ["a", "b"] {
             let spool = try SpoolDirectory(path: f.dir.file("spool-" + name), maxBytes: 1 << 24, logger: logger)
-            let outcome = await SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger).drain(maxAttempts: 3)
+            let outcome = await SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger).drain(
+                maxAttempts: 3)
             #expect(outcome.remaining == 0 && outcome.quarantined == 0, "spool \(name): \(outcome)")
         }
         let throughput = try await points(f, eventType: "throughput")
         let failures = try await points(f, eventType: "failures")
         let failureCount = failures.values.reduce(0) { $0 + $1.count }
         #expect(failureCount == 0, "no failure archived: \(failures)")
-        let counts = ["a-to-b": throughput["\(a)>\(b)"]?.count ?? 0, "b-to-a": throughput["\(b)>\(a)"]?.count ?? 0,
-                      "a-self": throughput["\(a)>\(a)"]?.count ?? 0]
+        let counts = [
+            "a-to-b": throughput["\(a)>\(b)"]?.count ?? 0, "b-to-a": throughput["\(b)>\(a)"]?.count ?? 0,
+            "a-self": throughput["\(a)>\(a)"]?.count ?? 0,
+        ]
         // Every period ran each test once (the first may have been missed while the agents started).
         #expect(counts.values.allSatisfy { $0 >= Self.periods - 1 && $0 <= Self.periods }, "\(counts)")
-        #expect(counts["a-to-b"]! + counts["a-self"]! == ranA && counts["b-to-a"]! == ranB, "every run archived: \(counts) vs \(ranA), \(ranB)")
+        #expect(
+            counts["a-to-b"]! + counts["a-self"]! == ranA && counts["b-to-a"]! == ranB,
+            "every run archived: \(counts) vs \(ranA), \(ranB)")
         #expect(counts["a-self"]! >= 1, "the self-test to the agent's own responder succeeded")
         let rates = throughput.values.joined().map { $0["val"]?.integerValue ?? 0 }
         #expect(rates.allSatisfy { $0 > 0 }, "measured rates archived: \(rates)")

@@ -78,7 +78,8 @@ import Testing
         let (responder, client) = try await Iperf3Tool.serverThenClient(server: {
             [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
         }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"] + (option.timed ? ["-t", "\(option.seconds)"] : [])
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"]
+                + (option.timed ? ["-t", "\(option.seconds)"] : [])
                 + option.iperf3
         }
         #expect(client.status == 0 && responder.status == 0, "\(client.stdout.prefix(400)) \(responder.stderr)")
@@ -137,10 +138,14 @@ import Testing
             // and on a loaded machine overshoots further, which is iperf3's business.
             let weSent = iperf3IsServer != option.reverse
             let most = weSent ? limit + 131072 : limit * 1.05
-            #expect(summary.throughputBytes >= Int64(limit) && Double(summary.throughputBytes) <= most, "\(summary.throughputBytes)")
+            #expect(
+                summary.throughputBytes >= Int64(limit) && Double(summary.throughputBytes) <= most,
+                "\(summary.throughputBytes)")
         case "blocks":
             #expect(iperf3.testStart("blocks") == 200)
-            #expect(summary.throughputBytes >= 200 * 131072 && summary.throughputBytes <= 210 * 131072, "\(summary.throughputBytes)")
+            #expect(
+                summary.throughputBytes >= 200 * 131072 && summary.throughputBytes <= 210 * 131072,
+                "\(summary.throughputBytes)")
         case "congestion":
             #expect(ours.diags.contains("congestion reno"), "\(ours.diags)")
             // iperf3 names the receiver's algorithm from its own socket or from our results.

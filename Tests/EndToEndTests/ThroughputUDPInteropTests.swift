@@ -23,13 +23,19 @@ import Testing
     @Test(arguments: [(false, 1), (true, 2)])
     func agentUDPClientCountsAgreeWithIperf3ServersOwn(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentUDPClientCountsAgreeWithIperf3ServersOwn") else { return }
-        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: { [iperf3, "-s", "-1", "-p", "\($0)", "-J"] }) { port in
-            [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--udp", "--bandwidth", "50M", "--duration", "2", "--parallel", "\(parallel)", "--json"]
+        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: {
+            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+        }) { port in
+            [
+                Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--udp", "--bandwidth", "50M", "--duration",
+                "2", "--parallel", "\(parallel)", "--json",
+            ]
                 + (reverse ? ["--reverse"] : [])
         }
         #expect(client.status == 0, "\(client.stderr)")
         let ours = try ThroughputResult.decode(json: client.stdout)
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout, iperf3IsClient: false)
+        let problems = try Iperf3Agreement.udp(
+            ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout, iperf3IsClient: false)
         #expect(problems.isEmpty, "\(problems)")
         if !reverse { #expect(Self.paced(ours, parallel: parallel), "\(String(describing: ours.summary?.summary))") }
     }
@@ -38,12 +44,15 @@ import Testing
     func responderUDPCountsAgreeWithIperf3ClientsOwn(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("responderUDPCountsAgreeWithIperf3ClientsOwn") else { return }
         let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(iperf3, reverse: reverse, parallel: parallel)
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
+        let problems = try Iperf3Agreement.udp(
+            ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
         #expect(problems.isEmpty, "\(problems)")
         if reverse {
             #expect(Self.paced(ours, parallel: parallel), "\(String(describing: ours.summary?.summary))")
             let theirs = try Iperf3UDPSums(json: iperf3JSON)
-            #expect(theirs.streamJitterMilliseconds.count == parallel && theirs.streamJitterMilliseconds.allSatisfy { $0 >= 0 }, "\(theirs.streamJitterMilliseconds)")
+            #expect(
+                theirs.streamJitterMilliseconds.count == parallel
+                    && theirs.streamJitterMilliseconds.allSatisfy { $0 >= 0 }, "\(theirs.streamJitterMilliseconds)")
         }
     }
 
@@ -55,7 +64,8 @@ import Testing
         guard let iperf3 = try Iperf3Tool.pathOrSkip("miscountingUDPResponderIsCaughtByIperf3sOwnCount") else { return }
         let (ours, iperf3JSON) = try await Self.iperf3AgainstResponder(
             iperf3, reverse: reverse, parallel: 1, environment: [ResponderMiscount.bytesVariable + "=1.25"])
-        let problems = try Iperf3Agreement.udp(ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
+        let problems = try Iperf3Agreement.udp(
+            ours: ours, weSent: reverse, iperf3JSON: iperf3JSON, iperf3IsClient: true)
         #expect(problems.contains { $0.hasPrefix("bytes:") }, "\(problems)")
     }
 
@@ -65,9 +75,12 @@ import Testing
         _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
     ) async throws -> (ThroughputResult, String) {
         let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
+            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
+                Self.agent, "responder", "--port", "\($0)", "--once", "--json",
+            ]
         }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"] + (reverse ? ["-R"] : [])
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"]
+                + (reverse ? ["-R"] : [])
         }
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
         return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
@@ -81,7 +94,8 @@ import Testing
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         let started = Date()
-        let client = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-n", "1M"], timeout: 30)
+        let client = try await Iperf3Tool.run(
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-n", "1M"], timeout: 30)
         let run = try await responder
         #expect(client.status != 0)
         #expect((client.stdout + client.stderr).contains("not implemented yet"), "\(client.stdout) \(client.stderr)")

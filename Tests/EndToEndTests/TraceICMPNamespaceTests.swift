@@ -1,5 +1,5 @@
-import FathomTestSupport
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Testing
 
@@ -37,7 +37,9 @@ import Testing
     private static let withoutNetRaw: (prefix: [String]?, reason: String) = {
         let setpriv = "/usr/bin/setpriv"
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return (nil, "no \(setpriv)") }
-        let prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-net_raw"]
+        let prefix = [
+            setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-net_raw",
+        ]
         guard let check = try? Shell.run(prefix + [agent, "--version"]), check.status == 0 else {
             return (nil, "setpriv cannot drop to uid 65534 without CAP_NET_RAW here")
         }
@@ -48,23 +50,34 @@ import Testing
     func icmpHopsMatchTracerouteI(dest: String) throws {
         try withChain("icmpHopsMatchTracerouteI(\(dest))") { chain in
             let (result, status, _) = try agentTrace(
-                chain, [dest, "--probe-type", "icmp", "--no-hostnames", "--queries", "1", "--timeout", "3", "--max-hops", "8"])
+                chain,
+                [dest, "--probe-type", "icmp", "--no-hostnames", "--queries", "1", "--timeout", "3", "--max-hops", "8"])
             let v6 = dest.contains(":")
             #expect(status == 0 && result.succeeded, "\(result)")
             let path = try #require(result.paths.first)
             #expect(path.map(\.ip) == (v6 ? ["fd00:1::1", "fd00:2::2"] : ["10.10.1.1", "10.10.2.2"]))
-            #expect(path.allSatisfy { $0.error == nil && $0.mtu == 1500 && $0.rtt?.hasPrefix("PT") == true && $0.hostname == nil })
+            #expect(
+                path.allSatisfy {
+                    $0.error == nil && $0.mtu == 1500 && $0.rtt?.hasPrefix("PT") == true && $0.hostname == nil
+                })
             if let traceroute = TraceReferenceTools.traceroute {
-                let out = try chain.run(in: chain.client, [traceroute, v6 ? "-6" : "-4", "-I", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
-                #expect(TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip), "traceroute -I: \(out.stdout)")
+                let out = try chain.run(
+                    in: chain.client, [traceroute, v6 ? "-6" : "-4", "-I", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
+                #expect(
+                    TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip),
+                    "traceroute -I: \(out.stdout)")
             } else {
-                try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: "icmpHopsMatchTracerouteI")
+                try Prerequisite.unavailable(
+                    "traceroute is not installed (traceroute)", test: "icmpHopsMatchTracerouteI")
             }
             if let tracepath = TraceReferenceTools.tracepath {
                 let out = try chain.run(in: chain.client, [tracepath, "-n", dest])
-                #expect(TraceReferenceTools.parseTracepath(out.stdout).hops == path.compactMap(\.ip), "tracepath: \(out.stdout)")
+                #expect(
+                    TraceReferenceTools.parseTracepath(out.stdout).hops == path.compactMap(\.ip),
+                    "tracepath: \(out.stdout)")
             } else {
-                try Prerequisite.unavailable("tracepath is not installed (iputils-tracepath)", test: "icmpHopsMatchTracerouteI")
+                try Prerequisite.unavailable(
+                    "tracepath is not installed (iputils-tracepath)", test: "icmpHopsMatchTracerouteI")
             }
         }
     }
@@ -98,7 +111,8 @@ import Testing
             try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
             try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
             let (result, status, _) = try agentTrace(
-                chain, [dest, "--probe-type", "icmp", "--no-hostnames", "--queries", "2", "--timeout", "3", "--max-hops", "8"])
+                chain,
+                [dest, "--probe-type", "icmp", "--no-hostnames", "--queries", "2", "--timeout", "3", "--max-hops", "8"])
             #expect(status == 0)
             // TTL 1's echo expires at the router; at TTL 2 the router answers "too big" for the
             // 1500-byte echo, and the resend at 1400 reaches the server.
@@ -112,7 +126,11 @@ import Testing
             // The router drops these silently: no echo reply, no ICMP error, only timeouts.
             try chain.ip("-n", chain.router, "route", "add", "blackhole", "10.10.7.0/24")
             let (result, status, seconds) = try agentTrace(
-                chain, ["10.10.7.7", "--probe-type", "icmp", "--no-hostnames", "--queries", "1", "--timeout", "0.5", "--max-hops", "3"])
+                chain,
+                [
+                    "10.10.7.7", "--probe-type", "icmp", "--no-hostnames", "--queries", "1", "--timeout", "0.5",
+                    "--max-hops", "3",
+                ])
             #expect(status == 1 && result.succeeded)
             let path = try #require(result.paths.first)
             #expect(path.count == 3 && path.dropFirst().allSatisfy { $0 == TraceHop() }, "\(path)")
@@ -128,7 +146,9 @@ import Testing
             // `ip netns exec` puts these over /etc/hosts and /etc/resolv.conf for the agent: the
             // router has a name, the server has none, and the DNS server is blackholed at the
             // router, so the server's lookup hangs past the deadline (glibc waits 5 s per try).
-            try chain.writeEtc(chain.client, "hosts", "127.0.0.1 localhost\n10.10.1.1 router.fathom.test\nfd00:1::1 router6.fathom.test\n")
+            try chain.writeEtc(
+                chain.client, "hosts",
+                "127.0.0.1 localhost\n10.10.1.1 router.fathom.test\nfd00:1::1 router6.fathom.test\n")
             try chain.writeEtc(chain.client, "resolv.conf", "nameserver 10.10.7.53\n")
             try chain.ip("-n", chain.router, "route", "add", "blackhole", "10.10.7.0/24")
             let v6 = dest.contains(":")
@@ -141,7 +161,8 @@ import Testing
             // The server's lookup ran into the 2 s deadline (so at least 2 s passed) and nothing
             // waited out glibc's retries (5 s per try, 2 tries): the upper bound is functional.
             #expect(seconds >= 2 && seconds < 10, "trace with hostnames took \(seconds) s")
-            let (unnamed, _, quick) = try agentTrace(chain, [dest, "--probe-type", probeType, "--no-hostnames", "--queries", "1"])
+            let (unnamed, _, quick) = try agentTrace(
+                chain, [dest, "--probe-type", probeType, "--no-hostnames", "--queries", "1"])
             #expect(unnamed.paths.first?.allSatisfy { $0.hostname == nil } == true)
             // Without names nothing waits for the blackholed DNS server: waiting would take the
             // full 2 s deadline, a one-probe trace in namespaces takes milliseconds.
@@ -155,17 +176,22 @@ import Testing
             return
         }
         // No packet leaves: the raw socket is refused before any probe.
-        let json = try Shell.run(prefix + [Self.agent, "trace", "--json", "--no-hostnames", "--probe-type", "icmp", "127.0.0.1"])
+        let json = try Shell.run(
+            prefix + [Self.agent, "trace", "--json", "--no-hostnames", "--probe-type", "icmp", "127.0.0.1"])
         #expect(json.status == 2)
         let result = try TraceResult.decode(json: json.stdout)
         #expect(!result.succeeded && result.paths.isEmpty)
-        #expect(result.error?.hasPrefix("probe-type icmp needs CAP_NET_RAW") == true, "\(String(describing: result.error))")
+        #expect(
+            result.error?.hasPrefix("probe-type icmp needs CAP_NET_RAW") == true, "\(String(describing: result.error))")
         #expect(json.stderr.contains("CAP_NET_RAW"), "\(json.stderr)")
         let text = try Shell.run(prefix + [Self.agent, "trace", "--no-hostnames", "--probe-type", "icmp", "127.0.0.1"])
         #expect(text.status == 2 && text.stdout.contains("failed: probe-type icmp needs CAP_NET_RAW"), "\(text.stdout)")
         // The same user traces with UDP probes: only the capability was missing.
-        let udp = try Shell.run(prefix + [Self.agent, "trace", "--json", "--no-hostnames", "--queries", "1", "127.0.0.1"])
-        #expect(udp.status == 0 && (try? TraceResult.decode(json: udp.stdout))?.paths.first?.first?.ip == "127.0.0.1", "\(udp.stdout)")
+        let udp = try Shell.run(
+            prefix + [Self.agent, "trace", "--json", "--no-hostnames", "--queries", "1", "127.0.0.1"])
+        #expect(
+            udp.status == 0 && (try? TraceResult.decode(json: udp.stdout))?.paths.first?.first?.ip == "127.0.0.1",
+            "\(udp.stdout)")
     }
 
     @Test func unknownProbeTypeIsRefused() throws {

@@ -1,5 +1,5 @@
-import FathomTestSupport
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Testing
 
@@ -19,7 +19,9 @@ import Testing
     /// Runs the agent binary in the client namespace as nobody (uid 65534) and decodes its JSON.
     /// Where setpriv cannot drop privileges the trace does not silently run as root instead: the
     /// test goes through `Prerequisite.unavailable`, and so does the test that asked.
-    private func agentTrace(_ chain: NetnsChain, _ arguments: [String], test: String = #function) throws -> (TraceResult, Int32)? {
+    private func agentTrace(_ chain: NetnsChain, _ arguments: [String], test: String = #function) throws -> (
+        TraceResult, Int32
+    )? {
         let agent = Shell.binDirectory + "/fathom-agent"
         guard let asNobody = Self.unprivileged.prefix else {
             try Prerequisite.unavailable(Self.unprivileged.reason, test: test)
@@ -38,7 +40,8 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return (nil, "no \(setpriv) (util-linux)") }
         let asNobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
         let check = try? Shell.run(asNobody + ["/usr/bin/id", "-u"])
-        guard let check, check.status == 0, check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "65534" else {
+        guard let check, check.status == 0, check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "65534"
+        else {
             return (nil, "setpriv cannot drop to uid 65534 here: \(check?.stderr ?? "did not run")")
         }
         return (asNobody, "")
@@ -47,7 +50,10 @@ import Testing
     @Test(arguments: ["10.10.2.2", "fd00:2::2"])
     func hopsMatchTracepathAndTraceroute(dest: String) throws {
         try withChain("hopsMatchTracepathAndTraceroute(\(dest))") { chain in
-            guard case let (result, status)? = try agentTrace(chain, [dest, "--queries", "1", "--timeout", "3", "--max-hops", "8"]) else { return }
+            guard
+                case (let result, let status)? = try agentTrace(
+                    chain, [dest, "--queries", "1", "--timeout", "3", "--max-hops", "8"])
+            else { return }
             let v6 = dest.contains(":")
             let expected = v6 ? ["fd00:1::1", "fd00:2::2"] : ["10.10.1.1", "10.10.2.2"]
             #expect(status == 0 && result.succeeded)
@@ -59,13 +65,18 @@ import Testing
                 let reference = TraceReferenceTools.parseTracepath(out.stdout)
                 #expect(reference.hops == path.compactMap(\.ip), "tracepath: \(out.stdout)")
             } else {
-                try Prerequisite.unavailable("tracepath is not installed (iputils-tracepath)", test: "hopsMatchTracepathAndTraceroute")
+                try Prerequisite.unavailable(
+                    "tracepath is not installed (iputils-tracepath)", test: "hopsMatchTracepathAndTraceroute")
             }
             if let traceroute = TraceReferenceTools.traceroute {
-                let out = try chain.run(in: chain.client, [traceroute, v6 ? "-6" : "-4", "-U", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
-                #expect(TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip), "traceroute: \(out.stdout)")
+                let out = try chain.run(
+                    in: chain.client, [traceroute, v6 ? "-6" : "-4", "-U", "-n", "-q", "1", "-N", "1", "-w", "2", dest])
+                #expect(
+                    TraceReferenceTools.parseTraceroute(out.stdout) == path.compactMap(\.ip),
+                    "traceroute: \(out.stdout)")
             } else {
-                try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: "hopsMatchTracepathAndTraceroute")
+                try Prerequisite.unavailable(
+                    "traceroute is not installed (traceroute)", test: "hopsMatchTracepathAndTraceroute")
             }
         }
     }
@@ -75,12 +86,16 @@ import Testing
             // Only the router knows these prefixes, as routes that answer with ICMP unreachable.
             try chain.ip("-n", chain.router, "route", "add", "unreachable", "10.10.9.0/24")
             try chain.ip("-n", chain.router, "route", "add", "prohibit", "10.10.8.0/24")
-            guard case let (unreachable, status)? = try agentTrace(chain, ["10.10.9.9", "--queries", "1", "--timeout", "2"]) else { return }
+            guard
+                case (let unreachable, let status)? = try agentTrace(
+                    chain, ["10.10.9.9", "--queries", "1", "--timeout", "2"])
+            else { return }
             #expect(status == 1 && unreachable.succeeded)
             let hop = try #require(unreachable.paths.first?.last)
             #expect(unreachable.paths.first?.count == 1)
             #expect(hop.ip == "10.10.1.1" && hop.error == "host-unreachable" && hop.mtu == 1500 && hop.rtt != nil)
-            guard case let (prohibited, _)? = try agentTrace(chain, ["10.10.8.8", "--queries", "1", "--timeout", "2"]) else { return }
+            guard case (let prohibited, _)? = try agentTrace(chain, ["10.10.8.8", "--queries", "1", "--timeout", "2"])
+            else { return }
             #expect(prohibited.paths.first?.last?.error == "communication-administratively-prohibited")
             #expect(prohibited.paths.first?.last?.ip == "10.10.1.1")
         }
@@ -91,7 +106,10 @@ import Testing
         try withChain("shrunkMTUOnTheServerLinkIsFound(\(dest))") { chain in
             try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
             try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
-            guard case let (result, status)? = try agentTrace(chain, [dest, "--queries", "2", "--timeout", "3", "--max-hops", "8"]) else { return }
+            guard
+                case (let result, let status)? = try agentTrace(
+                    chain, [dest, "--queries", "2", "--timeout", "3", "--max-hops", "8"])
+            else { return }
             #expect(status == 0)
             // TTL 1's probes expire before the narrow link; from TTL 2 on the learned MTU is carried.
             #expect(result.paths.first?.map(\.mtu) == [1500, 1400])
@@ -108,11 +126,14 @@ import Testing
         try withChain("cachedSmallerPMTUDoesNotLeakIntoHopOne") { chain in
             try chain.ip("-n", chain.router, "link", "set", chain.routerToServer, "mtu", "1400")
             try chain.ip("-n", chain.server, "link", "set", chain.serverToRouter, "mtu", "1400")
-            guard case let (first, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"]) else { return }
+            guard case (let first, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"]) else {
+                return
+            }
             #expect(first.paths.first?.map(\.mtu) == [1500, 1400])
             let cached = try chain.run(in: chain.client, [NetnsPath.ipCommand!, "route", "get", "10.10.2.2"]).stdout
             #expect(cached.contains("mtu 1400"), "the first trace left no cached PMTU: \(cached)")
-            guard case let (second, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"]) else { return }
+            guard case (let second, _)? = try agentTrace(chain, ["10.10.2.2", "--queries", "1", "--timeout", "3"])
+            else { return }
             #expect(second.paths.first?.map(\.mtu) == [1500, 1400], "\(second.paths)")
         }
     }

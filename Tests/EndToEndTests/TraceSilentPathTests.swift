@@ -48,13 +48,16 @@ import Testing
     /// Builds the path, lets `setup` silence what it wants (it returns the hops traceroute should
     /// list), then traces with both tools `rounds` times, alternating, and compares each pair.
     private func compare(
-        _ test: String, maxHops: Int, rounds: Int = 3, pause: Duration = .zero, slack: Double = 0, setup: (NetnsPath) throws -> [String]
+        _ test: String, maxHops: Int, rounds: Int = 3, pause: Duration = .zero, slack: Double = 0,
+        setup: (NetnsPath) throws -> [String]
     ) throws {
         guard let traceroute = TraceReferenceTools.traceroute else {
             try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: test)
             return
         }
-        let made: Result<NetnsPath, NetnsPath.Failure> = Result { () throws(NetnsPath.Failure) in try NetnsPath.make(routers: 2) }
+        let made: Result<NetnsPath, NetnsPath.Failure> = Result { () throws(NetnsPath.Failure) in
+            try NetnsPath.make(routers: 2)
+        }
         let path: NetnsPath
         switch made {
         case .success(let built): path = built
@@ -68,28 +71,41 @@ import Testing
         let dest = path.serverAddress()
         let agent = Shell.binDirectory + "/fathom-agent"
         let start = try timed(path.command(in: path.client, [agent, "--help"])).seconds
-        var ourTimes: [Double] = [], referenceTimes: [Double] = []
+        var ourTimes: [Double] = []
+        var referenceTimes: [Double] = []
         for round in 1...rounds {
-            let agentArgv = path.command(in: path.client, [
-                agent, "trace", dest, "--json", "--no-hostnames", "--no-as", "--max-hops", "\(maxHops)",
-            ])
+            let agentArgv = path.command(
+                in: path.client,
+                [
+                    agent, "trace", dest, "--json", "--no-hostnames", "--no-as", "--max-hops", "\(maxHops)",
+                ])
             let referenceArgv = path.command(in: path.client, [traceroute, "-n", "-m", "\(maxHops)", dest])
             var runs: [(seconds: Double, output: String)] = []
             for argv in round % 2 == 1 ? [agentArgv, referenceArgv] : [referenceArgv, agentArgv] {
-                if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                if pause > .zero {
+                    Thread.sleep(
+                        forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+                }
                 runs.append(try timed(argv))
             }
             let (ours, reference) = round % 2 == 1 ? (runs[0], runs[1]) : (runs[1], runs[0])
             let result = try TraceResult.decode(json: ours.output)
             let hops = try #require(result.paths.first).map { $0.ip ?? "*" }
-            #expect(TraceReferenceTools.parseTraceroute(reference.output) == expected, "round \(round), traceroute: \(reference.output)")
+            #expect(
+                TraceReferenceTools.parseTraceroute(reference.output) == expected,
+                "round \(round), traceroute: \(reference.output)")
             #expect(hops == expected, "round \(round), fathom-agent: \(ours.output)")
             ourTimes.append(max(0, ours.seconds - start))
             referenceTimes.append(reference.seconds)
-            print("\(test) round \(round): fathom-agent \(ms(ours.seconds)) ms (start \(ms(start)) ms), traceroute \(ms(reference.seconds)) ms")
+            print(
+                "\(test) round \(round): fathom-agent \(ms(ours.seconds)) ms (start \(ms(start)) ms), traceroute \(ms(reference.seconds)) ms"
+            )
         }
-        let best = ourTimes.min() ?? 0, referenceBest = referenceTimes.min() ?? 0
-        #expect(best <= 1.5 * referenceBest + slack, "fathom-agent \(ourTimes) s (start \(start) s left out) vs traceroute \(referenceTimes) s")
+        let best = ourTimes.min() ?? 0
+        let referenceBest = referenceTimes.min() ?? 0
+        #expect(
+            best <= 1.5 * referenceBest + slack,
+            "fathom-agent \(ourTimes) s (start \(start) s left out) vs traceroute \(referenceTimes) s")
     }
 
     private func timed(_ argv: [String]) throws -> (seconds: Double, output: String) {

@@ -21,12 +21,15 @@ import Testing
         #expect(try #require(IPNetwork("192.0.2.7")).contains(address: "192.0.2.7"))
         #expect(!(try #require(IPNetwork("192.0.2.7"))).contains(address: "192.0.2.8"))
         #expect(IPNetwork("0.0.0.0/0")!.contains(address: "203.0.113.1"))
-        for bad in ["10.0.0.0/33", "host.example", "10.0.0/8", "::/129", ""] { #expect(IPNetwork(bad) == nil, "\(bad)") }
+        for bad in ["10.0.0.0/33", "host.example", "10.0.0/8", "::/129", ""] {
+            #expect(IPNetwork(bad) == nil, "\(bad)")
+        }
         #expect(throws: ArchiveSettings.NetworkError.self) { try ArchiveSettings.networks(["nope"]) }
     }
 
     @Test func forwardedForCountsOnlyFromTrustedProxies() {
-        let access = ArchiveWriterNetworks(writers: [IPNetwork("192.0.2.0/24")!], trustedProxies: [IPNetwork("127.0.0.1")!])
+        let access = ArchiveWriterNetworks(
+            writers: [IPNetwork("192.0.2.0/24")!], trustedProxies: [IPNetwork("127.0.0.1")!])
         #expect(access.mayWrite(peer: "127.0.0.1", forwardedFor: "198.51.100.1, 192.0.2.9"))
         #expect(!access.mayWrite(peer: "127.0.0.1", forwardedFor: "192.0.2.9, 198.51.100.1"))
         #expect(!access.mayWrite(peer: "203.0.113.5", forwardedFor: "192.0.2.9"))  // spoofed, not via the proxy
@@ -35,18 +38,27 @@ import Testing
     }
 
     @Test func allowListedPeersWriteWithoutAToken() async throws {
-        try await ArchiveTestServer.with(writers: ArchiveWriterNetworks(writers: [IPNetwork("127.0.0.0/8")!])) { server in
+        try await ArchiveTestServer.with(writers: ArchiveWriterNetworks(writers: [IPNetwork("127.0.0.0/8")!])) {
+            server in
             let created = try await server.send("POST", "/esmond/perfsonar/archive/", json: Self.metadata, token: nil)
             #expect(created.status == 201)
             let key = try #require((created.json as? [String: Any])?["metadata-key"] as? String)
-            let point = try await server.send("POST", "/esmond/perfsonar/archive/\(key)/ntp-offset/base", json: #"{"ts":600,"val":0.57}"#, token: nil)
+            let point = try await server.send(
+                "POST", "/esmond/perfsonar/archive/\(key)/ntp-offset/base", json: #"{"ts":600,"val":0.57}"#, token: nil)
             #expect(point.status == 201)
-            #expect(try await server.get("/esmond/perfsonar/archive/\(key)/ntp-offset/base?time-start=0").body == #"[{"ts":600,"val":0.5699}]"#)
+            #expect(
+                try await server.get("/esmond/perfsonar/archive/\(key)/ntp-offset/base?time-start=0").body
+                    == #"[{"ts":600,"val":0.5699}]"#)
             // A wrong token is still refused, allow-list or not (DRF authenticates before permissions).
-            #expect(try await server.send("POST", "/esmond/perfsonar/archive/", json: Self.metadata, token: "bad").status == 401)
+            #expect(
+                try await server.send("POST", "/esmond/perfsonar/archive/", json: Self.metadata, token: "bad").status
+                    == 401)
         }
-        try await ArchiveTestServer.with(writers: ArchiveWriterNetworks(writers: [IPNetwork("192.0.2.0/24")!])) { server in
-            let spoofed = try await server.send("POST", "/esmond/perfsonar/archive/", json: Self.metadata, token: nil, headers: [("X-Forwarded-For", "192.0.2.1")])
+        try await ArchiveTestServer.with(writers: ArchiveWriterNetworks(writers: [IPNetwork("192.0.2.0/24")!])) {
+            server in
+            let spoofed = try await server.send(
+                "POST", "/esmond/perfsonar/archive/", json: Self.metadata, token: nil,
+                headers: [("X-Forwarded-For", "192.0.2.1")])
             #expect(spoofed.status == 401)
         }
     }

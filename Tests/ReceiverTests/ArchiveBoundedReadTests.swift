@@ -26,7 +26,9 @@ import Testing
         try await ArchiveTestServer.with { server in
             let key = try await create(server)
             let count = ArchiveQueryParameters.maxSeriesLimit + 50
-            let points = (0..<count).map { ArchiveNewPoint(ts: Int64(1_000 + $0), eventType: "throughput", value: .integer(Int64($0))) }
+            let points = (0..<count).map {
+                ArchiveNewPoint(ts: Int64(1_000 + $0), eventType: "throughput", value: .integer(Int64($0)))
+            }
             #expect(try await server.store.addPoints(key: key, points: points) == nil)
             let base = Self.archive + key + "/throughput/base?time-start=0"
             #expect(timestamps(try await server.get(base)) == Array(1_000..<2_500))
@@ -34,8 +36,9 @@ import Testing
             #expect(timestamps(try await server.get(base + "&limit=1000000")) == Array(1_000..<(1_000 + 10_000)))
             #expect(timestamps(try await server.get(base + "&limit=5&offset=10")) == Array(1_010..<1_015))
             // esmond-client's loop: limit=1000, then time-start = last ts + 1.
-            #expect(timestamps(try await server.get(Self.archive + key + "/throughput/base?time-start=1999&limit=1000"))
-                == Array(1_999..<2_999))
+            #expect(
+                timestamps(try await server.get(Self.archive + key + "/throughput/base?time-start=1999&limit=1000"))
+                    == Array(1_999..<2_999))
             #expect(timestamps(try await server.get(Self.archive + key + "/throughput/base?time=1500")) == [1_500])
             #expect(timestamps(try await server.get(base + "&time-end=1004")) == Array(1_000...1_004))
         }
@@ -50,7 +53,9 @@ import Testing
                 "hostname": .string(String(repeating: "h", count: 200)), "rtt": .number(0.5),
             ])
             let value = JSONValue.array(Array(repeating: hop, count: 250))
-            let points = (0..<30).map { ArchiveNewPoint(ts: Int64(5_000 + $0), eventType: "packet-trace", value: value) }
+            let points = (0..<30).map {
+                ArchiveNewPoint(ts: Int64(5_000 + $0), eventType: "packet-trace", value: value)
+            }
             #expect(try await server.store.addPoints(key: key, points: points) == nil)
             let all = try await server.get(Self.archive + key + "/packet-trace/base?time-start=0")
             #expect(all.status == 200)
@@ -60,7 +65,8 @@ import Testing
             #expect(hops == Array(repeating: 250, count: 30))
             let middle = try await server.get(Self.archive + key + "/packet-trace/base?time-start=0&offset=7&limit=13")
             #expect(timestamps(middle) == Array(5_007..<5_020))
-            let window = try await server.get(Self.archive + key + "/packet-trace/base?time-start=5003&time-end=5025&offset=2")
+            let window = try await server.get(
+                Self.archive + key + "/packet-trace/base?time-start=5003&time-end=5025&offset=2")
             #expect(timestamps(window) == Array(5_005...5_025))
         }
     }

@@ -1,8 +1,8 @@
+import FathomShared
 import FathomTestSupport
 import Foundation
 import GRDB
 import Testing
-import FathomShared
 
 @testable import FathomReceiver
 
@@ -18,9 +18,12 @@ import FathomShared
                 eventType: "histogram-owdelay",
                 summaries: [
                     ArchiveSummary(.aggregation, 300), ArchiveSummary(.aggregation, 3600),
-                    ArchiveSummary(.statistics, 0), ArchiveSummary(.statistics, 300), ArchiveSummary(.statistics, 86400),
+                    ArchiveSummary(.statistics, 0), ArchiveSummary(.statistics, 300),
+                    ArchiveSummary(.statistics, 86400),
                 ]),
-            ArchiveEventTypeEntry(eventType: "throughput", summaries: [ArchiveSummary(.average, 3600), ArchiveSummary(.aggregation, 3600)]),
+            ArchiveEventTypeEntry(
+                eventType: "throughput",
+                summaries: [ArchiveSummary(.average, 3600), ArchiveSummary(.aggregation, 3600)]),
         ])
 
     /// Histograms and throughput every 70 s over two hours, so bins of every window fill partly.
@@ -38,7 +41,8 @@ import FathomShared
         for entry in latency.eventTypes {
             for summary in [ArchiveSummary(.base, 0)] + entry.summaries {
                 all["\(entry.eventType)/\(summary.type.rawValue)/\(summary.window)"] = try await store.points(
-                    ArchiveSeriesQuery(key: key, eventType: entry.eventType, summary: summary, time: .unbounded, limit: 10_000))
+                    ArchiveSeriesQuery(
+                        key: key, eventType: entry.eventType, summary: summary, time: .unbounded, limit: 10_000))
             }
         }
         return all
@@ -51,10 +55,14 @@ import FathomShared
         let bulk = try SQLiteArchiveStore(path: dir.file("bulk.sqlite"))
         let singleKey = try await single.createOrGetMetadata(Self.latency).metadata.key
         let bulkKey = try await bulk.createOrGetMetadata(Self.latency).metadata.key
-        for p in Self.points { _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value) }
+        for p in Self.points {
+            _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value)
+        }
         // Uneven bulks, so bins straddle transactions and are read back from the file.
         for chunk in stride(from: 0, to: Self.points.count, by: 37) {
-            #expect(try await bulk.addPoints(key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
+            #expect(
+                try await bulk.addPoints(
+                    key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
         }
         let expected = try await Self.series(single, singleKey)
         // 1_700_000_000 is 22:13 UTC: the run crosses midnight, so a daily bin ends mid-bulk.
@@ -68,11 +76,18 @@ import FathomShared
         defer { dir.remove() }
         let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
         let key = try await store.createOrGetMetadata(Self.latency).metadata.key
-        let points = [1, 2, 2, 3].map { ArchiveNewPoint(ts: 1_700_000_000 + $0, eventType: "throughput", value: .integer(10)) }
-        #expect(try await store.addPoints(key: key, points: points) == ArchiveDuplicatePoint(eventType: "throughput", ts: 1_700_000_002))
-        let base = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+        let points = [1, 2, 2, 3].map {
+            ArchiveNewPoint(ts: 1_700_000_000 + $0, eventType: "throughput", value: .integer(10))
+        }
+        #expect(
+            try await store.addPoints(key: key, points: points)
+                == ArchiveDuplicatePoint(eventType: "throughput", ts: 1_700_000_002))
+        let base = try await store.points(
+            ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
         #expect(base.map(\.ts) == [1_700_000_001, 1_700_000_002])
-        let sum = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.aggregation, 3600), time: .unbounded))
+        let sum = try await store.points(
+            ArchiveSeriesQuery(
+                key: key, eventType: "throughput", summary: ArchiveSummary(.aggregation, 3600), time: .unbounded))
         #expect(sum.map(\.value) == [.integer(20)], "the summary counts exactly the points stored")
     }
 

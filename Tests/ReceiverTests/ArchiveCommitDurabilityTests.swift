@@ -1,6 +1,6 @@
 import FathomShared
-import Foundation
 import FathomTestSupport
+import Foundation
 import GRDB
 import Testing
 
@@ -48,7 +48,9 @@ import Testing
             #expect(try await aggregation() == ["10": 1, "11": 2])
             let statistics = try await server.get(base + "statistics/3600?time-start=0")
             let stats = (statistics.json as? [[String: Any]])?.first?["val"] as? [String: Any] ?? [:]
-            #expect((stats["minimum"] as? NSNumber)?.doubleValue == 10 && (stats["maximum"] as? NSNumber)?.doubleValue == 11)
+            #expect(
+                (stats["minimum"] as? NSNumber)?.doubleValue == 10 && (stats["maximum"] as? NSNumber)?.doubleValue == 11
+            )
         }
     }
 }

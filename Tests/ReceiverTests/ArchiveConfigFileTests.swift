@@ -8,7 +8,8 @@ import Testing
 /// and half-configured archives are refused rather than silently ignored.
 @Suite(.timeLimit(.minutes(2))) struct ArchiveConfigFileTests {
     @Test func archiveKeysLoad() throws {
-        let s = try ReceiverSettingsFile.parse("""
+        let s = try ReceiverSettingsFile.parse(
+            """
             listen = "0.0.0.0:9443"
             data_dir = "/srv/data"
             credentials = "/etc/fathom/credentials"

@@ -63,7 +63,9 @@ import Testing
         async let b: Void = { _ = try? await resolver.addresses(of: "b.example.org", rule: "v4v6") }()
         while gated.calls.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
-        await #expect(throws: ArchiveHTTPError(.serviceUnavailable, "Too many host name lookups in progress; try again later")) {
+        await #expect(
+            throws: ArchiveHTTPError(.serviceUnavailable, "Too many host name lookups in progress; try again later")
+        ) {
             try await resolver.addresses(of: "c.example.org", rule: "v4v6")
         }
         #expect(ContinuousClock.now - start < .milliseconds(250), "refused without waiting for the bound")

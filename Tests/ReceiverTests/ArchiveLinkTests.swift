@@ -47,7 +47,9 @@ import Testing
         try await ArchiveTestServer.with(publicURL: "https://ma.example.org:8443/fathom/") { server in
             let found = try await links(server)
             #expect(found.count == 10)
-            for link in found { #expect(link.hasPrefix("https://ma.example.org:8443/fathom/esmond/perfsonar/"), "\(link)") }
+            for link in found {
+                #expect(link.hasPrefix("https://ma.example.org:8443/fathom/esmond/perfsonar/"), "\(link)")
+            }
             #expect(found[6].hasSuffix("?limit=1&offset=2"))
         }
     }
@@ -56,9 +58,12 @@ import Testing
         let good = try ReceiverSettingsFile.parse(
             "archive_db = \"/a.sqlite\"\npublic_url = \"https://ma.example.org\"", fileName: "r.toml")
         #expect(good.archive?.publicURL == "https://ma.example.org")
-        for bad in ["ftp://ma.example.org", "https://", "https:///path", "https://ma.example.org/?x=1", "ma.example.org"] {
+        for bad in [
+            "ftp://ma.example.org", "https://", "https:///path", "https://ma.example.org/?x=1", "ma.example.org",
+        ] {
             #expect(throws: ConfigError.self, "\(bad)") {
-                try ReceiverSettingsFile.parse("archive_db = \"/a.sqlite\"\npublic_url = \"\(bad)\"", fileName: "r.toml")
+                try ReceiverSettingsFile.parse(
+                    "archive_db = \"/a.sqlite\"\npublic_url = \"\(bad)\"", fileName: "r.toml")
             }
         }
         #expect(throws: ConfigError.self) {

@@ -24,12 +24,15 @@ enum RawHTTPClient {
         try await withCheckedThrowingContinuation { continuation in
             // Blocking socket calls stay off the cooperative pool, which the server also needs.
             Thread {
-                continuation.resume(with: Result { try exchange(port: port, method: method, path: path, headers: headers, body: body) })
+                continuation.resume(
+                    with: Result { try exchange(port: port, method: method, path: path, headers: headers, body: body) })
             }.start()
         }
     }
 
-    static func exchange(port: Int, method: String, path: String, headers: [(String, String)], body: String?) throws -> Reply {
+    static func exchange(port: Int, method: String, path: String, headers: [(String, String)], body: String?) throws
+        -> Reply
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(message: "socket") }
         defer { close(fd) }
@@ -38,7 +41,9 @@ enum RawHTTPClient {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw Failure(message: "connect: \(errno)") }
         // A test may send its own Host (to check it is not reflected); otherwise the real one.

@@ -12,12 +12,16 @@ import Testing
     func archiveRequestReadersGiveAPointOrA400ForMutatedBodies() {
         let budget = FuzzBudget(target: "archive requests", defaultIterations: 20_000)
         var mutator = InputMutator(seed: budget.seed, corpus: ArchiveJSONCorpus.documents)
-        let eventTypes = ["throughput", "packet-loss-rate", "histogram-rtt", "packet-trace", "failures",
-                          "throughput-subintervals", "nonsense"]
+        let eventTypes = [
+            "throughput", "packet-loss-rate", "histogram-rtt", "packet-trace", "failures",
+            "throughput-subintervals", "nonsense",
+        ]
         var readers = 0
         for _ in 0..<budget.iterations {
             let input = mutator.next()
-            guard let body = try? ArchiveDataRequest.body(contentType: "application/json", bytes: input) else { continue }
+            guard let body = try? ArchiveDataRequest.body(contentType: "application/json", bytes: input) else {
+                continue
+            }
             readers += 1
             _ = try? ArchiveDataRequest.bulk(body)
             _ = try? ArchiveDataRequest.point(body, eventType: eventTypes.randomElement(using: &mutator.rng)!)
@@ -34,16 +38,20 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func archiveQueryParametersGiveAFilterOrA400ForMutatedValues() async {
         let budget = FuzzBudget(target: "archive query", defaultIterations: 20_000)
-        let values = ["0", "1700000000", "-1", "86400", "1125899906842623", "1125899906842624", "abc", "", "1e3",
-                      "9223372036854775807", "-9223372036854775808", "v4v6", "v6", "only-v4", "throughput", " 5"]
+        let values = [
+            "0", "1700000000", "-1", "86400", "1125899906842623", "1125899906842624", "abc", "", "1e3",
+            "9223372036854775807", "-9223372036854775808", "v4v6", "v6", "only-v4", "throughput", " 5",
+        ]
         var mutator = InputMutator(seed: budget.seed, corpus: values.map { Array($0.utf8) })
         // source/destination/measurement-agent are left out: they are resolved through DNS (a
         // resolver that would answer "not found" stands by, and is never asked).
         let resolver = ArchiveHostResolver(
             timeout: .seconds(1), foundTTL: .seconds(1), notFoundTTL: .seconds(1), threads: 1, maxLookups: 1,
             lookup: { _ in ArchiveHostResolver.Answer(v4: nil, v6: nil) })
-        let names = ["time", "time-start", "time-end", "time-range", "limit", "offset", "summary-window",
-                     "dns-match-rule", "event-type", "tool-name", "format", "free-parameter"]
+        let names = [
+            "time", "time-start", "time-end", "time-range", "limit", "offset", "summary-window",
+            "dns-match-rule", "event-type", "tool-name", "format", "free-parameter",
+        ]
         for _ in 0..<budget.iterations {
             var pairs: [String: String] = [:]
             for _ in 0..<Int.random(in: 0...5, using: &mutator.rng) {

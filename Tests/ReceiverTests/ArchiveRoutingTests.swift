@@ -39,10 +39,13 @@ import Testing
             let trace = list(try await api.get(Self.archive + key + "/packet-trace/base?time-start=0"))
             let hops = try #require(trace.first?["val"] as? [[String: Any]])
             #expect(hops.count == 3 && hops[2]["error-message"] as? String == "host-unreachable")
-            #expect(try await api.get(Self.archive + key + "/path-mtu/base?time-start=0").body == #"[{"ts":1795410000,"val":9000}]"#)
+            #expect(
+                try await api.get(Self.archive + key + "/path-mtu/base?time-start=0").body
+                    == #"[{"ts":1795410000,"val":9000}]"#)
             let byTool = list(try await api.get(Self.archive + "?format=json&tool-name=pscheduler/traceroute"))
             #expect(byTool.count == 1 && byTool.first?["metadata-key"] as? String == key)
-            let failed = #"{"data":[{"ts":1795413600,"val":[{"event-type":"failures","val":{"error":"unable to connect"}}]}]}"#
+            let failed =
+                #"{"data":[{"ts":1795413600,"val":[{"event-type":"failures","val":{"error":"unable to connect"}}]}]}"#
             #expect(try await api.send(.put, Self.archive + key + "/", json: failed).status == 201)
             let failures = try await api.get(Self.archive + key + "/failures/base?time-start=0")
             #expect(failures.body == #"[{"ts":1795413600,"val":{"error":"unable to connect"}}]"#)
@@ -51,8 +54,13 @@ import Testing
 
     @Test func pathVariantsAllReachTheSameData() async throws {
         try await ArchiveTestRouter.with { api in
-            let key = try #require(object(try await api.send(.post, "/perfsonar/archive", json: Self.traceMetadata))["metadata-key"] as? String)
-            #expect(try await api.send(.post, "/perfsonar/archive/\(key)/path-mtu/base/", json: #"{"ts":"100","val":"1500"}"#).status == 201)
+            let key = try #require(
+                object(try await api.send(.post, "/perfsonar/archive", json: Self.traceMetadata))["metadata-key"]
+                    as? String)
+            #expect(
+                try await api.send(
+                    .post, "/perfsonar/archive/\(key)/path-mtu/base/", json: #"{"ts":"100","val":"1500"}"#
+                ).status == 201)
             for path in [
                 "/esmond/perfsonar/archive/\(key)/path-mtu/base", "/esmond/perfsonar/archive/\(key)/path-mtu/base/",
                 "/esmond/perfsonar/archive/\(key)/path-mtu/base/0", "/perfsonar/archive/\(key)/path-mtu/base/0/",
@@ -67,8 +75,12 @@ import Testing
             #expect(try await api.get(Self.archive + key + "/throughput/").body == "[]")
             let stub = try await api.send(.post, Self.archive + key + "/path-mtu/", json: "{}")
             #expect(stub.status == 201 && stub.body == "\"\"")
-            #expect(object(try await api.get(Self.archive + key + "/path-mtu/sums/60"))["detail"] as? String == "Invalid summary type 'sums'")
-            #expect(object(try await api.get(Self.archive + key + "/histogram-delay/base"))["detail"] as? String == "Unsupported event type 'histogram-delay' provided")
+            #expect(
+                object(try await api.get(Self.archive + key + "/path-mtu/sums/60"))["detail"] as? String
+                    == "Invalid summary type 'sums'")
+            #expect(
+                object(try await api.get(Self.archive + key + "/histogram-delay/base"))["detail"] as? String
+                    == "Unsupported event type 'histogram-delay' provided")
             #expect(try await api.send(.patch, Self.archive + key + "/", json: "{}").status == 405)
             #expect(try await api.send(.post, Self.archive + key + "/", json: "{}").status == 405)
         }
@@ -77,7 +89,8 @@ import Testing
     @Test func paginationAndTimeFilters() async throws {
         try await ArchiveTestRouter.with { api in
             for i in 0..<3 {
-                let body = Self.traceMetadata.replacingOccurrences(of: "\"time-duration\":10.0", with: "\"time-duration\":\(i).0")
+                let body = Self.traceMetadata.replacingOccurrences(
+                    of: "\"time-duration\":10.0", with: "\"time-duration\":\(i).0")
                 #expect(try await api.send(.post, Self.archive, json: body).status == 201)
             }
             let page = list(try await api.get(Self.archive + "?tool-name=pscheduler/traceroute&limit=2"))
@@ -90,7 +103,10 @@ import Testing
             #expect(try await api.get(Self.archive + "?time-range=3600").body == "[]")
             let key = try #require(page[0]["metadata-key"] as? String)
             let points = (1...5).map { #"{"ts":\#($0 * 10),"val":[{"event-type":"path-mtu","val":\#($0)}]}"# }
-            #expect(try await api.send(.put, Self.archive + key + "/", json: #"{"data":[\#(points.joined(separator: ","))]}"#).status == 201)
+            #expect(
+                try await api.send(
+                    .put, Self.archive + key + "/", json: #"{"data":[\#(points.joined(separator: ","))]}"#
+                ).status == 201)
             let recent = list(try await api.get(Self.archive + "?time-range=3600"))
             #expect(recent.map { $0["metadata-key"] as? String } == [key])
             let window = try await api.get(Self.archive + key + "/path-mtu/base?time-start=20&time-end=40&limit=2")
@@ -103,13 +119,17 @@ import Testing
     @Test func addressFiltersResolveHostNames() async throws {
         try await ArchiveTestRouter.with { api in
             let body = Self.traceMetadata.replacingOccurrences(of: "10.0.0.1", with: "127.0.0.1")
-            let key = try #require(object(try await api.send(.post, Self.archive, json: body))["metadata-key"] as? String)
+            let key = try #require(
+                object(try await api.send(.post, Self.archive, json: body))["metadata-key"] as? String)
             let byName = list(try await api.get(Self.archive + "?source=localhost"))
             #expect(byName.map { $0["metadata-key"] as? String } == [key])
             #expect(list(try await api.get(Self.archive + "?source=localhost&dns-match-rule=prefer-v4")).count == 1)
             let unknown = try await api.get(Self.archive + "?source=no-such-host.invalid")
-            #expect(unknown.status == 400 && object(unknown)["detail"] as? String == "Unable to find address for host no-such-host.invalid")
-            let v6 = Self.traceMetadata.replacingOccurrences(of: "\"source\":\"10.0.0.1\"", with: "\"source\":\"2001:DB8:0::1\"")
+            #expect(
+                unknown.status == 400
+                    && object(unknown)["detail"] as? String == "Unable to find address for host no-such-host.invalid")
+            let v6 = Self.traceMetadata.replacingOccurrences(
+                of: "\"source\":\"10.0.0.1\"", with: "\"source\":\"2001:DB8:0::1\"")
             let stored = object(try await api.send(.post, Self.archive, json: v6))
             #expect(stored["source"] as? String == "2001:db8::1")  // canonical, as PostgreSQL inet kept it
             #expect(list(try await api.get(Self.archive + "?source=2001:db8:0:0::1")).count == 1)

@@ -15,12 +15,16 @@ import Testing
             ],
             parameters: ["time-duration": duration, "pscheduler-test-type": "throughput"],
             eventTypes: [
-                ArchiveEventTypeEntry(eventType: "throughput", summaries: [ArchiveSummary(.average, 86400), ArchiveSummary(.aggregation, 86400)]),
+                ArchiveEventTypeEntry(
+                    eventType: "throughput",
+                    summaries: [ArchiveSummary(.average, 86400), ArchiveSummary(.aggregation, 86400)]),
                 ArchiveEventTypeEntry(eventType: "failures", summaries: []),
             ])
     }
 
-    func withStore(now: Int64 = 1_800_000_000, _ body: (SQLiteArchiveStore, TempDirectory) async throws -> Void) async throws {
+    func withStore(now: Int64 = 1_800_000_000, _ body: (SQLiteArchiveStore, TempDirectory) async throws -> Void)
+        async throws
+    {
         let dir = TempDirectory("fathom-archive-store")
         defer { dir.remove() }
         try await body(try SQLiteArchiveStore(path: dir.file("archive.sqlite"), now: { now }), dir)
@@ -47,7 +51,9 @@ import Testing
     @Test func concurrentIdenticalMetadataPostsYieldOneKey() async throws {
         try await withStore { store, _ in
             let keys = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<20 { group.addTask { try await store.createOrGetMetadata(Self.throughputInput()).metadata.key } }
+                for _ in 0..<20 {
+                    group.addTask { try await store.createOrGetMetadata(Self.throughputInput()).metadata.key }
+                }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(keys.count == 1)
@@ -60,14 +66,21 @@ import Testing
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             let values: [Int64] = [5_978_580_000, 5_413_040_000, 7_964_590_000, 6_946_810_000]
             for (i, v) in values.enumerated() {
-                let outcome = try await store.addPoint(key: key, eventType: "throughput", ts: 1_398_965_989 + Int64(i) * 7200, value: .integer(v))
+                let outcome = try await store.addPoint(
+                    key: key, eventType: "throughput", ts: 1_398_965_989 + Int64(i) * 7200, value: .integer(v))
                 #expect(outcome == .stored)
             }
-            let average = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.average, 86400), time: .unbounded))
+            let average = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.average, 86400), time: .unbounded))
             #expect(average.count == 1 && average[0].ts == 1_398_902_400)
             #expect(SummaryFolding.readBack(average[0].value, kind: .integer, type: .average) == .number(6_575_755_000))
-            let aggregation = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.aggregation, 86400), time: .unbounded))
-            #expect(SummaryFolding.readBack(aggregation[0].value, kind: .integer, type: .aggregation) == .integer(26_303_020_000))
+            let aggregation = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.aggregation, 86400), time: .unbounded))
+            #expect(
+                SummaryFolding.readBack(aggregation[0].value, kind: .integer, type: .aggregation)
+                    == .integer(26_303_020_000))
         }
     }
 
@@ -78,17 +91,25 @@ import Testing
             await #expect(throws: ArchiveDuplicatePoint(eventType: "throughput", ts: 100)) {
                 try await store.addPoint(key: key, eventType: "throughput", ts: 100, value: .integer(2))
             }
-            _ = try await store.addPoint(key: key, eventType: "failures", ts: 100, value: .object(["error": .string("a")]))
-            _ = try await store.addPoint(key: key, eventType: "failures", ts: 100, value: .object(["error": .string("b")]))
-            let failures = try await store.points(ArchiveSeriesQuery(key: key, eventType: "failures", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            _ = try await store.addPoint(
+                key: key, eventType: "failures", ts: 100, value: .object(["error": .string("a")]))
+            _ = try await store.addPoint(
+                key: key, eventType: "failures", ts: 100, value: .object(["error": .string("b")]))
+            let failures = try await store.points(
+                ArchiveSeriesQuery(key: key, eventType: "failures", summary: ArchiveSummary(.base, 0), time: .unbounded)
+            )
             #expect(failures == [ArchivePoint(ts: 100, value: .object(["error": .string("b")]))])
             // A duplicate mid-bulk keeps the points before it, as esmond does, and reports it.
-            let duplicate = try await store.addPoints(key: key, points: [
-                ArchiveNewPoint(ts: 200, eventType: "throughput", value: .integer(5)),
-                ArchiveNewPoint(ts: 100, eventType: "throughput", value: .integer(9)),
-            ])
+            let duplicate = try await store.addPoints(
+                key: key,
+                points: [
+                    ArchiveNewPoint(ts: 200, eventType: "throughput", value: .integer(5)),
+                    ArchiveNewPoint(ts: 100, eventType: "throughput", value: .integer(9)),
+                ])
             #expect(duplicate == ArchiveDuplicatePoint(eventType: "throughput", ts: 100))
-            let base = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            let base = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
             #expect(base.map(\.ts) == [100, 200])
         }
     }
@@ -97,10 +118,17 @@ import Testing
         try await withStore { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             #expect(try await store.addPoint(key: key, eventType: "packet-rtt", ts: 1, value: .integer(3)) == .dropped)
-            #expect(try await store.addPoint(key: String(repeating: "0", count: 32), eventType: "throughput", ts: 1, value: .integer(3)) == .dropped)
-            let rtt = try await store.points(ArchiveSeriesQuery(key: key, eventType: "packet-rtt", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            #expect(
+                try await store.addPoint(
+                    key: String(repeating: "0", count: 32), eventType: "throughput", ts: 1, value: .integer(3))
+                    == .dropped)
+            let rtt = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "packet-rtt", summary: ArchiveSummary(.base, 0), time: .unbounded))
             #expect(rtt.isEmpty)
-            #expect(try await store.metadata(key: key)?.input.eventTypes.first { $0.eventType == "throughput" }?.timeUpdated == nil)
+            #expect(
+                try await store.metadata(key: key)?.input.eventTypes.first { $0.eventType == "throughput" }?.timeUpdated
+                    == nil)
         }
     }
 
@@ -142,11 +170,18 @@ import Testing
     @Test func seriesAreSortedFilteredByTimeAndLimited() async throws {
         try await withStore { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
-            let points = [50, 10, 40, 20, 30].map { ArchiveNewPoint(ts: Int64($0), eventType: "throughput", value: .integer(Int64($0))) }
+            let points = [50, 10, 40, 20, 30].map {
+                ArchiveNewPoint(ts: Int64($0), eventType: "throughput", value: .integer(Int64($0)))
+            }
             #expect(try await store.addPoints(key: key, points: points) == nil)
-            let all = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            let all = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
             #expect(all.map(\.ts) == [10, 20, 30, 40, 50])
-            let window = try await store.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: ArchiveTimeRange(begin: 20, end: 40), limit: 2))
+            let window = try await store.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0),
+                    time: ArchiveTimeRange(begin: 20, end: 40), limit: 2))
             #expect(window.map(\.ts) == [20, 30])
         }
     }
@@ -162,7 +197,8 @@ import Testing
         }
         let reopened = try SQLiteArchiveStore(path: dir.file("a.sqlite"))
         #expect(try await reopened.createOrGetMetadata(Self.throughputInput()).metadata.key == key)
-        let points = try await reopened.points(ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+        let points = try await reopened.points(
+            ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
         #expect(points == [ArchivePoint(ts: 5, value: .integer(7))])
     }
 }

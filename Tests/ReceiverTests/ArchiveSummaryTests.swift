@@ -1,6 +1,6 @@
+import FathomShared
 import FathomTestSupport
 import Testing
-import FathomShared
 
 @testable import FathomReceiver
 
@@ -102,24 +102,42 @@ import FathomShared
             subjectType: .pointToPoint,
             subject: ["source": "10.0.0.1", "destination": "10.0.0.2", "measurement-agent": "10.0.0.1"],
             parameters: [:],
-            eventTypes: [ArchiveEventTypeEntry(eventType: "histogram-rtt", summaries: [
-                ArchiveSummary(.aggregation, 86400), ArchiveSummary(.statistics, 86400), ArchiveSummary(.statistics, 0),
-            ])])
+            eventTypes: [
+                ArchiveEventTypeEntry(
+                    eventType: "histogram-rtt",
+                    summaries: [
+                        ArchiveSummary(.aggregation, 86400), ArchiveSummary(.statistics, 86400),
+                        ArchiveSummary(.statistics, 0),
+                    ])
+            ])
         let key = try await store.createOrGetMetadata(input).metadata.key
         let histograms: [JSONValue] = [
             .object(["41.00": .integer(98), "41.10": .integer(2)]),
             .object(["41.00": .integer(98), "41.10": .integer(2)]),
             .object(["41.10": .integer(96), "41.20": .integer(3), "50.0": .integer(1)]),
         ]
-        let points = histograms.enumerated().map { ArchiveNewPoint(ts: 1_398_965_989 + Int64($0.offset) * 60, eventType: "histogram-rtt", value: $0.element) }
+        let points = histograms.enumerated().map {
+            ArchiveNewPoint(ts: 1_398_965_989 + Int64($0.offset) * 60, eventType: "histogram-rtt", value: $0.element)
+        }
         #expect(try await store.addPoints(key: key, points: points) == nil)
-        let aggregation = try await store.points(ArchiveSeriesQuery(key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.aggregation, 86400), time: .unbounded))
-        #expect(aggregation == [ArchivePoint(ts: 1_398_902_400, value: .object([
-            "41.00": .integer(196), "41.10": .integer(100), "41.20": .integer(3), "50.0": .integer(1),
-        ]))])
-        let daily = try await store.points(ArchiveSeriesQuery(key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.statistics, 86400), time: .unbounded))
+        let aggregation = try await store.points(
+            ArchiveSeriesQuery(
+                key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.aggregation, 86400), time: .unbounded))
+        #expect(
+            aggregation == [
+                ArchivePoint(
+                    ts: 1_398_902_400,
+                    value: .object([
+                        "41.00": .integer(196), "41.10": .integer(100), "41.20": .integer(3), "50.0": .integer(1),
+                    ]))
+            ])
+        let daily = try await store.points(
+            ArchiveSeriesQuery(
+                key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.statistics, 86400), time: .unbounded))
         #expect(close(number(daily.first?.value["mean"]), 41.065333333333333))
-        let perPoint = try await store.points(ArchiveSeriesQuery(key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.statistics, 0), time: .unbounded))
+        let perPoint = try await store.points(
+            ArchiveSeriesQuery(
+                key: key, eventType: "histogram-rtt", summary: ArchiveSummary(.statistics, 0), time: .unbounded))
         #expect(perPoint.count == 3)
         #expect(perPoint.last?.value["median"] == .number(41.1))
     }

@@ -27,7 +27,8 @@ struct ArchiveTestRouter: Sendable {
         let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical
-        let router = ArchiveTestServer.router(store: store, links: try ArchiveLinkOrigin(publicURL: origin), logger: logger)
+        let router = ArchiveTestServer.router(
+            store: store, links: try ArchiveLinkOrigin(publicURL: origin), logger: logger)
         try await Application(router: router, logger: logger).test(.router) { client in
             try await body(ArchiveTestRouter(client: client))
         }

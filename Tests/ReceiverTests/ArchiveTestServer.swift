@@ -23,7 +23,8 @@ struct ArchiveTestServer {
         let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical
-        let links = try publicURL.map { try ArchiveLinkOrigin(publicURL: $0) }
+        let links =
+            try publicURL.map { try ArchiveLinkOrigin(publicURL: $0) }
             ?? ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
         let router = Self.router(
             store: store, writers: writers, readsNeedCredentials: readsNeedCredentials, links: links, logger: logger)

@@ -16,7 +16,8 @@ import Testing
         """#
 
     static func hops(_ count: Int) -> String {
-        "[" + (1...count).map { #"{"ttl":\#($0 % 256),"query":1,"success":1,"ip":"10.0.0.\#($0 % 256)","rtt":0.5}"# }
+        "["
+            + (1...count).map { #"{"ttl":\#($0 % 256),"query":1,"success":1,"ip":"10.0.0.\#($0 % 256)","rtt":0.5}"# }
             .joined(separator: ",") + "]"
     }
 
@@ -53,7 +54,9 @@ import Testing
         return try #require((created.json as? [String: Any])?["metadata-key"] as? String)
     }
 
-    func detail(_ reply: RawHTTPClient.Reply) -> String { (reply.json as? [String: Any])?["detail"] as? String ?? reply.body }
+    func detail(_ reply: RawHTTPClient.Reply) -> String {
+        (reply.json as? [String: Any])?["detail"] as? String ?? reply.body
+    }
 
     @Test(.timeLimit(.minutes(2))) func wrongShapesAreRefusedWith400AndNothingIsStored() async throws {
         try await ArchiveTestServer.with { server in
@@ -61,7 +64,8 @@ import Testing
             for (index, case_) in Self.refused.enumerated() {
                 let ts = 1_700_000_000 + index
                 let point = try await server.send(
-                    "POST", Self.archive + key + "/\(case_.eventType)/base", json: #"{"ts":\#(ts),"val":\#(case_.val)}"#)
+                    "POST", Self.archive + key + "/\(case_.eventType)/base", json: #"{"ts":\#(ts),"val":\#(case_.val)}"#
+                )
                 #expect(point.status == 400, "\(case_.eventType) \(case_.val.prefix(60)): \(point.status)")
                 #expect(point.header("Content-Type") == "application/json")
                 #expect(detail(point).contains(case_.reason), "\(case_.val.prefix(60)): \(detail(point).prefix(200))")
@@ -74,7 +78,9 @@ import Testing
                 #expect(put.status == 400, "bulk \(case_.eventType) \(case_.val.prefix(60)): \(put.status)")
                 #expect(detail(put).contains(case_.reason))
             }
-            for eventType in ["failures", "packet-trace", "packet-trace-multi", "histogram-owdelay", "throughput", "pscheduler-raw"] {
+            for eventType in [
+                "failures", "packet-trace", "packet-trace-multi", "histogram-owdelay", "throughput", "pscheduler-raw",
+            ] {
                 let stored = try await server.get(Self.archive + key + "/\(eventType)/base?time-start=0")
                 #expect(stored.body == "[]", "\(eventType): \(stored.body.prefix(200))")
             }
@@ -87,14 +93,18 @@ import Testing
             let accepted: [(String, String)] = [
                 ("packet-trace", "[]"),
                 ("packet-trace", Self.hops(ArchiveTraceValueRules.maxHops)),
-                ("packet-trace", #"[{"ttl":1,"query":1,"success":true,"hostname":null,"error_message":"x","as":{"number":10886,"owner":"MAX"}}]"#),
+                (
+                    "packet-trace",
+                    #"[{"ttl":1,"query":1,"success":true,"hostname":null,"error_message":"x","as":{"number":10886,"owner":"MAX"}}]"#
+                ),
                 ("packet-trace-multi", "[" + Self.hops(3) + "," + Self.hops(2) + "]"),
                 ("failures", #"{"error":""# + String(repeating: "e", count: 16 << 10) + #""}"#),
                 ("histogram-owdelay", #"{"41.00":98,"-0.5":1,"1e3":2,"50":0}"#),
             ]
             for (index, (eventType, val)) in accepted.enumerated() {
                 let reply = try await server.send(
-                    "POST", Self.archive + key + "/\(eventType)/base", json: #"{"ts":\#(1_700_000_000 + index),"val":\#(val)}"#)
+                    "POST", Self.archive + key + "/\(eventType)/base",
+                    json: #"{"ts":\#(1_700_000_000 + index),"val":\#(val)}"#)
                 #expect(reply.status == 201, "\(eventType) \(val.prefix(80)): \(reply.body.prefix(200))")
             }
             let trace = try await server.get(Self.archive + key + "/packet-trace/base?time-start=0")
@@ -105,11 +115,14 @@ import Testing
 
     /// Larger than any request body the test server takes, so checked on the validator itself.
     @Test func aValueOverTheSizeLimitIsRefusedWhateverItsType() throws {
-        let big = JSONValue.object(["blob": .string(String(repeating: "r", count: ArchiveValueValidator.maxValueBytes))])
+        let big = JSONValue.object(["blob": .string(String(repeating: "r", count: ArchiveValueValidator.maxValueBytes))]
+        )
         #expect(throws: ArchiveValidationError.self) {
             try ArchiveValueValidator.normalise(big, kind: .json, eventType: "pscheduler-raw")
         }
-        let fits = JSONValue.object(["blob": .string(String(repeating: "r", count: ArchiveValueValidator.maxValueBytes - 20))])
+        let fits = JSONValue.object([
+            "blob": .string(String(repeating: "r", count: ArchiveValueValidator.maxValueBytes - 20))
+        ])
         #expect(try ArchiveValueValidator.normalise(fits, kind: .json, eventType: "pscheduler-raw") == fits)
     }
 }

@@ -32,11 +32,13 @@ import Testing
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next()!
             defer { group.cancelAll() }
-            let list = try await RawHTTPClient.send(port: port, method: "GET", path: "/esmond/perfsonar/archive/", headers: [], body: nil)
+            let list = try await RawHTTPClient.send(
+                port: port, method: "GET", path: "/esmond/perfsonar/archive/", headers: [], body: nil)
             #expect(list.status == 200 && list.body == "[]" && list.header("Content-Type") == "application/json")
             let ping = try await RawHTTPClient.send(port: port, method: "GET", path: "/ping", headers: [], body: nil)
             #expect(ping.status == 200)
-            let root = try await RawHTTPClient.send(port: port, method: "GET", path: "/esmond/perfsonar/", headers: [], body: nil)
+            let root = try await RawHTTPClient.send(
+                port: port, method: "GET", path: "/esmond/perfsonar/", headers: [], body: nil)
             #expect(root.body == #"{"archive":"http://127.0.0.1:\#(port)/esmond/perfsonar/archive/"}"#)
         }
         writerShutdown(server)
@@ -54,7 +56,9 @@ import Testing
         #expect(keys.check(authorization: "ApiKey ops:hashed-key") == .user("ops"))
         #expect(keys.check(authorization: "Token wrong") == .invalid("Invalid token."))
         #expect(keys.check(authorization: "Token") == .invalid("Invalid token header. No credentials provided."))
-        #expect(keys.check(authorization: "Token a b") == .invalid("Invalid token header. Token string should not contain spaces."))
+        #expect(
+            keys.check(authorization: "Token a b")
+                == .invalid("Invalid token header. Token string should not contain spaces."))
         #expect(keys.check(authorization: "Basic Zm94OnMzY3JldA==") == .anonymous)
         #expect(keys.check(authorization: nil) == .anonymous)
     }

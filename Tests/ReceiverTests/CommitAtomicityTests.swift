@@ -12,13 +12,16 @@ import Testing
     static let other = "c/2026/01/01/g.csv"
 
     func upload(_ text: String) -> [FileAppend] {
-        [FileAppend(relativePath: Self.path, bytes: Array("\(text) a\n".utf8)),
-         FileAppend(relativePath: Self.other, bytes: Array("\(text) b\n".utf8))]
+        [
+            FileAppend(relativePath: Self.path, bytes: Array("\(text) a\n".utf8)),
+            FileAppend(relativePath: Self.other, bytes: Array("\(text) b\n".utf8)),
+        ]
     }
 
     func writer(_ dir: TempDirectory, failAt: String? = nil) throws -> GroupCommitWriter {
-        try GroupCommitWriter(dataDirectory: dir.path, clock: { 1_800_000_000 },
-                              faults: CommitFaults(crashAt: nil, failAt: failAt))
+        try GroupCommitWriter(
+            dataDirectory: dir.path, clock: { 1_800_000_000 },
+            faults: CommitFaults(crashAt: nil, failAt: failAt))
     }
 
     @Test(arguments: CommitFaults.Operation.allCases)
@@ -56,8 +59,10 @@ import Testing
         let offset = Int64(dir.read(Self.path)!.utf8.count)
         let intent = CommitIntent(
             sequence: 99,
-            segments: [.init(path: Self.path, offset: offset, bytes: Array("two a\n".utf8)),
-                       .init(path: Self.other, offset: offset, bytes: Array("two b\n".utf8))],
+            segments: [
+                .init(path: Self.path, offset: offset, bytes: Array("two a\n".utf8)),
+                .init(path: Self.other, offset: offset, bytes: Array("two b\n".utf8)),
+            ],
             batchIDs: ["c/two"])
         try Data(intent.encoded()).write(to: URL(fileURLWithPath: dir.file(".fathom/commit-journal")))
         try append(dir.file(Self.path), dataA)
@@ -99,7 +104,8 @@ import Testing
         let first = try writer(dir)
         #expect(try await first.commit(upload("one"), batchID: "c/one") == .stored)
         first.shutdown()
-        let intent = CommitIntent(sequence: 7, segments: [.init(path: Self.path, offset: 0, bytes: Array("x\n".utf8))], batchIDs: ["c/x"])
+        let intent = CommitIntent(
+            sequence: 7, segments: [.init(path: Self.path, offset: 0, bytes: Array("x\n".utf8))], batchIDs: ["c/x"])
         let torn = Array(intent.encoded().dropLast(3))
         #expect(CommitIntent(decoding: torn) == nil)
         #expect(CommitIntent(decoding: intent.encoded()) == intent)
@@ -134,13 +140,15 @@ import Testing
         let dir = TempDirectory()
         defer { dir.remove() }
         try FileManager.default.createDirectory(atPath: dir.file(".fathom"), withIntermediateDirectories: true)
-        var record = String(decoding: BatchLedger.encode(sequence: 3, time: 1_800_000_000, ids: ["c/abc"]), as: UTF8.self)
+        var record = String(
+            decoding: BatchLedger.encode(sequence: 3, time: 1_800_000_000, ids: ["c/abc"]), as: UTF8.self)
         record = record.replacingOccurrences(of: "c/abc", with: "c/abd")
         let good = String(decoding: BatchLedger.encode(sequence: 4, time: 1_800_000_000, ids: ["c/ok"]), as: UTF8.self)
         // The format before checksums is still read.
         try dir.write(".fathom/batch-ledger", record + good + "c/legacy 1800000000\n")
         let w = try writer(dir)
-        #expect(try await w.commit(upload("x"), batchID: "c/abd") == .stored, "a record with a bad checksum proves nothing")
+        #expect(
+            try await w.commit(upload("x"), batchID: "c/abd") == .stored, "a record with a bad checksum proves nothing")
         #expect(try await w.commit(upload("y"), batchID: "c/ok") == .duplicate)
         #expect(try await w.commit(upload("z"), batchID: "c/legacy") == .duplicate)
         w.shutdown()

@@ -42,17 +42,28 @@ import Testing
 
     @Test func rowsEscapeWhatComesFromOutsideAndCarryHostAndState() {
         let page = FleetPage.render(Self.view())
-        #expect(page.contains(#"<tr data-host="c1" data-state="silent"><td>c1</td><td><span class="badge silent">silent</span></td>"#))
+        #expect(
+            page.contains(
+                #"<tr data-host="c1" data-state="silent"><td>c1</td><td><span class="badge silent">silent</span></td>"#)
+        )
         #expect(page.contains("<td>1.0&lt;b&gt;&quot;&amp;&#39;\\/é\u{1}\n\t</td>"))
         #expect(!page.contains("<b>"))
-        #expect(page.contains(#"<td>2026-11-25T10:00:00+00:00 <small>1 h 6 min ago</small></td><td>—</td><td>5 min (assumed)</td>"#))
-        #expect(page.contains(#"<td class="num">128</td><td class="num">512 GB</td><td class="num">4</td><td>0.1.0</td><td>2 (17 KiB)</td></tr>"#))
+        #expect(
+            page.contains(
+                #"<td>2026-11-25T10:00:00+00:00 <small>1 h 6 min ago</small></td><td>—</td><td>5 min (assumed)</td>"#))
+        #expect(
+            page.contains(
+                #"<td class="num">128</td><td class="num">512 GB</td><td class="num">4</td><td>0.1.0</td><td>2 (17 KiB)</td></tr>"#
+            ))
         #expect(page.contains(#"<h2>fox</h2>"#) && page.contains("</tr>\n</tbody>\n</table>\n</section>"))
     }
 
     @Test func timestampsAreFormattedAsBefore() {
         #expect(SonarTimestamp.format(epochSeconds: 0, utcOffsetSeconds: 3600) == "1970-01-01T01:00:00+01:00")
-        #expect(SonarTimestamp.format(epochSeconds: 1_795_600_800, utcOffsetSeconds: -19_800) == "2026-11-25T04:30:00-05:30")
-        #expect(SonarTimestamp.format(epochSeconds: 253_402_300_800, utcOffsetSeconds: 0) == "10000-01-01T00:00:00+00:00")
+        #expect(
+            SonarTimestamp.format(epochSeconds: 1_795_600_800, utcOffsetSeconds: -19_800) == "2026-11-25T04:30:00-05:30"
+        )
+        #expect(
+            SonarTimestamp.format(epochSeconds: 253_402_300_800, utcOffsetSeconds: 0) == "10000-01-01T00:00:00+00:00")
     }
 }

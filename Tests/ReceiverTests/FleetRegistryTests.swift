@@ -6,11 +6,14 @@ import Testing
 @testable import FathomReceiver
 
 @Suite struct FleetRegistryTests {
-    func samples(_ cluster: String, _ host: String, time: String = "2026-11-25T10:00:00+00:00",
-                 version: String? = "0.1.0", backlog: SpoolBacklog? = nil) -> FleetUpload {
+    func samples(
+        _ cluster: String, _ host: String, time: String = "2026-11-25T10:00:00+00:00",
+        version: String? = "0.1.0", backlog: SpoolBacklog? = nil
+    ) -> FleetUpload {
         let line = "v=0.12.2,time=\(time),host=\(host),user=alice,cmd=python,job=7,pid=1\n"
         return FleetUpload.samples(
-            cluster: cluster, appends: [FileAppend(relativePath: "\(cluster)/2026/11/25/\(host).csv", bytes: Array(line.utf8))],
+            cluster: cluster,
+            appends: [FileAppend(relativePath: "\(cluster)/2026/11/25/\(host).csv", bytes: Array(line.utf8))],
             agentVersion: version, backlog: backlog)
     }
 
@@ -71,14 +74,19 @@ import Testing
 
     @Test func uploadsCarryNewestSampleVersionBacklogAndSysinfo() throws {
         let registry = FleetRegistry()
-        let two = "v=0.12.2,time=2026-11-25T10:00:00+00:00,host=c1,pid=1\nv=0.12.2,time=2026-11-25T10:05:00+00:00,host=c1,pid=1\n"
-        registry.record(FleetUpload.samples(
-            cluster: "fox", appends: [FileAppend(relativePath: "fox/2026/11/25/c1.csv", bytes: Array(two.utf8))],
-            agentVersion: "0.2.0", backlog: SpoolBacklog(headerValue: "4 8192")), at: 100)
-        let sysinfo = #"{"timestamp":"2026-11-25T10:00:00+00:00","hostname":"c1","cpu_cores":64,"mem_gb":256,"gpu_cards":4}"#
-        registry.record(FleetUpload.sysinfo(
-            cluster: "fox", appends: [FileAppend(relativePath: "fox/2026/11/25/sysinfo-c1.json", bytes: Array(sysinfo.utf8))],
-            agentVersion: nil, backlog: nil), at: 101)
+        let two =
+            "v=0.12.2,time=2026-11-25T10:00:00+00:00,host=c1,pid=1\nv=0.12.2,time=2026-11-25T10:05:00+00:00,host=c1,pid=1\n"
+        registry.record(
+            FleetUpload.samples(
+                cluster: "fox", appends: [FileAppend(relativePath: "fox/2026/11/25/c1.csv", bytes: Array(two.utf8))],
+                agentVersion: "0.2.0", backlog: SpoolBacklog(headerValue: "4 8192")), at: 100)
+        let sysinfo =
+            #"{"timestamp":"2026-11-25T10:00:00+00:00","hostname":"c1","cpu_cores":64,"mem_gb":256,"gpu_cards":4}"#
+        registry.record(
+            FleetUpload.sysinfo(
+                cluster: "fox",
+                appends: [FileAppend(relativePath: "fox/2026/11/25/sysinfo-c1.json", bytes: Array(sysinfo.utf8))],
+                agentVersion: nil, backlog: nil), at: 101)
         let host = registry.view(now: 101) { _ in true }.clusters[0].hosts[0]
         #expect(host.lastSample == "2026-11-25T10:05:00+00:00")
         #expect(host.agentVersion == "0.2.0", "an upload without the header keeps the version")

@@ -1,5 +1,5 @@
-import Foundation
 import FathomTestSupport
+import Foundation
 import Testing
 
 @testable import FathomReceiver
@@ -13,7 +13,9 @@ import Testing
         try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
             for i in 0..<count {
                 group.addTask {
-                    try await writer.commit([FileAppend(relativePath: "c/2026/01/01/h.csv", bytes: Array("line \(i)\n".utf8))])
+                    try await writer.commit([
+                        FileAppend(relativePath: "c/2026/01/01/h.csv", bytes: Array("line \(i)\n".utf8))
+                    ])
                 }
             }
             for try await outcome in group { #expect(outcome == .stored) }
@@ -45,18 +47,23 @@ import Testing
         let dir = TempDirectory()
         defer { dir.remove() }
         // A directory where a data file should be makes the second append of the upload fail.
-        try FileManager.default.createDirectory(atPath: dir.file("c/2026/01/01/blocked.csv"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir.file("c/2026/01/01/blocked.csv"), withIntermediateDirectories: true)
         let writer = try GroupCommitWriter(dataDirectory: dir.path)
         _ = try await writer.commit([FileAppend(relativePath: "c/2026/01/01/ok.csv", bytes: Array("before\n".utf8))])
         await #expect(throws: StorageError.self) {
-            try await writer.commit([
-                FileAppend(relativePath: "c/2026/01/01/ok.csv", bytes: Array("half\n".utf8)),
-                FileAppend(relativePath: "c/2026/01/01/blocked.csv", bytes: Array("x\n".utf8)),
-            ], batchID: "c/failed")
+            try await writer.commit(
+                [
+                    FileAppend(relativePath: "c/2026/01/01/ok.csv", bytes: Array("half\n".utf8)),
+                    FileAppend(relativePath: "c/2026/01/01/blocked.csv", bytes: Array("x\n".utf8)),
+                ], batchID: "c/failed")
         }
         // The failed batch id was not recorded: a retry after fixing the disk must be written.
         try FileManager.default.removeItem(atPath: dir.file("c/2026/01/01/blocked.csv"))
-        #expect(try await writer.commit([FileAppend(relativePath: "c/2026/01/01/ok.csv", bytes: Array("retry\n".utf8))], batchID: "c/failed") == .stored)
+        #expect(
+            try await writer.commit(
+                [FileAppend(relativePath: "c/2026/01/01/ok.csv", bytes: Array("retry\n".utf8))], batchID: "c/failed")
+                == .stored)
         writer.shutdown()
         #expect(dir.read("c/2026/01/01/ok.csv") == "before\nretry\n")
     }

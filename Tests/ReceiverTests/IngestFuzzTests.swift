@@ -97,7 +97,8 @@ import Testing
         // next line matches is the only one that can.
         var next = [Int](repeating: 0, count: files.count)
         for line in expected {
-            guard let k = files.indices.first(where: { next[$0] < files[$0].count && files[$0][next[$0]] == line }) else {
+            guard let k = files.indices.first(where: { next[$0] < files[$0].count && files[$0][next[$0]] == line })
+            else {
                 return "line \(String(decoding: line.prefix(80), as: UTF8.self)) is missing or out of order"
             }
             next[k] += 1

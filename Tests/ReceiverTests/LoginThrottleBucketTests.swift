@@ -69,8 +69,10 @@ import Testing
                 "saga": Credential(user: "saga", secret: Bcrypt.hash("right", cost: 4)),
                 "fox": Credential(user: "fox", secret: "plain"),
             ], throttle: throttle)
-        #expect(await auth.authenticate(user: "saga", password: "right", address: "a") == .accepted(
-            Credential(user: "saga", secret: auth.verify(user: "saga", password: "right")!.secret)))
+        #expect(
+            await auth.authenticate(user: "saga", password: "right", address: "a")
+                == .accepted(
+                    Credential(user: "saga", secret: auth.verify(user: "saga", password: "right")!.secret)))
         #expect(await auth.authenticate(user: "saga", password: "x", address: "a") == .rejected)
         #expect(await auth.authenticate(user: "saga", password: "y", address: "a") == .rejected)
         guard case .throttled = await auth.authenticate(user: "saga", password: "z", address: "a") else {

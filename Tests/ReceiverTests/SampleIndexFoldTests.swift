@@ -22,9 +22,13 @@ import Testing
         """
     static let t0: Int64 = 1_795_600_800
 
-    func values(_ index: SampleIndex, _ scope: IndexSeriesQuery.Scope, _ q: IndexSeriesQuery.Quantity) async throws -> [Double] {
-        try await index.series(IndexSeriesQuery(scope: scope, quantity: q, from: Self.t0, to: Self.t0 + 3600, bucketSeconds: 1))
-            .map(\.value)
+    func values(_ index: SampleIndex, _ scope: IndexSeriesQuery.Scope, _ q: IndexSeriesQuery.Quantity) async throws
+        -> [Double]
+    {
+        try await index.series(
+            IndexSeriesQuery(scope: scope, quantity: q, from: Self.t0, to: Self.t0 + 3600, bucketSeconds: 1)
+        )
+        .map(\.value)
     }
 
     @Test func aGapBeforeASegmentIsReadFromTheFileAndNothingIsFoldedTwice() async throws {
@@ -53,7 +57,10 @@ import Testing
         // A rebuild from the file gives the same series.
         #expect(try index.rebuild() == 5)
         #expect(try await values(index, host, .cpuPercent) == [13.75, 20, 0])
-        #expect(try await index.topJobs(cluster: "fox", from: Self.t0, to: Self.t0 + 3600, limit: 5).map(\.job) == ["7", "8"])
+        #expect(
+            try await index.topJobs(cluster: "fox", from: Self.t0, to: Self.t0 + 3600, limit: 5).map(\.job) == [
+                "7", "8",
+            ])
     }
 
     @Test func sysinfoFilesAndLinesWithoutTimeAreNotFolded() async throws {

@@ -8,20 +8,26 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct SampleLineReaderTests {
     @Test func numbersReadFromBytesEqualTheStandardLibrarysParse() {
         var rng = SystemRandomNumberGenerator()
-        var texts = ["0", "-0", "+5", "99.5", "0.1", "1e3", "inf", "nan", "-inf", "1.", ".5", "", "-", "1.2.3", "12a",
-                     "123456789012345", "1234567890123456", "9223372036854775807", "9223372036854775808", "0.30000000000000004",
-                     "00012.500", "3.14159265358979", "1e400", "0x10"]
+        var texts = [
+            "0", "-0", "+5", "99.5", "0.1", "1e3", "inf", "nan", "-inf", "1.", ".5", "", "-", "1.2.3", "12a",
+            "123456789012345", "1234567890123456", "9223372036854775807", "9223372036854775808", "0.30000000000000004",
+            "00012.500", "3.14159265358979", "1e400", "0x10",
+        ]
         for _ in 0..<2_000 {
             let whole = Int.random(in: 0..<1_000_000, using: &rng)
-            let fraction = String(Int.random(in: 0..<1_000_000_000, using: &rng)).prefix(Int.random(in: 1...9, using: &rng))
+            let fraction = String(Int.random(in: 0..<1_000_000_000, using: &rng)).prefix(
+                Int.random(in: 1...9, using: &rng))
             texts.append("\(Bool.random(using: &rng) ? "-" : "")\(whole).\(fraction)")
             texts.append(String(Int64.random(in: -999_999_999_999...999_999_999_999, using: &rng)))
         }
         for text in texts {
             let bytes = Array(text.utf8)
             let double = Double(text).flatMap { $0.isFinite ? $0 : nil } ?? 0
-            #expect(bytes.withUnsafeBufferPointer { ASCIINumber.double($0) }.bitPattern == double.bitPattern, "double \(text)")
-            let integer = Int64(text) ?? Double(text).map { $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) ?? 0 : 0 } ?? 0
+            #expect(
+                bytes.withUnsafeBufferPointer { ASCIINumber.double($0) }.bitPattern == double.bitPattern,
+                "double \(text)")
+            let integer =
+                Int64(text) ?? Double(text).map { $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) ?? 0 : 0 } ?? 0
             #expect(bytes.withUnsafeBufferPointer { ASCIINumber.integer($0) } == integer, "integer \(text)")
         }
     }
@@ -45,7 +51,8 @@ import Testing
         #expect(r[1].usage.rssAnonKiB == 3 && r[1].usage.gpuPercent == 2 && r[2].usage.gpuMemPercent == 4.5)
         #expect(r[2].usage.gpuKiB == 9 && r.map(\.usage.processes) == [1, 1, 1, 0])
         #expect(reader.read(Array("v=0.12.2,host=c1,cmd=x".utf8)[...]) == nil, "no time")
-        #expect(reader.read(Array("v=0.12.2,time=2026-11-25T10:00:00+00:00,host=,cmd=x".utf8)[...]) == nil, "empty host")
+        #expect(
+            reader.read(Array("v=0.12.2,time=2026-11-25T10:00:00+00:00,host=,cmd=x".utf8)[...]) == nil, "empty host")
         #expect(reader.read(Array(#"v=0.12.2,"host=c1,time=x"#.utf8)[...]) == nil, "not free CSV")
     }
 }

@@ -10,14 +10,18 @@ import Testing
 
     @Test func binsByUTCDateOfEachRecord() throws {
         // Jobanalyzer's transport test vector: local 00:00:03+01:00 is still the 14th in UTC.
-        let body = "v=0.7.0,time=2023-11-15T00:00:03+01:00,host=myhost,user=a,cmd=x\n"
+        let body =
+            "v=0.7.0,time=2023-11-15T00:00:03+01:00,host=myhost,user=a,cmd=x\n"
             + "v=0.7.0,time=2023-11-15T12:00:00+01:00,host=myhost,user=a,cmd=y\n"
             + "v=0.7.0,time=2023-11-15T12:00:00+01:00,host=other.example.org,user=a,cmd=y\n"
         let appends = try validator.freeCSV(Array(body.utf8), cluster: fox)
-        #expect(appends.map(\.relativePath) == [
-            "fox/2023/11/14/myhost.csv", "fox/2023/11/15/myhost.csv", "fox/2023/11/15/other.example.org.csv",
-        ])
-        #expect(String(decoding: appends[0].bytes, as: UTF8.self) == "v=0.7.0,time=2023-11-15T00:00:03+01:00,host=myhost,user=a,cmd=x\n")
+        #expect(
+            appends.map(\.relativePath) == [
+                "fox/2023/11/14/myhost.csv", "fox/2023/11/15/myhost.csv", "fox/2023/11/15/other.example.org.csv",
+            ])
+        #expect(
+            String(decoding: appends[0].bytes, as: UTF8.self)
+                == "v=0.7.0,time=2023-11-15T00:00:03+01:00,host=myhost,user=a,cmd=x\n")
     }
 
     @Test func linesAreStoredVerbatimWithQuotesAndCRLFNormalised() throws {
@@ -62,8 +66,10 @@ import Testing
         let appends = try validator.sysinfo(Array(json.utf8), cluster: fox)
         #expect(appends.map(\.relativePath) == ["fox/2026/11/23/sysinfo-vm.json"])
         #expect(appends[0].bytes.last == UInt8(ascii: "\n"))
-        for bad in [#"{"hostname":"vm"}"#, #"{"timestamp":"2026-11-23T06:39:22+00:00"}"#, "[1,2]", "{not json",
-                    #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":".."}"#] {
+        for bad in [
+            #"{"hostname":"vm"}"#, #"{"timestamp":"2026-11-23T06:39:22+00:00"}"#, "[1,2]", "{not json",
+            #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":".."}"#,
+        ] {
             #expect(throws: UploadRejection.self) { try validator.sysinfo(Array(bad.utf8), cluster: fox) }
         }
     }
@@ -87,21 +93,23 @@ import Testing
         let tooLong = String(repeating: "h", count: 252)
         let message = rejection(
             Array("v=1,time=2026-01-02T03:04:05Z,host=\(tooLong)\n".utf8), by: SonarUploadValidator())
-        #expect(message?.contains("line 1") == true && message?.contains("256 bytes, over the limit of 255") == true,
-                "\(message ?? "accepted")")
+        #expect(
+            message?.contains("line 1") == true && message?.contains("256 bytes, over the limit of 255") == true,
+            "\(message ?? "accepted")")
         // sysinfo-<host>.json adds 13 bytes: 243 is too long there.
         let sysinfo = #"{"timestamp":"2026-01-02T03:04:05Z","hostname":"\#(String(repeating: "s", count: 243))"}"#
         #expect(rejection(Array(sysinfo.utf8), sysinfo: true)?.contains("over the limit of 255") == true)
     }
 
-    @Test(arguments: [
-        ([0x00], "NUL byte at column"),
-        ([0x0D], "carriage return inside the line"),
-        ([0xFF], "invalid UTF-8"),
-        ([0xC3], "invalid UTF-8"),
-        ([0xED, 0xA0, 0x80], "invalid UTF-8"),  // a UTF-16 surrogate encoded as UTF-8
-        ([0xC0, 0xAF], "invalid UTF-8"),  // overlong '/'
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([0x00], "NUL byte at column"),
+            ([0x0D], "carriage return inside the line"),
+            ([0xFF], "invalid UTF-8"),
+            ([0xC3], "invalid UTF-8"),
+            ([0xED, 0xA0, 0x80], "invalid UTF-8"),  // a UTF-16 surrogate encoded as UTF-8
+            ([0xC0, 0xAF], "invalid UTF-8"),  // overlong '/'
+        ] as [([UInt8], String)])
     func forbiddenBytesInsideALineAreRefusedNamingTheLine(bad: [UInt8], reason: String) {
         let good = Array("v=1,time=2026-01-02T03:04:05+00:00,host=h,user=u,cmd=c\n".utf8)
         let line = Array("v=1,time=2026-01-02T03:04:05+00:00,host=h,user=u,cmd=a".utf8) + bad + Array("b\n".utf8)
@@ -115,14 +123,15 @@ import Testing
         #expect(appends.map(\.bytes) == [Array((line + "\n" + line + "\n").utf8)])
     }
 
-    @Test(arguments: [
-        ("2026-01-02T03:04:05+00:00", "fox/2026/01/02/h.csv"),
-        ("1970-01-01T00:00:00Z", "fox/1970/01/01/h.csv"),
-        ("1970-01-01T00:30:00+00:30", "fox/1970/01/01/h.csv"),
-        ("9999-12-31T23:59:59Z", "fox/9999/12/31/h.csv"),
-        ("0000-01-01T00:00:00Z", nil), ("0001-06-01T00:00:00Z", nil), ("1969-12-31T23:59:59Z", nil),
-        ("1970-01-01T00:00:00+00:01", nil), ("9999-12-31T23:59:59-00:01", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("2026-01-02T03:04:05+00:00", "fox/2026/01/02/h.csv"),
+            ("1970-01-01T00:00:00Z", "fox/1970/01/01/h.csv"),
+            ("1970-01-01T00:30:00+00:30", "fox/1970/01/01/h.csv"),
+            ("9999-12-31T23:59:59Z", "fox/9999/12/31/h.csv"),
+            ("0000-01-01T00:00:00Z", nil), ("0001-06-01T00:00:00Z", nil), ("1969-12-31T23:59:59Z", nil),
+            ("1970-01-01T00:00:00+00:01", nil), ("9999-12-31T23:59:59-00:01", nil),
+        ] as [(String, String?)])
     func recordTimesBefore1970OrAfter9999AreRefusedAndFoldersHaveFourDigitYears(time: String, path: String?) {
         let body = Array("v=1,time=\(time),host=h\n".utf8)
         if let path {
@@ -160,8 +169,10 @@ import Testing
             """
         let appends = try validator.sysinfo(Array(pretty.utf8), cluster: fox)
         let stored = String(decoding: appends[0].bytes, as: UTF8.self)
-        #expect(stored == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x  AMD EPYC, \"quoted\" \\ {x : y}\n","cards":[{"index":0,"power":1.5e2}],"mem_gb":24}"# + "\n")
+        #expect(
+            stored
+                == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x  AMD EPYC, \"quoted\" \\ {x : y}\n","cards":[{"index":0,"power":1.5e2}],"mem_gb":24}"#
+                + "\n")
         #expect(try JSONText.parse(Array(stored.utf8)) == JSONText.parse(Array(pretty.utf8)))
     }
 }
-

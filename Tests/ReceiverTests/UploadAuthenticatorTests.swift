@@ -1,13 +1,14 @@
 import FathomShared
-import HummingbirdBcrypt
 import FathomTestSupport
+import HummingbirdBcrypt
 import Testing
 
 @testable import FathomReceiver
 
 @Suite(.timeLimit(.minutes(2))) struct UploadAuthenticatorTests {
     @Test func credentialsFileFormats() throws {
-        let creds = try CredentialsFile.parse("""
+        let creds = try CredentialsFile.parse(
+            """
             # comment
             fox:s3cret
             old/style
@@ -69,13 +70,16 @@ import Testing
 
     @Test func storageNamesCannotEscape() {
         for good in ["fox", "fox.educloud.no", "c1-6.fox", "gpu_11"] { #expect(StorageName(good) != nil) }
-        for bad in ["", ".", "..", "../x", "a/b", ".hidden", "-rf", "a\u{0}b", "a b", String(repeating: "a", count: 254)] {
+        for bad in [
+            "", ".", "..", "../x", "a/b", ".hidden", "-rf", "a\u{0}b", "a b", String(repeating: "a", count: 254),
+        ] {
             #expect(StorageName(bad) == nil, "\(bad) should be refused")
         }
     }
 
     @Test func receiverConfigFile() throws {
-        let s = try ReceiverSettingsFile.parse("""
+        let s = try ReceiverSettingsFile.parse(
+            """
             listen = "0.0.0.0:9443"
             data_dir = "/srv/data"
             credentials = "/etc/fathom/credentials"
@@ -86,7 +90,9 @@ import Testing
         #expect(s.host == "0.0.0.0" && s.port == 9443 && s.dataDirectory == "/srv/data" && s.maxBodyBytes == 1024)
         #expect(s.validationError() == nil)
         #expect(throws: ConfigError.self) { try ReceiverSettingsFile.parse("listn = \"x:1\"", fileName: "r.toml") }
-        #expect(throws: ConfigError.self) { try ReceiverSettingsFile.parse("max_body_bytes = \"big\"", fileName: "r.toml") }
+        #expect(throws: ConfigError.self) {
+            try ReceiverSettingsFile.parse("max_body_bytes = \"big\"", fileName: "r.toml")
+        }
         #expect(ReceiverSettings().validationError() != nil, "no TLS and no --insecure-http must refuse to start")
     }
 }

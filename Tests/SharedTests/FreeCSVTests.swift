@@ -10,13 +10,15 @@ import Testing
     }
 
     @Test func parseRoundTripsAndMatchesSpecExample() throws {
-        let line = "v=0.13.200,time=2025-02-27T01:00:01+01:00,host=gpu-11.fox,user=ec-aae,cmd=ollama_llama_se,job=1350861,\"gpus=4,5,6,0\",rolledup=1"
+        let line =
+            "v=0.13.200,time=2025-02-27T01:00:01+01:00,host=gpu-11.fox,user=ec-aae,cmd=ollama_llama_se,job=1350861,\"gpus=4,5,6,0\",rolledup=1"
         let fields = try FreeCSV.parse(line[...])
         #expect(fields.map(\.name) == ["v", "time", "host", "user", "cmd", "job", "gpus", "rolledup"])
         #expect(fields[6].value == "4,5,6,0")
         let odd: [(String, String)] = [("cmd", "we\"ird, (name)"), ("user", "x=y")]
         let back = try FreeCSV.parse(FreeCSV.line(odd)[...])
-        #expect(back == [FreeCSVField(name: "cmd", value: "we\"ird, (name)"), FreeCSVField(name: "user", value: "x=y")])
+        #expect(
+            back == [FreeCSVField(name: "cmd", value: "we\"ird, (name)"), FreeCSVField(name: "user", value: "x=y")])
     }
 
     @Test func parseErrors() {
@@ -38,12 +40,17 @@ import Testing
 
     @Test func timestamps() {
         #expect(SonarTimestamp.format(epochSeconds: 0, utcOffsetSeconds: 3600) == "1970-01-01T01:00:00+01:00")
-        #expect(SonarTimestamp.format(epochSeconds: 1_700_000_000, utcOffsetSeconds: -5 * 3600 - 1800) == "2023-11-14T16:43:20-05:30")
+        #expect(
+            SonarTimestamp.format(epochSeconds: 1_700_000_000, utcOffsetSeconds: -5 * 3600 - 1800)
+                == "2023-11-14T16:43:20-05:30")
         let p = SonarTimestamp.parse("2023-11-15T00:00:03+01:00")!
         #expect(p.epochSeconds == 1_700_002_803 && p.utcOffsetSeconds == 3600)
         #expect(SonarTimestamp.utcDate(epochSeconds: p.epochSeconds) == (2023, 11, 14))
         #expect(SonarTimestamp.parse("2024-02-29T23:59:59.123456789Z")!.epochSeconds == 1_709_251_199)
-        for bad in ["2023-02-29T00:00:00Z", "2023-11-15 00:00:03+01:00", "2023-11-15T00:00:03+0100", "2023-11-15T24:00:00Z", "2023-11-15T00:00:03", ""] {
+        for bad in [
+            "2023-02-29T00:00:00Z", "2023-11-15 00:00:03+01:00", "2023-11-15T00:00:03+0100", "2023-11-15T24:00:00Z",
+            "2023-11-15T00:00:03", "",
+        ] {
             #expect(SonarTimestamp.parse(bad[...]) == nil, "\(bad)")
         }
         // Round trip over a range of instants and offsets.
@@ -61,7 +68,8 @@ import Testing
 
     /// The scanner must accept and refuse exactly what `FreeCSV.parse` does, and find the same values.
     @Test(arguments: [
-        "v=1,time=t,host=h", "host=a,host=b", "\"gpus=1,2\",host=\"\"\"q\"", "v=1,\"host=x\"\"y\"", "a=1,", "a=1,b", "a=1\"",
+        "v=1,time=t,host=h", "host=a,host=b", "\"gpus=1,2\",host=\"\"\"q\"", "v=1,\"host=x\"\"y\"", "a=1,", "a=1,b",
+        "a=1\"",
         "\"a=1\"x", "\"a=1", "", "x=", "=v", "host==h,time=,,", "cmd=a b,host=é",
     ])
     func agreesWithParse(line: String) {

@@ -29,7 +29,10 @@ import Testing
 
     @Test func nestedObjectsNameTheirPath() throws {
         let f = try fields(#"{"spec":{"hops":"30"}}"#)
-        #expect(throws: JSONFields.Mismatch("record 'spec' has 'hops' that is not an integer within \(Int.min)...\(Int.max)")) {
+        #expect(
+            throws: JSONFields.Mismatch(
+                "record 'spec' has 'hops' that is not an integer within \(Int.min)...\(Int.max)")
+        ) {
             try f.object("spec").integer("hops") as Int
         }
     }

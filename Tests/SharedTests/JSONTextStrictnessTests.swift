@@ -50,7 +50,8 @@ import Testing
 
     @Test func aHighSurrogateFollowedByAnotherEscapeDoesNotTrap() throws {
         // Found by ParserFuzzTests: the pair arithmetic overflowed when the second escape was no low surrogate.
-        #expect(try JSONText.parse(Array(#"["\ud800\u0041","\udbff\uffff","\ud83d\ude00"]"#.utf8))
-            == .array([.string("\u{FFFD}A"), .string("\u{FFFD}\u{FFFF}"), .string("\u{1F600}")]))
+        #expect(
+            try JSONText.parse(Array(#"["\ud800\u0041","\udbff\uffff","\ud83d\ude00"]"#.utf8))
+                == .array([.string("\u{FFFD}A"), .string("\u{FFFD}\u{FFFF}"), .string("\u{1F600}")]))
     }
 }

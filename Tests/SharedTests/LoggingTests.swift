@@ -24,7 +24,8 @@ import Testing
         let other = "\(st.st_dev):\(st.st_ino &+ 1)"
         var verdicts: [Bool] = []
         for value in [mine, other, "garbage", "1:2:3", nil] {
-            verdicts.append(await ProcessEnvironment.with(["JOURNAL_STREAM": value]) { FathomLogging.stderrIsJournal() })
+            verdicts.append(
+                await ProcessEnvironment.with(["JOURNAL_STREAM": value]) { FathomLogging.stderrIsJournal() })
         }
         #expect(verdicts == [true, false, false, false, false])
     }

@@ -7,7 +7,9 @@ import Testing
 /// the kernel's message and the symbolic name, and nothing else.
 @Suite(.timeLimit(.minutes(1))) struct PrerequisiteTests {
     @Test func aRequiredPrerequisiteThrowsNamingTheTestAndTheReason() {
-        #expect(throws: Prerequisite.Missing.self) { try Prerequisite.unavailable("no tool", test: "someTest", required: true) }
+        #expect(throws: Prerequisite.Missing.self) {
+            try Prerequisite.unavailable("no tool", test: "someTest", required: true)
+        }
         do {
             try Prerequisite.unavailable("no tool", test: "someTest", required: true)
         } catch {
@@ -18,7 +20,8 @@ import Testing
 
     @Test func anOptionalPrerequisiteOnlySkips() {
         #expect(throws: Never.self) {
-            try Prerequisite.unavailable("the helper's own check, not a skipped test", test: "PrerequisiteTests", required: false)
+            try Prerequisite.unavailable(
+                "the helper's own check, not a skipped test", test: "PrerequisiteTests", required: false)
         }
     }
 

@@ -53,7 +53,8 @@ import Testing
         let lines = try #require(socket.receive()).split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
         #expect(lines.first == "RELOADING=1")
-        let stamp = try #require(lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
+        let stamp = try #require(
+            lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
         #expect(before <= stamp && stamp <= after)
     }
 

@@ -17,9 +17,10 @@ public struct FuzzBudget: Sendable {
     public init(target: String, defaultIterations: Int) {
         let environment = ProcessInfo.processInfo.environment
         self.target = target
-        seed = environment["FATHOM_FUZZ_SEED"].flatMap { text in
-            text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-        } ?? Self.defaultSeed
+        seed =
+            environment["FATHOM_FUZZ_SEED"].flatMap { text in
+                text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+            } ?? Self.defaultSeed
         iterations = environment["FATHOM_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? defaultIterations
         // Printed first, so a crash (which ends the process before any expectation is reported)
         // still leaves the seed in the log.

@@ -34,7 +34,8 @@ public final class NetnsPath: @unchecked Sendable {
         public var description: String {
             switch self {
             case .unavailable(let reason): return "network namespaces unavailable: \(reason)"
-            case .setup(let command, let stderr): return "netns setup failed: \(command): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+            case .setup(let command, let stderr):
+                return "netns setup failed: \(command): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
             }
         }
     }
@@ -82,10 +83,14 @@ public final class NetnsPath: @unchecked Sendable {
     /// Builds a path with `routers` routers (0 joins client and server directly). `prefix` (at
     /// most 10 characters, so veth names fit in 15) defaults to one unique to this process.
     public static func make(routers: Int, prefix: String? = nil) throws(Failure) -> NetnsPath {
-        guard (0...98).contains(routers) else { throw .setup(command: "make(routers: \(routers))", stderr: "0...98 routers") }
+        guard (0...98).contains(routers) else {
+            throw .setup(command: "make(routers: \(routers))", stderr: "0...98 routers")
+        }
         guard let ip = ipCommand else { throw .unavailable("no ip(8) command") }
         let name = prefix ?? "np\(getpid() % 100_000)x\(counter.add(1, ordering: .relaxed).newValue)"
-        guard !name.isEmpty, name.count <= 10 else { throw .setup(command: "make(prefix: \(name))", stderr: "prefix must be 1...10 characters") }
+        guard !name.isEmpty, name.count <= 10 else {
+            throw .setup(command: "make(prefix: \(name))", stderr: "prefix must be 1...10 characters")
+        }
         let path = NetnsPath(prefix: name, routers: routers, ip: ip)
         do {
             try path.build()
@@ -107,8 +112,12 @@ public final class NetnsPath: @unchecked Sendable {
             let (leftHost, rightHost) = k == 1 ? (2, 1) : (1, 2)
             return Link(
                 number: k,
-                left: Endpoint(namespace: nodes[k - 1], device: prefix + "v\(k)a", ipv4: "10.10.\(k).\(leftHost)", ipv6: "fd00:\(k)::\(leftHost)"),
-                right: Endpoint(namespace: nodes[k], device: prefix + "v\(k)b", ipv4: "10.10.\(k).\(rightHost)", ipv6: "fd00:\(k)::\(rightHost)"))
+                left: Endpoint(
+                    namespace: nodes[k - 1], device: prefix + "v\(k)a", ipv4: "10.10.\(k).\(leftHost)",
+                    ipv6: "fd00:\(k)::\(leftHost)"),
+                right: Endpoint(
+                    namespace: nodes[k], device: prefix + "v\(k)b", ipv4: "10.10.\(k).\(rightHost)",
+                    ipv6: "fd00:\(k)::\(rightHost)"))
         }
     }
 
@@ -175,8 +184,9 @@ public final class NetnsPath: @unchecked Sendable {
         }
         for router in routers { try Self.check(command(in: router, ["sysctl", "-qw"] + Self.everyRouter)) }
         for link in links {
-            try ip("link", "add", link.left.device, "netns", link.left.namespace, "type", "veth",
-                   "peer", "name", link.right.device, "netns", link.right.namespace)
+            try ip(
+                "link", "add", link.left.device, "netns", link.left.namespace, "type", "veth",
+                "peer", "name", link.right.device, "netns", link.right.namespace)
             for end in [link.left, link.right] {
                 // Up before the addresses: an IPv6 address added to a down veth made the first
                 // neighbour solicitation go unanswered, so the first IPv6 packet waited 1 s.
@@ -198,7 +208,8 @@ public final class NetnsPath: @unchecked Sendable {
             for (index, router) in routers.enumerated() {
                 let node = index + 1  // links `node` (left) and `node + 1` (right) are attached
                 for link in links where link.number != node && link.number != node + 1 {
-                    let gateway = link.number < node ? address(links[node - 1].left, v6) : address(links[node].right, v6)
+                    let gateway =
+                        link.number < node ? address(links[node - 1].left, v6) : address(links[node].right, v6)
                     let subnet = v6 ? "fd00:\(link.number)::/64" : "10.10.\(link.number).0/24"
                     try ip("-n", router, family, "route", "add", subnet, "via", gateway)
                 }

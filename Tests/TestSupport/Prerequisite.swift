@@ -38,7 +38,9 @@ public enum Prerequisite {
     /// Records that `test` cannot run here because of `reason`: a printed SKIP line, or (with
     /// `FATHOM_REQUIRE_ALL=1`; `required` only for this helper's own tests) a thrown `Missing`.
     /// The caller returns after it.
-    public static func unavailable(_ reason: String, test: String = #function, required: Bool = everyTestIsRequired) throws(Missing) {
+    public static func unavailable(_ reason: String, test: String = #function, required: Bool = everyTestIsRequired)
+        throws(Missing)
+    {
         if required { throw Missing(test: test, reason: reason) }
         print("SKIP \(test): \(reason)")
     }
@@ -47,7 +49,9 @@ public enum Prerequisite {
     /// the errno's symbolic name: how a skip is narrowed to "EPERM" rather than "any failure".
     public static func mentions(_ text: String, errno code: Int32) -> Bool {
         let message = String(cString: strerror(code))
-        let names: [Int32: String] = [EPERM: "EPERM", EACCES: "EACCES", EAFNOSUPPORT: "EAFNOSUPPORT", EADDRNOTAVAIL: "EADDRNOTAVAIL"]
+        let names: [Int32: String] = [
+            EPERM: "EPERM", EACCES: "EACCES", EAFNOSUPPORT: "EAFNOSUPPORT", EADDRNOTAVAIL: "EADDRNOTAVAIL",
+        ]
         return text.localizedCaseInsensitiveContains(message) || names[code].map { text.contains($0) } == true
     }
 }

@@ -3,8 +3,12 @@ import Foundation
 /// Runs `tracepath -n` and `traceroute -U -n` / `-I -n` (when installed) and reads their hop addresses,
 /// so the agent's trace can be compared with the tools pScheduler wraps (tests and `fathom-bench network`).
 public enum TraceReferenceTools {
-    public static let tracepath = ["/usr/bin/tracepath", "/bin/tracepath", "/usr/sbin/tracepath"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    public static let traceroute = ["/usr/sbin/traceroute", "/usr/bin/traceroute"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    public static let tracepath = ["/usr/bin/tracepath", "/bin/tracepath", "/usr/sbin/tracepath"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    public static let traceroute = ["/usr/sbin/traceroute", "/usr/bin/traceroute"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// tracepath's hops (first address per TTL, "[LOCALHOST]" and "no reply" left out) and its
     /// final `Resume: pmtu N`.

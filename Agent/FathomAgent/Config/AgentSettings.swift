@@ -54,7 +54,8 @@ public struct AgentSettings: Sendable, Equatable {
         var clients: [EsmondArchiveClient] = []
         for (index, url) in urls.enumerated() {
             do {
-                clients.append(try EsmondArchiveClient(baseURL: url, token: token, http: http, insecureHTTP: insecureHTTP))
+                clients.append(
+                    try EsmondArchiveClient(baseURL: url, token: token, http: http, insecureHTTP: insecureHTTP))
             } catch {
                 throw UploadURLList.entryError(key: key, index: index, count: urls.count, error)
             }
@@ -66,7 +67,9 @@ public struct AgentSettings: Sendable, Equatable {
     public func endpoints() throws -> [ReceiverEndpoint] {
         guard !receiverURLs.isEmpty else { throw ConfigError("no receiver URL (receiver.url or --receiver)") }
         guard let cluster else { throw ConfigError("no cluster name (receiver.cluster or --cluster)") }
-        guard let passwordFile else { throw ConfigError("no password file (receiver.password_file or --password-file)") }
+        guard let passwordFile else {
+            throw ConfigError("no password file (receiver.password_file or --password-file)")
+        }
         let text = try Self.readSecret(passwordFile, what: "password file")
         // The file holds either a bare password or a `user:password` pair like exfiltrate's.
         var user = self.user ?? cluster
@@ -77,9 +80,11 @@ public struct AgentSettings: Sendable, Equatable {
         }
         var endpoints: [ReceiverEndpoint] = []
         for (index, url) in receiverURLs.enumerated() {
-            let endpoint = ReceiverEndpoint(baseURL: url, cluster: cluster, user: user, password: password, insecureHTTP: insecureHTTP)
+            let endpoint = ReceiverEndpoint(
+                baseURL: url, cluster: cluster, user: user, password: password, insecureHTTP: insecureHTTP)
             if let problem = endpoint.validationError() {
-                throw UploadURLList.entryError(key: "receiver.url", index: index, count: receiverURLs.count, ConfigError(problem))
+                throw UploadURLList.entryError(
+                    key: "receiver.url", index: index, count: receiverURLs.count, ConfigError(problem))
             }
             endpoints.append(endpoint)
         }
@@ -140,10 +145,14 @@ public enum AgentSettingsFile {
 
     public static func parse(_ text: String, fileName: String) throws(ConfigError) -> AgentSettings {
         let root = try ConfigSection.parse(text, fileName: fileName)
-        try root.rejectUnknownKeys(allowed: ["receiver", "spool", "sample", "sysinfo", "archive", "responder", "test", "metrics"])
+        try root.rejectUnknownKeys(allowed: [
+            "receiver", "spool", "sample", "sysinfo", "archive", "responder", "test", "metrics",
+        ])
         var s = AgentSettings()
         if let r = try root.section("receiver") {
-            try r.rejectUnknownKeys(allowed: ["url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window"])
+            try r.rejectUnknownKeys(allowed: [
+                "url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window",
+            ])
             s.receiverURLs = try UploadURLList.parse(r, key: "url") ?? []
             s.cluster = try r.string("cluster")
             s.user = try r.string("user")
@@ -198,7 +207,8 @@ public enum AgentSettingsFile {
             try m.rejectUnknownKeys(allowed: ["textfile"])
             if let path = try m.string("textfile") {
                 guard path.hasSuffix(".prom") else {
-                    throw ConfigError("config key 'metrics.textfile' must end in .prom (node_exporter reads only those)")
+                    throw ConfigError(
+                        "config key 'metrics.textfile' must end in .prom (node_exporter reads only those)")
                 }
                 s.metricsTextfile = path
             }
@@ -207,15 +217,21 @@ public enum AgentSettingsFile {
             try r.rejectUnknownKeys(allowed: ["enabled", "port"])
             s.responderEnabled = try r.bool("enabled") ?? false
             if let port = try r.int("port") {
-                guard (1...65535).contains(port) else { throw ConfigError("config key 'responder.port' must be within 1...65535") }
+                guard (1...65535).contains(port) else {
+                    throw ConfigError("config key 'responder.port' must be within 1...65535")
+                }
                 s.responderPort = port
             }
         }
         if let value = root.table["test"] {
-            guard let array = value.array else { throw ConfigError("'test' must be an array of tables: write [[test]]") }
+            guard let array = value.array else {
+                throw ConfigError("'test' must be an array of tables: write [[test]]")
+            }
             var sections: [ConfigSection] = []
             for (index, element) in array.enumerated() {
-                guard let table = element.table else { throw ConfigError("'test' must be an array of tables: write [[test]]") }
+                guard let table = element.table else {
+                    throw ConfigError("'test' must be an array of tables: write [[test]]")
+                }
                 sections.append(ConfigSection(table: table, path: "test[\(index)]"))
             }
             s.tests = try MeasurementTestConfig.parse(sections)

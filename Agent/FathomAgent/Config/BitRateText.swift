@@ -8,7 +8,9 @@ public enum BitRateText {
     public static func bitsPerSecond(_ text: String) -> Int? {
         let multipliers: [Character: Double] = ["k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "g": 1e9, "G": 1e9]
         let multiplier = text.last.flatMap { multipliers[$0] }
-        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value > 0, value * (multiplier ?? 1) < 1e15 else {
+        guard let value = Double(multiplier == nil ? text : String(text.dropLast())), value > 0,
+            value * (multiplier ?? 1) < 1e15
+        else {
             return nil
         }
         return Int(value * (multiplier ?? 1))

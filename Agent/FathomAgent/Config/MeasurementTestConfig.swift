@@ -39,10 +39,14 @@ import FathomShared
 /// that names the test.
 public enum MeasurementTestConfig {
     static let common: Set<String> = ["name", "type", "dest", "repeat", "slip"]
-    static let traceKeys: Set<String> = ["hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames", "as"]
+    static let traceKeys: Set<String> = [
+        "hops", "first_ttl", "queries", "wait", "ip_version", "probe_type", "hostnames", "as",
+    ]
     static let throughputKeys: Set<String> = [
-        "duration", "parallel", "reverse", "udp", "bandwidth", "port", "omit", "window_size", "buffer_length", "zero_copy", "interval",
-        "bidirectional", "bytes", "blocks", "congestion", "ip_tos", "dscp", "mss", "no_delay", "ip_version", "local_address",
+        "duration", "parallel", "reverse", "udp", "bandwidth", "port", "omit", "window_size", "buffer_length",
+        "zero_copy", "interval",
+        "bidirectional", "bytes", "blocks", "congestion", "ip_tos", "dscp", "mss", "no_delay", "ip_version",
+        "local_address",
     ]
     static let rttKeys: Set<String> = ["count", "interval", "length", "ttl", "ip_version", "timeout"]
 
@@ -58,7 +62,9 @@ public enum MeasurementTestConfig {
     }
 
     static func parse(_ section: ConfigSection, index: Int) throws(ConfigError) -> MeasurementTest {
-        guard let name = try section.string("name"), !name.isEmpty else { throw ConfigError("test #\(index + 1) has no name") }
+        guard let name = try section.string("name"), !name.isEmpty else {
+            throw ConfigError("test #\(index + 1) has no name")
+        }
         func fail(_ message: String) -> ConfigError { ConfigError("test '\(name)': \(message)") }
         guard let type = try section.string("type") else { throw fail("no type (trace, throughput or rtt)") }
         guard let dest = try section.string("dest"), !dest.isEmpty else { throw fail("no dest") }
@@ -122,13 +128,17 @@ public enum MeasurementTestConfig {
             seconds = value
         } else if let text = try section.string(key) {
             guard let parsed = ISODuration.seconds(text), parsed < 1e9 else {
-                throw ConfigError("config key '\(section.path).\(key)' must be seconds or an ISO 8601 duration like PT0.5S, found '\(text)'")
+                throw ConfigError(
+                    "config key '\(section.path).\(key)' must be seconds or an ISO 8601 duration like PT0.5S, found '\(text)'"
+                )
             }
             seconds = parsed
         } else {
             return nil
         }
-        guard seconds.isFinite, abs(seconds) < 1e9 else { throw ConfigError("config key '\(section.path).\(key)' is out of range") }
+        guard seconds.isFinite, abs(seconds) < 1e9 else {
+            throw ConfigError("config key '\(section.path).\(key)' is out of range")
+        }
         return .microseconds(Int64((seconds * 1_000_000).rounded()))
     }
 
@@ -156,15 +166,21 @@ public enum MeasurementTestConfig {
         p.noDelay = try section.bool("no_delay") ?? false
         if let value = section.table["interval"] {
             // Seconds (fractions allowed, as iperf3's -i) or an ISO 8601 duration.
-            guard let seconds = value.double ?? value.int.map(Double.init) ?? value.string.flatMap(ISODuration.seconds), seconds > 0, seconds <= 60 else {
+            guard let seconds = value.double ?? value.int.map(Double.init) ?? value.string.flatMap(ISODuration.seconds),
+                seconds > 0, seconds <= 60
+            else {
                 throw fail("interval must be seconds (0.1...60) or an ISO 8601 duration like PT0.5S")
             }
             p.interval = .milliseconds(Int64((seconds * 1000).rounded()))
         }
         p.congestion = try section.string("congestion")
-        if section.table["ip_tos"] != nil && section.table["dscp"] != nil { throw fail("ip_tos and dscp both set the TOS byte: give one") }
+        if section.table["ip_tos"] != nil && section.table["dscp"] != nil {
+            throw fail("ip_tos and dscp both set the TOS byte: give one")
+        }
         if let value = section.table["ip_tos"] {
-            guard let tos = value.int ?? value.string.flatMap(ByteCountText.tos) else { throw fail("ip_tos must be 0...255 (or \"0x20\")") }
+            guard let tos = value.int ?? value.string.flatMap(ByteCountText.tos) else {
+                throw fail("ip_tos must be 0...255 (or \"0x20\")")
+            }
             p.tos = tos
         }
         if let value = section.table["dscp"] {
@@ -182,7 +198,9 @@ public enum MeasurementTestConfig {
         if let value = try? section.int(key) { return value }
         guard let text = try section.string(key) else { return nil }
         guard let seconds = ISODuration.seconds(text), seconds < 1e9 else {
-            throw ConfigError("config key '\(section.path).\(key)' must be whole seconds or an ISO 8601 duration like PT1H, found '\(text)'")
+            throw ConfigError(
+                "config key '\(section.path).\(key)' must be whole seconds or an ISO 8601 duration like PT1H, found '\(text)'"
+            )
         }
         return Int(seconds.rounded())
     }

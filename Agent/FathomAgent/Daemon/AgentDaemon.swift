@@ -34,7 +34,8 @@ public struct AgentDaemon: Sendable {
 
     public init(
         settings: AgentSettings, sampler: ProcessSampler, sysinfo: SysinfoCollector, spool: SpoolDirectory,
-        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil, logger: Logger,
+        delivery: SpoolDelivery, scheduler: MeasurementScheduler? = nil, responder: ResponderService? = nil,
+        logger: Logger,
         liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound,
         clock: any MeasurementClock = SystemMeasurementClock(),
         metrics: AgentMetrics = AgentMetrics()
@@ -158,9 +159,11 @@ public struct AgentDaemon: Sendable {
                     let outcome = await delivery.drain()
                     await writeMetrics()
                     if outcome.delivered > 0 || outcome.quarantined > 0 {
-                        logger.info("spool delivered", metadata: [
-                            "batches": "\(outcome.delivered)", "quarantined": "\(outcome.quarantined)",
-                        ])
+                        logger.info(
+                            "spool delivered",
+                            metadata: [
+                                "batches": "\(outcome.delivered)", "quarantined": "\(outcome.quarantined)",
+                            ])
                     }
                 }
             }

@@ -1,5 +1,5 @@
-import FathomShared
 import Dispatch
+import FathomShared
 import Logging
 import Synchronization
 
@@ -55,9 +55,11 @@ public final class ResponderService: Sendable {
             try responder.serve(once: false, lane: lane, stopping: { stopping.load(ordering: .relaxed) }) { outcome in
                 switch outcome {
                 case .success(let report):
-                    logger.info("responder served a test", metadata: [
-                        "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
-                    ])
+                    logger.info(
+                        "responder served a test",
+                        metadata: [
+                            "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
+                        ])
                 case .failure(let error):
                     logger.warning("responder test failed", metadata: ["error": "\(error)"])
                 }

@@ -23,7 +23,9 @@ public final class EsmondArchiveClient: FailoverTarget {
     private let authorization: String
     private let timeout: TimeAmount
 
-    public init(baseURL: String, token: String, http: AgentHTTPClient, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60) throws(ConfigError) {
+    public init(
+        baseURL: String, token: String, http: AgentHTTPClient, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60
+    ) throws(ConfigError) {
         if let problem = ReceiverEndpoint.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "archive URL") {
             throw ConfigError(problem)
         }
@@ -52,7 +54,9 @@ public final class EsmondArchiveClient: FailoverTarget {
         case .failure(let result):
             return result
         case .success(let (status, body)):
-            guard (200...299).contains(status) else { return Self.classify(status: status, body: body, step: "metadata") }
+            guard (200...299).contains(status) else {
+                return Self.classify(status: status, body: body, step: "metadata")
+            }
             guard let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let found)? = parsed["metadata-key"],
                 !found.isEmpty, found.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
             else {
@@ -96,10 +100,14 @@ public final class EsmondArchiveClient: FailoverTarget {
     /// are retried here, since an operator can fix them without losing data.
     static func classify(status: Int, body: String, step: String) -> DeliveryResult {
         var detail = body.trimmingWhitespace()
-        if let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let text)? = parsed["detail"] { detail = text }
+        if let parsed = try? JSONText.parse(Array(body.utf8)), case .string(let text)? = parsed["detail"] {
+            detail = text
+        }
         if detail.count > 300 { detail = String(detail.prefix(300)) + "…" }
         if status == 400 || status == 413 { return .refused(status: status, message: "\(step): \(detail)") }
-        if status == 429 || (500...599).contains(status) { return .unavailable("archive \(step): HTTP \(status) \(detail)") }
+        if status == 429 || (500...599).contains(status) {
+            return .unavailable("archive \(step): HTTP \(status) \(detail)")
+        }
         return .retryLater("archive \(step): HTTP \(status) \(detail)")
     }
 }

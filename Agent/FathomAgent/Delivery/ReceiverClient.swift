@@ -46,7 +46,9 @@ public final class ReceiverClient: FailoverTarget {
 
     public var address: String { endpoint.baseURL }
 
-    public func upload(kind: UploadKind, batchID: String, payload: [UInt8], backlog: SpoolBacklog? = nil) async -> DeliveryResult {
+    public func upload(kind: UploadKind, batchID: String, payload: [UInt8], backlog: SpoolBacklog? = nil) async
+        -> DeliveryResult
+    {
         var request = HTTPClientRequest(url: endpoint.url(path: kind.path))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: kind.contentType)

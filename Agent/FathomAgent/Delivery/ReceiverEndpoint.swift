@@ -18,7 +18,9 @@ public struct ReceiverEndpoint: Sendable, Equatable {
 
     /// The problem with this endpoint, if any.
     public func validationError() -> String? {
-        if let problem = Self.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "receiver URL") { return problem }
+        if let problem = Self.schemeProblem(baseURL, insecureHTTP: insecureHTTP, what: "receiver URL") {
+            return problem
+        }
         if cluster.isEmpty { return "cluster name is empty" }
         if user.isEmpty || password.isEmpty { return "upload user and password are required" }
         return nil
@@ -46,7 +48,8 @@ public struct ReceiverEndpoint: Sendable, Equatable {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
                 out.append(Character(Unicode.Scalar(b)))
             default:
                 let hex = Array("0123456789ABCDEF")

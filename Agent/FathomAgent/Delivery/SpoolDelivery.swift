@@ -32,7 +32,8 @@ public struct SpoolDelivery: Sendable {
     public var metrics: AgentMetrics?
 
     public init(
-        spool: SpoolDirectory, receivers: FailoverOrder<ReceiverClient>, archives: FailoverOrder<EsmondArchiveClient>? = nil,
+        spool: SpoolDirectory, receivers: FailoverOrder<ReceiverClient>,
+        archives: FailoverOrder<EsmondArchiveClient>? = nil,
         backoff: RetryBackoff = RetryBackoff(), logger: Logger, liveness: Liveness? = nil
     ) {
         self.spool = spool
@@ -45,11 +46,13 @@ public struct SpoolDelivery: Sendable {
 
     /// One receiver and at most one archive.
     public init(
-        spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil, backoff: RetryBackoff = RetryBackoff(),
+        spool: SpoolDirectory, client: ReceiverClient, archive: EsmondArchiveClient? = nil,
+        backoff: RetryBackoff = RetryBackoff(),
         logger: Logger, liveness: Liveness? = nil
     ) {
         self.init(
-            spool: spool, receivers: FailoverOrder(ordered: [client]), archives: archive.map { FailoverOrder(ordered: [$0]) },
+            spool: spool, receivers: FailoverOrder(ordered: [client]),
+            archives: archive.map { FailoverOrder(ordered: [$0]) },
             backoff: backoff, logger: logger, liveness: liveness)
     }
 
@@ -93,13 +96,17 @@ public struct SpoolDelivery: Sendable {
                 attempt += 1
                 if let maxAttempts, attempt >= maxAttempts {
                     outcome.remaining = pending.count
-                    logger.warning("delivery paused; batches stay in the spool", metadata: [
-                        "remaining": "\(outcome.remaining)", "reason": "\(outcome.lastError ?? "")",
-                    ])
+                    logger.warning(
+                        "delivery paused; batches stay in the spool",
+                        metadata: [
+                            "remaining": "\(outcome.remaining)", "reason": "\(outcome.lastError ?? "")",
+                        ])
                     return outcome
                 }
                 let delay = backoff.delay(attempt: attempt - 1, using: &rng)
-                logger.warning("upload failed; will retry", metadata: ["reason": "\(outcome.lastError ?? "")", "retry_in": "\(delay)"])
+                logger.warning(
+                    "upload failed; will retry",
+                    metadata: ["reason": "\(outcome.lastError ?? "")", "retry_in": "\(delay)"])
                 do { try await Task.sleep(for: delay) } catch { break }
                 blocked.removeAll()
                 continue
@@ -122,7 +129,8 @@ public struct SpoolDelivery: Sendable {
                 do {
                     try await BlockingWork.run { [spool] in try spool.remove(batch) }
                 } catch {
-                    logger.error("cannot remove delivered batch", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
+                    logger.error(
+                        "cannot remove delivered batch", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
                     outcome.lastError = "\(error)"
                     return outcome
                 }
@@ -131,7 +139,9 @@ public struct SpoolDelivery: Sendable {
             case .refused(let status, let message):
                 logger.error(
                     status == 0 ? "batch cannot be sent; quarantined" : "receiver refused batch; quarantined",
-                    metadata: ["batch": "\(batch.id)", "kind": "\(batch.kind)", "status": "\(status)", "reason": "\(message)"])
+                    metadata: [
+                        "batch": "\(batch.id)", "kind": "\(batch.kind)", "status": "\(status)", "reason": "\(message)",
+                    ])
                 // Status 0: refused here, before any request (unreadable or unroutable batch).
                 let reason = status == 0 ? message : "HTTP \(status): \(message)"
                 await BlockingWork.run { [spool] in spool.quarantine(batch, reason: reason) }
@@ -155,7 +165,9 @@ public struct SpoolDelivery: Sendable {
     private func sendNow(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
         switch Self.route(of: batch) {
         case .archive:
-            guard let archives else { return .refused(status: 0, message: "no archive is configured for measurement records") }
+            guard let archives else {
+                return .refused(status: 0, message: "no archive is configured for measurement records")
+            }
             let attempt = await archives.send { await $0.upload(payload: payload) }
             report(attempt, batch: batch, role: "archive")
             return attempt.result
@@ -174,13 +186,17 @@ public struct SpoolDelivery: Sendable {
     /// Logs which receiver (or archive) took the batch, and each one passed over on the way.
     private func report<Target>(_ attempt: FailoverOrder<Target>.Attempt, batch: SpoolBatch, role: String) {
         for (target, reason) in attempt.passedOver {
-            logger.warning("\(role) unavailable; trying the next", metadata: [
-                "batch": "\(batch.id)", role: "\(target.address)", "reason": "\(reason)",
-            ])
+            logger.warning(
+                "\(role) unavailable; trying the next",
+                metadata: [
+                    "batch": "\(batch.id)", role: "\(target.address)", "reason": "\(reason)",
+                ])
         }
         if attempt.failedOver { metrics?.failedOver() }
         guard case .acknowledged = attempt.result else { return }
-        let metadata: Logger.Metadata = ["batch": "\(batch.id)", "kind": "\(batch.kind)", role: "\(attempt.target.address)"]
+        let metadata: Logger.Metadata = [
+            "batch": "\(batch.id)", "kind": "\(batch.kind)", role: "\(attempt.target.address)",
+        ]
         if attempt.failedOver {
             logger.notice("batch delivered after failover; later batches go here too", metadata: metadata)
         } else {

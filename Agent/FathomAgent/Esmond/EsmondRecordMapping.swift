@@ -30,10 +30,11 @@ public enum EsmondRecordMapping {
         switch record.outcome {
         case .trace(let parameters, let result):
             // The UDP trace is tracepath's method, ICMP echo is traceroute -I's.
-            tool = switch parameters.probeType {
-            case .udp: "tracepath"
-            case .icmp: "traceroute"
-            }
+            tool =
+                switch parameters.probeType {
+                case .udp: "tracepath"
+                case .icmp: "traceroute"
+                }
             (eventTypes, fields) = traceMetadata(parameters)
             values = traceValues(parameters, result)
         case .throughput(let parameters, let result):
@@ -66,7 +67,9 @@ public enum EsmondRecordMapping {
             "event-types": .array(eventTypes),
         ]
         metadata.merge(fields) { current, _ in current }
-        let data: JSONValue = .object(["data": .array([.object(["ts": .integer(record.start), "val": .array(values)])])])
+        let data: JSONValue = .object([
+            "data": .array([.object(["ts": .integer(record.start), "val": .array(values)])])
+        ])
         return EsmondRecord(metadata: .object(metadata), data: data)
     }
 
@@ -117,13 +120,19 @@ public enum EsmondRecordMapping {
         ]
         let aggregations = [300, 3600, 86400].map { ("aggregation", $0) }
         if p.udp {
-            types += ["packet-loss-rate", "packet-count-lost", "packet-count-sent"].map { eventType($0, summaries: aggregations) }
+            types += ["packet-loss-rate", "packet-count-lost", "packet-count-sent"].map {
+                eventType($0, summaries: aggregations)
+            }
         } else {
             types += [eventType("packet-retransmits"), eventType("packet-retransmits-subintervals")]
         }
         if p.parallel > 1 {
             types += [eventType("streams-throughput"), eventType("streams-throughput-subintervals")]
-            if !p.udp { types += [eventType("streams-packet-retransmits"), eventType("streams-packet-retransmits-subintervals")] }
+            if !p.udp {
+                types += [
+                    eventType("streams-packet-retransmits"), eventType("streams-packet-retransmits-subintervals"),
+                ]
+            }
         }
         var fields: [String: JSONValue] = [
             "bw-parallel-streams": .integer(Int64(p.parallel)), "ip-transport-protocol": .string(p.udp ? "udp" : "tcp"),
@@ -141,7 +150,10 @@ public enum EsmondRecordMapping {
         let intervals = result.intervals.filter { $0.summary.omitted != true }
         // esmond refuses an empty subinterval list (400), which would quarantine the whole run.
         if !intervals.isEmpty {
-            values.append(point("throughput-subintervals", .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
+            values.append(
+                point(
+                    "throughput-subintervals",
+                    .array(intervals.map { subinterval($0.summary, .number($0.summary.throughputBits)) })))
         }
         if p.udp {
             let sent = summary?.sent
@@ -149,20 +161,33 @@ public enum EsmondRecordMapping {
             if let sent { values.append(point("packet-count-sent", .integer(Int64(sent)))) }
             if let lost { values.append(point("packet-count-lost", .integer(Int64(lost)))) }
             if let sent, let lost, sent > 0 {
-                values.append(point("packet-loss-rate", .object(["numerator": .integer(Int64(lost)), "denominator": .integer(Int64(sent))])))
+                values.append(
+                    point(
+                        "packet-loss-rate",
+                        .object(["numerator": .integer(Int64(lost)), "denominator": .integer(Int64(sent))])))
             }
         } else {
-            if let retransmits = summary?.retransmits { values.append(point("packet-retransmits", .integer(Int64(retransmits)))) }
-            let subintervals = intervals.compactMap { period in period.summary.retransmits.map { subinterval(period.summary, .integer(Int64($0))) } }
+            if let retransmits = summary?.retransmits {
+                values.append(point("packet-retransmits", .integer(Int64(retransmits))))
+            }
+            let subintervals = intervals.compactMap { period in
+                period.summary.retransmits.map { subinterval(period.summary, .integer(Int64($0))) }
+            }
             if !subintervals.isEmpty { values.append(point("packet-retransmits-subintervals", .array(subintervals))) }
         }
         if p.parallel > 1 {
             let streams = result.summary?.streams ?? []
             values.append(point("streams-throughput", .array(streams.map { .number($0.throughputBits) })))
-            values.append(point("streams-throughput-subintervals", .array(perStream(intervals, count: streams.count) { .number($0.throughputBits) })))
+            values.append(
+                point(
+                    "streams-throughput-subintervals",
+                    .array(perStream(intervals, count: streams.count) { .number($0.throughputBits) })))
             if !p.udp {
                 values.append(point("streams-packet-retransmits", .array(streams.map { retransmits($0) ?? .null })))
-                values.append(point("streams-packet-retransmits-subintervals", .array(perStream(intervals, count: streams.count, retransmits))))
+                values.append(
+                    point(
+                        "streams-packet-retransmits-subintervals",
+                        .array(perStream(intervals, count: streams.count, retransmits))))
             }
         }
         return values
@@ -181,12 +206,15 @@ public enum EsmondRecordMapping {
     }
 
     /// For each stream (by position), its subintervals of the value `of` reads (none where it reads nil).
-    static func perStream(_ intervals: [ThroughputPeriod], count: Int, _ of: (ThroughputData) -> JSONValue?) -> [JSONValue] {
+    static func perStream(_ intervals: [ThroughputPeriod], count: Int, _ of: (ThroughputData) -> JSONValue?)
+        -> [JSONValue]
+    {
         (0..<count).map { index in
-            .array(intervals.compactMap { interval -> JSONValue? in
-                guard index < interval.streams.count, let value = of(interval.streams[index]) else { return nil }
-                return subinterval(interval.streams[index], value)
-            })
+            .array(
+                intervals.compactMap { interval -> JSONValue? in
+                    guard index < interval.streams.count, let value = of(interval.streams[index]) else { return nil }
+                    return subinterval(interval.streams[index], value)
+                })
         }
     }
 
@@ -199,9 +227,13 @@ public enum EsmondRecordMapping {
     static func eventType(_ name: String, summaries: [(String, Int)] = []) -> JSONValue {
         var object: [String: JSONValue] = ["event-type": .string(name)]
         if !summaries.isEmpty {
-            object["summaries"] = .array(summaries.map { type, window in
-                .object(["event-type": .string(name), "summary-type": .string(type), "summary-window": .integer(Int64(window))])
-            })
+            object["summaries"] = .array(
+                summaries.map { type, window in
+                    .object([
+                        "event-type": .string(name), "summary-type": .string(type),
+                        "summary-window": .integer(Int64(window)),
+                    ])
+                })
         }
         return .object(object)
     }

@@ -46,7 +46,9 @@ public struct BusyRetryPolicy: Sendable, Equatable {
     /// When to try again, uniformly at random (millisecond steps) in
     /// `now + minimumDelay … now + min(window, latest − now)`; nil when not even the shortest
     /// back-off fits before `latest`, and the run is archived as failed.
-    public func nextStart(now: Double, busyAnswers: Int, latest: Double, using rng: inout some RandomNumberGenerator) -> Double? {
+    public func nextStart(now: Double, busyAnswers: Int, latest: Double, using rng: inout some RandomNumberGenerator)
+        -> Double?
+    {
         let upper = min(window(busyAnswers: busyAnswers), latest - now)
         guard upper >= minimumDelay else { return nil }
         let steps = Int64(((upper - minimumDelay) * 1000).rounded(.down))

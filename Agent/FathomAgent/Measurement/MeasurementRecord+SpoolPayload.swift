@@ -40,8 +40,12 @@ extension MeasurementRecord {
         }
         let fields = try JSONFields(value, what: "measurement record")
         let spec = try fields.object("spec")
-        guard let specValue = fields["spec"] else { throw JSONFields.Mismatch("measurement record lacks object 'spec'") }
-        guard let result = fields["result"] else { throw JSONFields.Mismatch("measurement record lacks object 'result'") }
+        guard let specValue = fields["spec"] else {
+            throw JSONFields.Mismatch("measurement record lacks object 'spec'")
+        }
+        guard let result = fields["result"] else {
+            throw JSONFields.Mismatch("measurement record lacks object 'result'")
+        }
         let testType = try fields.string("test-type")
         let outcome: MeasurementOutcome
         switch testType {
@@ -54,11 +58,13 @@ extension MeasurementRecord {
         default:
             throw JSONFields.Mismatch(
                 "measurement record has test-type \"\(testType)\", which this agent cannot deliver "
-                    + "(it knows \(MeasurementSpec.traceTestType), \(MeasurementSpec.throughputTestType) and \(MeasurementSpec.rttTestType))")
+                    + "(it knows \(MeasurementSpec.traceTestType), \(MeasurementSpec.throughputTestType) and \(MeasurementSpec.rttTestType))"
+            )
         }
         self.init(
             runID: try fields.string("run-id"), testName: try fields.string("test-name"),
-            sourceAddress: try fields.optionalString("source-address"), destAddress: try fields.optionalString("dest-address"),
+            sourceAddress: try fields.optionalString("source-address"),
+            destAddress: try fields.optionalString("dest-address"),
             start: try fields.integer("start"), outcome: outcome)
     }
 
@@ -84,7 +90,8 @@ extension MeasurementRecord {
         return TraceParameters(
             dest: try spec.string("dest"), firstTTL: try spec.integer("first-ttl"), hops: try spec.integer("hops"),
             queries: try spec.integer("queries"), wait: try duration(spec, "wait"),
-            firstPort: try spec.optionalInteger("first-port") ?? defaults.firstPort, ipVersion: try spec.optionalInteger("ip-version"),
+            firstPort: try spec.optionalInteger("first-port") ?? defaults.firstPort,
+            ipVersion: try spec.optionalInteger("ip-version"),
             probeType: probeType, hostnames: try spec.optionalBool("hostnames") ?? defaults.hostnames,
             asNumbers: try spec.optionalBool("as") ?? defaults.asNumbers)
     }
@@ -103,10 +110,13 @@ extension MeasurementRecord {
         if p.omit > 0 { members["omit"] = .string(ISODuration.string(.seconds(p.omit))) }
         if p.interval != .seconds(1) { members["interval"] = .string(ISODuration.string(p.interval)) }
         let integers: [(String, Int?)] = [
-            ("window-size", p.window), ("mss", p.mss), ("ip-tos", p.tos), ("ip-version", p.ipVersion), ("bytes", p.bytes), ("blocks", p.blocks),
+            ("window-size", p.window), ("mss", p.mss), ("ip-tos", p.tos), ("ip-version", p.ipVersion),
+            ("bytes", p.bytes), ("blocks", p.blocks),
         ]
         for case (let key, let value?) in integers { members[key] = .integer(Int64(value)) }
-        let flags: [(String, Bool)] = [("zero-copy", p.zeroCopy), ("bidirectional", p.bidirectional), ("no-delay", p.noDelay)]
+        let flags: [(String, Bool)] = [
+            ("zero-copy", p.zeroCopy), ("bidirectional", p.bidirectional), ("no-delay", p.noDelay),
+        ]
         for (key, flag) in flags where flag { members[key] = .bool(true) }
         if let congestion = p.congestion { members["congestion"] = .string(congestion) }
         if let local = p.localAddress { members["local-address"] = .string(local) }
@@ -119,9 +129,11 @@ extension MeasurementRecord {
         var controlTimeout = defaults.controlTimeout
         if spec["control-timeout"] != nil { controlTimeout = try duration(spec, "control-timeout") }
         var p = ThroughputParameters(
-            dest: try spec.string("dest"), port: try spec.integer("single-ended-port"), reverse: try spec.bool("reverse"),
+            dest: try spec.string("dest"), port: try spec.integer("single-ended-port"),
+            reverse: try spec.bool("reverse"),
             udp: try spec.bool("udp"), parallel: try spec.integer("parallel"), duration: Int(seconds),
-            blockSize: try spec.optionalInteger("buffer-length") ?? defaults.blockSize, bandwidth: try spec.optionalInteger("bandwidth"),
+            blockSize: try spec.optionalInteger("buffer-length") ?? defaults.blockSize,
+            bandwidth: try spec.optionalInteger("bandwidth"),
             controlTimeout: controlTimeout)
         if spec["omit"] != nil { p.omit = Int(try duration(spec, "omit").components.seconds) }
         if spec["interval"] != nil { p.interval = try duration(spec, "interval") }

@@ -1,6 +1,6 @@
 import Dispatch
-import Glibc
 import FathomShared
+import Glibc
 
 /// Runs one test and returns its record; a run that cannot even start still returns a record,
 /// with `succeeded: false` and the reason, so it is archived as `failures` rather than lost.
@@ -68,7 +68,8 @@ public struct ProbeMeasurementRunner: MeasurementRunning {
             bound = (try? IPSocketAddress.resolve(local, family: destination.family == AF_INET6 ? 6 : 4))?.host
         }
         let record = MeasurementRecord(
-            runID: RandomHexID.make(), testName: test.name, sourceAddress: bound ?? destination.flatMap(SourceAddress.toward),
+            runID: RandomHexID.make(), testName: test.name,
+            sourceAddress: bound ?? destination.flatMap(SourceAddress.toward),
             destAddress: destination?.host, start: start, outcome: outcome)
         return peerBusy ? .peerBusy(record) : .finished(record)
     }

@@ -24,7 +24,10 @@ public struct MeasurementScheduler: Sendable {
     public init(
         tests: [MeasurementTest], runner: any MeasurementRunning = ProbeMeasurementRunner(), lane: ExclusiveLane,
         clock: any MeasurementClock = SystemMeasurementClock(),
-        random: @escaping @Sendable () -> UInt64 = { var rng = SystemRandomNumberGenerator(); return rng.next() },
+        random: @escaping @Sendable () -> UInt64 = {
+            var rng = SystemRandomNumberGenerator()
+            return rng.next()
+        },
         logger: Logger
     ) {
         self.tests = tests
@@ -65,7 +68,8 @@ public struct MeasurementScheduler: Sendable {
             if result.succeeded {
                 logger.info("test run finished", metadata: ["test": "\(test.name)", "type": "\(test.spec.testType)"])
             } else {
-                logger.warning("test run failed", metadata: ["test": "\(test.name)", "error": "\(result.failureMessage)"])
+                logger.warning(
+                    "test run failed", metadata: ["test": "\(test.name)", "error": "\(result.failureMessage)"])
             }
             await record(result)
             done += 1
@@ -81,21 +85,27 @@ extension MeasurementScheduler {
     /// released) and tries again until ``BusyRetryPolicy/latestStart(nominal:)``. The record of
     /// the try that found a slot, else the last busy one with the count of tries in its error;
     /// nil when cancelled.
-    func runExclusive(_ test: MeasurementTest, nominal: Int64, using rng: inout some RandomNumberGenerator) async -> MeasurementRecord? {
+    func runExclusive(_ test: MeasurementTest, nominal: Int64, using rng: inout some RandomNumberGenerator) async
+        -> MeasurementRecord?
+    {
         let policy = BusyRetryPolicy(schedule: test.schedule)
         let latest = policy.latestStart(nominal: nominal)
         var busyAnswers = 0
         while true {
             if lane.isHeld { logger.info("waiting for the exclusive lane", metadata: ["test": "\(test.name)"]) }
             let cookie = IperfCookie.make()
-            guard let attempt = await lane.withTurn(guest: cookie, { await runner.attempt(test, start: Int64(clock.now()), cookie: cookie) })
+            guard
+                let attempt = await lane.withTurn(
+                    guest: cookie, { await runner.attempt(test, start: Int64(clock.now()), cookie: cookie) })
             else { return nil }
             guard case .peerBusy(let record) = attempt else { return attempt.record }
             busyAnswers += 1
-            guard let next = policy.nextStart(now: clock.now(), busyAnswers: busyAnswers, latest: latest, using: &rng) else {
+            guard let next = policy.nextStart(now: clock.now(), busyAnswers: busyAnswers, latest: latest, using: &rng)
+            else {
                 return record.noting("no slot at the peer in \(busyAnswers) tries")
             }
-            logger.info("peer busy, trying again", metadata: ["test": "\(test.name)", "in_seconds": "\(next - clock.now())"])
+            logger.info(
+                "peer busy, trying again", metadata: ["test": "\(test.name)", "in_seconds": "\(next - clock.now())"])
             do { try await clock.sleep(until: next) } catch { return nil }
         }
     }

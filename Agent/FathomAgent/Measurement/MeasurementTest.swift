@@ -77,6 +77,7 @@ public struct MeasurementTest: Sendable, Equatable {
     }
 
     public var schedule: RunSchedule {
-        RunSchedule(repeatSeconds: repeatSeconds, slipSeconds: slipSeconds, durationSeconds: spec.expectedDurationSeconds)
+        RunSchedule(
+            repeatSeconds: repeatSeconds, slipSeconds: slipSeconds, durationSeconds: spec.expectedDurationSeconds)
     }
 }

@@ -25,30 +25,39 @@ public enum TextfileExposition {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labelSet, value) in samples { out += "\(name)\(labelSet) \(value)\n" }
         }
-        metric("fathom_agent_spool_batches", "gauge", "Batches in the agent's spool waiting for delivery.",
-               [(labels, "\(spool.batches)")])
-        metric("fathom_agent_spool_bytes", "gauge", "Bytes in the agent's spool waiting for delivery.",
-               [(labels, "\(spool.bytes)")])
-        metric("fathom_agent_spool_dropped_batches_total", "counter",
-               "Batches dropped from a full spool since the agent started.", [(labels, "\(spool.droppedBatches)")])
-        metric("fathom_agent_delivered_batches_total", "counter",
-               "Batches the receiver acknowledged since the agent started.", [(labels, "\(s.deliveredBatches)")])
-        metric("fathom_agent_failovers_total", "counter",
-               "Uploads the next receiver of the list took because the current one was unavailable.",
-               [(labels, "\(s.failovers)")])
+        metric(
+            "fathom_agent_spool_batches", "gauge", "Batches in the agent's spool waiting for delivery.",
+            [(labels, "\(spool.batches)")])
+        metric(
+            "fathom_agent_spool_bytes", "gauge", "Bytes in the agent's spool waiting for delivery.",
+            [(labels, "\(spool.bytes)")])
+        metric(
+            "fathom_agent_spool_dropped_batches_total", "counter",
+            "Batches dropped from a full spool since the agent started.", [(labels, "\(spool.droppedBatches)")])
+        metric(
+            "fathom_agent_delivered_batches_total", "counter",
+            "Batches the receiver acknowledged since the agent started.", [(labels, "\(s.deliveredBatches)")])
+        metric(
+            "fathom_agent_failovers_total", "counter",
+            "Uploads the next receiver of the list took because the current one was unavailable.",
+            [(labels, "\(s.failovers)")])
         if let at = s.lastDeliveryAt {
-            metric("fathom_agent_last_delivery_timestamp_seconds", "gauge",
-                   "Unix time of the last upload the receiver acknowledged.", [(labels, number(at))])
+            metric(
+                "fathom_agent_last_delivery_timestamp_seconds", "gauge",
+                "Unix time of the last upload the receiver acknowledged.", [(labels, number(at))])
         }
-        metric("fathom_agent_samples_total", "counter", "Samples taken since the agent started.",
-               [(labels, "\(s.samples)")])
+        metric(
+            "fathom_agent_samples_total", "counter", "Samples taken since the agent started.",
+            [(labels, "\(s.samples)")])
         if let d = s.lastSampleDurationSeconds {
-            metric("fathom_agent_sample_duration_seconds", "gauge", "How long the last sample took.",
-                   [(labels, number(d))])
+            metric(
+                "fathom_agent_sample_duration_seconds", "gauge", "How long the last sample took.",
+                [(labels, number(d))])
         }
         let results = ["failed", "succeeded"]
-        metric("fathom_agent_test_runs_total", "counter", "Scheduled network-test runs by result since the agent started.",
-               results.map { ("{cluster=\"\(escape(cluster))\",result=\"\($0)\"}", "\(s.testRuns[$0] ?? 0)") })
+        metric(
+            "fathom_agent_test_runs_total", "counter", "Scheduled network-test runs by result since the agent started.",
+            results.map { ("{cluster=\"\(escape(cluster))\",result=\"\($0)\"}", "\(s.testRuns[$0] ?? 0)") })
         return out
     }
 

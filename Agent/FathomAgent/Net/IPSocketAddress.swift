@@ -62,7 +62,7 @@ public struct IPSocketAddress: Sendable, Equatable {
         var node: UnsafeMutablePointer<addrinfo>? = first
         while let current = node {
             let info = current.pointee
-            if (info.ai_family == AF_INET || info.ai_family == AF_INET6), let addr = info.ai_addr {
+            if info.ai_family == AF_INET || info.ai_family == AF_INET6, let addr = info.ai_addr {
                 let raw = UnsafeRawBufferPointer(start: addr, count: Int(info.ai_addrlen))
                 return IPSocketAddress(family: info.ai_family, bytes: Array(raw))
             }

@@ -21,6 +21,8 @@ public enum SourceAddress {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         guard named == 0 else { return nil }
-        return withUnsafeBytes(of: &storage) { IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        return withUnsafeBytes(of: &storage) {
+            IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length))))
+        }
     }
 }

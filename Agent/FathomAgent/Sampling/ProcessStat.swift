@@ -76,7 +76,8 @@ struct ProcessStatusMemory: Equatable {
     var vmRSSKiB: Int?
 
     init(parsing text: String) {
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) where line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") {
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"))
+        where line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let key = line[..<colon]
             var value = 0
@@ -90,10 +91,15 @@ struct ProcessStatusMemory: Equatable {
                 }
             }
             guard seen else { continue }
-            if key.elementsEqual("RssAnon".utf8) { rssAnonKiB = value }
-            else if key.elementsEqual("VmData".utf8) { vmDataKiB = value }
-            else if key.elementsEqual("VmStk".utf8) { vmStackKiB = value }
-            else if key.elementsEqual("VmRSS".utf8) { vmRSSKiB = value }
+            if key.elementsEqual("RssAnon".utf8) {
+                rssAnonKiB = value
+            } else if key.elementsEqual("VmData".utf8) {
+                vmDataKiB = value
+            } else if key.elementsEqual("VmStk".utf8) {
+                vmStackKiB = value
+            } else if key.elementsEqual("VmRSS".utf8) {
+                vmRSSKiB = value
+            }
         }
     }
 }

@@ -51,7 +51,8 @@ struct ProcessTable {
                 dataKiB = vmData + (memory.vmStackKiB ?? 0)
                 residentKiB = vmRSS
             } else if !stat.isKernelThread {
-                let statm = procfs.read("\(pid)/statm")?.split(separator: " ").map { Int($0.trimmingSpaces()) ?? 0 } ?? []
+                let statm =
+                    procfs.read("\(pid)/statm")?.split(separator: " ").map { Int($0.trimmingSpaces()) ?? 0 } ?? []
                 dataKiB = statm.count > 5 ? statm[5] * pageBytes / 1024 : 0
                 residentKiB = statm.count > 1 ? statm[1] * pageBytes / 1024 : 0
             }

@@ -1,4 +1,5 @@
 import FathomShared
+
 #if canImport(Glibc)
     import Glibc
 #endif

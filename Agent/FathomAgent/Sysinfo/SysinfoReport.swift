@@ -30,7 +30,8 @@ public struct SysinfoReport: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             "timestamp": .string(timestamp), "hostname": .string(hostname), "description": .string(description),
-            "cpu_cores": .integer(Int64(cpuCores)), "mem_gb": .integer(Int64(memGB)), "gpu_cards": .integer(Int64(gpuCards)),
+            "cpu_cores": .integer(Int64(cpuCores)), "mem_gb": .integer(Int64(memGB)),
+            "gpu_cards": .integer(Int64(gpuCards)),
             "gpumem_gb": .integer(Int64(gpumemGB)),
         ])
     }
@@ -40,7 +41,8 @@ public struct SysinfoReport: Sendable, Equatable {
         self.init(
             timestamp: try fields.string("timestamp"), hostname: try fields.string("hostname"),
             description: try fields.string("description"), cpuCores: try fields.integer("cpu_cores"),
-            memGB: try fields.integer("mem_gb"), gpuCards: try fields.integer("gpu_cards"), gpumemGB: try fields.integer("gpumem_gb"))
+            memGB: try fields.integer("mem_gb"), gpuCards: try fields.integer("gpu_cards"),
+            gpumemGB: try fields.integer("gpumem_gb"))
     }
 
     /// Builds the report, including sonar's human-readable `description`.

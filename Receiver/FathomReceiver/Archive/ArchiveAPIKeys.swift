@@ -49,7 +49,8 @@ public final class ArchiveAPIKeys: Sendable {
     }
 
     public init(
-        credentials: [Credential], throttle: LoginThrottle = .init(limits: .init()), hashPool: PasswordHashPool = .init()
+        credentials: [Credential], throttle: LoginThrottle = .init(limits: .init()),
+        hashPool: PasswordHashPool = .init()
     ) {
         path = nil
         self.throttle = throttle

@@ -75,7 +75,9 @@ public struct ArchiveMetadataInput: Sendable, Equatable {
         var rows: [String] = []
         for entry in eventTypes {
             rows.append("\(entry.eventType)::base::0")
-            for summary in entry.summaries { rows.append("\(entry.eventType)::\(summary.type.rawValue)::\(summary.window)") }
+            for summary in entry.summaries {
+                rows.append("\(entry.eventType)::\(summary.type.rawValue)::\(summary.window)")
+            }
         }
         for row in rows.sorted() { text += "," + row }
         return SHA256Digest.hex(Array(text.utf8))

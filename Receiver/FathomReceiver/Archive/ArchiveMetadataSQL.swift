@@ -51,11 +51,13 @@ enum ArchiveMetadataSQL {
         }
         if !row.isEmpty {
             clauses.append(
-                "EXISTS (SELECT 1 FROM event_type e WHERE e.metadata_key = m.key AND \(row.joined(separator: " AND ")))")
+                "EXISTS (SELECT 1 FROM event_type e WHERE e.metadata_key = m.key AND \(row.joined(separator: " AND ")))"
+            )
         }
         for name in filter.parameters.keys.sorted() {
             clauses.append(
-                "EXISTS (SELECT 1 FROM metadata_parameter p WHERE p.metadata_key = m.key AND p.name = ? AND p.value = ?)")
+                "EXISTS (SELECT 1 FROM metadata_parameter p WHERE p.metadata_key = m.key AND p.name = ? AND p.value = ?)"
+            )
             arguments += [name, filter.parameters[name]!]
         }
         return (clauses.joined(separator: " AND "), arguments)

@@ -1,5 +1,5 @@
-import GRDB
 import FathomShared
+import GRDB
 
 /// Writes base points and folds each into every summary its metadata registered, inside the
 /// caller's write transaction; call ``finish()`` before the transaction ends.
@@ -68,7 +68,9 @@ final class ArchivePointWriter {
             // A point replaced in place (histograms): its old value leaves the summaries before the
             // new one enters, and a replay of the same value (a resend after a lost 201) changes
             // nothing, so no aggregation counts a point twice.
-            if !summaries.isEmpty { previous = try stored(Bin(eventType: point.eventType, summary: base, ts: point.ts)) }
+            if !summaries.isEmpty {
+                previous = try stored(Bin(eventType: point.eventType, summary: base, ts: point.ts))
+            }
             if let previous, previous == point.value {
                 touched.insert(point.eventType)
                 return .stored
@@ -76,7 +78,9 @@ final class ArchivePointWriter {
             try store(insertOrReplace, point.eventType, base, ts: point.ts, value: point.value)
         }
         for summary in summaries {
-            let bin = Bin(eventType: point.eventType, summary: summary, ts: SummaryFolding.bin(ts: point.ts, window: summary.window))
+            let bin = Bin(
+                eventType: point.eventType, summary: summary,
+                ts: SummaryFolding.bin(ts: point.ts, window: summary.window))
             if summary.type == .statistics {
                 // Statistics describe the bin's aggregated histogram when one is kept for the same
                 // window; otherwise the latest histogram alone.
@@ -99,7 +103,8 @@ final class ArchivePointWriter {
     func finish() throws {
         for (bin, value) in folded { try store(insertOrReplace, bin.eventType, bin.summary, ts: bin.ts, value: value) }
         for (bin, latest) in statistics {
-            let aggregation = Bin(eventType: bin.eventType, summary: ArchiveSummary(.aggregation, bin.summary.window), ts: bin.ts)
+            let aggregation = Bin(
+                eventType: bin.eventType, summary: ArchiveSummary(.aggregation, bin.summary.window), ts: bin.ts)
             let source = latest ?? folded[aggregation] ?? .object([:])
             let value = HistogramStatistics.compute(SummaryFolding.histogramCounts(source))
             try store(insertOrReplace, bin.eventType, bin.summary, ts: bin.ts, value: value)
@@ -134,7 +139,9 @@ final class ArchivePointWriter {
         return try text.map(Self.decode)
     }
 
-    private func store(_ statement: Statement, _ eventType: String, _ summary: ArchiveSummary, ts: Int64, value: JSONValue) throws {
+    private func store(
+        _ statement: Statement, _ eventType: String, _ summary: ArchiveSummary, ts: Int64, value: JSONValue
+    ) throws {
         try statement.execute(
             arguments: [key, eventType, summary.type.rawValue, summary.window, ts, JSONText.string(value)])
     }

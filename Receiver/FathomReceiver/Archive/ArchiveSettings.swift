@@ -1,6 +1,6 @@
+import FathomShared
 import Hummingbird
 import Logging
-import FathomShared
 
 /// How the receiver's measurement archive is set up: the SQLite file and the API keys file
 /// (`--archive-db`, `--api-keys`). Without it the receiver serves no archive routes.

@@ -82,7 +82,9 @@ public enum ArchiveValueValidator {
             guard isFiniteDecimal(bucket) else {
                 throw ArchiveValidationError("Histogram bucket '\(bucket.prefix(40))' is not a finite decimal number")
             }
-            guard let c = count.integerValue else { throw ArchiveValidationError("Value of histogram must be an integer") }
+            guard let c = count.integerValue else {
+                throw ArchiveValidationError("Value of histogram must be an integer")
+            }
             guard c >= 0 else { throw ArchiveValidationError("Histogram count for bucket '\(bucket)' is negative") }
             counts[bucket] = .integer(c)
         }

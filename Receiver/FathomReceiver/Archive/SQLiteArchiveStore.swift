@@ -1,6 +1,6 @@
+import FathomShared
 import Foundation
 import GRDB
-import FathomShared
 
 /// The embedded archive store: one SQLite file in WAL mode through GRDB, so a fresh install
 /// needs no database server.
@@ -29,11 +29,14 @@ public final class SQLiteArchiveStore: ArchiveStore {
 
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
-    public func createOrGetMetadata(_ input: ArchiveMetadataInput) async throws -> (metadata: ArchiveMetadata, created: Bool) {
+    public func createOrGetMetadata(_ input: ArchiveMetadataInput) async throws -> (
+        metadata: ArchiveMetadata, created: Bool
+    ) {
         let checksum = input.checksum
         // Check and insert in one write transaction, so racing identical POSTs get one row.
         return try await pool.write { db in
-            if let key = try String.fetchOne(db, sql: "SELECT key FROM metadata WHERE checksum = ?", arguments: [checksum]),
+            if let key = try String.fetchOne(
+                db, sql: "SELECT key FROM metadata WHERE checksum = ?", arguments: [checksum]),
                 let existing = try Self.load(db, key: key)
             {
                 return (existing, false)
@@ -79,8 +82,9 @@ public final class SQLiteArchiveStore: ArchiveStore {
     public func listMetadata(_ filter: ArchiveMetadataFilter) async throws -> (page: [ArchiveMetadata], total: Int) {
         let (whereClause, arguments) = ArchiveMetadataSQL.whereClause(filter)
         return try await pool.read { db in
-            let total = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM metadata m WHERE \(whereClause)", arguments: arguments) ?? 0
+            let total =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM metadata m WHERE \(whereClause)", arguments: arguments) ?? 0
             let keys = try String.fetchAll(
                 db, sql: "SELECT m.key FROM metadata m WHERE \(whereClause) ORDER BY m.key LIMIT ? OFFSET ?",
                 arguments: arguments + [filter.limit, filter.offset])
@@ -88,7 +92,9 @@ public final class SQLiteArchiveStore: ArchiveStore {
         }
     }
 
-    public func addPoint(key: String, eventType: String, ts: Int64, value: JSONValue) async throws -> ArchiveWriteOutcome {
+    public func addPoint(key: String, eventType: String, ts: Int64, value: JSONValue) async throws
+        -> ArchiveWriteOutcome
+    {
         let point = ArchiveNewPoint(ts: ts, eventType: eventType, value: value)
         let stamp = now()
         return try await pool.write { db in

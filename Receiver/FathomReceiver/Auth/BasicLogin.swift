@@ -22,7 +22,8 @@ public struct LoginRefusal: Error, Sendable {
         var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"fathom\"" }
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 }
 
@@ -37,11 +38,15 @@ extension UploadAuthenticator {
         case .rejected:
             return .failure(LoginRefusal(status: .unauthorized, message: "Unauthorized"))
         case .throttled(let seconds):
-            return .failure(LoginRefusal(status: .tooManyRequests, message: "Too many failed logins; retry later",
-                                         retryAfterSeconds: seconds))
+            return .failure(
+                LoginRefusal(
+                    status: .tooManyRequests, message: "Too many failed logins; retry later",
+                    retryAfterSeconds: seconds))
         case .busy(let seconds):
-            return .failure(LoginRefusal(status: .serviceUnavailable, message: "Busy verifying passwords; retry later",
-                                         retryAfterSeconds: seconds))
+            return .failure(
+                LoginRefusal(
+                    status: .serviceUnavailable, message: "Busy verifying passwords; retry later",
+                    retryAfterSeconds: seconds))
         }
     }
 }

@@ -68,7 +68,9 @@ public enum ReceiverSettingsFile {
         if let v = try root.bool("sample_index") { s.sampleIndex = v }
         if let v = try root.string("index_db") { s.indexPath = v }
         s.archive = try archive(root)
-        if let v = try root.double("handshake_timeout") { s.connections.handshakeTimeout = try seconds(v, "handshake_timeout") }
+        if let v = try root.double("handshake_timeout") {
+            s.connections.handshakeTimeout = try seconds(v, "handshake_timeout")
+        }
         if let v = try root.double("header_timeout") { s.connections.headerTimeout = try seconds(v, "header_timeout") }
         if let v = try root.double("idle_timeout") { s.connections.idleTimeout = try seconds(v, "idle_timeout") }
         if let v = try root.int("max_connections") { s.connections.maxConnections = v }

@@ -13,7 +13,8 @@ public enum FleetCadenceSetting {
             guard let eq = entry.lastIndex(of: "="), let seconds = Int64(entry[entry.index(after: eq)...]), seconds > 0,
                 let cluster = StorageName(String(entry[..<eq]))
             else {
-                throw ConfigError("'\(entry)' is not CLUSTER=SECONDS with a valid cluster name and a positive whole number")
+                throw ConfigError(
+                    "'\(entry)' is not CLUSTER=SECONDS with a valid cluster name and a positive whole number")
             }
             out[cluster.value] = seconds
         }

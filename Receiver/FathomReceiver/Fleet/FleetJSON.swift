@@ -42,19 +42,46 @@ enum FleetJSON {
             out += name.utf8
             out += "\":".utf8
         }
-        key("ageSeconds"); out += String(h.ageSeconds).utf8
-        if let v = h.agentVersion { key("agentVersion"); string(v, to: &out) }
-        if let v = h.backlogBatches { key("backlogBatches"); out += String(v).utf8 }
-        if let v = h.backlogBytes { key("backlogBytes"); out += String(v).utf8 }
-        key("cadenceSeconds"); out += String(h.cadenceSeconds).utf8
-        key("cadenceSource"); string(h.cadenceSource.rawValue, to: &out)
-        if let v = h.cores { key("cores"); out += String(v).utf8 }
-        if let v = h.gpus { key("gpus"); out += String(v).utf8 }
-        key("host"); string(h.host, to: &out)
-        if let v = h.lastSample { key("lastSample"); string(v, to: &out) }
-        key("lastUpload"); string(h.lastUpload, to: &out)
-        if let v = h.memoryGB { key("memoryGB"); out += String(v).utf8 }
-        key("state"); string(h.state.rawValue, to: &out)
+        key("ageSeconds")
+        out += String(h.ageSeconds).utf8
+        if let v = h.agentVersion {
+            key("agentVersion")
+            string(v, to: &out)
+        }
+        if let v = h.backlogBatches {
+            key("backlogBatches")
+            out += String(v).utf8
+        }
+        if let v = h.backlogBytes {
+            key("backlogBytes")
+            out += String(v).utf8
+        }
+        key("cadenceSeconds")
+        out += String(h.cadenceSeconds).utf8
+        key("cadenceSource")
+        string(h.cadenceSource.rawValue, to: &out)
+        if let v = h.cores {
+            key("cores")
+            out += String(v).utf8
+        }
+        if let v = h.gpus {
+            key("gpus")
+            out += String(v).utf8
+        }
+        key("host")
+        string(h.host, to: &out)
+        if let v = h.lastSample {
+            key("lastSample")
+            string(v, to: &out)
+        }
+        key("lastUpload")
+        string(h.lastUpload, to: &out)
+        if let v = h.memoryGB {
+            key("memoryGB")
+            out += String(v).utf8
+        }
+        key("state")
+        string(h.state.rawValue, to: &out)
         out.append(UInt8(ascii: "}"))
     }
 

@@ -94,7 +94,9 @@ public final class FleetRegistry: Sendable {
     public func stateCounts(now: Int64) -> [String: [HostState: Int]] {
         var counts: [String: [HostState: Int]] = [:]
         for r in records(visible: { _ in true }) {
-            counts[r.cluster, default: [:]][HostCadence.state(ageSeconds: now - r.lastUploadAt, cadenceSeconds: cadence(of: r).seconds), default: 0] += 1
+            counts[r.cluster, default: [:]][
+                HostCadence.state(ageSeconds: now - r.lastUploadAt, cadenceSeconds: cadence(of: r).seconds), default: 0] +=
+                1
         }
         return counts
     }
@@ -119,7 +121,8 @@ public final class FleetRegistry: Sendable {
             let hosts = order.map { key in
                 let r = records[key.index]
                 return FleetView.Host(
-                    host: r.host, state: key.state, ageSeconds: now - r.lastUploadAt, lastUpload: Self.time(r.lastUploadAt),
+                    host: r.host, state: key.state, ageSeconds: now - r.lastUploadAt,
+                    lastUpload: Self.time(r.lastUploadAt),
                     lastSample: r.lastSampleAt.map(Self.time), cadenceSeconds: cadences[key.index].seconds,
                     cadenceSource: cadences[key.index].source, cores: r.cores, memoryGB: r.memoryGB, gpus: r.gpus,
                     agentVersion: r.agentVersion, backlogBatches: r.backlog?.batches, backlogBytes: r.backlog?.bytes)

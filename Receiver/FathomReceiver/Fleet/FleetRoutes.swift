@@ -49,7 +49,8 @@ public struct FleetRoutes: Sendable {
         }
     }
 
-    func respond(_ request: Request, address: String?, _ body: (FleetView) throws -> Response) async throws -> Response {
+    func respond(_ request: Request, address: String?, _ body: (FleetView) throws -> Response) async throws -> Response
+    {
         let credential: Credential
         switch await authenticator.basicLogin(request.headers[.authorization], address: address) {
         case .success(let accepted):
@@ -74,6 +75,7 @@ public struct FleetRoutes: Sendable {
     static func plain(_ status: HTTPResponse.Status, _ message: String, extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
         headers.append(contentsOf: extra)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 }

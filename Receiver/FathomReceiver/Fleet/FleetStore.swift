@@ -24,10 +24,11 @@ public final class FleetStore: Sendable {
         configuration.busyMode = .timeout(5)
         queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS fleet_host (
-                    cluster TEXT NOT NULL, host TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (cluster, host))
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS fleet_host (
+                        cluster TEXT NOT NULL, host TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (cluster, host))
+                    """)
         }
     }
 

@@ -41,7 +41,8 @@ public struct FleetUpload: Sendable, Equatable {
             let newest = [hosts[host] ?? nil, lastLineTime(append.bytes)].compactMap { $0 }.max()
             hosts.updateValue(newest, forKey: host)
         }
-        return FleetUpload(cluster: cluster, hosts: hosts, sysinfo: nil, agentVersion: cleanVersion(agentVersion), backlog: backlog)
+        return FleetUpload(
+            cluster: cluster, hosts: hosts, sysinfo: nil, agentVersion: cleanVersion(agentVersion), backlog: backlog)
     }
 
     private struct SysinfoFields: Decodable {
@@ -67,25 +68,31 @@ public struct FleetUpload: Sendable, Equatable {
             guard let host = hostName(append.relativePath, prefix: "sysinfo-", suffix: ".json") else { continue }
             hosts.updateValue(nil, forKey: host)
             if let fields = try? JSONDecoder().decode(SysinfoFields.self, from: Data(append.bytes)) {
-                info = Sysinfo(cores: fields.cpuCores, memoryGB: fields.memGB, gpus: fields.gpuCards,
-                               timestamp: fields.timestamp.flatMap { SonarTimestamp.parse($0[...])?.epochSeconds })
+                info = Sysinfo(
+                    cores: fields.cpuCores, memoryGB: fields.memGB, gpus: fields.gpuCards,
+                    timestamp: fields.timestamp.flatMap { SonarTimestamp.parse($0[...])?.epochSeconds })
             }
         }
-        return FleetUpload(cluster: cluster, hosts: hosts, sysinfo: info, agentVersion: cleanVersion(agentVersion), backlog: backlog)
+        return FleetUpload(
+            cluster: cluster, hosts: hosts, sysinfo: info, agentVersion: cleanVersion(agentVersion), backlog: backlog)
     }
 
     /// `<cluster>/<YYYY>/<MM>/<DD>/<prefix><host><suffix>` → host.
     static func hostName(_ relativePath: String, prefix: String, suffix: String) -> String? {
         guard let slash = relativePath.lastIndex(of: "/") else { return nil }
         let file = relativePath[relativePath.index(after: slash)...]
-        guard file.hasPrefix(prefix), file.hasSuffix(suffix), file.count > prefix.count + suffix.count else { return nil }
+        guard file.hasPrefix(prefix), file.hasSuffix(suffix), file.count > prefix.count + suffix.count else {
+            return nil
+        }
         return String(file.dropFirst(prefix.count).dropLast(suffix.count))
     }
 
     /// The `time` of the last line: a sample's lines share it, and an upload's samples come in order.
     static func lastLineTime(_ bytes: [UInt8]) -> Int64? {
         var end = bytes.endIndex
-        while end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        while end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
+        }
         let start = bytes[..<end].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.startIndex
         guard start < end, let time = (try? timeField.scan(bytes[start..<end]))?.first ?? nil else { return nil }
         return SonarTimestamp.parse(time[...])?.epochSeconds

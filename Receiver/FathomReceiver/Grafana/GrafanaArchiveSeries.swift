@@ -42,9 +42,10 @@ struct GrafanaArchiveSeries: Sendable {
     {
         var out: [Series] = []
         for m in try await metadata(eventType: eventType, payload: payload) {
-            let points = try await store.points(ArchiveSeriesQuery(
-                key: m.key, eventType: eventType, summary: ArchiveSummary(.base, 0),
-                time: ArchiveTimeRange(begin: request.from, end: request.to - 1), limit: Self.maxPointsRead))
+            let points = try await store.points(
+                ArchiveSeriesQuery(
+                    key: m.key, eventType: eventType, summary: ArchiveSummary(.base, 0),
+                    time: ArchiveTimeRange(begin: request.from, end: request.to - 1), limit: Self.maxPointsRead))
             var buckets: [Int64: (sum: Double, count: Int)] = [:]
             for p in points {
                 guard let v = Self.number(p.value) else { continue }
@@ -53,7 +54,10 @@ struct GrafanaArchiveSeries: Sendable {
                 buckets[b]!.count += 1
             }
             let name = "\(m.input.subject["source"] ?? "?") → \(m.input.subject["destination"] ?? "?") \(eventType)"
-            out.append(Series(name: name, points: buckets.keys.sorted().map { (buckets[$0]!.sum / Double(buckets[$0]!.count), $0) }))
+            out.append(
+                Series(
+                    name: name,
+                    points: buckets.keys.sorted().map { (buckets[$0]!.sum / Double(buckets[$0]!.count), $0) }))
         }
         return out
     }
@@ -66,7 +70,8 @@ struct GrafanaArchiveSeries: Sendable {
         if let n = members["numerator"]?.doubleValue, let d = members["denominator"]?.doubleValue {
             return d == 0 ? nil : n / d
         }
-        var total = 0.0, weighted = 0.0
+        var total = 0.0
+        var weighted = 0.0
         for (bucket, count) in members {
             guard let b = Double(bucket), let c = count.doubleValue else { return nil }
             total += c
@@ -80,21 +85,25 @@ struct GrafanaArchiveSeries: Sendable {
     func traceChanges(payload: GrafanaRequest.Payload, request: GrafanaRequest) async throws -> [PathChange] {
         var out: [PathChange] = []
         for m in try await metadata(eventType: "packet-trace", payload: payload) {
-            let points = try await store.points(ArchiveSeriesQuery(
-                key: m.key, eventType: "packet-trace", summary: ArchiveSummary(.base, 0),
-                time: ArchiveTimeRange(begin: request.from, end: request.to - 1), limit: Self.maxPointsRead))
+            let points = try await store.points(
+                ArchiveSeriesQuery(
+                    key: m.key, eventType: "packet-trace", summary: ArchiveSummary(.base, 0),
+                    time: ArchiveTimeRange(begin: request.from, end: request.to - 1), limit: Self.maxPointsRead))
             var previous: [String]?
             for p in points {
                 let hops = Self.hops(p.value)
                 if hops != previous {
-                    let changed = previous.map { prev in
-                        (0..<max(prev.count, hops.count)).filter { i in
-                            (i < prev.count ? prev[i] : nil) != (i < hops.count ? hops[i] : nil)
-                        }.count
-                    } ?? hops.count
-                    out.append(PathChange(
-                        time: p.ts, source: m.input.subject["source"] ?? "", destination: m.input.subject["destination"] ?? "",
-                        path: hops.joined(separator: " "), changedHops: changed))
+                    let changed =
+                        previous.map { prev in
+                            (0..<max(prev.count, hops.count)).filter { i in
+                                (i < prev.count ? prev[i] : nil) != (i < hops.count ? hops[i] : nil)
+                            }.count
+                        } ?? hops.count
+                    out.append(
+                        PathChange(
+                            time: p.ts, source: m.input.subject["source"] ?? "",
+                            destination: m.input.subject["destination"] ?? "",
+                            path: hops.joined(separator: " "), changedHops: changed))
                 }
                 previous = hops
             }

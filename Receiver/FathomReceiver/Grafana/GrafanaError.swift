@@ -46,6 +46,7 @@ enum GrafanaResponse {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.accessControlAllowOrigin] = "*"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONText.bytes(value))))
+        return Response(
+            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONText.bytes(value))))
     }
 }

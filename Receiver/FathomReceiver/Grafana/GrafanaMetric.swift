@@ -108,8 +108,10 @@ enum GrafanaMetric: Sendable, Equatable {
         case .usage(.user, _): return [cluster, field("user", "User", "select")]
         case .topJobs: return [cluster, field("limit", "Top N", "input")]
         case .archive(.series):
-            return [field("source", "Source", "select"), field("destination", "Destination", "select"),
-                    field("event-type", "Event type", "select")]
+            return [
+                field("source", "Source", "select"), field("destination", "Destination", "select"),
+                field("event-type", "Event type", "select"),
+            ]
         case .archive, .traceChanges:
             return [field("source", "Source", "select"), field("destination", "Destination", "select")]
         }

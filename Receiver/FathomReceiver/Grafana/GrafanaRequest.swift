@@ -94,7 +94,9 @@ struct GrafanaRequest: Sendable {
                 guard let metric = t["target"]?.scalarText, !metric.isEmpty else { continue }
                 let hidden: Bool
                 if case .bool(let h)? = t["hide"] { hidden = h } else { hidden = false }
-                targets.append(Target(metric: metric, refID: t["refId"]?.scalarText, payload: Payload(t["payload"]), hidden: hidden))
+                targets.append(
+                    Target(
+                        metric: metric, refID: t["refId"]?.scalarText, payload: Payload(t["payload"]), hidden: hidden))
             }
         }
         guard targets.count <= 100 else { throw .badRequest("at most 100 targets per query") }

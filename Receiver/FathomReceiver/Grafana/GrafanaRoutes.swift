@@ -36,14 +36,24 @@ public struct GrafanaRoutes: Sendable {
     public func register(on router: Router<IngestRequestContext>) {
         // Hummingbird matches `/grafana/` here too ("Save & Test" calls the URL as configured).
         router.get("/grafana") { request, context in
-            try await self.answer(request, address: context.remoteAddress?.ipAddress, read: false) { _, _ in .string("Fathom Grafana data source: OK") }
+            try await self.answer(request, address: context.remoteAddress?.ipAddress, read: false) { _, _ in
+                .string("Fathom Grafana data source: OK")
+            }
         }
         let endpoints: [(String, @Sendable (GrafanaRequest, Credential) async throws -> JSONValue)] = [
             ("metrics", { _, _ in .array(GrafanaMetric.all.map(Self.descriptor)) }),
             ("metric-payload-options", { try await self.payloadOptions($0, viewer: $1) }),
             ("query", { try await self.query($0, viewer: $1) }),
             ("variable", { try await self.variable($0, viewer: $1) }),
-            ("tag-keys", { _, _ in .array(["cluster", "host", "user", "job"].map { .object(["type": .string("string"), "text": .string($0)]) }) }),
+            (
+                "tag-keys",
+                { _, _ in
+                    .array(
+                        ["cluster", "host", "user", "job"].map {
+                            .object(["type": .string("string"), "text": .string($0)])
+                        })
+                }
+            ),
             ("tag-values", { try await self.tagValues($0, viewer: $1) }),
             ("search", { request, _ in Self.search(request) }),
             ("annotations", { _, _ in .array([]) }),
@@ -95,7 +105,8 @@ public struct GrafanaRoutes: Sendable {
             let parsed = try GrafanaRequest(body: bytes, now: Self.now())
             return GrafanaResponse.json(.ok, try await body(parsed, viewer))
         } catch let error as GrafanaError {
-            if case .unauthorized = error {} else {
+            if case .unauthorized = error {
+            } else {
                 logger.info("grafana request refused: \(error.reason)", metadata: ["path": "\(request.uri.path)"])
             }
             return error.response
@@ -123,7 +134,9 @@ public struct GrafanaRoutes: Sendable {
     }
 
     func payloadOptions(_ request: GrafanaRequest, viewer: Credential) async throws -> JSONValue {
-        guard let name = request.text["name"] else { throw GrafanaError.badRequest("name (the payload field) is required") }
+        guard let name = request.text["name"] else {
+            throw GrafanaError.badRequest("name (the payload field) is required")
+        }
         if let metric = request.text["metric"], GrafanaMetric(metric) == nil {
             throw GrafanaError.badRequest("unknown metric: \(metric.prefix(80))")
         }
@@ -133,17 +146,21 @@ public struct GrafanaRoutes: Sendable {
 
     func variable(_ request: GrafanaRequest, viewer: Credential) async throws -> JSONValue {
         let what = request.payload.string("target") ?? request.text["target"] ?? "clusters"
-        let field = ["clusters": "cluster", "hosts": "host", "jobs": "job", "users": "user",
-                     "sources": "source", "destinations": "destination"][what] ?? what
+        let field =
+            [
+                "clusters": "cluster", "hosts": "host", "jobs": "job", "users": "user",
+                "sources": "source", "destinations": "destination",
+            ][what] ?? what
         let values = try await names(field, payload: request.payload, request: request, viewer: viewer)
         return .array(values.map { .object(["__text": .string($0), "__value": .string($0)]) })
     }
 
     func tagValues(_ request: GrafanaRequest, viewer: Credential) async throws -> JSONValue {
         guard let key = request.text["key"] else { throw GrafanaError.badRequest("key is required") }
-        return .array(try await names(key, payload: request.payload, request: request, viewer: viewer).map {
-            .object(["text": .string($0)])
-        })
+        return .array(
+            try await names(key, payload: request.payload, request: request, viewer: viewer).map {
+                .object(["text": .string($0)])
+            })
     }
 
     /// The values a payload field or filter key can take, as far as the viewer may see them.
@@ -158,7 +175,9 @@ public struct GrafanaRoutes: Sendable {
         case "host", "job", "user":
             guard let index else { return [] }
             let clusters: [String]
-            if payload.string("cluster") != nil || !request.filterValues("cluster").isEmpty || viewer.scope == .sameNameOnly {
+            if payload.string("cluster") != nil || !request.filterValues("cluster").isEmpty
+                || viewer.scope == .sameNameOnly
+            {
                 clusters = [try GrafanaScope.cluster(payload, request: request, viewer: viewer)]
             } else {
                 clusters = GrafanaScope.visible(index.clusters(), viewer: viewer)
@@ -168,7 +187,8 @@ public struct GrafanaRoutes: Sendable {
                 if field == "host" {
                     out += index.hosts(cluster: cluster)
                 } else {
-                    out += try await index.names(field == "job" ? .job : .user, cluster: cluster, from: from, to: request.to)
+                    out += try await index.names(
+                        field == "job" ? .job : .user, cluster: cluster, from: from, to: request.to)
                 }
             }
             return Array(Set(out)).sorted()

@@ -10,8 +10,10 @@ import FathomShared
 enum GrafanaScope {
     /// The payload's `cluster`, else an `=` filter on `cluster`, else the viewer's own cluster (a
     /// per-cluster credential, as SimpleJson targets have no payload).
-    static func cluster(_ payload: GrafanaRequest.Payload, request: GrafanaRequest, viewer: Credential) throws -> String {
-        let chosen = payload.string("cluster") ?? request.filterValues("cluster").first
+    static func cluster(_ payload: GrafanaRequest.Payload, request: GrafanaRequest, viewer: Credential) throws -> String
+    {
+        let chosen =
+            payload.string("cluster") ?? request.filterValues("cluster").first
             ?? (viewer.scope == .sameNameOnly ? viewer.user : nil)
         guard let cluster = chosen, !cluster.isEmpty else {
             throw GrafanaError.badRequest("payload.cluster is required (or an ad-hoc filter cluster=NAME)")

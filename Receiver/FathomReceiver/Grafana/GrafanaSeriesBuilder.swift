@@ -58,17 +58,24 @@ struct GrafanaSeriesBuilder: Sendable {
             case .host:
                 var hosts = target.payload.strings("host").filter { $0 != "$__all" && $0 != "All" }
                 let fromFilters = request.filterValues("host")
-                if hosts.isEmpty { hosts = fromFilters.isEmpty ? index.hosts(cluster: cluster) : fromFilters }
-                else if !fromFilters.isEmpty { hosts = hosts.filter(fromFilters.contains) }
+                if hosts.isEmpty {
+                    hosts = fromFilters.isEmpty ? index.hosts(cluster: cluster) : fromFilters
+                } else if !fromFilters.isEmpty {
+                    hosts = hosts.filter(fromFilters.contains)
+                }
                 let excluded = request.excluded("host")
                 hosts = hosts.filter { !excluded.contains($0) }
                 guard hosts.count <= Self.maxHostsPerTarget else {
-                    throw GrafanaError.badRequest("at most \(Self.maxHostsPerTarget) hosts per target; use cluster.\(quantity.rawValue)")
+                    throw GrafanaError.badRequest(
+                        "at most \(Self.maxHostsPerTarget) hosts per target; use cluster.\(quantity.rawValue)")
                 }
                 series = hosts.map { ("\(cluster)/\($0) \(quantity.rawValue)", .host(cluster: cluster, host: $0)) }
-                let perHost = min(request.maxDataPoints ?? Self.defaultMaxDataPoints, Self.pointBudget / max(1, hosts.count))
-                bucket = max(bucket, Self.bucketSeconds(
-                    from: request.from, to: request.to, intervalMs: request.intervalMs, maxDataPoints: perHost))
+                let perHost = min(
+                    request.maxDataPoints ?? Self.defaultMaxDataPoints, Self.pointBudget / max(1, hosts.count))
+                bucket = max(
+                    bucket,
+                    Self.bucketSeconds(
+                        from: request.from, to: request.to, intervalMs: request.intervalMs, maxDataPoints: perHost))
             case .cluster:
                 series = [("\(cluster) total \(quantity.rawValue)", .cluster(cluster))]
             case .job:
@@ -81,7 +88,8 @@ struct GrafanaSeriesBuilder: Sendable {
             var frames: [JSONValue] = []
             for (name, scope) in series {
                 let points = try await index.series(
-                    IndexSeriesQuery(scope: scope, quantity: quantity, from: request.from, to: request.to, bucketSeconds: bucket))
+                    IndexSeriesQuery(
+                        scope: scope, quantity: quantity, from: request.from, to: request.to, bucketSeconds: bucket))
                 frames.append(Self.timeSeries(name, refID: target.refID, points.map { ($0.value, $0.time) }))
             }
             return frames
@@ -89,20 +97,29 @@ struct GrafanaSeriesBuilder: Sendable {
             let index = try requireIndex()
             let cluster = try GrafanaScope.cluster(target.payload, request: request, viewer: viewer)
             let limit = Int(target.payload.string("limit") ?? "10") ?? 10
-            guard limit > 0, limit <= Self.maxTopJobs else { throw GrafanaError.badRequest("limit must be 1…\(Self.maxTopJobs)") }
+            guard limit > 0, limit <= Self.maxTopJobs else {
+                throw GrafanaError.badRequest("limit must be 1…\(Self.maxTopJobs)")
+            }
             let rows = try await index.topJobs(cluster: cluster, from: request.from, to: request.to, limit: limit)
-            return [Self.table(
-                refID: target.refID,
-                columns: [("Job", "string"), ("User", "string"), ("Mean CPU %", "number"), ("Peak CPU %", "number"),
-                          ("Peak RSS anon KiB", "number"), ("Mean GPU %", "number"), ("Minutes", "number")],
-                rows: rows.map { r in
-                    [.string(r.job), .string(r.user), .number(r.meanCPUPercent), .number(r.peakCPUPercent),
-                     .integer(r.peakRSSAnonKiB), .number(r.meanGPUPercent), .integer(r.minutes)]
-                })]
+            return [
+                Self.table(
+                    refID: target.refID,
+                    columns: [
+                        ("Job", "string"), ("User", "string"), ("Mean CPU %", "number"), ("Peak CPU %", "number"),
+                        ("Peak RSS anon KiB", "number"), ("Mean GPU %", "number"), ("Minutes", "number"),
+                    ],
+                    rows: rows.map { r in
+                        [
+                            .string(r.job), .string(r.user), .number(r.meanCPUPercent), .number(r.peakCPUPercent),
+                            .integer(r.peakRSSAnonKiB), .number(r.meanGPUPercent), .integer(r.minutes),
+                        ]
+                    })
+            ]
         case .archive(let series):
             let eventType = series.eventType ?? target.payload.string("event-type") ?? ""
             guard let kind = ArchiveEventTypes.kind(of: eventType), kind != .subinterval, kind != .json else {
-                throw GrafanaError.badRequest("payload.event-type must be a numeric esmond event type, got '\(eventType)'")
+                throw GrafanaError.badRequest(
+                    "payload.event-type must be a numeric esmond event type, got '\(eventType)'")
             }
             return try await GrafanaArchiveSeries(store: try requireArchive())
                 .series(eventType: eventType, payload: target.payload, request: request, bucket: bucket)
@@ -110,12 +127,20 @@ struct GrafanaSeriesBuilder: Sendable {
         case .traceChanges:
             let rows = try await GrafanaArchiveSeries(store: try requireArchive())
                 .traceChanges(payload: target.payload, request: request)
-            return [Self.table(
-                refID: target.refID,
-                columns: [("Time", "time"), ("Source", "string"), ("Destination", "string"), ("Path", "string"),
-                          ("Hops changed", "number")],
-                rows: rows.map { [.integer($0.time * 1000), .string($0.source), .string($0.destination),
-                                  .string($0.path), .integer(Int64($0.changedHops))] })]
+            return [
+                Self.table(
+                    refID: target.refID,
+                    columns: [
+                        ("Time", "time"), ("Source", "string"), ("Destination", "string"), ("Path", "string"),
+                        ("Hops changed", "number"),
+                    ],
+                    rows: rows.map {
+                        [
+                            .integer($0.time * 1000), .string($0.source), .string($0.destination),
+                            .string($0.path), .integer(Int64($0.changedHops)),
+                        ]
+                    })
+            ]
         }
     }
 

@@ -35,7 +35,9 @@ enum ASCIINumber {
         return negative ? -value : value
     }
 
-    private static func decimalParts(_ bytes: UnsafeBufferPointer<UInt8>) -> (mantissa: Int64, fractionDigits: Int, negative: Bool)? {
+    private static func decimalParts(_ bytes: UnsafeBufferPointer<UInt8>) -> (
+        mantissa: Int64, fractionDigits: Int, negative: Bool
+    )? {
         var i = bytes.startIndex
         var negative = false
         if i < bytes.endIndex, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {

@@ -55,9 +55,11 @@ extension SampleIndex {
     /// Hosts of a cluster with any folded day file (from the file names, so no table scan).
     public func hosts(cluster: String) -> [String] {
         let prefix = cluster + "/"
-        return Set(foldedPaths().lazy.filter { $0.hasPrefix(prefix) }.map {
-            String($0.split(separator: "/").last!.dropLast(4))
-        }).sorted()
+        return Set(
+            foldedPaths().lazy.filter { $0.hasPrefix(prefix) }.map {
+                String($0.split(separator: "/").last!.dropLast(4))
+            }
+        ).sorted()
     }
 
     /// Jobs or users of a cluster seen in `[from, to)`, at most `limit`.

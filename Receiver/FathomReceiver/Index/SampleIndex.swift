@@ -135,45 +135,54 @@ public final class SampleIndex: Sendable {
 
     private func write(_ fold: SampleFold, marks newMarks: [String: Int64]) throws {
         try pool.write { db in
-            let host = try db.cachedStatement(sql: """
-                INSERT INTO host_sample (cluster, host, time, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes, jobs, users)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, host, time) DO UPDATE SET \(SampleIndexSchema.addingUpdate(["jobs", "users"]))
-                """)
+            let host = try db.cachedStatement(
+                sql: """
+                    INSERT INTO host_sample (cluster, host, time, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes, jobs, users)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (cluster, host, time) DO UPDATE SET \(SampleIndexSchema.addingUpdate(["jobs", "users"]))
+                    """)
             for (key, row) in fold.hosts {
-                try host.execute(arguments: StatementArguments(
-                    [key.cluster, key.host, key.time] + Self.values(row.usage) + [row.jobs.count, row.users.count]))
+                try host.execute(
+                    arguments: StatementArguments(
+                        [key.cluster, key.host, key.time] + Self.values(row.usage) + [row.jobs.count, row.users.count]))
             }
-            let cluster = try db.cachedStatement(sql: """
-                INSERT INTO cluster_minute (cluster, minute, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes, hosts)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate(["hosts"]))
-                """)
+            let cluster = try db.cachedStatement(
+                sql: """
+                    INSERT INTO cluster_minute (cluster, minute, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes, hosts)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (cluster, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate(["hosts"]))
+                    """)
             for (key, row) in fold.clusterRows() {
-                try cluster.execute(arguments: StatementArguments(
-                    [key.cluster, key.minute] + Self.values(row.usage) + [row.hosts]))
+                try cluster.execute(
+                    arguments: StatementArguments(
+                        [key.cluster, key.minute] + Self.values(row.usage) + [row.hosts]))
             }
-            let job = try db.cachedStatement(sql: """
-                INSERT INTO job_minute (cluster, job, minute, user, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, job, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate())
-                """)
+            let job = try db.cachedStatement(
+                sql: """
+                    INSERT INTO job_minute (cluster, job, minute, user, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (cluster, job, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate())
+                    """)
             for (key, row) in fold.jobs {
-                try job.execute(arguments: StatementArguments(
-                    [key.cluster, key.name, key.minute, row.user] + Self.values(row.usage)))
+                try job.execute(
+                    arguments: StatementArguments(
+                        [key.cluster, key.name, key.minute, row.user] + Self.values(row.usage)))
             }
-            let user = try db.cachedStatement(sql: """
-                INSERT INTO user_minute (cluster, user, minute, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, user, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate())
-                """)
+            let user = try db.cachedStatement(
+                sql: """
+                    INSERT INTO user_minute (cluster, user, minute, cpu, cpukib, rssanonkib, gpu, gpumem, gpukib, processes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (cluster, user, minute) DO UPDATE SET \(SampleIndexSchema.addingUpdate())
+                    """)
             for (key, usage) in fold.users {
-                try user.execute(arguments: StatementArguments([key.cluster, key.name, key.minute] + Self.values(usage)))
+                try user.execute(
+                    arguments: StatementArguments([key.cluster, key.name, key.minute] + Self.values(usage)))
             }
-            let mark = try db.cachedStatement(sql: """
-                INSERT INTO file_mark (path, folded_to) VALUES (?, ?)
-                ON CONFLICT (path) DO UPDATE SET folded_to = excluded.folded_to
-                """)
+            let mark = try db.cachedStatement(
+                sql: """
+                    INSERT INTO file_mark (path, folded_to) VALUES (?, ?)
+                    ON CONFLICT (path) DO UPDATE SET folded_to = excluded.folded_to
+                    """)
             for (path, end) in newMarks { try mark.execute(arguments: [path, end]) }
         }
         marks.withLock { m in

@@ -6,7 +6,8 @@ import GRDB
 /// file, the byte offset up to which the file has been folded (the high-water mark), written in
 /// the same transaction as the aggregates it accounts for.
 enum SampleIndexSchema {
-    static let usageColumns = "cpu REAL NOT NULL, cpukib INTEGER NOT NULL, rssanonkib INTEGER NOT NULL, "
+    static let usageColumns =
+        "cpu REAL NOT NULL, cpukib INTEGER NOT NULL, rssanonkib INTEGER NOT NULL, "
         + "gpu REAL NOT NULL, gpumem REAL NOT NULL, gpukib INTEGER NOT NULL, processes INTEGER NOT NULL"
 
     static var migrator: DatabaseMigrator {

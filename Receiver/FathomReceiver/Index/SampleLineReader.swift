@@ -61,7 +61,9 @@ struct SampleLineReader {
         Array($0.utf8)
     }
 
-    private mutating func take(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, into f: inout Fields) {
+    private mutating func take(
+        _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, into f: inout Fields
+    ) {
         // Names are told apart by length and first byte, so most fields cost a compare or two.
         switch (name.count, name.first ?? 0) {
         case (4, UInt8(ascii: "h")) where f.host == nil && Self.equal(name, "host"):

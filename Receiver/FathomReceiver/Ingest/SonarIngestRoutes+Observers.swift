@@ -14,7 +14,8 @@ extension SonarIngestRoutes {
         guard let fleet else { return }
         let version = request.headers[Self.agentVersionHeader]
         let backlog = request.headers[Self.spoolBacklogHeader].flatMap(SpoolBacklog.init(headerValue:))
-        let upload = kind == .samples
+        let upload =
+            kind == .samples
             ? FleetUpload.samples(cluster: cluster, appends: appends, agentVersion: version, backlog: backlog)
             : FleetUpload.sysinfo(cluster: cluster, appends: appends, agentVersion: version, backlog: backlog)
         fleet.record(upload, at: Int64(Date().timeIntervalSince1970))

@@ -56,21 +56,26 @@ public struct SonarIngestRoutes: Sendable {
         else {
             return reject(.badRequest, "Bad content-type", request: request, context: context, cluster: nil)
         }
-        guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header) else {
+        guard let header = request.headers[.authorization], let (user, password) = BasicAuthorization.parse(header)
+        else {
             return unauthorized(request: request, context: context, user: nil)
         }
         let credential: Credential
-        switch await authenticator.authenticate(user: user, password: password, address: context.remoteAddress?.ipAddress) {
+        switch await authenticator.authenticate(
+            user: user, password: password, address: context.remoteAddress?.ipAddress)
+        {
         case .accepted(let accepted):
             credential = accepted
         case .rejected:
             return unauthorized(request: request, context: context, user: user)
         case .throttled(let seconds):
-            return refuseLogin(.tooManyRequests, "Too many failed logins; retry later", retryAfter: seconds,
-                               request: request, context: context, user: user)
+            return refuseLogin(
+                .tooManyRequests, "Too many failed logins; retry later", retryAfter: seconds,
+                request: request, context: context, user: user)
         case .busy(let seconds):
-            return refuseLogin(.serviceUnavailable, "Busy verifying passwords; retry later", retryAfter: seconds,
-                               request: request, context: context, user: user)
+            return refuseLogin(
+                .serviceUnavailable, "Busy verifying passwords; retry later", retryAfter: seconds,
+                request: request, context: context, user: user)
         }
         let clusters = request.uri.queryParameters.getAll("cluster")
         guard clusters.count == 1 else {
@@ -80,46 +85,55 @@ public struct SonarIngestRoutes: Sendable {
             return reject(.badRequest, "Bad cluster name", request: request, context: context, cluster: nil, user: user)
         }
         guard credential.mayUpload(to: cluster.value) else {
-            return reject(.forbidden, "Upload not authorized for cluster", request: request, context: context,
-                          cluster: cluster.value, user: user)
+            return reject(
+                .forbidden, "Upload not authorized for cluster", request: request, context: context,
+                cluster: cluster.value, user: user)
         }
         var batchID: String?
         if let id = request.headers[Self.batchIDHeader] {
             guard Self.isValidBatchID(id) else {
-                return reject(.badRequest, "Bad Fathom-Batch-Id", request: request, context: context,
-                              cluster: cluster.value, user: user)
+                return reject(
+                    .badRequest, "Bad Fathom-Batch-Id", request: request, context: context,
+                    cluster: cluster.value, user: user)
             }
             batchID = cluster.value + "/" + id
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            return reject(.contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
-                          context: context, cluster: cluster.value, user: user)
+            return reject(
+                .contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
+                context: context, cluster: cluster.value, user: user)
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
-            return reject(.contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
-                          context: context, cluster: cluster.value, user: user)
+            return reject(
+                .contentTooLarge, "Upload too large (limit \(maxBodyBytes) bytes)", request: request,
+                context: context, cluster: cluster.value, user: user)
         }
         let bytes = Array(body.readableBytesView)
         let appends: [FileAppend]
         do {
-            appends = try kind == .samples
+            appends =
+                try kind == .samples
                 ? validator.freeCSV(bytes, cluster: cluster) : validator.sysinfo(bytes, cluster: cluster)
         } catch {
-            return reject(.badRequest, error.message, request: request, context: context, cluster: cluster.value, user: user)
+            return reject(
+                .badRequest, error.message, request: request, context: context, cluster: cluster.value, user: user)
         }
         do {
             let outcome = try await writer.commit(appends, batchID: batchID)
             if outcome == .duplicate {
-                logger.info("replayed batch acknowledged without writing", metadata: ["cluster": "\(cluster)", "batch": "\(batchID ?? "")"])
+                logger.info(
+                    "replayed batch acknowledged without writing",
+                    metadata: ["cluster": "\(cluster)", "batch": "\(batchID ?? "")"])
             }
             committed(kind, cluster: cluster.value, appends: appends, request: request, bytes: bytes.count)
             return Response(status: .ok)
         } catch let error as StorageError {
             logger.error("upload not stored", metadata: ["cluster": "\(cluster)", "error": "\(error)"])
-            let status: HTTPResponse.Status = error.isDiskFull ? .init(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+            let status: HTTPResponse.Status =
+                error.isDiskFull ? .init(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
             answered(status, cluster: cluster.value, user: user)
             return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: "Storage unavailable\n")))
         }
@@ -134,8 +148,9 @@ public struct SonarIngestRoutes: Sendable {
 
     /// 401 for a missing or wrong password, logged within `loginLog`'s budget.
     func unauthorized(request: Request, context: IngestRequestContext, user: String?) -> Response {
-        var response = refuseLogin(.unauthorized, "Unauthorized", retryAfter: nil, request: request, context: context,
-                                   user: user)
+        var response = refuseLogin(
+            .unauthorized, "Unauthorized", retryAfter: nil, request: request, context: context,
+            user: user)
         response.headers[.wwwAuthenticate] = "Basic realm=\"fathom\""
         return response
     }
@@ -147,12 +162,14 @@ public struct SonarIngestRoutes: Sendable {
     ) -> Response {
         if let suppressed = loginLog.admit() {
             let counts = authenticator.throttle.counts
-            logger.warning("upload rejected: \(message)", metadata: [
-                "status": "\(status.code)", "path": "\(request.uri.path)",
-                "peer": "\(context.remoteAddress?.description ?? "?")", "user": "\(user ?? "")",
-                "failures": "\(counts.failures)", "throttled": "\(counts.refusals)",
-                "suppressed": "\(suppressed)",
-            ])
+            logger.warning(
+                "upload rejected: \(message)",
+                metadata: [
+                    "status": "\(status.code)", "path": "\(request.uri.path)",
+                    "peer": "\(context.remoteAddress?.description ?? "?")", "user": "\(user ?? "")",
+                    "failures": "\(counts.failures)", "throttled": "\(counts.refusals)",
+                    "suppressed": "\(suppressed)",
+                ])
         }
         answered(status, cluster: nil, user: user)
         var response = Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))

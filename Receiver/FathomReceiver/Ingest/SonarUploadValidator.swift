@@ -44,7 +44,8 @@ public struct SonarUploadValidator: Sendable {
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
             if line.count > maxLineBytes {
-                throw UploadRejection("Bad content: line \(lineNumber) is \(line.count) bytes, over the limit of \(maxLineBytes)")
+                throw UploadRejection(
+                    "Bad content: line \(lineNumber) is \(line.count) bytes, over the limit of \(maxLineBytes)")
             }
             if let problem = Self.forbiddenBytes(in: line) {
                 throw UploadRejection("Bad content: line \(lineNumber): \(problem)")
@@ -58,8 +59,12 @@ public struct SonarUploadValidator: Sendable {
             } catch {
                 throw UploadRejection("Bad content: line \(lineNumber): \(error)")
             }
-            guard let host, !host.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing host") }
-            guard let time, !time.isEmpty else { throw UploadRejection("Bad content: line \(lineNumber): missing time") }
+            guard let host, !host.isEmpty else {
+                throw UploadRejection("Bad content: line \(lineNumber): missing host")
+            }
+            guard let time, !time.isEmpty else {
+                throw UploadRejection("Bad content: line \(lineNumber): missing time")
+            }
             let fileIndex: Int
             if let last = lastFile, last.host == host, last.time == time {
                 // A sample's lines share host and time: check and place them once.

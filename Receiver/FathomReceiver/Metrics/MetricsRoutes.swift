@@ -32,7 +32,9 @@ public struct MetricsRoutes: Sendable {
         router.get("/metrics") { request, context in
             if let authenticator {
                 let credential: Credential
-                switch await authenticator.basicLogin(request.headers[.authorization], address: context.remoteAddress?.ipAddress) {
+                switch await authenticator.basicLogin(
+                    request.headers[.authorization], address: context.remoteAddress?.ipAddress)
+                {
                 case .success(let accepted):
                     credential = accepted
                 case .failure(let refusal):

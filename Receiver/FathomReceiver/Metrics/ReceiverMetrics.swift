@@ -26,19 +26,24 @@ public final class ReceiverMetrics: Sendable {
 
     public init() {
         groupSize = registry.makeValueHistogram(
-            descriptor: Self.name("commit_group_size", unit: "uploads",
-                                  help: "Uploads committed together by one group commit (one fdatasync round)."),
+            descriptor: Self.name(
+                "commit_group_size", unit: "uploads",
+                help: "Uploads committed together by one group commit (one fdatasync round)."),
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
         syncDuration = registry.makeDurationHistogram(
-            descriptor: Self.name("fdatasync_duration", unit: "seconds",
-                                  help: "Time of one group commit's parallel fdatasync of data files, directories and ledger."),
-            buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .seconds(5)])
+            descriptor: Self.name(
+                "fdatasync_duration", unit: "seconds",
+                help: "Time of one group commit's parallel fdatasync of data files, directories and ledger."),
+            buckets: [
+                .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(5),
+            ])
     }
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "fathom", subsystem: "receiver", metricName: metric, unitName: unit, helpText: help)
+        MetricNameDescriptor(
+            namespace: "fathom", subsystem: "receiver", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// A cluster name as a label value: "-" when unknown (refused before authentication), "_other"
@@ -72,7 +77,8 @@ public final class ReceiverMetrics: Sendable {
     /// A request refused for missing or wrong credentials; `endpoint` is `upload`, `fleet`, `metrics` or `archive`.
     public func authFailed(endpoint: String) {
         registry.makeCounter(
-            descriptor: Self.name("auth_failures", unit: "total", help: "Requests refused for missing or wrong credentials."),
+            descriptor: Self.name(
+                "auth_failures", unit: "total", help: "Requests refused for missing or wrong credentials."),
             labels: [("endpoint", endpoint)]
         ).increment()
     }
@@ -86,7 +92,8 @@ public final class ReceiverMetrics: Sendable {
     /// One answered write to the measurement archive (POST/PUT under `/esmond/` or `/perfsonar/`).
     public func archiveWrite(status: Int) {
         registry.makeCounter(
-            descriptor: Self.name("archive_writes", unit: "total", help: "Writes to the measurement archive, by HTTP status code."),
+            descriptor: Self.name(
+                "archive_writes", unit: "total", help: "Writes to the measurement archive, by HTTP status code."),
             labels: [("code", String(status))]
         ).increment()
     }
@@ -103,7 +110,8 @@ public final class ReceiverMetrics: Sendable {
             for (cluster, counts) in fleet.stateCounts(now: now) {
                 for state in HostState.allCases {
                     registry.makeGauge(
-                        descriptor: Self.name("hosts", unit: "", help: "Hosts by cluster and state (online, late, silent)."),
+                        descriptor: Self.name(
+                            "hosts", unit: "", help: "Hosts by cluster and state (online, late, silent)."),
                         labels: [("cluster", clusterLabel(cluster)), ("state", state.rawValue)]
                     ).set(Double(counts[state] ?? 0))
                 }
@@ -111,7 +119,9 @@ public final class ReceiverMetrics: Sendable {
         }
         if let lag = indexLagProvider.withLock({ $0 })?() {
             registry.makeGauge(
-                descriptor: Self.name("index_lag", unit: "seconds", help: "Age of the newest committed upload the ingest index has not folded in."),
+                descriptor: Self.name(
+                    "index_lag", unit: "seconds",
+                    help: "Age of the newest committed upload the ingest index has not folded in."),
                 labels: []
             ).set(lag)
         }

@@ -45,8 +45,10 @@ final class AcceptExhaustionBackoff: ChannelInboundHandler, RemovableChannelHand
         if let suppressed = log.admit() {
             logger.error(
                 "out of file descriptors; accepting paused",
-                metadata: ["error": "\(io)", "pause_ms": "\(delay.nanoseconds / 1_000_000)",
-                           "failures": "\(failures)", "suppressed": "\(suppressed)"])
+                metadata: [
+                    "error": "\(io)", "pause_ms": "\(delay.nanoseconds / 1_000_000)",
+                    "failures": "\(failures)", "suppressed": "\(suppressed)",
+                ])
         }
         guard resume == nil, let options = context.channel.syncOptions else { return }
         try? options.setOption(ChannelOptions.autoRead, value: false)

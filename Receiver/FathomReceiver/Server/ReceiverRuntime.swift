@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -43,26 +43,32 @@ public struct ReceiverRuntime: Sendable {
         let pinger = WatchdogPinger(notifier: notifier, logger: logger) { [logger] in
             let stuck = server.writer.liveness.stuck()
             guard stuck.isEmpty else {
-                logger.error("storage writer stuck; withholding the watchdog keep-alive", metadata: [
-                    "for": "\(stuck[0].for)",
-                ])
+                logger.error(
+                    "storage writer stuck; withholding the watchdog keep-alive",
+                    metadata: [
+                        "for": "\(stuck[0].for)"
+                    ])
                 return false
             }
             return await Self.eventLoopsAnswer()
         }
         // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: STOPPING=1 and the watchdog
         // first, then reloads, then the HTTP server drains in-flight uploads.
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: app),
-                .init(service: ReloadService(hangups: hangups, server: server, notifier: notifier, status: listening,
-                                             logger: logger),
-                      successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: WatchdogService(pinger: pinger, notifier: notifier),
-                      successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app),
+                    .init(
+                        service: ReloadService(
+                            hangups: hangups, server: server, notifier: notifier, status: listening,
+                            logger: logger),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: WatchdogService(pinger: pinger, notifier: notifier),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         // Memory large or malformed uploads leave in glibc's arenas goes back to the kernel.
         let trimming = Task { await MallocPolicy.trimPeriodically() }
         // Every 5 s (and at the end) the fleet registry goes to <data>/.fathom/fleet.sqlite.

@@ -47,7 +47,8 @@ public struct ReceiverServer: Sendable {
         writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
         // Wrong tokens and wrong passwords fill the same per-address buckets and share the bcrypt pool.
         archiveKeys = settings.archive.flatMap { [authenticator] in
-            try? ArchiveAPIKeys(path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
+            try? ArchiveAPIKeys(
+                path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
         }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
@@ -76,7 +77,8 @@ public struct ReceiverServer: Sendable {
             authenticator: authenticator, index: index,
             archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
         ).register(on: router)
-        FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(on: router)
+        FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(
+            on: router)
         MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
             .register(on: router)
         if let archive = settings.archive, let archiveLinks {
@@ -92,14 +94,17 @@ public struct ReceiverServer: Sendable {
         let policy = settings.connections
         let server: HTTPServerBuilder
         if settings.insecureHTTP {
-            server = HTTPServerBuilder { responder in ReceiverHTTP1Channel(responder: responder, policy: policy, tls: false) }
+            server = HTTPServerBuilder { responder in
+                ReceiverHTTP1Channel(responder: responder, policy: policy, tls: false)
+            }
         } else {
             let tls = try settings.tls.serverConfiguration(
                 certificatePath: settings.tlsCertificatePath!, keyPath: settings.tlsKeyPath!)
             // Built here, not lazily, so a cipher list BoringSSL rejects stops the start with its error.
             _ = try NIOSSLContext(configuration: tls)
             server = HTTPServerBuilder { responder in
-                try TLSChannel(ReceiverHTTP1Channel(responder: responder, policy: policy, tls: true), tlsConfiguration: tls)
+                try TLSChannel(
+                    ReceiverHTTP1Channel(responder: responder, policy: policy, tls: true), tlsConfiguration: tls)
             }
         }
         let maxConnections = policy.effectiveMaxConnections()
@@ -124,7 +129,8 @@ public struct ReceiverServer: Sendable {
             try await channel.eventLoop.submit {
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(AcceptExhaustionBackoff(logger: logger), position: .first)
-                try pipeline.addHandler(ConnectionCapHandler(maxConnections: maxConnections, logger: logger), position: .first)
+                try pipeline.addHandler(
+                    ConnectionCapHandler(maxConnections: maxConnections, logger: logger), position: .first)
             }.get()
             logger.info("connection limits in place", metadata: ["max_connections": "\(maxConnections)"])
         } catch {

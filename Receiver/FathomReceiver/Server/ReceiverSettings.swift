@@ -40,7 +40,9 @@ public struct ReceiverSettings: Sendable, Equatable {
         if let problem = connections.validationError() ?? tls.validationError() ?? loginThrottle.validationError() {
             return problem
         }
-        if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) { return "fleet cadence of \(cluster) must be positive" }
+        if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) {
+            return "fleet cadence of \(cluster) must be positive"
+        }
         return nil
     }
 }

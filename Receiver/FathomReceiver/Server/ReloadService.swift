@@ -33,7 +33,8 @@ struct ReloadService: Service {
                     try archiveKeys.reload()
                     logger.notice("archive API keys reloaded")
                 } catch {
-                    logger.error("archive API keys reload failed; keeping the previous keys", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "archive API keys reload failed; keeping the previous keys", metadata: ["error": "\(error)"])
                 }
             }
             notifier.ready(status: "\(status.value); \(outcome)")

@@ -80,7 +80,9 @@ final class BatchLedger: @unchecked Sendable {  // confined to the writer thread
         let size = lseek(fd, 0, SEEK_END)
         guard size >= 0 else { throw StorageError(errno: errno, operation: "seek", path: path) }
         sizeBeforeAppend = Int64(size)
-        if let code = faults.injectedError(.ledgerWrite) { throw StorageError(errno: code, operation: "write", path: path) }
+        if let code = faults.injectedError(.ledgerWrite) {
+            throw StorageError(errno: code, operation: "write", path: path)
+        }
         if let code = PosixFile.writeAll(fd, Self.encode(sequence: sequence, time: now, ids: newIDs)) {
             throw StorageError(errno: code, operation: "write", path: path)
         }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Dispatch
 import FathomShared
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Appends uploads to files under the data directory and acknowledges each only after its bytes
 /// are on disk, sharing one `fdatasync` per file among all uploads that arrive together
@@ -172,7 +173,9 @@ public final class GroupCommitWriter: Sendable {
         for component in path.split(separator: "/") {
             current += "/" + component
             if mkdir(current, mode) == 0 {
-                if syncParents { try? PosixFile.syncDirectory(String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)])) }
+                if syncParents {
+                    try? PosixFile.syncDirectory(String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)]))
+                }
             } else if errno != EEXIST {
                 throw StorageError(errno: errno, operation: "mkdir", path: current)
             }

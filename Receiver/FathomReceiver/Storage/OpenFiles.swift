@@ -30,7 +30,9 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
     }
 
     func append(_ fd: Int32, _ bytes: [UInt8], path: String, faults: inout CommitFaults) throws(StorageError) {
-        if let code = faults.injectedError(.dataWrite) { throw StorageError(errno: code, operation: "write", path: path) }
+        if let code = faults.injectedError(.dataWrite) {
+            throw StorageError(errno: code, operation: "write", path: path)
+        }
         if let code = PosixFile.writeAll(fd, bytes) { throw StorageError(errno: code, operation: "write", path: path) }
     }
 
@@ -41,7 +43,9 @@ final class OpenFiles: @unchecked Sendable {  // confined to the writer thread a
 
     /// Makes `fds`, the directories created in this group, and `extra` durable.
     func syncGroup(_ fds: [Int32], extra: [Int32], faults: inout CommitFaults) throws(StorageError) {
-        if let code = faults.injectedError(.sync) { throw StorageError(errno: code, operation: "fdatasync", path: "data file") }
+        if let code = faults.injectedError(.sync) {
+            throw StorageError(errno: code, operation: "fdatasync", path: "data file")
+        }
         if let code = syncer.fdatasyncAll(fds + extra) {
             throw StorageError(errno: code, operation: "fdatasync", path: "data file")
         }

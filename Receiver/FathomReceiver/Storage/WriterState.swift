@@ -126,8 +126,9 @@ final class WriterState: @unchecked Sendable {  // confined to the writer thread
         }
         ledger.rollBackAppend()
         if !whole {
-            unsettled = StorageError(errno: cause.errno, operation: "take back a failed commit (restart to recover)",
-                                     path: cause.path)
+            unsettled = StorageError(
+                errno: cause.errno, operation: "take back a failed commit (restart to recover)",
+                path: cause.path)
         }
     }
 }

@@ -72,7 +72,8 @@ final class AgentDaemonProcess: @unchecked Sendable {
     }
 
     /// Polls `condition` every 100 ms (with `Task.sleep`) for at most `timeout`; whether it held.
-    static func eventually(within timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws -> Bool {
+    static func eventually(within timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws -> Bool
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try condition() { return true }

@@ -15,9 +15,11 @@ struct AgentRun {
     }
 
     func arguments(_ command: String, receiverURL: String? = nil, extra: [String] = []) -> [String] {
-        [Shell.binDirectory + "/fathom-agent", command,
-         "--receiver", receiverURL ?? fixture.receiver.baseURL, "--cluster", "fox",
-         "--password-file", passwordFile, "--ca-file", fixture.pki.caCertificate, "--spool-dir", spool] + extra
+        [
+            Shell.binDirectory + "/fathom-agent", command,
+            "--receiver", receiverURL ?? fixture.receiver.baseURL, "--cluster", "fox",
+            "--password-file", passwordFile, "--ca-file", fixture.pki.caCertificate, "--spool-dir", spool,
+        ] + extra
     }
 
     /// Runs `fathom-agent once`; returns exit status, stdout and stderr.
@@ -26,6 +28,8 @@ struct AgentRun {
     }
 
     var spooledBatchCount: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { !$0.hasPrefix(".") && $0 != "quarantine" && !$0.hasSuffix(".tmp") }.count
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter {
+            !$0.hasPrefix(".") && $0 != "quarantine" && !$0.hasSuffix(".tmp")
+        }.count
     }
 }

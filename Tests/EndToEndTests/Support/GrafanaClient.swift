@@ -19,7 +19,8 @@ struct GrafanaClient {
 
     func post(_ endpoint: String, _ body: String) async throws -> Reply {
         let r = try await client.send(
-            baseURL + "/grafana/" + endpoint, contentType: "application/json", user: user, password: password, body: body)
+            baseURL + "/grafana/" + endpoint, contentType: "application/json", user: user, password: password,
+            body: body)
         return Reply(status: r.status, body: r.body)
     }
 
@@ -29,14 +30,18 @@ struct GrafanaClient {
         guard reply.status == 200 else { throw TestFailure("query: \(reply.status) \(reply.body)") }
         var out: [String: [(Double, Int64)]] = [:]
         for frame in reply.objects {
-            guard let name = frame["target"] as? String, let points = frame["datapoints"] as? [[NSNumber]] else { continue }
+            guard let name = frame["target"] as? String, let points = frame["datapoints"] as? [[NSNumber]] else {
+                continue
+            }
             out[name] = points.map { ($0[0].doubleValue, $0[1].int64Value) }
         }
         return out
     }
 
-    static func query(_ metric: String, payload: String, from: Int64, to: Int64, intervalMs: Int = 1000,
-                      maxDataPoints: Int = 10_000) -> String {
+    static func query(
+        _ metric: String, payload: String, from: Int64, to: Int64, intervalMs: Int = 1000,
+        maxDataPoints: Int = 10_000
+    ) -> String {
         """
         {"panelId":1,"range":{"from":"\(GrafanaSamples.iso(from))","to":"\(GrafanaSamples.iso(to))",
          "raw":{"from":"now-6h","to":"now"}},"rangeRaw":{"from":"now-6h","to":"now"},"interval":"1s",

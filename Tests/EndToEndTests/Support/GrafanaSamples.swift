@@ -17,7 +17,8 @@ struct GrafanaSamples {
 
     /// One upload per (host, sample): a few processes in jobs 500–502 (alice, bob) and one outside
     /// any job (root, job 0); c3's last sample is a heartbeat only.
-    static func uploads(hosts: [String] = hosts, samples: Int = samples) -> [(host: String, time: Int64, body: String)] {
+    static func uploads(hosts: [String] = hosts, samples: Int = samples) -> [(host: String, time: Int64, body: String)]
+    {
         var out: [(String, Int64, String)] = []
         for (h, host) in hosts.enumerated() {
             for k in 0..<samples {
@@ -32,12 +33,15 @@ struct GrafanaSamples {
                     let job = 500 + p % 3
                     let user = job == 501 ? "bob" : "alice"
                     let cpu = Double((h * 7 + k * 3 + p * 11) % 97) + 0.5
-                    var line = "v=0.12.2,time=\(time),host=\(host),user=\(user),cmd=sim\(p),job=\(job),pid=\(1000 + p),"
+                    var line =
+                        "v=0.12.2,time=\(time),host=\(host),user=\(user),cmd=sim\(p),job=\(job),pid=\(1000 + p),"
                         + "cpu%=\(cpu),cpukib=\(1000 * (p + 1) + k),rssanonkib=\(800 * (p + 1) + h),cputime_sec=60"
                     if p == 0 { line += ",gpu%=50.25,gpumem%=10.5,gpukib=2048" }
                     lines.append(line)
                 }
-                lines.append("v=0.12.2,time=\(time),host=\(host),user=root,cmd=sshd,job=0,pid=99,cpu%=0.25,cpukib=64,rssanonkib=32")
+                lines.append(
+                    "v=0.12.2,time=\(time),host=\(host),user=root,cmd=sshd,job=0,pid=99,cpu%=0.25,cpukib=64,rssanonkib=32"
+                )
                 out.append((host, t, lines.joined(separator: "\n") + "\n"))
             }
         }
@@ -100,8 +104,13 @@ struct GrafanaSamples {
             let job = f["job"] ?? "0"
             let user = f["user"] ?? ""
             func add(_ into: inout Sums) {
-                into.cpu += s.cpu; into.cpukib += s.cpukib; into.rssanonkib += s.rssanonkib; into.gpu += s.gpu
-                into.gpumem += s.gpumem; into.gpukib += s.gpukib; into.processes += 1
+                into.cpu += s.cpu
+                into.cpukib += s.cpukib
+                into.rssanonkib += s.rssanonkib
+                into.gpu += s.gpu
+                into.gpumem += s.gpumem
+                into.gpukib += s.gpukib
+                into.processes += 1
                 if job != "0" { into.jobs.insert(job) }
                 into.users.insert(user)
             }

@@ -10,14 +10,18 @@ enum HeadlessChromium {
         let profile = TempDirectory("fathom-chromium")
         defer { profile.remove() }
         let result = try await Shell.runDetached(arguments(["--dump-dom", url], profile: profile.path), timeout: 120)
-        guard result.status == 0 else { throw TestFailure("chromium --dump-dom failed (\(result.status)): \(result.stderr.suffix(2000))") }
+        guard result.status == 0 else {
+            throw TestFailure("chromium --dump-dom failed (\(result.status)): \(result.stderr.suffix(2000))")
+        }
         return result.stdout
     }
 
     /// A throwaway profile per run, so runs share no cache or state.
     static func arguments(_ extra: [String], profile: String) -> [String] {
-        ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--ignore-certificate-errors", "--no-first-run", "--user-data-dir=\(profile)"]
+        [
+            "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--ignore-certificate-errors", "--no-first-run", "--user-data-dir=\(profile)",
+        ]
             + extra
     }
 

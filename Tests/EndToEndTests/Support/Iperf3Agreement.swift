@@ -20,7 +20,9 @@ enum Iperf3Agreement {
     static func ownBytes(_ result: ThroughputResult, weSent: Bool) throws -> Double {
         guard let summary = result.summary?.summary else { throw TestFailure("our result has no summary: \(result)") }
         if weSent { return Double(summary.throughputBytes) }
-        guard let bits = summary.receiverThroughputBits else { throw TestFailure("our result has no receiver figure: \(summary)") }
+        guard let bits = summary.receiverThroughputBits else {
+            throw TestFailure("our result has no receiver figure: \(summary)")
+        }
         return bits * (summary.end - summary.start) / 8
     }
 
@@ -29,11 +31,14 @@ enum Iperf3Agreement {
     /// loaded machine ends with full buffers, seen at 5.3 %). The 25 % miscount still fails.
     /// `within` narrows the 10 % for paced tests whose buffers hold little at the end (1 % in
     /// `ThroughputOptionsInteropTests`).
-    static func tcp(ours: ThroughputResult, weSent: Bool, iperf3JSON: String, within fraction: Double = 0.10) throws -> [String] {
+    static func tcp(ours: ThroughputResult, weSent: Bool, iperf3JSON: String, within fraction: Double = 0.10) throws
+        -> [String]
+    {
         let theirs = try Iperf3Tool.byteSums(iperf3JSON)
         let mine = try ownBytes(ours, weSent: weSent)
         let iperf3Own = weSent ? theirs.received : theirs.sent
-        let what = weSent
+        let what =
+            weSent
             ? "we sent \(mine) B, iperf3 itself received \(iperf3Own) B"
             : "we received \(mine) B, iperf3 itself sent \(iperf3Own) B"
         return Iperf3Tool.agree(mine, iperf3Own, within: fraction) ? [] : ["bytes: " + what]
@@ -55,17 +60,23 @@ enum Iperf3Agreement {
             let sentBytes = try ownBytes(ours, weSent: true)
             let expected = delivered(sentBytes, lost: received.lost, packets: received.packets)
             if !Iperf3Tool.agree(expected, received.bytes) {
-                problems.append("bytes: we sent \(sentBytes) B (\(expected) B after iperf3's loss), iperf3 itself received \(received.bytes) B")
+                problems.append(
+                    "bytes: we sent \(sentBytes) B (\(expected) B after iperf3's loss), iperf3 itself received \(received.bytes) B"
+                )
             }
             if !Iperf3Tool.agree(Double(summary.summary.sent ?? 0), received.packets) {
-                problems.append("datagrams: we sent \(summary.summary.sent ?? 0), iperf3 read up to packet \(received.packets)")
+                problems.append(
+                    "datagrams: we sent \(summary.summary.sent ?? 0), iperf3 read up to packet \(received.packets)")
             }
             if !lossAgrees(summary.summary.lost, received.lost, packets: received.packets) {
-                problems.append("loss: ours \(summary.summary.lost.map(String.init) ?? "none"), iperf3's own \(received.lost)")
+                problems.append(
+                    "loss: ours \(summary.summary.lost.map(String.init) ?? "none"), iperf3's own \(received.lost)")
             }
             let jitters = summary.streams.map { $0.jitter ?? -1 }
             if jitters.count != theirs.streamJitterMilliseconds.count
-                || zip(jitters, theirs.streamJitterMilliseconds).contains(where: { abs($0 - $1) > max(0.001, 0.05 * $1) })
+                || zip(jitters, theirs.streamJitterMilliseconds).contains(where: {
+                    abs($0 - $1) > max(0.001, 0.05 * $1)
+                })
             {
                 problems.append("jitter: ours \(jitters) ms, iperf3's own \(theirs.streamJitterMilliseconds) ms")
             }
@@ -77,14 +88,19 @@ enum Iperf3Agreement {
             let lost = Double(summary.summary.lost ?? 0)
             let expected = delivered(sent.bytes, lost: lost, packets: sent.packets)
             if !Iperf3Tool.agree(receivedBytes, expected) {
-                problems.append("bytes: we received \(receivedBytes) B, iperf3 itself sent \(sent.bytes) B (\(expected) B after our loss)")
+                problems.append(
+                    "bytes: we received \(receivedBytes) B, iperf3 itself sent \(sent.bytes) B (\(expected) B after our loss)"
+                )
             }
             if !Iperf3Tool.agree(highest, sent.packets) {
-                problems.append("datagrams: highest packet number we read \(highest), iperf3 itself sent \(sent.packets)")
+                problems.append(
+                    "datagrams: highest packet number we read \(highest), iperf3 itself sent \(sent.packets)")
             }
             let jitter = summary.summary.jitter ?? -1
             let relayed = theirs.received.jitterMilliseconds
-            if !(jitter >= 0 && jitter.isFinite) || (iperf3IsClient && abs(jitter - relayed) > max(0.001, 0.05 * relayed)) {
+            if !(jitter >= 0 && jitter.isFinite)
+                || (iperf3IsClient && abs(jitter - relayed) > max(0.001, 0.05 * relayed))
+            {
                 problems.append("jitter: ours \(jitter) ms, given to iperf3 as \(relayed) ms")
             }
         }

@@ -4,7 +4,9 @@ import Foundation
 /// The real `iperf3` (Debian package) for interop tests: where it is, free ports, waiting for a
 /// listener without connecting to it, and reading its `-J` output.
 enum Iperf3Tool {
-    static let path = ["/usr/bin/iperf3", "/bin/iperf3", "/usr/local/bin/iperf3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let path = ["/usr/bin/iperf3", "/bin/iperf3", "/usr/local/bin/iperf3"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// A port the kernel just handed out (bound, then released).
     static func freePort() throws -> Int {
@@ -80,7 +82,8 @@ enum Iperf3Tool {
     /// own deadline, so a server whose client never came (`iperf3 -s -1`) would otherwise hold the
     /// test forever; killed, it exits 124.
     static func run(_ arguments: [String], timeout: TimeInterval = 30) async throws -> Shell.Result {
-        let limited = ["/usr/bin/timeout", "-k", "5", "\(Int(timeout.rounded(.up)))", "/usr/bin/nice", "-n", "19"] + arguments
+        let limited =
+            ["/usr/bin/timeout", "-k", "5", "\(Int(timeout.rounded(.up)))", "/usr/bin/nice", "-n", "19"] + arguments
         return try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try Shell.run(limited, timeout: timeout + 10) }) }.start()
         }

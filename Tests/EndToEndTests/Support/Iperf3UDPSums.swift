@@ -41,7 +41,11 @@ struct Iperf3UDPSums {
 
     private static func sum(_ object: [String: Any]) -> Sum? {
         func number(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
-        guard let bytes = number("bytes"), let bits = number("bits_per_second"), let packets = number("packets") else { return nil }
-        return Sum(bytes: bytes, bitsPerSecond: bits, packets: packets, lost: number("lost_packets") ?? 0, jitterMilliseconds: number("jitter_ms") ?? 0)
+        guard let bytes = number("bytes"), let bits = number("bits_per_second"), let packets = number("packets") else {
+            return nil
+        }
+        return Sum(
+            bytes: bytes, bitsPerSecond: bits, packets: packets, lost: number("lost_packets") ?? 0,
+            jitterMilliseconds: number("jitter_ms") ?? 0)
     }
 }

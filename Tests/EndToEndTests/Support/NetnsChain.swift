@@ -40,7 +40,9 @@ final class NetnsChain {
     /// Runs `ip ARGS`, throwing on a non-zero exit.
     func ip(_ arguments: String...) throws {
         let result = try Shell.run([NetnsPath.ipCommand!] + arguments)
-        guard result.status == 0 else { throw SetupError(command: arguments.joined(separator: " "), stderr: result.stderr) }
+        guard result.status == 0 else {
+            throw SetupError(command: arguments.joined(separator: " "), stderr: result.stderr)
+        }
     }
 
     /// Runs a command inside namespace `ns` (`ip netns exec`) and returns its result.

@@ -53,6 +53,8 @@ struct ReceiverFixture: Sendable {
 }
 
 /// A free-CSV sample line as sonar 0.12 prints it.
-func sampleLine(host: String = "c1", time: String = "2026-11-25T10:00:00+00:00", cmd: String = "python", pid: Int = 4242) -> String {
+func sampleLine(
+    host: String = "c1", time: String = "2026-11-25T10:00:00+00:00", cmd: String = "python", pid: Int = 4242
+) -> String {
     "v=0.12.2,time=\(time),host=\(host),user=alice,cmd=\(cmd),job=77,pid=\(pid),cpu%=99.5,cpukib=1024,cputime_sec=60"
 }

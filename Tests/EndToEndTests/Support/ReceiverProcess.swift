@@ -26,10 +26,11 @@ final class ReceiverProcess: @unchecked Sendable {
         self.credentialsPath = credentialsPath
         let receiver = Shell.binDirectory + "/fathom-receiver"
         process.executableURL = URL(fileURLWithPath: wrapper.first ?? receiver)
-        process.arguments = (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [receiver]) + [
-            "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
-            "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
-        ] + extra
+        process.arguments =
+            (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [receiver]) + [
+                "--listen", "127.0.0.1:\(requestedPort)", "--data-dir", dataDirectory, "--credentials", credentialsPath,
+                "--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey,
+            ] + extra
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }

@@ -9,12 +9,15 @@ enum Shell {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 120) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 120) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -38,8 +41,9 @@ enum Shell {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errThread.isFinished { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// `run` on a dispatch thread: waiting for a child for seconds must not hold one of the few
@@ -54,11 +58,14 @@ enum Shell {
 
     /// The directory holding the built executables (next to the test bundle).
     static var binDirectory: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // swift test runs <bin>/<package>PackageTests.xctest; go up until fathom-receiver is found.
         for _ in 0..<4 {
-            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("fathom-receiver").path) { return dir.path }
+            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("fathom-receiver").path) {
+                return dir.path
+            }
             dir = dir.deletingLastPathComponent()
         }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

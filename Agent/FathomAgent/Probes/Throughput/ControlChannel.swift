@@ -23,10 +23,13 @@ public struct ControlChannel: Sendable {
     }
 
     /// The next state byte; an unknown code is a protocol violation (it is how garbage shows up).
-    public func readState(waiting what: String, deadline: ContinuousClock.Instant? = nil) throws(ThroughputError) -> IperfState {
+    public func readState(waiting what: String, deadline: ContinuousClock.Instant? = nil) throws(ThroughputError)
+        -> IperfState
+    {
         let byte = try socket.read(1, deadline: deadline ?? .now + timeout, what: what)[0]
         guard let state = IperfState(rawValue: Int8(bitPattern: byte)) else {
-            throw .protocolViolation("unknown state byte \(Int8(bitPattern: byte)) (0x\(String(byte, radix: 16))) while waiting for \(what)")
+            throw .protocolViolation(
+                "unknown state byte \(Int8(bitPattern: byte)) (0x\(String(byte, radix: 16))) while waiting for \(what)")
         }
         return state
     }
@@ -48,7 +51,8 @@ public struct ControlChannel: Sendable {
 
     /// SERVER_ERROR with iperf3's error number, so a real iperf3 client prints its own message.
     public func sendServerError(_ iperfErrno: Int32, errno: Int32 = 0) {
-        let bytes = [UInt8(bitPattern: IperfState.serverError.rawValue)] + Self.bigEndian(UInt32(bitPattern: iperfErrno))
+        let bytes =
+            [UInt8(bitPattern: IperfState.serverError.rawValue)] + Self.bigEndian(UInt32(bitPattern: iperfErrno))
             + Self.bigEndian(UInt32(bitPattern: errno))
         try? socket.write(bytes, deadline: .now + .seconds(2), what: "server error")
     }
@@ -62,7 +66,8 @@ public struct ControlChannel: Sendable {
     /// anything is allocated (garbage often looks like a huge length).
     public func readJSON<T: IperfMessage>(_ type: T.Type, maxLength: Int, what: String) throws(ThroughputError) -> T {
         let deadline = ContinuousClock.now + timeout
-        let length = Int(UInt32(bitPattern: Self.int32(try socket.read(4, deadline: deadline, what: "\(what) length"), at: 0)))
+        let length = Int(
+            UInt32(bitPattern: Self.int32(try socket.read(4, deadline: deadline, what: "\(what) length"), at: 0)))
         guard length > 0, length <= maxLength else {
             throw .protocolViolation("\(what) length \(length) is not within 1...\(maxLength)")
         }
@@ -70,7 +75,8 @@ public struct ControlChannel: Sendable {
         // Some iperf3 builds count a trailing NUL in the length; JSON parsers reject it.
         while body.last == 0 { body.removeLast() }
         do { return try T(json: try JSONText.parse(body)) } catch {
-            throw .protocolViolation("\(what) is not the expected JSON (\(error)): \(String(decoding: body.prefix(600), as: UTF8.self))")
+            throw .protocolViolation(
+                "\(what) is not the expected JSON (\(error)): \(String(decoding: body.prefix(600), as: UTF8.self))")
         }
     }
 
@@ -79,6 +85,8 @@ public struct ControlChannel: Sendable {
     }
 
     static func int32(_ bytes: [UInt8], at offset: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3]))
+        Int32(
+            bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+                | UInt32(bytes[offset + 3]))
     }
 }

@@ -50,7 +50,10 @@ public struct IperfParameters: IperfMessage, Equatable {
     /// iperf3's `MIN_UDP_BLOCKSIZE` (room for the largest datagram header) and `MAX_UDP_BLOCKSIZE`.
     public static let udpBlockSizes = 16...(65535 - 8 - 20)
 
-    public init(time: Int, parallel: Int, reverse: Bool, udp: Bool = false, blockSize: Int = Self.defaultBlockSize, bandwidth: Int? = nil) {
+    public init(
+        time: Int, parallel: Int, reverse: Bool, udp: Bool = false, blockSize: Int = Self.defaultBlockSize,
+        bandwidth: Int? = nil
+    ) {
         // iperf3 names exactly one protocol: {"tcp":true,…} or {"udp":true,…}.
         tcp = udp ? nil : true
         self.udp = udp ? true : nil
@@ -71,11 +74,13 @@ public struct IperfParameters: IperfMessage, Equatable {
     public var json: JSONValue {
         var members: [String: JSONValue] = [:]
         let flags: [(String, Bool?)] = [
-            ("tcp", tcp), ("udp", udp), ("sctp", sctp), ("reverse", reverse), ("bidirectional", bidirectional), ("nodelay", nodelay),
+            ("tcp", tcp), ("udp", udp), ("sctp", sctp), ("reverse", reverse), ("bidirectional", bidirectional),
+            ("nodelay", nodelay),
         ]
         for (key, flag) in flags { if let flag { members[key] = .bool(flag) } }
         let numbers: [(String, Int?)] = [
-            ("omit", omit), ("time", time), ("num", num), ("blockcount", blockcount), ("parallel", parallel), ("len", len),
+            ("omit", omit), ("time", time), ("num", num), ("blockcount", blockcount), ("parallel", parallel),
+            ("len", len),
             ("window", window), ("MSS", MSS), ("bandwidth", bandwidth), ("pacing_timer", pacing_timer),
             ("udp_counters_64bit", udp_counters_64bit), ("TOS", TOS), ("zerocopy", zerocopy),
         ]
@@ -125,20 +130,38 @@ public struct IperfParameters: IperfMessage, Equatable {
     public var unsupported: (reason: String, iperfErrno: Int32)? {
         if sctp == true { return ("SCTP tests are not implemented", IperfState.notImplemented) }
         if udp == true, let len, !Self.udpBlockSizes.contains(len) {
-            return ("UDP datagram size (len) \(len) is not within \(Self.udpBlockSizes.lowerBound)...\(Self.udpBlockSizes.upperBound)", IperfState.udpBlockSize)
+            return (
+                "UDP datagram size (len) \(len) is not within \(Self.udpBlockSizes.lowerBound)...\(Self.udpBlockSizes.upperBound)",
+                IperfState.udpBlockSize
+            )
         }
-        if udp == true, let bandwidth, bandwidth < 0 { return ("UDP bandwidth \(bandwidth) is negative", IperfState.receiveParametersFailed) }
-        if bidirectional == true, reverse == true { return ("a test cannot be both reverse and bidirectional", IperfState.reverseBidirectional) }
+        if udp == true, let bandwidth, bandwidth < 0 {
+            return ("UDP bandwidth \(bandwidth) is negative", IperfState.receiveParametersFailed)
+        }
+        if bidirectional == true, reverse == true {
+            return ("a test cannot be both reverse and bidirectional", IperfState.reverseBidirectional)
+        }
         if udp == true, bidirectional == true || (omit ?? 0) > 0 || byteLimit != nil {
-            return ("UDP tests with omit, bidirectional or a byte or block count are not implemented", IperfState.notImplemented)
+            return (
+                "UDP tests with omit, bidirectional or a byte or block count are not implemented",
+                IperfState.notImplemented
+            )
         }
         if let TOS, !(0...255).contains(TOS) { return ("TOS \(TOS) is not within 0...255", IperfState.badTOS) }
-        if let window, window < 0 || window > (1 << 29) { return ("window must be 0...536870912", IperfState.receiveParametersFailed) }
-        if (num ?? 0) < 0 || (blockcount ?? 0) < 0 { return ("byte and block counts must not be negative", IperfState.receiveParametersFailed) }
-        if !(1...128).contains(parallel ?? 1) { return ("parallel must be 1...128", IperfState.receiveParametersFailed) }
+        if let window, window < 0 || window > (1 << 29) {
+            return ("window must be 0...536870912", IperfState.receiveParametersFailed)
+        }
+        if (num ?? 0) < 0 || (blockcount ?? 0) < 0 {
+            return ("byte and block counts must not be negative", IperfState.receiveParametersFailed)
+        }
+        if !(1...128).contains(parallel ?? 1) {
+            return ("parallel must be 1...128", IperfState.receiveParametersFailed)
+        }
         // The responder allocates a block and per-second counters from these; a peer must not
         // make it allocate without bound (iperf3's MAX_BLOCKSIZE is 1 MiB).
-        if !(1...(1 << 20)).contains(len ?? Self.defaultBlockSize) { return ("len must be 1...1048576", IperfState.receiveParametersFailed) }
+        if !(1...(1 << 20)).contains(len ?? Self.defaultBlockSize) {
+            return ("len must be 1...1048576", IperfState.receiveParametersFailed)
+        }
         if !(0...86400).contains(time ?? 10) || !(0...3600).contains(omit ?? 0) {
             return ("time must be 0...86400 s and omit 0...3600 s", IperfState.receiveParametersFailed)
         }

@@ -20,11 +20,13 @@ public struct JoinableThread: Sendable {
     public init(_ body: @escaping @Sendable () -> Void) throws(ThroughputError) {
         var id = pthread_t()
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
-        let status = pthread_create(&id, nil, { raw in
-            let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
+        let status = pthread_create(
+            &id, nil,
+            { raw in
+                let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
+                body.run()
+                return nil
+            }, box)
         guard status == 0 else {
             Unmanaged<Body>.fromOpaque(box).release()
             throw .socket(call: "pthread_create", errno: status)

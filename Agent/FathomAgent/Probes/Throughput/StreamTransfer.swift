@@ -114,7 +114,9 @@ public struct StreamTransfer: Sendable {
                 continue
             }
             let n =
-                if let file { file.send(to: socket.fd) } else if sending { send(socket.fd, buffer, blockSize, Int32(MSG_NOSIGNAL)) } else {
+                if let file { file.send(to: socket.fd) } else if sending {
+                    send(socket.fd, buffer, blockSize, Int32(MSG_NOSIGNAL))
+                } else {
                     recv(socket.fd, buffer, blockSize, 0)
                 }
             if n == 0 { break }
@@ -166,9 +168,11 @@ public struct StreamTransfer: Sendable {
         // As iperf3 after its omit timer: the totals are the test's own, from the end of the omitted seconds.
         let omittedBytes = perInterval.prefix(timeline.omittedIntervals).reduce(0, +)
         var tally = Tally(
-            streamID: streamID, socket: socket.fd, sending: sending, bytes: total - omittedBytes, intervalBytes: perInterval,
+            streamID: streamID, socket: socket.fd, sending: sending, bytes: total - omittedBytes,
+            intervalBytes: perInterval,
             intervalRetransmits: retransmits == nil ? nil : retransmitsPerInterval, retransmits: retransmits,
-            rttMicroseconds: socket.rttMicroseconds, seconds: max(0, Self.seconds(timeline.omitEnd.duration(to: lastByte))),
+            rttMicroseconds: socket.rttMicroseconds,
+            seconds: max(0, Self.seconds(timeline.omitEnd.duration(to: lastByte))),
             omittedIntervals: timeline.omittedIntervals)
         if retransmits != nil {
             tally.intervalRTT = rttPerInterval

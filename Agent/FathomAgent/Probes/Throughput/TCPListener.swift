@@ -13,7 +13,9 @@ public struct TCPListener: Sendable {
     public let port: UInt16
 
     public static func listen(port: UInt16, backlog: Int32 = 16) throws(ThroughputError) -> TCPListener {
-        try WildcardBind.dualStack { family throws(ThroughputError) in try bind(family: family, port: port, backlog: backlog) }
+        try WildcardBind.dualStack { family throws(ThroughputError) in
+            try bind(family: family, port: port, backlog: backlog)
+        }
     }
 
     private static func bind(family: Int32, port: UInt16, backlog: Int32) throws(ThroughputError) -> TCPListener {

@@ -18,7 +18,8 @@ public struct TCPSocket: Sendable {
     /// `local` binds the socket first (iperf3's `-B`); `options` are set before the handshake,
     /// so the window and MSS are in the SYN, as iperf3's client sets them.
     public static func connect(
-        to address: IPSocketAddress, timeout: Duration, local: IPSocketAddress? = nil, options: StreamSocketOptions? = nil
+        to address: IPSocketAddress, timeout: Duration, local: IPSocketAddress? = nil,
+        options: StreamSocketOptions? = nil
     ) throws(ThroughputError) -> TCPSocket {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
@@ -70,7 +71,9 @@ public struct TCPSocket: Sendable {
     }
 
     /// Reads exactly `count` bytes; `what` names the message in errors.
-    public func read(_ count: Int, deadline: ContinuousClock.Instant, what: String = "data") throws(ThroughputError) -> [UInt8] {
+    public func read(_ count: Int, deadline: ContinuousClock.Instant, what: String = "data") throws(ThroughputError)
+        -> [UInt8]
+    {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
@@ -88,7 +91,9 @@ public struct TCPSocket: Sendable {
     }
 
     /// Writes all of `bytes`; `MSG_NOSIGNAL` so a closed peer is an error, not SIGPIPE.
-    public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, what: String = "data") throws(ThroughputError) {
+    public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant, what: String = "data")
+        throws(ThroughputError)
+    {
         var sent = 0
         while sent < bytes.count {
             guard try wait(for: Int16(POLLOUT), deadline: deadline) else { throw .timeout("sending \(what)") }
@@ -111,7 +116,8 @@ public struct TCPSocket: Sendable {
     /// Kernel timeouts on blocking `send`/`recv`, so a data thread wakes up to check its stop flag
     /// even when the peer has gone silent.
     public func setBlockingTimeout(_ timeout: Duration) {
-        var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        var tv = timeval(
+            tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }

@@ -28,7 +28,8 @@ extension ThroughputClient {
         // A timed test sends for omit plus duration; a byte-count test until the count (a day at most).
         let end = limit == nil ? start + omit + .seconds(parameters.duration) : nil
         let timeline = TestTimeline(
-            start: start, stopSending: end, hardStop: (end ?? start + omit + .seconds(86400)) + parameters.controlTimeout,
+            start: start, stopSending: end,
+            hardStop: (end ?? start + omit + .seconds(86400)) + parameters.controlTimeout,
             duration: limit == nil ? parameters.duration : nil, omit: parameters.omit, interval: parameters.interval,
             budget: TransferBudget(limit: limit))
         let group = try TransferGroup(sockets: sockets) { index, socket, stop in make(index, socket, timeline, stop) }

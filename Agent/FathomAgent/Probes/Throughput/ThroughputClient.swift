@@ -21,7 +21,8 @@ public struct ThroughputClient: Sendable {
     }
 
     public func run() throws(ThroughputError) -> ThroughputReport {
-        let address = try Self.resolve(parameters.dest, family: parameters.ipVersion).with(port: UInt16(parameters.port))
+        let address = try Self.resolve(parameters.dest, family: parameters.ipVersion).with(
+            port: UInt16(parameters.port))
         // The local address in the destination's family (iperf3's -B), any port.
         let local = try parameters.localAddress.map { name throws(ThroughputError) in
             try Self.resolve(name, family: address.family == AF_INET6 ? 6 : 4)
@@ -37,42 +38,54 @@ public struct ThroughputClient: Sendable {
         try control.expect(.paramExchange)
         // UDP: datagram size from the control connection's MSS unless set, 1 Mbit/s unless set.
         let datagramSize = parameters.udp ? parameters.udpDatagramSize(controlMSS: socket.maximumSegmentSize) : nil
-        try control.sendJSON(parameters.iperfParameters(blockSize: datagramSize ?? parameters.blockSize), what: "parameters")
+        try control.sendJSON(
+            parameters.iperfParameters(blockSize: datagramSize ?? parameters.blockSize), what: "parameters")
         try control.expect(.createStreams)
-        if let datagramSize { return try runUDPStreams(control: control, address: address, local: local, datagramSize: datagramSize) }
+        if let datagramSize {
+            return try runUDPStreams(control: control, address: address, local: local, datagramSize: datagramSize)
+        }
 
         var streams: [TCPSocket] = []
         defer { streams.forEach { $0.close() } }
         // --bidir: the sending streams first, then as many receiving ones, as iperf3 connects them.
         let count = parameters.parallel * (parameters.bidirectional ? 2 : 1)
         for _ in 0..<count {
-            let stream = try TCPSocket.connect(to: address, timeout: parameters.controlTimeout, local: local, options: parameters.socketOptions)
+            let stream = try TCPSocket.connect(
+                to: address, timeout: parameters.controlTimeout, local: local, options: parameters.socketOptions)
             streams.append(stream)
             try stream.write(cookie, deadline: .now + parameters.controlTimeout, what: "stream cookie")
         }
         let sends = { (index: Int) in parameters.bidirectional ? index < parameters.parallel : !parameters.reverse }
-        let (tallies, seconds) = try runTestPhase(control, sockets: streams, stopReceiversBeforeTestEnd: false) { index, stream, timeline, stop in
+        let (tallies, seconds) = try runTestPhase(control, sockets: streams, stopReceiversBeforeTestEnd: false) {
+            index, stream, timeline, stop in
             StreamTransfer(
-                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sends(index), blockSize: parameters.blockSize,
+                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sends(index),
+                blockSize: parameters.blockSize,
                 timeline: timeline, stop: stop, bitsPerSecond: parameters.bandwidth, zeroCopy: parameters.zeroCopy)
         }
         let theirs = try exchangeResults(
             control,
             IperfResults(
-                streams: tallies.map { .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds) },
+                streams: tallies.map {
+                    .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds)
+                },
                 sender: tallies.contains { $0.sending }))
         let applied = streams.first.map { StreamSocketOptions.Applied(reading: $0.fd) }
         func report(sending: Bool, direction: String) -> ThroughputReport {
             var report = ThroughputReport(
                 local: tallies.filter { $0.sending == sending }, remote: theirs, localSent: sending, seconds: seconds,
-                diags: "iperf3 protocol client to \(address.host) port \(parameters.port), \(parameters.parallel) stream(s), \(direction), \(testLength)"
-                    + (applied.map { "; \($0)" } ?? "") + (theirs.congestion_used.map { ", server congestion \($0)" } ?? ""))
+                diags:
+                    "iperf3 protocol client to \(address.host) port \(parameters.port), \(parameters.parallel) stream(s), \(direction), \(testLength)"
+                    + (applied.map { "; \($0)" } ?? "")
+                    + (theirs.congestion_used.map { ", server congestion \($0)" } ?? ""))
             report.omitSeconds = parameters.omit
             report.intervalSeconds = StreamTransfer.seconds(parameters.interval)
             report.socketOptions = applied
             return report
         }
-        guard parameters.bidirectional else { return report(sending: !parameters.reverse, direction: parameters.reverse ? "reverse" : "forward") }
+        guard parameters.bidirectional else {
+            return report(sending: !parameters.reverse, direction: parameters.reverse ? "reverse" : "forward")
+        }
         var forward = report(sending: true, direction: "bidirectional, forward")
         forward.bidirReverse = [report(sending: false, direction: "bidirectional, reverse")]
         return forward

@@ -53,8 +53,11 @@ public struct ThroughputParameters: Sendable, Equatable {
     /// Local address every connection is bound to (iperf3's `-B`; pScheduler's `local-address`).
     public var localAddress: String?
 
-    public init(dest: String, port: Int = 5201, reverse: Bool = false, udp: Bool = false, parallel: Int = 1, duration: Int = 10,
-                blockSize: Int = IperfParameters.defaultBlockSize, bandwidth: Int? = nil, controlTimeout: Duration = .seconds(10)) {
+    public init(
+        dest: String, port: Int = 5201, reverse: Bool = false, udp: Bool = false, parallel: Int = 1, duration: Int = 10,
+        blockSize: Int = IperfParameters.defaultBlockSize, bandwidth: Int? = nil,
+        controlTimeout: Duration = .seconds(10)
+    ) {
         self.dest = dest
         self.port = port
         self.reverse = reverse
@@ -73,17 +76,27 @@ public struct ThroughputParameters: Sendable, Equatable {
         // iperf3's MAX_STREAMS.
         if !(1...128).contains(parallel) { throw .invalidParameter("parallel \(parallel) is not within 1...128") }
         if !(1...86400).contains(duration) { throw .invalidParameter("duration \(duration) s is not within 1...86400") }
-        if !(1...(1 << 20)).contains(blockSize) { throw .invalidParameter("block size \(blockSize) is not within 1...1048576") }
-        if let bandwidth, bandwidth < 0 || (bandwidth == 0 && !udp) { throw .invalidParameter("bandwidth \(bandwidth) bit/s must be positive") }
+        if !(1...(1 << 20)).contains(blockSize) {
+            throw .invalidParameter("block size \(blockSize) is not within 1...1048576")
+        }
+        if let bandwidth, bandwidth < 0 || (bandwidth == 0 && !udp) {
+            throw .invalidParameter("bandwidth \(bandwidth) bit/s must be positive")
+        }
         if udp, blockSize != IperfParameters.defaultBlockSize, !IperfParameters.udpBlockSizes.contains(blockSize) {
-            throw .invalidParameter("UDP datagram size \(blockSize) is not within \(IperfParameters.udpBlockSizes.lowerBound)...\(IperfParameters.udpBlockSizes.upperBound)")
+            throw .invalidParameter(
+                "UDP datagram size \(blockSize) is not within \(IperfParameters.udpBlockSizes.lowerBound)...\(IperfParameters.udpBlockSizes.upperBound)"
+            )
         }
         if controlTimeout <= .zero { throw .invalidParameter("control timeout must be positive") }
         // iperf3's own limits: omit ≤ 600 s (IEOMIT), window ≤ 512 MiB (IEBUFSIZE, MAX_TCP_BUFFER), interval 0.1...60 s (IEINTERVAL).
         if !(0...600).contains(omit) { throw .invalidParameter("omit \(omit) s is not within 0...600") }
-        if let window, !(1...(1 << 29)).contains(window) { throw .invalidParameter("window \(window) B is not within 1...536870912") }
+        if let window, !(1...(1 << 29)).contains(window) {
+            throw .invalidParameter("window \(window) B is not within 1...536870912")
+        }
         if let mss, !(88...9216).contains(mss) { throw .invalidParameter("MSS \(mss) is not within 88...9216") }
-        if interval < .milliseconds(100) || interval > .seconds(60) { throw .invalidParameter("interval \(interval) is not within 0.1...60 s") }
+        if interval < .milliseconds(100) || interval > .seconds(60) {
+            throw .invalidParameter("interval \(interval) is not within 0.1...60 s")
+        }
         if bidirectional && reverse { throw .invalidParameter("a test cannot be both reverse and bidirectional") }
         if bytes != nil && blocks != nil { throw .invalidParameter("only one of bytes and blocks may end a test") }
         if let bytes, bytes <= 0 { throw .invalidParameter("bytes \(bytes) must be positive") }
@@ -91,10 +104,16 @@ public struct ThroughputParameters: Sendable, Equatable {
         if udp, omit > 0 || bidirectional || byteLimit != nil || zeroCopy || interval != .seconds(1) {
             throw .invalidParameter("omit, bidirectional, bytes, blocks, zero-copy and interval are TCP options here")
         }
-        if udp, congestion != nil || mss != nil || noDelay { throw .invalidParameter("congestion, MSS and no-delay are TCP options") }
+        if udp, congestion != nil || mss != nil || noDelay {
+            throw .invalidParameter("congestion, MSS and no-delay are TCP options")
+        }
         if let tos, !(0...255).contains(tos) { throw .invalidParameter("TOS \(tos) is not within 0...255") }
-        if let ipVersion, ipVersion != 4 && ipVersion != 6 { throw .invalidParameter("ip-version \(ipVersion) is not 4 or 6") }
-        if let congestion, congestion.isEmpty || congestion.utf8.count > 15 { throw .invalidParameter("congestion \"\(congestion)\" is not an algorithm name") }
+        if let ipVersion, ipVersion != 4 && ipVersion != 6 {
+            throw .invalidParameter("ip-version \(ipVersion) is not 4 or 6")
+        }
+        if let congestion, congestion.isEmpty || congestion.utf8.count > 15 {
+            throw .invalidParameter("congestion \"\(congestion)\" is not an algorithm name")
+        }
         if let localAddress, localAddress.isEmpty { throw .invalidParameter("local address is empty") }
         return self
     }
@@ -113,7 +132,8 @@ public struct ThroughputParameters: Sendable, Equatable {
     /// The parameter message for the server, as an iperf3 3.12 client with the same options sends it.
     public func iperfParameters(blockSize length: Int) -> IperfParameters {
         var message = IperfParameters(
-            time: byteLimit == nil ? duration : 0, parallel: parallel, reverse: reverse, udp: udp, blockSize: length, bandwidth: effectiveBandwidth)
+            time: byteLimit == nil ? duration : 0, parallel: parallel, reverse: reverse, udp: udp, blockSize: length,
+            bandwidth: effectiveBandwidth)
         message.omit = omit
         message.num = bytes ?? 0
         message.blockcount = blocks ?? 0
@@ -139,7 +159,9 @@ public struct ThroughputParameters: Sendable, Equatable {
     /// rule), else 1460; capped to what one datagram can carry.
     public func udpDatagramSize(controlMSS: Int?) -> Int {
         let range = IperfParameters.udpBlockSizes
-        let size = blockSize != IperfParameters.defaultBlockSize ? blockSize : controlMSS ?? IperfParameters.defaultUDPBlockSize
+        let size =
+            blockSize != IperfParameters.defaultBlockSize
+            ? blockSize : controlMSS ?? IperfParameters.defaultUDPBlockSize
         return min(max(size, range.lowerBound), range.upperBound)
     }
 }

@@ -25,13 +25,15 @@ extension ThroughputReport {
     /// UDP: mean of the streams' jitter in milliseconds (iperf3's `end.sum.jitter_ms`).
     public var meanJitterMilliseconds: Double {
         guard let udp, !udp.isEmpty else { return 0 }
-        return udp.reduce(0) { $0 + receiverFigures(streamID: $1.transfer.streamID, local: $1).jitter } / Double(udp.count) * 1000
+        return udp.reduce(0) { $0 + receiverFigures(streamID: $1.transfer.streamID, local: $1).jitter }
+            / Double(udp.count) * 1000
     }
 
     /// `  0/382 lost (0%)  jitter 0.024 ms` after the receiver line of a UDP summary.
     var udpReceiverText: String {
         guard udp != nil else { return "" }
-        let sent = senderPackets, lost = lostPackets
+        let sent = senderPackets
+        let lost = lostPackets
         let percent = sent > 0 ? 100 * Double(lost) / Double(sent) : 0
         return "  \(lost)/\(sent) lost (\(Self.fixed(percent, 2))%)  jitter \(Self.fixed(meanJitterMilliseconds, 3)) ms"
     }
@@ -52,7 +54,8 @@ extension ThroughputReport {
             let (start, end, _) = intervalBounds(index, count: count)
             let streams = udp.map { tally in
                 var data = ThroughputData(
-                    streamID: tally.transfer.socket, start: start, end: end, bytes: tally.transfer.intervalBytes[safe: index] ?? 0, omitted: false)
+                    streamID: tally.transfer.socket, start: start, end: end,
+                    bytes: tally.transfer.intervalBytes[safe: index] ?? 0, omitted: false)
                 data.sent = tally.intervalPackets[safe: index] ?? 0
                 if !tally.transfer.sending {
                     data.lost = tally.intervalLost[safe: index] ?? 0
@@ -60,7 +63,8 @@ extension ThroughputReport {
                 }
                 return data
             }
-            var summary = ThroughputData(start: start, end: end, bytes: streams.reduce(0) { $0 + $1.throughputBytes }, omitted: false)
+            var summary = ThroughputData(
+                start: start, end: end, bytes: streams.reduce(0) { $0 + $1.throughputBytes }, omitted: false)
             summary.sent = streams.reduce(0) { $0 + ($1.sent ?? 0) }
             if !localSent {
                 summary.lost = streams.reduce(0) { $0 + ($1.lost ?? 0) }
@@ -83,7 +87,8 @@ extension ThroughputReport {
         summary.lost = lostPackets
         summary.jitter = meanJitterMilliseconds
         summary.receiverThroughputBits = receiverBitsPerSecond
-        return ThroughputResult(diags: diags, intervals: intervals, summary: ThroughputPeriod(streams: streams, summary: summary))
+        return ThroughputResult(
+            diags: diags, intervals: intervals, summary: ThroughputPeriod(streams: streams, summary: summary))
     }
 }
 

@@ -60,7 +60,9 @@ public struct ThroughputReport: Sendable {
 
     /// Retransmits of the sending side, from whichever side sent.
     public var retransmits: Int? {
-        if localSent { return local.allSatisfy { $0.retransmits != nil } ? local.reduce(0) { $0 + ($1.retransmits ?? 0) } : nil }
+        if localSent {
+            return local.allSatisfy { $0.retransmits != nil } ? local.reduce(0) { $0 + ($1.retransmits ?? 0) } : nil
+        }
         let ids = Set(local.map(\.streamID))
         let streams = remote.streams.filter { ids.contains($0.id) }
         return remote.sender_has_retransmits == 1 ? streams.reduce(0) { $0 + ($1.retransmitCount ?? 0) } : nil
@@ -78,30 +80,39 @@ public struct ThroughputReport: Sendable {
                     bytes: index < tally.intervalBytes.count ? tally.intervalBytes[index] : 0,
                     retransmits: tally.intervalRetransmits.map { index < $0.count ? $0[index] : 0 },
                     rtt: tally.intervalRTT.flatMap { index < $0.count ? $0[index] : nil },
-                    tcpWindowSize: tally.intervalWindow.flatMap { index < $0.count ? $0[index] : nil }, omitted: omitted)
+                    tcpWindowSize: tally.intervalWindow.flatMap { index < $0.count ? $0[index] : nil }, omitted: omitted
+                )
             }
-            let retransmits = streams.allSatisfy { $0.retransmits != nil } ? streams.reduce(0) { $0 + ($1.retransmits ?? 0) } : nil
-            intervals.append(ThroughputPeriod(
-                streams: streams,
-                summary: ThroughputData(start: start, end: end, bytes: streams.reduce(0) { $0 + $1.throughputBytes }, retransmits: retransmits, omitted: omitted)))
+            let retransmits =
+                streams.allSatisfy { $0.retransmits != nil } ? streams.reduce(0) { $0 + ($1.retransmits ?? 0) } : nil
+            intervals.append(
+                ThroughputPeriod(
+                    streams: streams,
+                    summary: ThroughputData(
+                        start: start, end: end, bytes: streams.reduce(0) { $0 + $1.throughputBytes },
+                        retransmits: retransmits, omitted: omitted)))
         }
         // Summary streams come from the sender: ours when we sent, else the peer's report (by id).
         let streams: [ThroughputData] = local.map { tally in
             let remoteStream = remote.streams.first { $0.id == tally.streamID }
             let bytes = localSent ? tally.bytes : remoteStream?.bytes ?? 0
             let retransmits = localSent ? tally.retransmits : remoteStream?.retransmitCount
-            return ThroughputData(streamID: tally.socket, start: 0, end: seconds, bytes: bytes, retransmits: retransmits, rtt: localSent ? tally.rttMicroseconds : nil)
+            return ThroughputData(
+                streamID: tally.socket, start: 0, end: seconds, bytes: bytes, retransmits: retransmits,
+                rtt: localSent ? tally.rttMicroseconds : nil)
         }
         var summary = ThroughputData(start: 0, end: seconds, bytes: sentBytes, retransmits: retransmits)
         summary.receiverThroughputBits = receiverBitsPerSecond
-        return ThroughputResult(diags: resultDiags, intervals: intervals, summary: ThroughputPeriod(streams: streams, summary: summary))
+        return ThroughputResult(
+            diags: resultDiags, intervals: intervals, summary: ThroughputPeriod(streams: streams, summary: summary))
     }
 
     /// `diags`, plus the other direction's totals of a bidirectional test (pScheduler's result
     /// has room for one direction).
     var resultDiags: String {
         bidirReverse.reduce(diags) { text, other in
-            text + "; reverse direction: \(other.sentBytes) B sent, \(other.receivedBytes) B received in \(Self.fixed(other.seconds, 3)) s"
+            text
+                + "; reverse direction: \(other.sentBytes) B sent, \(other.receivedBytes) B received in \(Self.fixed(other.seconds, 3)) s"
                 + ", \(Int(other.receiverBitsPerSecond)) bit/s received"
         }
     }
@@ -115,7 +126,10 @@ public struct ThroughputReport: Sendable {
     func intervalBounds(_ index: Int, count: Int) -> (start: Double, end: Double, omitted: Bool) {
         let omitted = omittedIntervals
         if index < omitted {
-            return (Double(index) * intervalSeconds, min(Double(index + 1) * intervalSeconds, Double(max(omitSeconds, 1))), true)
+            return (
+                Double(index) * intervalSeconds, min(Double(index + 1) * intervalSeconds, Double(max(omitSeconds, 1))),
+                true
+            )
         }
         let start = Double(index - omitted) * intervalSeconds
         return (start, index == count - 1 ? max(seconds, start + 0.001) : start + intervalSeconds, false)
@@ -125,28 +139,38 @@ public struct ThroughputReport: Sendable {
     public var summary: String {
         var text = ""
         for period in result.intervals {
-            text += "\(Self.range(period.summary.start, period.summary.end))  \(Self.bytes(period.summary.throughputBytes))  \(Self.rate(period.summary.throughputBits))\n"
+            text +=
+                "\(Self.range(period.summary.start, period.summary.end))  \(Self.bytes(period.summary.throughputBytes))  \(Self.rate(period.summary.throughputBits))\n"
         }
-        let retransmitText = udp == nil ? retransmits.map { "  \($0) retransmits" } ?? "" : "  \(senderPackets) datagrams"
-        text += "\(Self.range(0, seconds))  \(Self.bytes(sentBytes))  \(Self.rate(senderBitsPerSecond))  sender\(retransmitText)\n"
-        text += "\(Self.range(0, seconds))  \(Self.bytes(receivedBytes))  \(Self.rate(receiverBitsPerSecond))  receiver\(udpReceiverText)\n"
+        let retransmitText =
+            udp == nil ? retransmits.map { "  \($0) retransmits" } ?? "" : "  \(senderPackets) datagrams"
+        text +=
+            "\(Self.range(0, seconds))  \(Self.bytes(sentBytes))  \(Self.rate(senderBitsPerSecond))  sender\(retransmitText)\n"
+        text +=
+            "\(Self.range(0, seconds))  \(Self.bytes(receivedBytes))  \(Self.rate(receiverBitsPerSecond))  receiver\(udpReceiverText)\n"
         for other in bidirReverse {
-            text += "\(Self.range(0, other.seconds))  \(Self.bytes(other.sentBytes))  \(Self.rate(other.senderBitsPerSecond))  sender (reverse)\n"
-            text += "\(Self.range(0, other.seconds))  \(Self.bytes(other.receivedBytes))  \(Self.rate(other.receiverBitsPerSecond))  receiver (reverse)\n"
+            text +=
+                "\(Self.range(0, other.seconds))  \(Self.bytes(other.sentBytes))  \(Self.rate(other.senderBitsPerSecond))  sender (reverse)\n"
+            text +=
+                "\(Self.range(0, other.seconds))  \(Self.bytes(other.receivedBytes))  \(Self.rate(other.receiverBitsPerSecond))  receiver (reverse)\n"
         }
         return text
     }
 
     static func range(_ start: Double, _ end: Double) -> String { "\(fixed(start, 2))-\(fixed(end, 2)) s" }
     static func bytes(_ count: Int64) -> String { "\(fixed(Double(count) / 1_048_576, 1)) MiB" }
-    static func rate(_ bits: Double) -> String { bits >= 1e9 ? "\(fixed(bits / 1e9, 2)) Gbit/s" : "\(fixed(bits / 1e6, 2)) Mbit/s" }
+    static func rate(_ bits: Double) -> String {
+        bits >= 1e9 ? "\(fixed(bits / 1e9, 2)) Gbit/s" : "\(fixed(bits / 1e6, 2)) Mbit/s"
+    }
 
     /// Fixed decimals without Foundation's `String(format:)`.
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = Int64((value * scale).rounded())
-        let whole = scaled / Int64(scale), fraction = String(abs(scaled) % Int64(scale))
-        return decimals == 0 ? "\(whole)" : "\(whole).\(String(repeating: "0", count: decimals - fraction.count))\(fraction)"
+        let whole = scaled / Int64(scale)
+        let fraction = String(abs(scaled) % Int64(scale))
+        return decimals == 0
+            ? "\(whole)" : "\(whole).\(String(repeating: "0", count: decimals - fraction.count))\(fraction)"
     }
 }

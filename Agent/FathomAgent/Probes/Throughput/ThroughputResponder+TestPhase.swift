@@ -26,7 +26,8 @@ extension ThroughputResponder {
         // which comes a control message later, so what we send until its TEST_END arrives would
         // be counted as sent and never as received.
         let timeline = TestTimeline(
-            start: start, stopSending: duration.map { start + .seconds(omit + $0) }, hardStop: start + .seconds(omit + (duration ?? 86400)) + Self.grace, duration: duration,
+            start: start, stopSending: duration.map { start + .seconds(omit + $0) },
+            hardStop: start + .seconds(omit + (duration ?? 86400)) + Self.grace, duration: duration,
             omit: omit, budget: TransferBudget(limit: limit))
         let group = try TransferGroup(sockets: sockets) { index, socket, stop in make(index, socket, timeline, stop) }
         // Runs before the caller closes the sockets: no thread outlives its socket.

@@ -7,7 +7,8 @@ extension ThroughputResponder {
     /// ```swift
     /// if parameters.udp == true { return .success(try udpSession(control, parameters: parameters)) }
     /// ```
-    func udpSession(_ control: ControlChannel, parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport {
+    func udpSession(_ control: ControlChannel, parameters: IperfParameters) throws(ThroughputError) -> ThroughputReport
+    {
         let datagramSize = parameters.len ?? IperfParameters.defaultUDPBlockSize
         let udp: UDPListener
         do { udp = try UDPListener(port: listener.port) } catch {
@@ -40,15 +41,19 @@ extension ThroughputResponder {
             }
         }
         let sending = parameters.reverse == true
-        let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) { index, stream, timeline, stop in
+        let (counted, seconds) = try runTestPhase(control, sockets: streams, parameters: parameters) {
+            index, stream, timeline, stop in
             UDPStreamTransfer(
-                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending, datagramSize: datagramSize,
+                socket: stream, streamID: StreamTransfer.streamID(index: index), sending: sending,
+                datagramSize: datagramSize,
                 counters64Bit: parameters.udpCounters64Bit, start: timeline.start, stopSending: timeline.stopSending,
-                hardStop: timeline.hardStop, intervals: timeline.intervals, stop: stop, bitsPerSecond: parameters.bandwidth)
+                hardStop: timeline.hardStop, intervals: timeline.intervals, stop: stop,
+                bitsPerSecond: parameters.bandwidth)
         }
         // Tests only (FATHOM_TEST_MISCOUNT_BYTES): a counting bug, in the report and the exchange alike.
         let tallies = ResponderMiscount.fromEnvironment().map { miscount in counted.map(miscount.applied) } ?? counted
-        let theirs = try exchangeResults(control, IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending))
+        let theirs = try exchangeResults(
+            control, IperfResults(streams: tallies.map { .init(udp: $0, endTime: seconds) }, sender: sending))
         return ThroughputReport(
             udp: tallies, remote: theirs, localSent: sending, seconds: seconds,
             diags: "iperf3 protocol responder on port \(listener.port), UDP, \(streams.count) stream(s), "

@@ -44,7 +44,8 @@ public struct ThroughputResponder: Sendable {
         while !stopping() {
             // Idle: one-second slices, so a stop request is seen without a busy loop.
             guard let control = try listener.accept(deadline: .now + .seconds(1)) else { continue }
-            guard let cookie = try? control.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie") else {
+            guard let cookie = try? control.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
+            else {
                 control.close()
                 continue
             }
@@ -68,7 +69,8 @@ public struct ThroughputResponder: Sendable {
         var streams: [TCPSocket] = []
         defer { streams.forEach { $0.close() } }
         do {
-            let cookie = try knownCookie ?? socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
+            let cookie =
+                try knownCookie ?? socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
             try control.send(.paramExchange)
             let parameters: IperfParameters
             do { parameters = try control.readJSON(IperfParameters.self, maxLength: 8192, what: "parameters") } catch {
@@ -107,7 +109,9 @@ public struct ThroughputResponder: Sendable {
                 streams.forEach { $0.close() }
                 throw .timeout("\(count) data stream(s), got \(streams.count)")
             }
-            if let theirs = try? peer.read(IperfCookie.size, deadline: .now + .seconds(2), what: "stream cookie"), theirs == cookie {
+            if let theirs = try? peer.read(IperfCookie.size, deadline: .now + .seconds(2), what: "stream cookie"),
+                theirs == cookie
+            {
                 streams.append(peer)
             } else {
                 deny(peer)
@@ -117,7 +121,8 @@ public struct ThroughputResponder: Sendable {
     }
 
     func deny(_ peer: TCPSocket) {
-        try? peer.write([UInt8(bitPattern: IperfState.accessDenied.rawValue)], deadline: .now + .seconds(1), what: "access denied")
+        try? peer.write(
+            [UInt8(bitPattern: IperfState.accessDenied.rawValue)], deadline: .now + .seconds(1), what: "access denied")
         peer.close()
     }
 
@@ -127,11 +132,16 @@ public struct ThroughputResponder: Sendable {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))") }
-            var fds = [pollfd(fd: control.socket.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: control.socket.fd, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0),
+            ]
             let ready = poll(&fds, 2, SocketPoll.milliseconds(left))
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 { throw .socket(call: "poll", errno: errno) }
-            if fds[1].revents != 0, let newcomer = try listener.accept(deadline: .now + .milliseconds(1)) { deny(newcomer) }
+            if fds[1].revents != 0, let newcomer = try listener.accept(deadline: .now + .milliseconds(1)) {
+                deny(newcomer)
+            }
             if fds[0].revents != 0 {
                 let state = try control.readState(waiting: "TEST_END")
                 if state == .testEnd { return }

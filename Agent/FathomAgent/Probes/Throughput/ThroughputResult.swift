@@ -89,7 +89,9 @@ public struct ThroughputPeriod: Sendable, Equatable {
         let fields = try JSONFields(json, what: "throughput period")
         var streams: [ThroughputData] = []
         for stream in try fields.optionalArray("streams") ?? [] { streams.append(try ThroughputData(json: stream)) }
-        guard let summary = fields["summary"] else { throw JSONFields.Mismatch("throughput period lacks object 'summary'") }
+        guard let summary = fields["summary"] else {
+            throw JSONFields.Mismatch("throughput period lacks object 'summary'")
+        }
         self.init(streams: streams, summary: try ThroughputData(json: summary))
     }
 }
@@ -107,7 +109,10 @@ public struct ThroughputResult: Sendable, Equatable {
     public var intervals: [ThroughputPeriod]
     public var summary: ThroughputPeriod?
 
-    public init(succeeded: Bool = true, error: String? = nil, diags: String = "", intervals: [ThroughputPeriod] = [], summary: ThroughputPeriod? = nil) {
+    public init(
+        succeeded: Bool = true, error: String? = nil, diags: String = "", intervals: [ThroughputPeriod] = [],
+        summary: ThroughputPeriod? = nil
+    ) {
         schema = 1
         self.succeeded = succeeded
         self.error = error
@@ -137,7 +142,9 @@ public struct ThroughputResult: Sendable, Equatable {
     public init(json: JSONValue) throws(JSONFields.Mismatch) {
         let fields = try JSONFields(json, what: "throughput result")
         var intervals: [ThroughputPeriod] = []
-        for interval in try fields.optionalArray("intervals") ?? [] { intervals.append(try ThroughputPeriod(json: interval)) }
+        for interval in try fields.optionalArray("intervals") ?? [] {
+            intervals.append(try ThroughputPeriod(json: interval))
+        }
         var summary: ThroughputPeriod?
         if let period = fields["summary"], period != .object([:]) { summary = try ThroughputPeriod(json: period) }
         self.init(

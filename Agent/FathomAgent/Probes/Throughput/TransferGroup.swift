@@ -17,7 +17,9 @@ public final class TransferGroup<Transfer: StreamLoop> {
 
     /// Starts one transfer per socket; if a thread cannot be started, the ones already running
     /// are stopped and joined before the error is thrown.
-    public init<Socket>(sockets: [Socket], make: (Int, Socket, StreamTransfer.StopFlag) -> Transfer) throws(ThroughputError) {
+    public init<Socket>(sockets: [Socket], make: (Int, Socket, StreamTransfer.StopFlag) -> Transfer)
+        throws(ThroughputError)
+    {
         for (index, socket) in sockets.enumerated() {
             let transfer = make(index, socket, stop)
             transfers.append(transfer)

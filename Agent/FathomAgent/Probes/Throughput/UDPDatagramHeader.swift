@@ -31,7 +31,8 @@ public struct UDPDatagramHeader: Sendable, Equatable {
     public static func now(packetNumber: UInt64) -> UDPDatagramHeader {
         let microseconds = monotonicMicroseconds()
         return UDPDatagramHeader(
-            seconds: UInt32(truncatingIfNeeded: microseconds / 1_000_000), microseconds: UInt32(microseconds % 1_000_000),
+            seconds: UInt32(truncatingIfNeeded: microseconds / 1_000_000),
+            microseconds: UInt32(microseconds % 1_000_000),
             packetNumber: packetNumber)
     }
 
@@ -60,7 +61,8 @@ public struct UDPDatagramHeader: Sendable, Equatable {
         guard datagram.count >= size(counters64Bit: counters64Bit) else { return nil }
         let seconds = UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         let microseconds = UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        let packetNumber = counters64Bit
+        let packetNumber =
+            counters64Bit
             ? UInt64(bigEndian: datagram.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             : UInt64(UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         return UDPDatagramHeader(seconds: seconds, microseconds: microseconds, packetNumber: packetNumber)

@@ -21,7 +21,9 @@ public final class UDPListener {
     private let family: Int32
 
     public init(port: UInt16) throws(ThroughputError) {
-        (fd, family) = try WildcardBind.dualStack { family throws(ThroughputError) in (try Self.bind(family: family, port: port), family) }
+        (fd, family) = try WildcardBind.dualStack { family throws(ThroughputError) in
+            (try Self.bind(family: family, port: port), family)
+        }
         self.port = port
     }
 
@@ -39,7 +41,9 @@ public final class UDPListener {
             var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let n = message.withUnsafeMutableBytes { buffer in
                 withUnsafeMutablePointer(to: &peer) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &peerLength) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &peerLength)
+                    }
                 }
             }
             if n < 0 {

@@ -24,7 +24,8 @@ public enum UDPStreamHandshake {
 
     /// Whether `datagram` is a connect reply from any iperf3 server, whatever its byte order.
     public static func isReply(_ datagram: [UInt8]) -> Bool {
-        datagram.count == 4 && [connectReply, legacyConnectReply].contains { $0 == datagram || $0.reversed() == datagram }
+        datagram.count == 4
+            && [connectReply, legacyConnectReply].contains { $0 == datagram || $0.reversed() == datagram }
     }
 
     /// The client side: a connected UDP socket whose server has answered, or an error that says
@@ -48,7 +49,8 @@ public enum UDPStreamHandshake {
                 strays += 1
                 if !reverse || strays > reverseStraysAllowed {
                     throw .protocolViolation(
-                        "UDP connect reply is \(datagram.prefix(16).map { String($0, radix: 16) }.joined(separator: " ")) (\(datagram.count) bytes), not \"6789\"")
+                        "UDP connect reply is \(datagram.prefix(16).map { String($0, radix: 16) }.joined(separator: " ")) (\(datagram.count) bytes), not \"6789\""
+                    )
                 }
             }
         } catch {

@@ -27,7 +27,8 @@ public struct UDPStreamTally: Sendable, Equatable {
     public var intervalJitter: [Double]
 
     public init(
-        transfer: StreamTransfer.Tally, packets: Int, lost: Int = 0, outOfOrder: Int = 0, jitter: Double = 0, malformed: Int = 0,
+        transfer: StreamTransfer.Tally, packets: Int, lost: Int = 0, outOfOrder: Int = 0, jitter: Double = 0,
+        malformed: Int = 0,
         intervalPackets: [Int], intervalLost: [Int]? = nil, intervalJitter: [Double]? = nil
     ) {
         self.transfer = transfer
@@ -44,7 +45,9 @@ public struct UDPStreamTally: Sendable, Equatable {
 
 extension StreamTransfer.Tally {
     /// A tally built outside `StreamTransfer` (UDP streams, tests); no TCP figures.
-    public static func make(streamID: Int, socket: Int32, sending: Bool, bytes: Int64, intervalBytes: [Int64], seconds: Double) -> StreamTransfer.Tally {
+    public static func make(
+        streamID: Int, socket: Int32, sending: Bool, bytes: Int64, intervalBytes: [Int64], seconds: Double
+    ) -> StreamTransfer.Tally {
         StreamTransfer.Tally(
             streamID: streamID, socket: socket, sending: sending, bytes: bytes, intervalBytes: intervalBytes,
             intervalRetransmits: nil, retransmits: nil, rttMicroseconds: nil, seconds: seconds)

@@ -137,7 +137,10 @@ public struct UDPStreamTransfer: Sendable {
             let index = interval(at: lastByte)
             perInterval[index] += Int64(n)
             total += Int64(n)
-            guard let header = UDPDatagramHeader.decode(UnsafeRawBufferPointer(start: buffer, count: n), counters64Bit: counters64Bit) else {
+            guard
+                let header = UDPDatagramHeader.decode(
+                    UnsafeRawBufferPointer(start: buffer, count: n), counters64Bit: counters64Bit)
+            else {
                 malformed += 1
                 continue
             }
@@ -145,7 +148,8 @@ public struct UDPStreamTransfer: Sendable {
             tracker.record(header.packetNumber)
             jitter.record(sentMicroseconds: header.sentMicroseconds, arrivalMicroseconds: arrival)
             // Saturating: a garbage packet number must not trap the agent.
-            let (sum, overflow) = packetsPerInterval[index].addingReportingOverflow(Int(clamping: tracker.highest - highest))
+            let (sum, overflow) = packetsPerInterval[index].addingReportingOverflow(
+                Int(clamping: tracker.highest - highest))
             packetsPerInterval[index] = overflow ? Int.max : sum
             lostPerInterval[index] += tracker.lost - lost
             jitterPerInterval[index] = jitter.seconds
@@ -160,7 +164,8 @@ public struct UDPStreamTransfer: Sendable {
             transfer: .make(
                 streamID: streamID, socket: socket.fd, sending: false, bytes: total, intervalBytes: perInterval,
                 seconds: StreamTransfer.seconds(start.duration(to: lastByte))),
-            packets: tracker.highestCount, lost: tracker.lost, outOfOrder: tracker.outOfOrder, jitter: jitter.seconds, malformed: malformed,
+            packets: tracker.highestCount, lost: tracker.lost, outOfOrder: tracker.outOfOrder, jitter: jitter.seconds,
+            malformed: malformed,
             intervalPackets: packetsPerInterval, intervalLost: lostPerInterval, intervalJitter: jitterCarried)
     }
 }

@@ -81,7 +81,9 @@ public struct DNSTXTClient: Sendable {
 
     /// The reply to query `id`: nil when it is not one; `text` nil when it holds no TXT answer.
     static func parse(_ reply: [UInt8], id: UInt16) -> Reply? {
-        guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id, reply[2] & 0x80 != 0 else { return nil }
+        guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id, reply[2] & 0x80 != 0 else {
+            return nil
+        }
         guard reply[3] & 0x0f == 0 else { return Reply(text: nil) }
         let questions = Int(reply[4]) << 8 | Int(reply[5])
         let answers = Int(reply[6]) << 8 | Int(reply[7])

@@ -12,7 +12,10 @@ import Glibc
 public struct ErrorQueueEntry: Sendable, Equatable {
     /// `ee_origin` values from `linux/errqueue.h`.
     public enum Origin: UInt8, Sendable {
-        case none = 0, local = 1, icmp = 2, icmp6 = 3
+        case none = 0
+        case local = 1
+        case icmp = 2
+        case icmp6 = 3
     }
 
     public var errno: UInt32

@@ -90,8 +90,11 @@ public enum ICMPEcho {
     }
 
     private static func classifyV4(_ packet: ArraySlice<UInt8>, _ source: String?, _ probe: Probe) -> ProbeReply? {
-        guard let icmp = afterIPv4Header(packet, protocol: protocolICMP, to: nil), icmp.count >= headerSize else { return nil }
-        let type = icmp[icmp.startIndex], code = icmp[icmp.startIndex + 1]
+        guard let icmp = afterIPv4Header(packet, protocol: protocolICMP, to: nil), icmp.count >= headerSize else {
+            return nil
+        }
+        let type = icmp[icmp.startIndex]
+        let code = icmp[icmp.startIndex + 1]
         if type == echoReply { return probe.isEcho(icmp, type: echoReply) ? .reached(ip: source) : nil }
         // An error quotes the original datagram after its own 8-byte header.
         guard [unreachable, timeExceeded, parameterProblem].contains(type),
@@ -109,7 +112,8 @@ public enum ICMPEcho {
 
     private static func classifyV6(_ icmp: ArraySlice<UInt8>, _ source: String?, _ probe: Probe) -> ProbeReply? {
         guard icmp.count >= headerSize else { return nil }
-        let type = icmp[icmp.startIndex], code = icmp[icmp.startIndex + 1]
+        let type = icmp[icmp.startIndex]
+        let code = icmp[icmp.startIndex + 1]
         if type == echoReply6 { return probe.isEcho(icmp, type: echoReply6) ? .reached(ip: source) : nil }
         guard [unreachable6, packetTooBig6, timeExceeded6, parameterProblem6].contains(type) else { return nil }
         // The quoted IPv6 header: 40 bytes, next header at 6, destination at 24..<40. Probes carry
@@ -117,7 +121,8 @@ public enum ICMPEcho {
         let quoted = icmp.dropFirst(headerSize)
         let base = quoted.startIndex
         guard quoted.count >= 40 + headerSize, quoted[base] >> 4 == 6, quoted[base + 6] == nextHeaderICMPv6,
-            Array(quoted[(base + 24)..<(base + 40)]) == probe.dest, probe.isEcho(quoted.dropFirst(40), type: echoRequest6)
+            Array(quoted[(base + 24)..<(base + 40)]) == probe.dest,
+            probe.isEcho(quoted.dropFirst(40), type: echoRequest6)
         else { return nil }
         switch type {
         case timeExceeded6: return .hop(ip: source)
@@ -130,7 +135,9 @@ public enum ICMPEcho {
     }
 
     /// The payload after an IPv4 header of `protocol` (to `dest`, when given); nil otherwise.
-    private static func afterIPv4Header(_ packet: ArraySlice<UInt8>, protocol: UInt8, to dest: [UInt8]?) -> ArraySlice<UInt8>? {
+    private static func afterIPv4Header(_ packet: ArraySlice<UInt8>, protocol: UInt8, to dest: [UInt8]?) -> ArraySlice<
+        UInt8
+    >? {
         let base = packet.startIndex
         guard packet.count >= 20, packet[base] >> 4 == 4 else { return nil }
         let length = Int(packet[base] & 0x0f) * 4

@@ -55,7 +55,8 @@ public final class ICMPEchoProber: TraceProbing {
         let fd = try openSocket(dest.family, ttl: ttl)
         let number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
         let payload = max(0, min(packetSize, Self.maxPacket) - dest.headerSize)
-        let packet = ICMPEcho.request(family: dest.family, identifier: identifier, sequence: number, payloadSize: payload)
+        let packet = ICMPEcho.request(
+            family: dest.family, identifier: identifier, sequence: number, payloadSize: payload)
         // Raw IPv6 sockets read a non-zero port as the protocol number: send with port 0.
         let target = dest.with(port: 0)
         let start = ContinuousClock.now
@@ -79,7 +80,9 @@ public final class ICMPEchoProber: TraceProbing {
     /// Each probe's raw socket sees every ICMP packet the host receives: everything queued is
     /// read, what matches the probe's identifier and sequence answers it, the rest is dropped.
     /// The destination each answer is matched against is the one `probes` were sent to.
-    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome] {
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
+        ProbeOutcome]
+    {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBuffer)
         while true {
             let ready = try ProbePoll.ready(probes.map(\.socket), events: Int16(POLLIN), until: deadline)
@@ -91,9 +94,10 @@ public final class ICMPEchoProber: TraceProbing {
                 guard let dest = destinations.withLock({ $0[probe.socket] }) else { continue }
                 while let (count, source) = receive(probe.socket, into: &buffer) {
                     let now = ContinuousClock.now
-                    if found[index] == nil, let reply = ICMPEcho.classify(
-                        Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
-                        identifier: identifier, sequence: probe.sequence)
+                    if found[index] == nil,
+                        let reply = ICMPEcho.classify(
+                            Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
+                            identifier: identifier, sequence: probe.sequence)
                     {
                         found[index] = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: now))
                     }
@@ -130,7 +134,9 @@ public final class ICMPEchoProber: TraceProbing {
                 : (Self.solRaw, Self.icmpFilter, "ICMP_FILTER", Self.filter(passing: ICMPEcho.v4Passed, words: 1)),
         ]
         for option in options {
-            let status = option.value.withUnsafeBytes { setsockopt(fd, option.level, option.name, $0.baseAddress, socklen_t($0.count)) }
+            let status = option.value.withUnsafeBytes {
+                setsockopt(fd, option.level, option.name, $0.baseAddress, socklen_t($0.count))
+            }
             if status != 0 {
                 let code = errno
                 close(fd)
@@ -167,7 +173,8 @@ public final class ICMPEchoProber: TraceProbing {
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             let source = withUnsafeBytes(of: &from) {
-                IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
+                IPSocketAddress.numericHost(
+                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
             }
             return (count, source)
         }

@@ -42,7 +42,8 @@ public enum ICMPError {
         case "source-route-failed": "!S"
         case "communication-administratively-prohibited",
             "destination-network-administratively-prohibited",
-            "destination-host-administratively-prohibited": "!X"
+            "destination-host-administratively-prohibited":
+            "!X"
         default: "!<\(name)>"
         }
     }

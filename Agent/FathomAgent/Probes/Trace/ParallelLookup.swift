@@ -75,10 +75,12 @@ final class ParallelLookup<Value: Sendable>: @unchecked Sendable {
     private static func detach(_ body: @escaping @Sendable () -> Void) -> Bool {
         var thread = pthread_t()
         let box = Unmanaged.passRetained(DetachedBody(body)).toOpaque()
-        let status = pthread_create(&thread, nil, { raw in
-            Unmanaged<DetachedBody>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box)
+        let status = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<DetachedBody>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, box)
         guard status == 0 else {
             Unmanaged<DetachedBody>.fromOpaque(box).release()
             return false

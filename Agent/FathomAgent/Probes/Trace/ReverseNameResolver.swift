@@ -22,7 +22,10 @@ public struct ReverseNameResolver: Sendable {
     /// One address to its name, or nil; blocking is fine (it runs on its own thread).
     let lookup: @Sendable (String) -> String?
 
-    public init(deadline: Duration = defaultDeadline, lookup: @escaping @Sendable (String) -> String? = ReverseNameResolver.systemLookup) {
+    public init(
+        deadline: Duration = defaultDeadline,
+        lookup: @escaping @Sendable (String) -> String? = ReverseNameResolver.systemLookup
+    ) {
         self.deadline = deadline
         self.lookup = lookup
     }
@@ -39,7 +42,8 @@ public struct ReverseNameResolver: Sendable {
         hints.ai_flags = AI_NUMERICHOST
         hints.ai_family = AF_UNSPEC
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(address, nil, &hints, &list) == 0, let first = list, let sockaddr = first.pointee.ai_addr else {
+        guard getaddrinfo(address, nil, &hints, &list) == 0, let first = list, let sockaddr = first.pointee.ai_addr
+        else {
             return nil
         }
         defer { freeaddrinfo(list) }

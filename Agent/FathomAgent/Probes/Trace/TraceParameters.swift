@@ -47,7 +47,8 @@ public struct TraceParameters: Sendable, Equatable {
     public init(
         dest: String, firstTTL: Int = 1, hops: Int = 30, queries: Int = 3, wait: Duration = .seconds(5),
         firstPort: Int = 33434, ipVersion: Int? = nil, probeType: TraceProbeType = .udp, hostnames: Bool = false,
-        asNumbers: Bool = false, waitHere: Double = 3, waitNear: Double = 10, simultaneous: Int = 16, silentHops: Int = 5
+        asNumbers: Bool = false, waitHere: Double = 3, waitNear: Double = 10, simultaneous: Int = 16,
+        silentHops: Int = 5
     ) {
         self.dest = dest
         self.firstTTL = firstTTL
@@ -77,7 +78,9 @@ public struct TraceParameters: Sendable, Equatable {
     public func validated() throws(TraceError) -> TraceParameters {
         if dest.isEmpty { throw .invalidParameter("dest is empty") }
         if !(1...Self.maxHops).contains(hops) { throw .invalidParameter("hops must be 1…\(Self.maxHops), got \(hops)") }
-        if !(1...hops).contains(firstTTL) { throw .invalidParameter("first-ttl must be 1…hops (\(hops)), got \(firstTTL)") }
+        if !(1...hops).contains(firstTTL) {
+            throw .invalidParameter("first-ttl must be 1…hops (\(hops)), got \(firstTTL)")
+        }
         if !(1...Self.maxQueries).contains(queries) {
             throw .invalidParameter("queries must be 1…\(Self.maxQueries), got \(queries)")
         }

@@ -21,14 +21,17 @@ public protocol TraceProbing: Sendable {
     func send(to dest: IPSocketAddress, ttl: Int, packetSize: Int) throws(TraceError) -> ProbeSend
     /// Blocks until at least one of `probes` is answered or `deadline` passes; the answers, keyed
     /// by index into `probes` (empty at the deadline).
-    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome]
+    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
+        ProbeOutcome]
     /// Releases a probe's resources; a late answer to it is then never read.
     func finish(_ probe: SentProbe)
 }
 
 extension TraceProbing {
     /// One probe on its own, waiting at most `wait`: `send`, `answers`, `finish`.
-    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError) -> ProbeOutcome {
+    public func probe(to dest: IPSocketAddress, ttl: Int, packetSize: Int, wait: Duration) throws(TraceError)
+        -> ProbeOutcome
+    {
         let probe: SentProbe
         switch try send(to: dest, ttl: ttl, packetSize: packetSize) {
         case .answered(let outcome): return outcome

@@ -51,7 +51,8 @@ public struct TraceReport: Sendable, Equatable {
     public var duration: Duration?
 
     public init(
-        dest: String, address: String?, firstTTL: Int, hops: [Hop], failure: TraceError?, hostnames: [String: String] = [:]
+        dest: String, address: String?, firstTTL: Int, hops: [Hop], failure: TraceError?,
+        hostnames: [String: String] = [:]
     ) {
         self.dest = dest
         self.address = address

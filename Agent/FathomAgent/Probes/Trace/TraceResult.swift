@@ -23,7 +23,8 @@ public struct TraceHop: Sendable, Equatable {
     public var mtu: Int?
 
     public init(
-        ip: String? = nil, hostname: String? = nil, rtt: Duration? = nil, asNumber: ASNumber? = nil, error: String? = nil,
+        ip: String? = nil, hostname: String? = nil, rtt: Duration? = nil, asNumber: ASNumber? = nil,
+        error: String? = nil,
         mtu: Int? = nil
     ) {
         self.ip = ip
@@ -74,7 +75,9 @@ public struct TraceResult: Sendable, Equatable {
     public var error: String?
     public var diags: String?
 
-    public init(schema: Int = 1, succeeded: Bool = true, paths: [[TraceHop]], error: String? = nil, diags: String? = nil) {
+    public init(
+        schema: Int = 1, succeeded: Bool = true, paths: [[TraceHop]], error: String? = nil, diags: String? = nil
+    ) {
         self.schema = schema
         self.succeeded = succeeded
         self.paths = paths
@@ -103,7 +106,9 @@ public struct TraceResult: Sendable, Equatable {
         let fields = try JSONFields(json, what: "trace result")
         var paths: [[TraceHop]] = []
         for path in try fields.optionalArray("paths") ?? [] {
-            guard case .array(let hops) = path else { throw JSONFields.Mismatch("trace result has a path that is not an array") }
+            guard case .array(let hops) = path else {
+                throw JSONFields.Mismatch("trace result has a path that is not an array")
+            }
             var read: [TraceHop] = []
             for hop in hops { read.append(try TraceHop(json: hop)) }
             paths.append(read)

@@ -54,7 +54,8 @@ public struct TraceRun: Sendable {
         do {
             dest = try IPSocketAddress.resolve(parameters.dest, family: parameters.ipVersion)
         } catch {
-            var report = TraceReport(dest: parameters.dest, address: nil, firstTTL: parameters.firstTTL, hops: [], failure: error)
+            var report = TraceReport(
+                dest: parameters.dest, address: nil, firstTTL: parameters.firstTTL, hops: [], failure: error)
             report.duration = start.duration(to: .now)
             return report
         }
@@ -67,7 +68,8 @@ public struct TraceRun: Sendable {
             if parameters.hostnames { report.hostnames = resolver.names(for: addresses) }
             report.origins = origins?.collect() ?? [:]
         } catch {
-            report = TraceReport(dest: parameters.dest, address: dest.host, firstTTL: parameters.firstTTL, hops: [], failure: error)
+            report = TraceReport(
+                dest: parameters.dest, address: dest.host, firstTTL: parameters.firstTTL, hops: [], failure: error)
         }
         report.duration = start.duration(to: .now)
         return report
@@ -151,7 +153,8 @@ public struct TraceRun: Sendable {
             // then wastes at most one TTL's probes past its end, which matters where routers
             // rate-limit errors: Linux answers unreachable routes 5 at a time), every TTL up to
             // `silentHops` past it once no new answer came within NEAR × its RTT.
-            let rampAt = progressAt.advanced(by: min(p.wait, (lastRTT ?? Self.firstRamp) + Self.waitPrecision) * max(p.waitNear, 1))
+            let rampAt = progressAt.advanced(
+                by: min(p.wait, (lastRTT ?? Self.firstRamp) + Self.waitPrecision) * max(p.waitNear, 1))
             let sendLimit = ContinuousClock.now >= rampAt ? bound : min(bound, lastAnswered + 2)
             while inFlight.count < p.simultaneous, next < slots.count, slots[next].ttl <= sendLimit {
                 next += 1
@@ -190,7 +193,8 @@ public struct TraceRun: Sendable {
             }
         }
         return TraceReport(
-            dest: p.dest, address: dest.host, firstTTL: p.firstTTL, hops: hops(slots, upTo: bound, initialMTU: initialMTU),
+            dest: p.dest, address: dest.host, firstTTL: p.firstTTL,
+            hops: hops(slots, upTo: bound, initialMTU: initialMTU),
             failure: nil)
     }
 

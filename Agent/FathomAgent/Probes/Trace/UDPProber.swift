@@ -35,12 +35,16 @@ public struct UDPProber: TraceProbing {
         var mtu: Int32 = 0
         var length = socklen_t(4)
         let (level, name) = dest.family == AF_INET6 ? (Self.solIPv6, Self.ipv6MTU) : (Self.solIP, Self.ipMTU)
-        guard getsockopt(fd, level, name, &mtu, &length) == 0 else { throw .socket(call: "getsockopt(IP_MTU)", errno: errno) }
+        guard getsockopt(fd, level, name, &mtu, &length) == 0 else {
+            throw .socket(call: "getsockopt(IP_MTU)", errno: errno)
+        }
         if Int(mtu) >= Self.maxPacket { return Int(mtu) }
         let payload = [UInt8](repeating: 0x40, count: Self.maxPacket - dest.headerSize)
         let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         if sent >= 0 { return Self.maxPacket }
-        if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.classify(), device > 0 { return device }
+        if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.classify(), device > 0 {
+            return device
+        }
         return Int(mtu)
     }
 
@@ -63,9 +67,12 @@ public struct UDPProber: TraceProbing {
         return .inFlight(SentProbe(socket: fd, sentAt: start))
     }
 
-    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int: ProbeOutcome] {
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
+        ProbeOutcome]
+    {
         while true {
-            let ready = try ProbePoll.ready(probes.map(\.socket), events: Int16(POLLIN) | Int16(POLLERR), until: deadline)
+            let ready = try ProbePoll.ready(
+                probes.map(\.socket), events: Int16(POLLIN) | Int16(POLLERR), until: deadline)
             if ready.isEmpty { return [:] }
             let now = ContinuousClock.now
             var found: [Int: ProbeOutcome] = [:]
@@ -77,7 +84,8 @@ public struct UDPProber: TraceProbing {
                     // A UDP answer from the destination itself also means it was reached.
                     var byte: UInt8 = 0
                     if recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
-                        found[index] = ProbeOutcome(reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
+                        found[index] = ProbeOutcome(
+                            reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
                     }
                 }
             }
@@ -126,7 +134,8 @@ public struct UDPProber: TraceProbing {
         }
         guard status == 0 else { return nil }
         return withUnsafeBytes(of: &address) {
-            IPSocketAddress.numericHost(sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
+            IPSocketAddress.numericHost(
+                sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
         }
     }
 

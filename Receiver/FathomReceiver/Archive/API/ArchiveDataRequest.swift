@@ -79,7 +79,9 @@ enum ArchiveDataRequest {
     }
 
     static func validated(eventType: String, ts: Int64, _ val: JSONValue) throws(ArchiveHTTPError) -> ArchiveNewPoint {
-        guard let kind = ArchiveEventTypes.kind(of: eventType) else { throw .badRequest("Invalid event type \(eventType)") }
+        guard let kind = ArchiveEventTypes.kind(of: eventType) else {
+            throw .badRequest("Invalid event type \(eventType)")
+        }
         do {
             let value = try ArchiveValueValidator.normalise(val, kind: kind, eventType: eventType)
             return ArchiveNewPoint(ts: ts, eventType: eventType, value: value)

@@ -1,9 +1,10 @@
 import HTTPTypes
 import NIOPosix
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// The DNS lookups behind the archive's address filters (`?source=host.example.org`), kept away
 /// from the request handlers: anyone may read the archive, and `getaddrinfo` on a name whose
@@ -60,7 +61,8 @@ public final class ArchiveHostResolver: Sendable {
         self.init(
             timeout: timeout, foundTTL: foundTTL, notFoundTTL: notFoundTTL, threads: threads, maxLookups: maxLookups,
             lookup: { host in
-                Answer(v4: IPAddressText.lookup(host, family: AF_INET), v6: IPAddressText.lookup(host, family: AF_INET6))
+                Answer(
+                    v4: IPAddressText.lookup(host, family: AF_INET), v6: IPAddressText.lookup(host, family: AF_INET6))
             })
     }
 

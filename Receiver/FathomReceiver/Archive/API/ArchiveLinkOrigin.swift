@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// `scheme://host[:port][/path]`, the start of every absolute link the archive writes (`url`,
 /// `Location`, `metadata-next-page`, the root's `archive`). It comes from the operator, never

@@ -16,7 +16,9 @@ enum ArchiveMetadataRequest {
 
     static func parse(_ body: JSONValue) throws(ArchiveHTTPError) -> ArchiveMetadataInput {
         guard case .object(let fields) = body else { throw .badRequest("JSON parse error - expected an object") }
-        guard let subjectValue = fields["subject-type"] else { throw .badRequest("Missing subject-type field in request") }
+        guard let subjectValue = fields["subject-type"] else {
+            throw .badRequest("Missing subject-type field in request")
+        }
         guard let eventTypesValue = fields["event-types"] else {
             throw .badRequest("Missing event-types field in request")
         }
@@ -69,7 +71,8 @@ enum ArchiveMetadataRequest {
                     guard let typeValue = summary["summary-type"] else {
                         throw .badRequest("Summary must contain summary-type")
                     }
-                    guard case .string(let typeName) = typeValue, let type = ArchiveSummaryType(rawValue: typeName) else {
+                    guard case .string(let typeName) = typeValue, let type = ArchiveSummaryType(rawValue: typeName)
+                    else {
                         throw .badRequest("Invalid summary type '\(typeValue.pythonString)'")
                     }
                     if type == .base { continue }

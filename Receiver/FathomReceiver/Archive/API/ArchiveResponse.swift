@@ -1,7 +1,7 @@
+import FathomShared
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import FathomShared
 
 /// A refusal with esmond's JSON body `{"detail": …}`.
 public struct ArchiveHTTPError: Error, Sendable, Equatable {

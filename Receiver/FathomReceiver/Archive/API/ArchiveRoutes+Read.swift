@@ -1,7 +1,7 @@
+import FathomShared
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import FathomShared
 
 /// The read side: metadata list and detail, event-type objects, time series.
 extension ArchiveRoutes {
@@ -20,7 +20,8 @@ extension ArchiveRoutes {
                 ? .string(pageLink(base, query, limit: filter.limit, offset: filter.offset + filter.limit)) : .null
             objects[0]["metadata-previous-page"] =
                 filter.offset > 0
-                ? .string(pageLink(base, query, limit: filter.limit, offset: max(0, filter.offset - filter.limit))) : .null
+                ? .string(pageLink(base, query, limit: filter.limit, offset: max(0, filter.offset - filter.limit)))
+                : .null
         }
         return .json(.ok, .array(objects.map { .object($0) }))
     }

@@ -1,7 +1,7 @@
+import FathomShared
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import FathomShared
 
 /// The write side: metadata POST, single point POST, bulk PUT.
 extension ArchiveRoutes {

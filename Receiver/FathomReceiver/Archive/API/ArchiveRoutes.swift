@@ -1,9 +1,9 @@
+import FathomShared
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
-import FathomShared
 
 /// The esmond-compatible REST API over an ``ArchiveStore``, served at the host root under both
 /// `/esmond/perfsonar/archive` (what perfSONAR hosts and esmond-client use) and
@@ -54,10 +54,14 @@ public struct ArchiveRoutes: Sendable {
                 }
             }
             router.get(RouterPath(prefix)) { request, context in
-                try await self.guarded(request, context, write: false) { try await self.listMetadata(request, prefix: prefix) }
+                try await self.guarded(request, context, write: false) {
+                    try await self.listMetadata(request, prefix: prefix)
+                }
             }
             router.post(RouterPath(prefix)) { request, context in
-                try await self.guarded(request, context, write: true) { try await self.createMetadata(request, prefix: prefix) }
+                try await self.guarded(request, context, write: true) {
+                    try await self.createMetadata(request, prefix: prefix)
+                }
             }
             let detail = prefix + "/:key"
             router.get(RouterPath(detail)) { request, context in
@@ -109,7 +113,9 @@ public struct ArchiveRoutes: Sendable {
     func guarded<Context: RemoteAddressRequestContext>(
         _ request: Request, _ context: Context, write: Bool, _ handler: () async throws -> Response
     ) async rethrows -> Response {
-        switch await keys.verdict(authorization: request.headers[.authorization], address: context.remoteAddress?.ipAddress) {
+        switch await keys.verdict(
+            authorization: request.headers[.authorization], address: context.remoteAddress?.ipAddress)
+        {
         case .invalid(let message):
             return unauthorized(message)
         case .throttled(let seconds):
