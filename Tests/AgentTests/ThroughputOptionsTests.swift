@@ -154,7 +154,7 @@ import Testing
                 #expect(applied.sendBuffer == 2 * 98304 && applied.receiveBuffer == 2 * 98304, "\(applied)")
                 #expect(applied.congestion == "reno" && applied.tos == 0x20, "\(applied)")
             }
-            #expect(client.remote.congestion_used == "reno")
+            #expect(client.remote.congestionUsed == "reno")
         }
     }
 

@@ -15,15 +15,17 @@ import Testing
     @Test(arguments: [(false, 1), (true, 2)])
     func agentClientBytesAgreeWithIperf3ServersOwnCount(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientBytesAgreeWithIperf3ServersOwnCount") else { return }
-        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
-        }) { port in
-            [
-                Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel",
-                "\(parallel)", "--bandwidth", "2G", "--json",
-            ]
-                + (reverse ? ["--reverse"] : [])
-        }
+        let (serverRun, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+            },
+            client: { port in
+                [
+                    Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--duration", "2", "--parallel",
+                    "\(parallel)", "--bandwidth", "2G", "--json",
+                ]
+                    + (reverse ? ["--reverse"] : [])
+            })
         #expect(client.status == 0, "\(client.stderr)")
         let ours = try ThroughputResult.decode(json: client.stdout)
         let problems = try Iperf3Agreement.tcp(ours: ours, weSent: !reverse, iperf3JSON: serverRun.stdout)
@@ -61,14 +63,16 @@ import Testing
     private static func iperf3AgainstResponder(
         _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
     ) async throws -> (ThroughputResult, String) {
-        let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
-                Self.agent, "responder", "--port", "\($0)", "--once", "--json",
-            ]
-        }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"]
-                + (reverse ? ["-R"] : [])
-        }
+        let (responderRun, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
+                    Self.agent, "responder", "--port", "\($0)", "--once", "--json",
+                ]
+            },
+            client: { port in
+                [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-P", "\(parallel)", "-b", "2G", "-J"]
+                    + (reverse ? ["-R"] : [])
+            })
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
         return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
     }

@@ -57,12 +57,14 @@ import Testing
     @Test(arguments: options)
     func agentClientWithTheOptionAgainstIperf3Server(option: Option) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentClientWithTheOptionAgainstIperf3Server") else { return }
-        let (server, client) = try await Iperf3Tool.serverThenClient(server: {
-            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
-        }) { port in
-            [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--bandwidth", Self.rate, "--json"]
-                + (option.timed ? ["--duration", "\(option.seconds)"] : []) + option.ours
-        }
+        let (server, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+            },
+            client: { port in
+                [Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--bandwidth", Self.rate, "--json"]
+                    + (option.timed ? ["--duration", "\(option.seconds)"] : []) + option.ours
+            })
         #expect(client.status == 0 && server.status == 0, "\(client.stderr) \(server.stdout.prefix(300))")
         let ours = try ThroughputResult.decode(json: client.stdout)
         let theirs = try Iperf3JSON(server.stdout)
@@ -75,13 +77,15 @@ import Testing
     @Test(arguments: options)
     func iperf3ClientWithTheOptionAgainstResponder(option: Option) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("iperf3ClientWithTheOptionAgainstResponder") else { return }
-        let (responder, client) = try await Iperf3Tool.serverThenClient(server: {
-            [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
-        }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"]
-                + (option.timed ? ["-t", "\(option.seconds)"] : [])
-                + option.iperf3
-        }
+        let (responder, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                [Self.agent, "responder", "--port", "\($0)", "--once", "--json"]
+            },
+            client: { port in
+                [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-b", Self.rate, "-J"]
+                    + (option.timed ? ["-t", "\(option.seconds)"] : [])
+                    + option.iperf3
+            })
         #expect(client.status == 0 && responder.status == 0, "\(client.stdout.prefix(400)) \(responder.stderr)")
         let ours = try ThroughputResult.decode(json: responder.stdout)
         let theirs = try Iperf3JSON(client.stdout)

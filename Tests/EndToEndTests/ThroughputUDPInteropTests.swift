@@ -23,15 +23,18 @@ import Testing
     @Test(arguments: [(false, 1), (true, 2)])
     func agentUDPClientCountsAgreeWithIperf3ServersOwn(reverse: Bool, parallel: Int) async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("agentUDPClientCountsAgreeWithIperf3ServersOwn") else { return }
-        let (serverRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
-        }) { port in
-            [
-                Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--udp", "--bandwidth", "50M", "--duration",
-                "2", "--parallel", "\(parallel)", "--json",
-            ]
-                + (reverse ? ["--reverse"] : [])
-        }
+        let (serverRun, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                [iperf3, "-s", "-1", "-p", "\($0)", "-J"]
+            },
+            client: { port in
+                [
+                    Self.agent, "throughput", "127.0.0.1", "--port", "\(port)", "--udp", "--bandwidth", "50M",
+                    "--duration",
+                    "2", "--parallel", "\(parallel)", "--json",
+                ]
+                    + (reverse ? ["--reverse"] : [])
+            })
         #expect(client.status == 0, "\(client.stderr)")
         let ours = try ThroughputResult.decode(json: client.stdout)
         let problems = try Iperf3Agreement.udp(
@@ -74,14 +77,16 @@ import Testing
     private static func iperf3AgainstResponder(
         _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
     ) async throws -> (ThroughputResult, String) {
-        let (responderRun, client) = try await Iperf3Tool.serverThenClient(server: {
-            (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
-                Self.agent, "responder", "--port", "\($0)", "--once", "--json",
-            ]
-        }) { port in
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"]
-                + (reverse ? ["-R"] : [])
-        }
+        let (responderRun, client) = try await Iperf3Tool.serverThenClient(
+            server: {
+                (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
+                    Self.agent, "responder", "--port", "\($0)", "--once", "--json",
+                ]
+            },
+            client: { port in
+                [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"]
+                    + (reverse ? ["-R"] : [])
+            })
         #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
         return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
     }

@@ -52,18 +52,21 @@ public final class ResponderService: Sendable {
 
     private func serve() {
         do {
-            try responder.serve(once: false, lane: lane, stopping: { stopping.load(ordering: .relaxed) }) { outcome in
-                switch outcome {
-                case .success(let report):
-                    logger.info(
-                        "responder served a test",
-                        metadata: [
-                            "bits_per_second": "\(Int(report.receiverBitsPerSecond))", "seconds": "\(report.seconds)",
-                        ])
-                case .failure(let error):
-                    logger.warning("responder test failed", metadata: ["error": "\(error)"])
-                }
-            }
+            try responder.serve(
+                once: false, lane: lane, stopping: { stopping.load(ordering: .relaxed) },
+                handle: { outcome in
+                    switch outcome {
+                    case .success(let report):
+                        logger.info(
+                            "responder served a test",
+                            metadata: [
+                                "bits_per_second": "\(Int(report.receiverBitsPerSecond))",
+                                "seconds": "\(report.seconds)",
+                            ])
+                    case .failure(let error):
+                        logger.warning("responder test failed", metadata: ["error": "\(error)"])
+                    }
+                })
         } catch {
             logger.error("responder cannot accept", metadata: ["error": "\(error)"])
         }

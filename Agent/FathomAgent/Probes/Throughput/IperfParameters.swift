@@ -25,21 +25,21 @@ public struct IperfParameters: IperfMessage, Equatable {
     public var bidirectional: Bool?
     public var len: Int?
     public var window: Int?
-    public var MSS: Int?
+    public var mss: Int?
     public var nodelay: Bool?
     /// Target rate per stream in bits per second; also paces TCP (iperf3's `-b`).
     public var bandwidth: Int?
-    public var pacing_timer: Int?
+    public var pacingTimer: Int?
     /// UDP: datagram headers carry 64-bit packet numbers. iperf3 sends it (as 1) only when set and
     /// treats the key's presence as "on".
-    public var udp_counters_64bit: Int?
+    public var udpCounters64BitFlag: Int?
     /// IP TOS byte (iperf3's `-S`); absent when 0.
-    public var TOS: Int?
+    public var tos: Int?
     /// TCP congestion control algorithm (iperf3's `-C`).
     public var congestion: String?
     /// Sender uses `sendfile` (iperf3's `-Z`, sent as 1); no effect on what is counted.
     public var zerocopy: Int?
-    public var client_version: String?
+    public var clientVersion: String?
 
     /// iperf3's `DEFAULT_TCP_BLKSIZE`.
     public static let defaultBlockSize = 128 * 1024
@@ -66,9 +66,9 @@ public struct IperfParameters: IperfMessage, Equatable {
         self.reverse = reverse ? true : nil
         len = blockSize
         self.bandwidth = bandwidth
-        pacing_timer = 1000
+        pacingTimer = 1000
         // The iperf3 version whose protocol we speak (checked against 3.12).
-        client_version = "3.12"
+        clientVersion = "3.12"
     }
 
     public var json: JSONValue {
@@ -81,12 +81,12 @@ public struct IperfParameters: IperfMessage, Equatable {
         let numbers: [(String, Int?)] = [
             ("omit", omit), ("time", time), ("num", num), ("blockcount", blockcount), ("parallel", parallel),
             ("len", len),
-            ("window", window), ("MSS", MSS), ("bandwidth", bandwidth), ("pacing_timer", pacing_timer),
-            ("udp_counters_64bit", udp_counters_64bit), ("TOS", TOS), ("zerocopy", zerocopy),
+            ("window", window), ("MSS", mss), ("bandwidth", bandwidth), ("pacing_timer", pacingTimer),
+            ("udp_counters_64bit", udpCounters64BitFlag), ("TOS", tos), ("zerocopy", zerocopy),
         ]
         for (key, number) in numbers { if let number { members[key] = .integer(Int64(number)) } }
         if let congestion { members["congestion"] = .string(congestion) }
-        if let client_version { members["client_version"] = .string(client_version) }
+        if let clientVersion { members["client_version"] = .string(clientVersion) }
         return .object(members)
     }
 
@@ -104,15 +104,15 @@ public struct IperfParameters: IperfMessage, Equatable {
         bidirectional = try fields.optionalBool("bidirectional")
         len = try fields.optionalInteger("len")
         window = try fields.optionalInteger("window")
-        MSS = try fields.optionalInteger("MSS")
+        mss = try fields.optionalInteger("MSS")
         nodelay = try fields.optionalBool("nodelay")
         bandwidth = try fields.optionalInteger("bandwidth")
-        pacing_timer = try fields.optionalInteger("pacing_timer")
-        udp_counters_64bit = try fields.optionalInteger("udp_counters_64bit")
-        TOS = try fields.optionalInteger("TOS")
+        pacingTimer = try fields.optionalInteger("pacing_timer")
+        udpCounters64BitFlag = try fields.optionalInteger("udp_counters_64bit")
+        tos = try fields.optionalInteger("TOS")
         congestion = try fields.optionalString("congestion")
         zerocopy = try fields.optionalInteger("zerocopy")
-        client_version = try fields.optionalString("client_version")
+        clientVersion = try fields.optionalString("client_version")
     }
 
     /// The byte count the test ends on: `num` bytes (`-n`), or `blockcount` blocks of `len` bytes
@@ -124,7 +124,7 @@ public struct IperfParameters: IperfMessage, Equatable {
     }
 
     /// Whether datagram headers carry 64-bit packet numbers (the key's presence, as iperf3 reads it).
-    public var udpCounters64Bit: Bool { udp_counters_64bit != nil }
+    public var udpCounters64Bit: Bool { udpCounters64BitFlag != nil }
 
     /// What the server refuses rather than measure wrongly, with iperf3's error number.
     public var unsupported: (reason: String, iperfErrno: Int32)? {
@@ -147,7 +147,7 @@ public struct IperfParameters: IperfMessage, Equatable {
                 IperfState.notImplemented
             )
         }
-        if let TOS, !(0...255).contains(TOS) { return ("TOS \(TOS) is not within 0...255", IperfState.badTOS) }
+        if let tos, !(0...255).contains(tos) { return ("TOS \(tos) is not within 0...255", IperfState.badTOS) }
         if let window, window < 0 || window > (1 << 29) {
             return ("window must be 0...536870912", IperfState.receiveParametersFailed)
         }

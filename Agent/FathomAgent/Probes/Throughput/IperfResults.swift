@@ -25,8 +25,8 @@ public struct IperfResults: IperfMessage, Equatable {
         public var errors: Int?
         /// UDP: datagrams sent (sender) or the highest packet number seen (receiver).
         public var packets: Int?
-        public var start_time: Double?
-        public var end_time: Double?
+        public var startTime: Double?
+        public var endTime: Double?
 
         public init(id: Int, bytes: Int64, retransmits: Int, endTime: Double) {
             self.id = id
@@ -35,15 +35,15 @@ public struct IperfResults: IperfMessage, Equatable {
             jitter = 0
             errors = 0
             packets = 0
-            start_time = 0
-            end_time = endTime
+            startTime = 0
+            self.endTime = endTime
         }
 
         public var json: JSONValue {
             var members: [String: JSONValue] = ["id": .integer(Int64(id)), "bytes": .integer(bytes)]
             let numbers: [(String, Double?)] = [
                 ("retransmits", retransmits), ("jitter", jitter), ("errors", errors.map(Double.init)),
-                ("packets", packets.map(Double.init)), ("start_time", start_time), ("end_time", end_time),
+                ("packets", packets.map(Double.init)), ("start_time", startTime), ("end_time", endTime),
             ]
             for (key, number) in numbers { if let number { members[key] = .cJSONNumber(number) } }
             return .object(members)
@@ -60,8 +60,8 @@ public struct IperfResults: IperfMessage, Equatable {
             jitter = try fields.optionalDouble("jitter")
             errors = Self.count(try fields.optionalDouble("errors"))
             packets = Self.count(try fields.optionalDouble("packets"))
-            start_time = try fields.optionalDouble("start_time")
-            end_time = try fields.optionalDouble("end_time")
+            startTime = try fields.optionalDouble("start_time")
+            endTime = try fields.optionalDouble("end_time")
         }
 
         private static func count(_ value: Double?) -> Int? {
@@ -80,41 +80,41 @@ public struct IperfResults: IperfMessage, Equatable {
     }
 
     // CPU use is not measured (yet); zeros keep iperf3's reader satisfied.
-    public var cpu_util_total: Double?
-    public var cpu_util_user: Double?
-    public var cpu_util_system: Double?
+    public var cpuUtilTotal: Double?
+    public var cpuUtilUser: Double?
+    public var cpuUtilSystem: Double?
     /// 1 when this side sent (on any stream) and has retransmit counts, −1 when it only received.
-    public var sender_has_retransmits: Double?
-    public var congestion_used: String?
+    public var senderHasRetransmits: Double?
+    public var congestionUsed: String?
     public var streams: [Stream]
 
     public init(streams: [Stream], sender: Bool) {
-        cpu_util_total = 0
-        cpu_util_user = 0
-        cpu_util_system = 0
+        cpuUtilTotal = 0
+        cpuUtilUser = 0
+        cpuUtilSystem = 0
         // A bidirectional side sends on some streams only: any sending stream's count will do.
-        sender_has_retransmits = sender && streams.contains { $0.retransmitCount != nil } ? 1 : -1
+        senderHasRetransmits = sender && streams.contains { $0.retransmitCount != nil } ? 1 : -1
         self.streams = streams
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["streams": .array(streams.map(\.json))]
         let numbers: [(String, Double?)] = [
-            ("cpu_util_total", cpu_util_total), ("cpu_util_user", cpu_util_user), ("cpu_util_system", cpu_util_system),
-            ("sender_has_retransmits", sender_has_retransmits),
+            ("cpu_util_total", cpuUtilTotal), ("cpu_util_user", cpuUtilUser), ("cpu_util_system", cpuUtilSystem),
+            ("sender_has_retransmits", senderHasRetransmits),
         ]
         for (key, number) in numbers { if let number { members[key] = .cJSONNumber(number) } }
-        if let congestion_used { members["congestion_used"] = .string(congestion_used) }
+        if let congestionUsed { members["congestion_used"] = .string(congestionUsed) }
         return .object(members)
     }
 
     public init(json: JSONValue) throws(JSONFields.Mismatch) {
         let fields = try JSONFields(json, what: "iperf3 results")
-        cpu_util_total = try fields.optionalDouble("cpu_util_total")
-        cpu_util_user = try fields.optionalDouble("cpu_util_user")
-        cpu_util_system = try fields.optionalDouble("cpu_util_system")
-        sender_has_retransmits = try fields.optionalDouble("sender_has_retransmits")
-        congestion_used = try fields.optionalString("congestion_used")
+        cpuUtilTotal = try fields.optionalDouble("cpu_util_total")
+        cpuUtilUser = try fields.optionalDouble("cpu_util_user")
+        cpuUtilSystem = try fields.optionalDouble("cpu_util_system")
+        senderHasRetransmits = try fields.optionalDouble("sender_has_retransmits")
+        congestionUsed = try fields.optionalString("congestion_used")
         streams = []
         for stream in try fields.array("streams") { streams.append(try Stream(json: stream)) }
     }

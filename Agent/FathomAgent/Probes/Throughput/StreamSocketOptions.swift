@@ -30,7 +30,7 @@ public struct StreamSocketOptions: Sendable, Equatable {
     /// The options an iperf3 client asked for in its parameters.
     public init(_ parameters: IperfParameters) {
         self.init(
-            window: parameters.window, congestion: parameters.congestion, tos: parameters.TOS, mss: parameters.MSS,
+            window: parameters.window, congestion: parameters.congestion, tos: parameters.tos, mss: parameters.mss,
             noDelay: parameters.nodelay == true)
     }
 

@@ -13,7 +13,7 @@ extension ThroughputClient {
         control: ControlChannel, address: IPSocketAddress, local: IPSocketAddress?, datagramSize: Int
     ) throws(ThroughputError) -> ThroughputReport {
         var streams: [UDPSocket] = []
-        defer { streams.forEach { $0.close() } }
+        defer { for stream in streams { stream.close() } }
         for _ in 0..<parameters.parallel {
             streams.append(
                 try UDPStreamHandshake.connect(

@@ -46,7 +46,7 @@ public struct ThroughputClient: Sendable {
         }
 
         var streams: [TCPSocket] = []
-        defer { streams.forEach { $0.close() } }
+        defer { for stream in streams { stream.close() } }
         // --bidir: the sending streams first, then as many receiving ones, as iperf3 connects them.
         let count = parameters.parallel * (parameters.bidirectional ? 2 : 1)
         for _ in 0..<count {
@@ -77,7 +77,7 @@ public struct ThroughputClient: Sendable {
                 diags:
                     "iperf3 protocol client to \(address.host) port \(parameters.port), \(parameters.parallel) stream(s), \(direction), \(testLength)"
                     + (applied.map { "; \($0)" } ?? "")
-                    + (theirs.congestion_used.map { ", server congestion \($0)" } ?? ""))
+                    + (theirs.congestionUsed.map { ", server congestion \($0)" } ?? ""))
             report.omitSeconds = parameters.omit
             report.intervalSeconds = StreamTransfer.seconds(parameters.interval)
             report.socketOptions = applied

@@ -139,9 +139,9 @@ public struct ThroughputParameters: Sendable, Equatable {
         message.blockcount = blocks ?? 0
         message.bidirectional = bidirectional ? true : nil
         message.window = window
-        message.MSS = mss
+        message.mss = mss
         message.nodelay = noDelay ? true : nil
-        message.TOS = tos.flatMap { $0 > 0 ? $0 : nil }
+        message.tos = tos.flatMap { $0 > 0 ? $0 : nil }
         message.congestion = congestion
         message.zerocopy = zeroCopy ? 1 : nil
         return message

@@ -65,7 +65,7 @@ public struct ThroughputReport: Sendable {
         }
         let ids = Set(local.map(\.streamID))
         let streams = remote.streams.filter { ids.contains($0.id) }
-        return remote.sender_has_retransmits == 1 ? streams.reduce(0) { $0 + ($1.retransmitCount ?? 0) } : nil
+        return remote.senderHasRetransmits == 1 ? streams.reduce(0) { $0 + ($1.retransmitCount ?? 0) } : nil
     }
 
     public var result: ThroughputResult {

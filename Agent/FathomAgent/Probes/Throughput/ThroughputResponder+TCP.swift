@@ -27,7 +27,7 @@ extension ThroughputResponder {
                 .init(id: $0.streamID, bytes: $0.bytes, retransmits: $0.retransmits ?? -1, endTime: seconds)
             },
             sender: tallies.contains { $0.sending })
-        mine.congestion_used = applied?.congestion
+        mine.congestionUsed = applied?.congestion
         let theirs = try exchangeResults(control, mine)
         let omit = parameters.omit ?? 0
         let limit = parameters.byteLimit.map { ", ends after \($0) B" } ?? ""

@@ -18,7 +18,7 @@ extension ThroughputResponder {
         defer { udp.close() }
         try control.send(.createStreams)
         var streams: [UDPSocket] = []
-        defer { streams.forEach { $0.close() } }
+        defer { for stream in streams { stream.close() } }
         let count = parameters.parallel ?? 1
         let deadline = ContinuousClock.now + controlTimeout
         while streams.count < count {
@@ -33,7 +33,7 @@ extension ThroughputResponder {
         // As iperf3: once every stream is in, nothing listens for more.
         udp.close()
         // The client's window and TOS (iperf3 sets them on UDP streams too).
-        let options = StreamSocketOptions(window: parameters.window, tos: parameters.TOS)
+        let options = StreamSocketOptions(window: parameters.window, tos: parameters.tos)
         for stream in streams {
             do { try options.apply(to: stream.fd) } catch {
                 control.sendServerError(error.iperfErrno, errno: error.errno)

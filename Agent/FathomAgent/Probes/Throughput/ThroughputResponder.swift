@@ -67,7 +67,7 @@ public struct ThroughputResponder: Sendable {
         socket.setNoDelay()
         let control = ControlChannel(socket: socket, timeout: controlTimeout)
         var streams: [TCPSocket] = []
-        defer { streams.forEach { $0.close() } }
+        defer { for stream in streams { stream.close() } }
         do {
             let cookie =
                 try knownCookie ?? socket.read(IperfCookie.size, deadline: .now + controlTimeout, what: "cookie")
@@ -106,7 +106,7 @@ public struct ThroughputResponder: Sendable {
         let deadline = ContinuousClock.now + controlTimeout
         while streams.count < count {
             guard let peer = try listener.accept(deadline: deadline) else {
-                streams.forEach { $0.close() }
+                for stream in streams { stream.close() }
                 throw .timeout("\(count) data stream(s), got \(streams.count)")
             }
             if let theirs = try? peer.read(IperfCookie.size, deadline: .now + .seconds(2), what: "stream cookie"),

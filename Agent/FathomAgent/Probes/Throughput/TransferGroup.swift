@@ -35,7 +35,7 @@ public final class TransferGroup<Transfer: StreamLoop> {
     @discardableResult
     public func join() -> [Transfer.Tally] {
         if let tallies { return tallies }
-        running.forEach { $0.thread.join() }
+        for transfer in running { transfer.thread.join() }
         let done = running.compactMap { $0.result.value }
         tallies = done
         return done
@@ -46,7 +46,7 @@ public final class TransferGroup<Transfer: StreamLoop> {
     public func stopAndJoin() -> [Transfer.Tally] {
         if let tallies { return tallies }
         stop.stop()
-        transfers.forEach { $0.unblock() }
+        for transfer in transfers { transfer.unblock() }
         return join()
     }
 }
