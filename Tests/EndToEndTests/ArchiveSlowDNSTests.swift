@@ -95,7 +95,35 @@ final class SilentDNSServer: @unchecked Sendable {
         let probe = try UploadClient(caFile: f.pki.caCertificate)
         defer { Task { await probe.shutdown() } }
         #expect(try await probe.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
-        let names = (1...12).map { "slow-\($0)-\(getpid()).fathom.test" }
+        // A stall of this test process (other suites block its threads on two cores) can delay one
+        // round; handlers stuck behind the lookups would delay every round. So a round with a slow
+        // answer is run once more with new names, and the second round is the one judged.
+        for attempt in 1...2 {
+            let (prompt, answers) = try await probeWhileLookupsHang(f, probe: probe, key: key, attempt: attempt)
+            if attempt == 1, prompt.contains(where: { $0.2 >= .seconds(3) }) { continue }
+            for (path, status, elapsed) in prompt {
+                #expect(status == 200, "\(path)")
+                // Normally a few ms; a handler stuck behind the lookups would take 10 s or more.
+                #expect(elapsed < .seconds(3), "\(path) took \(elapsed) while lookups hung")
+            }
+            #expect(answers.count == 12)
+            for (status, body, elapsed) in answers {
+                #expect(status == 400, "\(body)")
+                #expect(body.contains("timed out"), "\(body)")
+                // The bound is 2 s; the silent server would hold a plain getaddrinfo for 20 s.
+                #expect(elapsed < .seconds(8), "a lookup answer took \(elapsed)")
+            }
+            break
+        }
+    }
+
+    /// Twelve archive reads by names the silent server never answers, and while they wait, three
+    /// rounds of other requests on a client of their own: the other requests' answers and times,
+    /// then the lookups' answers.
+    func probeWhileLookupsHang(
+        _ f: ReceiverFixture, probe: UploadClient, key: String, attempt: Int
+    ) async throws -> (prompt: [(String, Int, Duration)], answers: [(Int, String, Duration)]) {
+        let names = (1...12).map { "slow-\($0)-\(attempt)-\(getpid()).fathom.test" }
         async let slow: [(Int, String, Duration)] = withThrowingTaskGroup(of: (Int, String, Duration).self) { group in
             for name in names {
                 group.addTask {
@@ -119,18 +147,6 @@ final class SilentDNSServer: @unchecked Sendable {
                 prompt.append((path, reply.status, ContinuousClock.now - start))
             }
         }
-        let answers = try await slow
-        for (path, status, elapsed) in prompt {
-            #expect(status == 200, "\(path)")
-            // Normally a few ms; a handler stuck behind the lookups would take 10 s or more.
-            #expect(elapsed < .seconds(3), "\(path) took \(elapsed) while lookups hung")
-        }
-        #expect(answers.count == names.count)
-        for (status, body, elapsed) in answers {
-            #expect(status == 400, "\(body)")
-            #expect(body.contains("timed out"), "\(body)")
-            // The bound is 2 s; the silent server would hold a plain getaddrinfo for 20 s.
-            #expect(elapsed < .seconds(8), "a lookup answer took \(elapsed)")
-        }
+        return (prompt, try await slow)
     }
 }

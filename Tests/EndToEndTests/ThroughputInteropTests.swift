@@ -83,8 +83,10 @@ import Testing
         let port = try Iperf3Tool.freePort()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
+        // Long enough that the second client, even one slow to start on a loaded machine, finds
+        // the first test still running (a finished --once responder refuses the connection).
         async let first = Iperf3Tool.run(
-            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "2", "-b", "1G", "-J"], timeout: 30)
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "5", "-b", "1G", "-J"], timeout: 30)
         try await Task.sleep(for: .milliseconds(700))
         let second = try await Iperf3Tool.run([iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-t", "1"], timeout: 30)
         #expect(second.status != 0)
