@@ -195,12 +195,12 @@ import Testing
         defer { dir.remove() }
         let data = dir.file("data")
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
+        let mount = try await Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
         guard mount.status == 0 else {
             Issue.record("cannot mount a 2 MB tmpfs (root is needed): \(mount.stderr.trimmingWhitespace())")
             return
         }
-        defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
+        defer { umount2(data, Int32(MNT_DETACH)) }  // umount -l, which a defer cannot wait for as a child
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
         let receiver = try await ReceiverProcess(
@@ -211,9 +211,11 @@ import Testing
         // Fill the disk but a few pages.
         let filler = data + "/filler"
         let free =
-            try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
+            try await Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
-        _ = try Shell.run(["/bin/dd", "if=/dev/zero", "of=" + filler, "bs=4096", "count=\(max(0, free / 4096 - 3))"])
+        _ = try await Shell.run([
+            "/bin/dd", "if=/dev/zero", "of=" + filler, "bs=4096", "count=\(max(0, free / 4096 - 3))",
+        ])
         let uploads = (0..<60).map { u in
             Upload(
                 id: "u\(u)-" + String(repeating: "b", count: 116), lines: [sampleLine(host: "n\(u % 4)", cmd: "u\(u)")])

@@ -132,7 +132,7 @@ import Testing
         // A cap far above the descriptor limit, so the descriptors really run out.
         let r = try await Running(["--max-connections", "100000", "--handshake-timeout", "60", "--idle-timeout", "60"])
         let pid = r.receiver.process.processIdentifier
-        let limited = try Shell.run(["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=200:200"])
+        let limited = try await Shell.run(["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=200:200"])
         try #require(limited.status == 0, "prlimit: \(limited.stderr)")
         var flood: [RawConnection] = []
         for _ in 0..<300 {

@@ -12,7 +12,7 @@ import Testing
         defer { dir.remove() }
         let data = dir.file("data")
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let mount = try Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
+        let mount = try await Shell.run(["/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data])
         guard mount.status == 0 else {
             let notPermitted =
                 Prerequisite.mentions(mount.stderr, errno: EPERM) || Prerequisite.mentions(mount.stderr, errno: EACCES)
@@ -23,7 +23,7 @@ import Testing
                 "cannot mount a small tmpfs without privilege (\(mount.stderr.trimmingWhitespace()))")
             return
         }
-        defer { _ = try? Shell.run(["/bin/umount", "-l", data]) }
+        defer { umount2(data, Int32(MNT_DETACH)) }  // umount -l, which a defer cannot wait for as a child
         let pki = try TestPKI(in: dir.path)
         try dir.write("credentials", "fox:pw\n")
         let receiver = try await ReceiverProcess(
@@ -32,7 +32,7 @@ import Testing
         // Once the receiver has made its state files, all but ~100 KiB goes to a filler file the
         // test can delete later.
         let free =
-            try Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
+            try await Shell.run(["/bin/df", "-B1", "--output=avail", data]).stdout.split(separator: "\n").last
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
         #expect(
             FileManager.default.createFile(

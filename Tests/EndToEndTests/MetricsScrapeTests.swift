@@ -56,7 +56,7 @@ import Testing
         #expect((value(text, "fathom_receiver_fdatasync_duration_seconds_count") ?? 0) >= 1)
         #expect(value(text, #"fathom_receiver_hosts{cluster="fox",state="online"}"#) == 3)
         #expect(value(text, #"fathom_receiver_hosts{cluster="fox",state="silent"}"#) == 0)
-        let problems = try promtoolProblems(text)
+        let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
         await f.close()
     }
@@ -170,7 +170,7 @@ import Testing
             textfile = "\(textfile)"
 
             """)
-        let result = try await Shell.runDetached([
+        let result = try await Shell.run([
             Shell.binDirectory + "/fathom-agent", "once", "--config", f.dir.file("agent.toml"),
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -179,7 +179,7 @@ import Testing
         #expect(value(text, #"fathom_agent_spool_batches{cluster="fox"}"#) == 0)
         #expect(value(text, #"fathom_agent_samples_total{cluster="fox"}"#) == 1)
         #expect((value(text, #"fathom_agent_last_delivery_timestamp_seconds{cluster="fox"}"#) ?? 0) > 1_700_000_000)
-        let problems = try promtoolProblems(text)
+        let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir.file("node-exporter")) == ["fathom.prom"])
         await f.close()

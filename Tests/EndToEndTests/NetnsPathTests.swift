@@ -7,12 +7,12 @@ import Testing
 /// at once, and `remove()` leaves no namespace behind. Where namespaces cannot be made (EPERM)
 /// it goes through `Prerequisite.unavailable` (a failure under `FATHOM_REQUIRE_ALL=1`).
 @Suite(.serialized, .timeLimit(.minutes(2))) struct NetnsPathTests {
-    @Test func twoRouterPathRoutesBothFamiliesAndCleansUp() throws {
+    @Test func twoRouterPathRoutesBothFamiliesAndCleansUp() async throws {
         guard let tracepath = TraceReferenceTools.tracepath else {
             try Prerequisite.unavailable("no tracepath (apt-get install -y iputils-tracepath)")
             return
         }
-        let made = try Self.makePath(routers: 2)
+        let made = try await Self.makePath(routers: 2)
         guard let path = made else { return }
         defer { path.remove() }
         #expect(path.namespaces.count == 4)
@@ -20,7 +20,8 @@ import Testing
         #expect(path.hopAddresses(ipv6: true) == ["fd00:1::1", "fd00:2::2", "fd00:3::2"])
         for v6 in [false, true] {
             let start = ContinuousClock.now
-            let out = try Shell.run(path.command(in: path.client, [tracepath, "-n", path.serverAddress(ipv6: v6)]))
+            let out = try await Shell.run(
+                path.command(in: path.client, [tracepath, "-n", path.serverAddress(ipv6: v6)]))
             #expect(
                 TraceReferenceTools.parseTracepath(out.stdout).hops == path.hopAddresses(ipv6: v6),
                 "\(out.stdout)\(out.stderr)")
@@ -30,13 +31,13 @@ import Testing
             #expect(ContinuousClock.now - start < .seconds(3), "\(out.stdout)")
         }
         path.remove()
-        let listed = try Shell.run([NetnsPath.ipCommand ?? "ip", "netns", "list"]).stdout
+        let listed = try await Shell.run([NetnsPath.ipCommand ?? "ip", "netns", "list"]).stdout
         let names = Set(listed.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
         #expect(names.isDisjoint(with: path.namespaces), "left behind: \(listed)")
     }
 
     /// The path, or nil (after `Prerequisite.unavailable`) where namespaces cannot be made here.
-    private static func makePath(routers: Int, test: String = #function) throws -> NetnsPath? {
+    private static func makePath(routers: Int, test: String = #function) async throws -> NetnsPath? {
         do {
             return try NetnsPath.make(routers: routers)
         } catch {

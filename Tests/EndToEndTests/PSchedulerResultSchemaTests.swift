@@ -110,22 +110,22 @@ import Testing
         """#
 
     /// A Python with `jsonschema`: the system one, else a venv made for it (nil: not here).
-    static func python() throws -> [String]? {
+    static func python() async throws -> [String]? {
         let system = ["/usr/bin/env", "python3"]
-        if try Shell.run(system + ["-c", "import jsonschema"]).status == 0 { return system }
+        if try await Shell.run(system + ["-c", "import jsonschema"]).status == 0 { return system }
         let venvPython = [venv + "/bin/python"]
         if FileManager.default.fileExists(atPath: venvPython[0]),
-            try Shell.run(venvPython + ["-c", "import jsonschema"]).status == 0
+            try await Shell.run(venvPython + ["-c", "import jsonschema"]).status == 0
         {
             return venvPython
         }
-        let made = try Shell.run(
+        let made = try await Shell.run(
             ["/bin/sh", "-c", "python3 -m venv \(venv) && \(venv)/bin/pip install -q jsonschema"], timeout: 120)
         return made.status == 0 ? venvPython : nil
     }
 
     @Test func everyResultTheAgentPrintsValidatesAgainstPSchedulersSchemas() async throws {
-        guard let python = try Self.python() else {
+        guard let python = try await Self.python() else {
             try Prerequisite.unavailable("python3 with jsonschema (or venv and PyPI to install it) is not available")
             return
         }
@@ -229,7 +229,7 @@ import Testing
         #expect(hop.asNumber == ASNumber(number: 64500, owner: "EXAMPLE-NET, ZZ"), "\(withAS.stdout)")
         try dir.write("trace-as.json", withAS.stdout)
 
-        let validated = try Shell.run(python + [dir.file("validate.py"), dir.path])
+        let validated = try await Shell.run(python + [dir.file("validate.py"), dir.path])
         let lines = validated.stdout.split(separator: "\n")
         #expect(validated.status == 0 && lines.count == 10, "\(validated.stdout) \(validated.stderr)")
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(validated.stdout)")
@@ -245,7 +245,7 @@ import Testing
             "rtt-null-error.json",
             lossy.replacing(#""ip":"10.0.0.1","seq":1"#, with: #""error":null,"ip":"10.0.0.1","seq":1"#))
         try dir.write("trace-as-unknown-key.json", withAS.stdout.replacing(#""number":"#, with: #""asn":1,"number":"#))
-        let refusals = try Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
+        let refusals = try await Shell.run(python + [dir.file("validate.py"), dir.path]).stdout
         #expect(
             refusals.contains("INVALID throughput-unknown-key.json")
                 && refusals.contains("INVALID throughput-no-summary.json"), "\(refusals)")

@@ -18,47 +18,47 @@ import Testing
     /// Admits every group, root and 65534 included.
     static let everyone = "0 2147483647"
 
-    private func withChain(_ test: String, _ body: (NetnsChain) throws -> Void) throws {
+    private func withChain(_ test: String, _ body: (NetnsChain) async throws -> Void) async throws {
         guard let chain = try NetnsChain.make(for: test) else { return }
         defer { chain.remove() }
-        try body(chain)
+        try await body(chain)
     }
 
-    private func sysctl(_ chain: NetnsChain, in ns: String, _ setting: String) throws {
-        let out = try chain.run(in: ns, ["sysctl", "-qw", setting])
+    private func sysctl(_ chain: NetnsChain, in ns: String, _ setting: String) async throws {
+        let out = try await chain.run(in: ns, ["sysctl", "-qw", setting])
         #expect(out.status == 0, "sysctl \(setting): \(out.stderr)")
     }
 
     /// Runs the agent in the client namespace and decodes its JSON.
     private func agentRTT(_ chain: NetnsChain, _ arguments: [String], as prefix: [String] = [])
-        throws -> (result: RTTResult, status: Int32, stderr: String)
+        async throws -> (result: RTTResult, status: Int32, stderr: String)
     {
-        let run = try chain.run(in: chain.client, prefix + [Self.agent, "rtt", "--json"] + arguments)
+        let run = try await chain.run(in: chain.client, prefix + [Self.agent, "rtt", "--json"] + arguments)
         return (try RTTResult.decode(json: run.stdout), run.status, run.stderr)
     }
 
-    private func pingRun(_ chain: NetnsChain, _ arguments: [String]) throws -> PingOutput? {
+    private func pingRun(_ chain: NetnsChain, _ arguments: [String]) async throws -> PingOutput? {
         guard let ping = Self.ping else {
             try Prerequisite.unavailable("ping is not installed (iputils-ping)", test: "RTTNamespaceTests")
             return nil
         }
-        return PingOutput(try chain.run(in: chain.client, [ping, "-n"] + arguments).stdout)
+        return PingOutput(try await chain.run(in: chain.client, [ping, "-n"] + arguments).stdout)
     }
 
     /// `setpriv` to uid/gid 65534 with no way back to CAP_NET_RAW; nil when that cannot be done here.
-    private static let withoutNetRaw: [String]? = {
+    private static func withoutNetRaw() async -> [String]? {
         let setpriv = "/usr/bin/setpriv"
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
         let prefix = [
             setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-net_raw",
         ]
-        guard let check = try? Shell.run(prefix + [agent, "--version"]), check.status == 0 else { return nil }
+        guard let check = try? await Shell.run(prefix + [agent, "--version"]), check.status == 0 else { return nil }
         return prefix
-    }()
+    }
 
     @Test(arguments: [("10.10.2.2", false), ("fd00:2::2", false), ("10.10.2.2", true), ("fd00:2::2", true)])
-    func matchesPingOverASlowLink(dest: String, raw: Bool) throws {
-        try withChain("matchesPingOverASlowLink(\(dest))") { chain in
+    func matchesPingOverASlowLink(dest: String, raw: Bool) async throws {
+        try await withChain("matchesPingOverASlowLink(\(dest))") { chain in
             guard let tc = Self.tc else {
                 try Prerequisite.unavailable("tc is not installed (iproute2)", test: "matchesPingOverASlowLink")
                 return
@@ -68,7 +68,7 @@ import Testing
             // tokens in each direction, far above the namespaces' own ~50 µs. The bucket refills
             // between requests, so every request waits the same.
             for (ns, device) in [(chain.router, chain.routerToServer), (chain.server, chain.serverToRouter)] {
-                let out = try chain.run(
+                let out = try await chain.run(
                     in: ns,
                     [
                         tc, "qdisc", "add", "dev", device, "root", "tbf", "rate", "1mbit", "burst", "1600", "latency",
@@ -79,12 +79,12 @@ import Testing
                     return
                 }
             }
-            try sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
-            let (result, status, stderr) = try agentRTT(
+            try await sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
+            let (result, status, stderr) = try await agentRTT(
                 chain, [dest, "-c", "5", "-i", "0.2", "-s", "3000"] + (raw ? ["--raw"] : []))
             #expect(status == 0 && result.succeeded, "\(stderr)")
             #expect(result.diags == (raw ? "raw icmp socket" : "icmp datagram socket"))
-            guard let ping = try pingRun(chain, ["-c", "5", "-i", "0.2", "-s", "3000", dest]) else { return }
+            guard let ping = try await pingRun(chain, ["-c", "5", "-i", "0.2", "-s", "3000", dest]) else { return }
             #expect(
                 result.sent == ping.transmitted && result.received == ping.received && result.loss == 0
                     && ping.lossPercent == 0)
@@ -100,24 +100,24 @@ import Testing
         }
     }
 
-    @Test func silentDestinationLosesEverythingLikePing() throws {
-        try withChain("silentDestinationLosesEverythingLikePing") { chain in
-            try sysctl(chain, in: chain.server, "net.ipv4.icmp_echo_ignore_all=1")
-            let (result, status, _) = try agentRTT(chain, ["10.10.2.2", "-c", "3", "-i", "0.2", "-W", "1"])
+    @Test func silentDestinationLosesEverythingLikePing() async throws {
+        try await withChain("silentDestinationLosesEverythingLikePing") { chain in
+            try await sysctl(chain, in: chain.server, "net.ipv4.icmp_echo_ignore_all=1")
+            let (result, status, _) = try await agentRTT(chain, ["10.10.2.2", "-c", "3", "-i", "0.2", "-W", "1"])
             #expect(status == 1 && result.succeeded)
             #expect(result.sent == 3 && result.received == 0 && result.lost == 3 && result.loss == 1.0)
             #expect(result.roundtrips.isEmpty && result.min == nil && result.mean == nil)
-            guard let ping = try pingRun(chain, ["-c", "3", "-i", "0.2", "-W", "1", "10.10.2.2"]) else { return }
+            guard let ping = try await pingRun(chain, ["-c", "3", "-i", "0.2", "-W", "1", "10.10.2.2"]) else { return }
             #expect(ping.transmitted == 3 && ping.received == 0 && ping.lossPercent == 100)
         }
     }
 
     @Test(arguments: [false, true])
-    func routerErrorsAreRoundtripsLikePingsErrorLines(raw: Bool) throws {
-        try withChain("routerErrorsAreRoundtripsLikePingsErrorLines") { chain in
-            try sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
-            try chain.ip("-n", chain.router, "route", "add", "prohibit", "10.10.8.0/24")
-            try chain.ip("-n", chain.router, "-6", "route", "add", "unreachable", "fd00:9::/64")
+    func routerErrorsAreRoundtripsLikePingsErrorLines(raw: Bool) async throws {
+        try await withChain("routerErrorsAreRoundtripsLikePingsErrorLines") { chain in
+            try await sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
+            try await chain.ip("-n", chain.router, "route", "add", "prohibit", "10.10.8.0/24")
+            try await chain.ip("-n", chain.router, "-6", "route", "add", "unreachable", "fd00:9::/64")
             let cases: [(args: [String], from: String, error: String?)] = [
                 (["10.10.8.8"], "10.10.1.1", "communication-administratively-prohibited"),
                 (["fd00:9::9"], "fd00:1::1", "net-unreachable"),
@@ -126,7 +126,7 @@ import Testing
                 (["fd00:2::2", "--ttl", "1"], "fd00:1::1", nil),
             ]
             for (args, from, error) in cases {
-                let (result, status, _) = try agentRTT(
+                let (result, status, _) = try await agentRTT(
                     chain, args + ["-c", "3", "-i", "0.2", "-W", "1"] + (raw ? ["--raw"] : []))
                 #expect(status == 1 && result.succeeded && result.received == 0 && result.loss == 1.0, "\(args)")
                 #expect(result.roundtrips.map(\.seq) == [1, 2, 3], "\(args): \(result.roundtrips)")
@@ -135,7 +135,7 @@ import Testing
                     "\(args): \(result.roundtrips)")
                 let pingArgs = args.map { $0 == "--ttl" ? "-t" : $0 }
                 guard
-                    let ping = try pingRun(
+                    let ping = try await pingRun(
                         chain, ["-c", "3", "-i", "0.2", "-W", "1"] + pingArgs.dropFirst() + [args[0]])
                 else { return }
                 #expect(
@@ -147,25 +147,25 @@ import Testing
     }
 
     @Test(arguments: ["10.10.2.2", "fd00:2::2"])
-    func unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt(dest: String) throws {
-        try withChain("unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt") { chain in
-            guard let user = Self.withoutNetRaw else {
+    func unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt(dest: String) async throws {
+        try await withChain("unprivilegedUsesADatagramSocketWhereTheGroupRangeAdmitsIt") { chain in
+            guard let user = await Self.withoutNetRaw() else {
                 try Prerequisite.unavailable(
                     "setpriv cannot drop to uid 65534 without CAP_NET_RAW here", test: "unprivilegedRTT")
                 return
             }
-            try sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
-            let admitted = try agentRTT(chain, [dest, "-c", "3", "-i", "0.2"], as: user)
+            try await sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
+            let admitted = try await agentRTT(chain, [dest, "-c", "3", "-i", "0.2"], as: user)
             #expect(admitted.status == 0 && admitted.result.received == 3, "\(admitted.stderr)")
             #expect(admitted.result.diags == "icmp datagram socket")
 
             // "1 0" admits nobody, not even root: root falls back to a raw socket ...
-            try sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=1 0")
-            let root = try agentRTT(chain, [dest, "-c", "3", "-i", "0.2"])
+            try await sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=1 0")
+            let root = try await agentRTT(chain, [dest, "-c", "3", "-i", "0.2"])
             #expect(root.status == 0 && root.result.received == 3 && root.result.diags == "raw icmp socket")
 
             // ... and a user with neither gets a failure that says what to change.
-            let refused = try agentRTT(chain, [dest, "-c", "3", "-i", "0.2"], as: user)
+            let refused = try await agentRTT(chain, [dest, "-c", "3", "-i", "0.2"], as: user)
             #expect(refused.status == 2 && !refused.result.succeeded, "\(refused.result)")
             #expect(
                 refused.result.error?.contains("ping_group_range") == true

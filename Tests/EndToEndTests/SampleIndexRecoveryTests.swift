@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct SampleIndexRecoveryTests {
     /// Every row of every index table, sorted, sums printed to 6 decimals (addition order differs
     /// between ingest, which folds upload by upload, and a rebuild, which folds whole files).
-    static func dump(_ path: String) throws -> String {
+    static func dump(_ path: String) async throws -> String {
         let usage =
             "printf('%.6f', cpu), cpukib, rssanonkib, printf('%.6f', gpu), printf('%.6f', gpumem), gpukib, processes"
         let sql = """
@@ -19,13 +19,13 @@ import Testing
             SELECT 'user', cluster, user, minute, \(usage) FROM user_minute ORDER BY 2, 3, 4;
             SELECT 'mark', path, folded_to FROM file_mark ORDER BY 2;
             """
-        let result = try Shell.run(["/usr/bin/sqlite3", path, sql])
+        let result = try await Shell.run(["/usr/bin/sqlite3", path, sql])
         guard result.status == 0 else { throw TestFailure("sqlite3 \(path): \(result.stderr)") }
         return result.stdout
     }
 
-    static func reindex(dataDirectory: String, into path: String) throws -> String {
-        let result = try Shell.run([
+    static func reindex(dataDirectory: String, into path: String) async throws -> String {
+        let result = try await Shell.run([
             Shell.binDirectory + "/fathom-receiver", "reindex", "--data-dir", dataDirectory, "--index-db", path,
         ])
         guard result.status == 0 else { throw TestFailure("reindex: \(result.stderr)") }
@@ -59,7 +59,7 @@ import Testing
         // The third upload is in the files (synced) but not in the index.
         let stored = storedFiles(dir.file("data"), cluster: "fox").values.joined()
         #expect(stored == uploads[0...2].map(\.body).joined(), "the files hold the three synced uploads")
-        let beforeRestart = try Self.dump(dir.file("data/.fathom/index.sqlite"))
+        let beforeRestart = try await Self.dump(dir.file("data/.fathom/index.sqlite"))
         #expect(!beforeRestart.contains("|\(uploads[2].time)|"), "the dying group never reached the index")
 
         let back = try await ReceiverProcess(
@@ -82,9 +82,9 @@ import Testing
         #expect(series["fox/c1 cpu"]?.map(\.0).map { ($0 * 1000).rounded() } == want.map { ($0 * 1000).rounded() })
         back.stop()
 
-        let live = try Self.dump(dir.file("data/.fathom/index.sqlite"))
-        _ = try Self.reindex(dataDirectory: dir.file("data"), into: dir.file("fresh/index.sqlite"))
-        let fresh = try Self.dump(dir.file("fresh/index.sqlite"))
+        let live = try await Self.dump(dir.file("data/.fathom/index.sqlite"))
+        _ = try await Self.reindex(dataDirectory: dir.file("data"), into: dir.file("fresh/index.sqlite"))
+        let fresh = try await Self.dump(dir.file("fresh/index.sqlite"))
         #expect(!live.isEmpty && live == fresh, "ingest+repair index differs from a fresh reindex")
     }
 
@@ -106,14 +106,14 @@ import Testing
             try await group.waitForAll()
         }
         f.receiver.stop()
-        let live = try Self.dump(f.data + "/.fathom/index.sqlite")
+        let live = try await Self.dump(f.data + "/.fathom/index.sqlite")
         #expect(live.contains("host|fox|c3|"))
-        let printed = try Self.reindex(dataDirectory: f.data, into: f.dir.file("rebuilt/index.sqlite"))
+        let printed = try await Self.reindex(dataDirectory: f.data, into: f.dir.file("rebuilt/index.sqlite"))
         let lines = uploads.map { $0.body.split(separator: "\n").count }.reduce(0, +)
         #expect(printed.contains("reindexed \(lines) lines"), "\(printed)")
-        #expect(live == (try Self.dump(f.dir.file("rebuilt/index.sqlite"))))
+        #expect(live == (try await Self.dump(f.dir.file("rebuilt/index.sqlite"))))
         // Reindexing in place (default path) over the existing index gives the same rows again.
-        _ = try Self.reindex(dataDirectory: f.data, into: f.data + "/.fathom/index.sqlite")
-        #expect(live == (try Self.dump(f.data + "/.fathom/index.sqlite")))
+        _ = try await Self.reindex(dataDirectory: f.data, into: f.data + "/.fathom/index.sqlite")
+        #expect(live == (try await Self.dump(f.data + "/.fathom/index.sqlite")))
     }
 }

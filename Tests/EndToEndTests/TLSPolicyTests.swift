@@ -17,7 +17,7 @@ import Testing
         init(_ flags: [String] = []) async throws {
             dir = TempDirectory("fathom-tls")
             let pki = try TestPKI(in: dir.path)
-            let made = try Shell.run([
+            let made = try await Shell.run([
                 "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file("rsa.key"),
                 "-out", dir.file("rsa.pem"), "-days", "2", "-subj", "/CN=localhost",
             ])
@@ -54,7 +54,7 @@ import Testing
     }
 
     static func handshake(port: Int, _ options: [String]) async throws -> Handshake {
-        let result = try await Shell.runDetached(
+        let result = try await Shell.run(
             ["/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:\(port)"] + options, timeout: 20)
         return Handshake(output: result.stdout + result.stderr)
     }

@@ -18,15 +18,15 @@ import Testing
     /// Linux's defaults (`NetnsPath` turns the limits off, these turn them back on).
     static let defaultRateLimits = NetnsPath.defaultICMPRateLimits
 
-    @Test func destinationDroppingProbesCostsOneWaitLikeTraceroute() throws {
-        try compare("destinationDroppingProbes", maxHops: 6) { path in
+    @Test func destinationDroppingProbesCostsOneWaitLikeTraceroute() async throws {
+        try await compare("destinationDroppingProbes", maxHops: 6) { path in
             try path.exec(path.server, "sysctl", "-qw", Self.silentRateLimit)
             return ["10.10.1.1", "10.10.2.2", "*", "*", "*", "*"]
         }
     }
 
-    @Test func hopDroppingTimeExceededCostsMillisecondsLikeTraceroute() throws {
-        try compare("hopDroppingTimeExceeded", maxHops: 8) { path in
+    @Test func hopDroppingTimeExceededCostsMillisecondsLikeTraceroute() async throws {
+        try await compare("hopDroppingTimeExceeded", maxHops: 8) { path in
             try path.exec(path.routers[1], "sysctl", "-qw", Self.silentRateLimit)
             return ["10.10.1.1", "*", "10.10.3.2"]
         }
@@ -35,11 +35,12 @@ import Testing
     /// Linux's per-peer ICMP limit is a burst of 6 refilled at 1/s, and every probe past the
     /// destination spends one of the destination's: each run starts after a pause that refills
     /// the buckets, as two traces of one path minutes apart would.
-    @Test func defaultKernelRateLimitsCostNoTimeout() throws {
+    @Test func defaultKernelRateLimitsCostNoTimeout() async throws {
         // Answered in milliseconds by both: there the agent's own start-up beyond `--help` (a debug
         // build's ~15–30 ms) swamps a ratio, so 50 ms are allowed on top; a probe lost to the
         // limit and waited out would cost 5 s.
-        try compare("defaultKernelRateLimits", maxHops: 8, rounds: 2, pause: .milliseconds(6500), slack: 0.05) { path in
+        try await compare("defaultKernelRateLimits", maxHops: 8, rounds: 2, pause: .milliseconds(6500), slack: 0.05) {
+            path in
             for namespace in path.namespaces { try path.exec(namespace, ["sysctl", "-qw"] + Self.defaultRateLimits) }
             return path.hopAddresses()
         }
@@ -50,7 +51,7 @@ import Testing
     private func compare(
         _ test: String, maxHops: Int, rounds: Int = 3, pause: Duration = .zero, slack: Double = 0,
         setup: (NetnsPath) throws -> [String]
-    ) throws {
+    ) async throws {
         guard let traceroute = TraceReferenceTools.traceroute else {
             try Prerequisite.unavailable("traceroute is not installed (traceroute)", test: test)
             return
@@ -70,7 +71,7 @@ import Testing
         let expected = try setup(path)
         let dest = path.serverAddress()
         let agent = Shell.binDirectory + "/fathom-agent"
-        let start = try timed(path.command(in: path.client, [agent, "--help"])).seconds
+        let start = try await timed(path.command(in: path.client, [agent, "--help"])).seconds
         var ourTimes: [Double] = []
         var referenceTimes: [Double] = []
         for round in 1...rounds {
@@ -83,10 +84,9 @@ import Testing
             var runs: [(seconds: Double, output: String)] = []
             for argv in round % 2 == 1 ? [agentArgv, referenceArgv] : [referenceArgv, agentArgv] {
                 if pause > .zero {
-                    Thread.sleep(
-                        forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+                    try await Task.sleep(for: pause)
                 }
-                runs.append(try timed(argv))
+                runs.append(try await timed(argv))
             }
             let (ours, reference) = round % 2 == 1 ? (runs[0], runs[1]) : (runs[1], runs[0])
             let result = try TraceResult.decode(json: ours.output)
@@ -108,9 +108,9 @@ import Testing
             "fathom-agent \(ourTimes) s (start \(start) s left out) vs traceroute \(referenceTimes) s")
     }
 
-    private func timed(_ argv: [String]) throws -> (seconds: Double, output: String) {
+    private func timed(_ argv: [String]) async throws -> (seconds: Double, output: String) {
         let begin = ContinuousClock.now
-        let run = try Shell.run(argv, timeout: 60)
+        let run = try await Shell.run(argv, timeout: 60)
         let took = begin.duration(to: .now)
         return (Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18, run.stdout)
     }

@@ -24,7 +24,7 @@ struct AgentRun {
 
     /// Runs `fathom-agent once`; returns exit status, stdout and stderr.
     func once(receiverURL: String? = nil, extra: [String] = []) async throws -> Shell.Result {
-        try await Shell.runDetached(arguments("once", receiverURL: receiverURL, extra: extra))
+        try await Shell.run(arguments("once", receiverURL: receiverURL, extra: extra))
     }
 
     var spooledBatchCount: Int {

@@ -9,7 +9,7 @@ enum HeadlessChromium {
     static func dumpDOM(_ url: String) async throws -> String {
         let profile = TempDirectory("fathom-chromium")
         defer { profile.remove() }
-        let result = try await Shell.runDetached(arguments(["--dump-dom", url], profile: profile.path), timeout: 120)
+        let result = try await Shell.run(arguments(["--dump-dom", url], profile: profile.path), timeout: 120)
         guard result.status == 0 else {
             throw TestFailure("chromium --dump-dom failed (\(result.status)): \(result.stderr.suffix(2000))")
         }

@@ -74,18 +74,13 @@ enum Iperf3Tool {
         abs(a - b) <= fraction * max(a, b) && a > 0 && b > 0
     }
 
-    /// `Shell.run` on a thread of its own: a throughput test keeps its programs busy for seconds,
-    /// and must hold neither a cooperative thread nor one of the few dispatch workers meanwhile.
-    /// Runs at nice 19: loopback transfers fill every core, and the tests compare byte counts,
-    /// not speed, so the timing-sensitive tests running beside them keep their CPU.
-    /// Under `timeout(1)`: `Shell.run` reads the child's output to its end before it looks at its
-    /// own deadline, so a server whose client never came (`iperf3 -s -1`) would otherwise hold the
-    /// test forever; killed, it exits 124.
+    /// `Shell.run` at nice 19: loopback transfers fill every core, and the tests compare byte
+    /// counts, not speed, so the timing-sensitive tests running beside them keep their CPU.
+    /// Under `timeout(1)`, so a server whose client never came (`iperf3 -s -1`) exits 124 at the
+    /// deadline and the caller sees its status; `Shell.run`'s own deadline, later, is the backstop.
     static func run(_ arguments: [String], timeout: TimeInterval = 30) async throws -> Shell.Result {
         let limited =
             ["/usr/bin/timeout", "-k", "5", "\(Int(timeout.rounded(.up)))", "/usr/bin/nice", "-n", "19"] + arguments
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try Shell.run(limited, timeout: timeout + 10) }) }.start()
-        }
+        return try await Shell.run(limited, timeout: timeout + 10)
     }
 }

@@ -38,16 +38,16 @@ final class NetnsChain {
     }
 
     /// Runs `ip ARGS`, throwing on a non-zero exit.
-    func ip(_ arguments: String...) throws {
-        let result = try Shell.run([NetnsPath.ipCommand!] + arguments)
+    func ip(_ arguments: String...) async throws {
+        let result = try await Shell.run([NetnsPath.ipCommand!] + arguments)
         guard result.status == 0 else {
             throw SetupError(command: arguments.joined(separator: " "), stderr: result.stderr)
         }
     }
 
     /// Runs a command inside namespace `ns` (`ip netns exec`) and returns its result.
-    func run(in ns: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> Shell.Result {
-        try Shell.run(path.command(in: ns, arguments), timeout: timeout)
+    func run(in ns: String, _ arguments: [String], timeout: TimeInterval = 60) async throws -> Shell.Result {
+        try await Shell.run(path.command(in: ns, arguments), timeout: timeout)
     }
 
     /// Writes `/etc/netns/NS/NAME`, which `ip netns exec NS` bind-mounts over `/etc/NAME` (e.g.

@@ -68,10 +68,10 @@ func freeLoopbackPort() throws -> Int {
 }
 
 /// `promtool check metrics` on a text exposition: nil when it passes, else what promtool said.
-func promtoolProblems(_ text: String) throws -> String? {
+func promtoolProblems(_ text: String) async throws -> String? {
     let dir = TempDirectory("fathom-promtool")
     defer { dir.remove() }
     try dir.write("metrics.prom", text)
-    let result = try Shell.run(["/bin/sh", "-c", "promtool check metrics < '\(dir.file("metrics.prom"))'"])
+    let result = try await Shell.run(["/bin/sh", "-c", "promtool check metrics < '\(dir.file("metrics.prom"))'"])
     return result.status == 0 ? nil : "promtool (\(result.status)): \(result.stdout)\(result.stderr)"
 }

@@ -1,59 +1,78 @@
 import FathomTestSupport
 import Foundation
+import Subprocess
+import SystemPackage
 
-/// Runs a program to completion and captures its output.
+/// Runs a program to completion on swift-subprocess and captures its output.
+///
+/// stdin is `/dev/null`; stdout and stderr are collected, each up to `outputLimit` bytes. A child
+/// still running at the deadline, or whose caller is cancelled, gets SIGTERM and, two seconds later,
+/// SIGKILL, in a session of its own so anything it started goes with it: the teardown of the agent's
+/// `SpawnCommandRunner`. Waiting holds no thread, so a test that waits seconds for a child starves
+/// no other test of the few cooperative threads.
+///
+/// ```swift
+/// let result = try await Shell.run(["/usr/bin/id", "-u"])
+/// ```
 enum Shell {
-    struct Result {
+    /// What a finished child left: its exit status (the signal's number when one ended it) and its output.
+    struct Result: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 120) throws
-        -> Result
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // The deadline is kept by a watchdog: the reads below block until the child closes its
-        // output, so a child that hangs (a server whose client never came) must be killed to end them.
-        let pid = process.processIdentifier
-        let finished = DispatchSemaphore(value: 0)
-        let watchdog = Thread {
-            if finished.wait(timeout: .now() + timeout) == .timedOut {
-                kill(pid, SIGTERM)
-                if finished.wait(timeout: .now() + 2) == .timedOut { kill(pid, SIGKILL) }
-            }
-        }
-        watchdog.start()
-        defer { finished.signal() }
-        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errThread.isFinished { usleep(1000) }
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+    /// A child still running at its deadline; it has been ended.
+    struct TimedOut: Error, CustomStringConvertible {
+        let arguments: [String]
+        let timeout: TimeInterval
+        var description: String { "\(arguments.joined(separator: " ")) still ran after \(timeout) s and was ended" }
     }
 
-    /// `run` on a dispatch thread: waiting for a child for seconds must not hold one of the few
-    /// cooperative threads that every other async test needs.
-    static func runDetached(_ arguments: [String], timeout: TimeInterval = 120) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try run(arguments, timeout: timeout) })
+    /// Most bytes kept of either stream; a child writing more is ended and the run throws.
+    static let outputLimit = 64 << 20
+
+    static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 120)
+        async throws -> Result
+    {
+        let finished = try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await execute(arguments, environment: environment) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                return nil
             }
+            let first = try await group.next()!
+            // Cancelling the child's task makes swift-subprocess run the teardown (TERM, then KILL);
+            // the group then waits for it to be reaped.
+            group.cancelAll()
+            return first
         }
+        guard let finished else { throw TimedOut(arguments: arguments, timeout: timeout) }
+        return finished
+    }
+
+    private static func execute(_ arguments: [String], environment: [String: String]?) async throws -> Result {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+        let program = arguments[0]
+        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+        var childEnvironment = Environment.inherit
+        if let environment {
+            childEnvironment = .custom(
+                Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
+            )
+        }
+        let result = try await Subprocess.run(
+            executable, arguments: Arguments(Array(arguments.dropFirst())), environment: childEnvironment,
+            platformOptions: options, input: .none, output: .string(limit: outputLimit),
+            error: .string(limit: outputLimit))
+        let status: Int32 =
+            switch result.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): signal
+            }
+        return Result(status: status, stdout: result.standardOutput, stderr: result.standardError)
     }
 
     /// The directory holding the built executables (next to the test bundle).
