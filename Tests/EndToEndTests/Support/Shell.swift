@@ -32,6 +32,31 @@ enum Shell {
     /// Most bytes kept of either stream; a child writing more is ended and the run throws.
     static let outputLimit = 64 << 20
 
+    /// Runs `arguments` under a shell that times it (`date +%s%N` before and after): the child's
+    /// own wall time, which a stall of this test process (other suites share its threads on a
+    /// loaded machine) does not inflate, as a time taken around `run` would be.
+    static func timedRun(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (
+        result: Result, seconds: Double
+    ) {
+        let script = #"a=$(date +%s%N); "$@"; s=$?; b=$(date +%s%N); echo "fathom-elapsed $a $b" >&2; exit $s"#
+        var result = try await run(["/bin/sh", "-c", script, "sh"] + arguments, timeout: timeout)
+        var lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let index = lines.lastIndex(where: { $0.hasPrefix("fathom-elapsed ") }) else {
+            throw TimingMissing(stderr: result.stderr)
+        }
+        let fields = lines[index].split(separator: " ")
+        let seconds = Double((Int64(fields[2]) ?? 0) - (Int64(fields[1]) ?? 0)) / 1e9
+        lines.remove(at: index)
+        result.stderr = lines.joined(separator: "\n")
+        return (result, seconds)
+    }
+
+    /// The timing shell printed no time (it could not run).
+    struct TimingMissing: Error, CustomStringConvertible {
+        var stderr: String
+        var description: String { "no timing line from the timing shell: \(stderr)" }
+    }
+
     static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 120)
         async throws -> Result
     {
