@@ -12,18 +12,7 @@ import Testing
     static func loaded() async throws -> (ReceiverFixture, GrafanaClient, GrafanaSamples.Expected) {
         let f = try await ReceiverFixture()
         let uploads = GrafanaSamples.uploads()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for host in GrafanaSamples.hosts {
-                group.addTask {
-                    for u in uploads where u.host == host {
-                        let r = try await f.client.send(
-                            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
-                        guard r.status == 200 else { throw TestFailure("upload: \(r.status) \(r.body)") }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await GrafanaSamples.upload(uploads, to: f)
         let expected = GrafanaSamples.expected(uploads.map(\.body).joined())
         return (f, GrafanaClient(client: f.client, baseURL: f.receiver.baseURL), expected)
     }

@@ -93,18 +93,7 @@ import Testing
         defer { Task { await f.close() } }
         let uploads = GrafanaSamples.uploads()
         // Concurrent nodes, so groups hold several uploads and files.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for host in GrafanaSamples.hosts {
-                group.addTask {
-                    for u in uploads where u.host == host {
-                        let r = try await f.client.send(
-                            f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
-                        guard r.status == 200 else { throw TestFailure("upload: \(r.status)") }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await GrafanaSamples.upload(uploads, to: f)
         f.receiver.stop()
         let live = try await Self.dump(f.data + "/.fathom/index.sqlite")
         #expect(live.contains("host|fox|c3|"))

@@ -15,6 +15,25 @@ struct GrafanaSamples {
         return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
     }
 
+    /// Sends `uploads` to cluster `fox` of `fixture` as concurrent nodes, one task per host, each
+    /// host's uploads in order (so the receiver's groups hold several uploads and files); any
+    /// answer but 200 fails.
+    static func upload(_ uploads: [(host: String, time: Int64, body: String)], to fixture: ReceiverFixture) async throws
+    {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for host in hosts {
+                group.addTask {
+                    for u in uploads where u.host == host {
+                        let r = try await fixture.client.send(
+                            fixture.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: u.body)
+                        guard r.status == 200 else { throw TestFailure("upload: \(r.status) \(r.body)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     /// One upload per (host, sample): a few processes in jobs 500–502 (alice, bob) and one outside
     /// any job (root, job 0); c3's last sample is a heartbeat only.
     static func uploads(hosts: [String] = hosts, samples: Int = samples) -> [(host: String, time: Int64, body: String)]
