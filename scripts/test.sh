@@ -25,8 +25,8 @@ for target in SharedTests AgentTests ReceiverTests EndToEndTests; do
   n=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .*/\1/p' "$log" | tail -n 1)
   if grep -q 'Test run with .* failed' "$log" || [ -z "$n" ]; then
     status=1
-    failed=$((failed + $(grep -c '^✘ Test .*) failed' "$log" || true)))
-    passed=$((passed + ${n:-0} - $(grep -c '^✘ Test .*) failed' "$log" || true)))
+    failed=$((failed + $(grep -c '^✘ Test .* failed after' "$log" || true)))
+    passed=$((passed + ${n:-0} - $(grep -c '^✘ Test .* failed after' "$log" || true)))
   else
     passed=$((passed + n))
   fi

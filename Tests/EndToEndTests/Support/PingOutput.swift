@@ -39,9 +39,4 @@ struct PingOutput {
             }
         }
     }
-
-    /// Mean of the reply times in milliseconds.
-    var meanMilliseconds: Double? {
-        replies.isEmpty ? nil : replies.map(\.ms).reduce(0, +) / Double(replies.count)
-    }
 }
