@@ -8,7 +8,8 @@ import Testing
 /// `ping` in the same namespace: same replies, TTLs, lengths and loss; mean RTT within 10 % over
 /// a link slowed by a `tbf` qdisc (netem is not available everywhere, and tbf's serialisation
 /// delay of large packets is steady); the same ICMP errors from the router; 100 % loss from a
-/// destination that ignores echo. Then the socket choice: an ICMP datagram socket for an
+/// destination that ignores echo; partial loss and duplicates from a user-space responder, counted
+/// as ping counts them. Then the socket choice: an ICMP datagram socket for an
 /// unprivileged user admitted by `net.ipv4.ping_group_range`, the raw fallback for root under
 /// `1 0`, and the error for a user who has neither. Traffic stays inside the namespaces.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct RTTNamespaceTests {
@@ -101,6 +102,48 @@ import Testing
             #expect(pings > 10, "the shaped link should make RTTs measurable: \(pings) ms")
             #expect(abs(ours - pings) <= pings * 0.10, "fathom median \(ours) ms, ping median \(pings) ms")
             #expect(result.duplicates == 0 && result.reorders == 0)
+        }
+    }
+
+    /// A responder that drops every 4th request and answers every 5th twice (`EchoResponder`):
+    /// the agent and ping count the same loss, the same duplicates and the same answered
+    /// sequence numbers, over both socket kinds and both families.
+    @Test(arguments: [("10.10.2.2", false), ("fd00:2::2", false), ("10.10.2.2", true), ("fd00:2::2", true)])
+    func partialLossAndDuplicatesAgreeWithPing(dest: String, raw: Bool) async throws {
+        try await withChain("partialLossAndDuplicatesAgreeWithPing(\(dest))") { chain in
+            try await sysctl(chain, in: chain.client, "net.ipv4.ping_group_range=\(Self.everyone)")
+            let count = 20
+            let responder = EchoResponder(dropEvery: 4, duplicateEvery: 5, requests: count)
+            let expected = responder.expected(sent: count)
+            let answered = (1...count).filter { $0 % responder.dropEvery != 0 }
+            let directory = TempDirectory("fathom-echo")
+            defer { directory.remove() }
+            let arguments = ["-c", "\(count)", "-i", "0.05", "-W", "1"]
+
+            var ours: (result: RTTResult, status: Int32, stderr: String)?
+            try await responder.serving(chain, in: directory) {
+                ours = try await agentRTT(chain, [dest] + arguments + (raw ? ["--raw"] : []))
+            }
+            let agent = try #require(ours)
+            #expect(agent.result.succeeded && agent.status != 2, "\(agent.stderr)")
+            #expect(agent.result.diags == (raw ? "raw icmp socket" : "icmp datagram socket"))
+            #expect(
+                agent.result.sent == count && agent.result.lost == expected.lost
+                    && agent.result.received == count - expected.lost,
+                "\(agent.result)")
+            #expect(agent.result.duplicates == expected.duplicates && agent.result.reorders == 0)
+            #expect(agent.result.loss == Double(expected.lost) / Double(count))
+            #expect(agent.result.roundtrips.map(\.seq) == answered)
+
+            var pinged: PingOutput?
+            try await responder.serving(chain, in: directory) {
+                pinged = try await pingRun(chain, arguments + [dest])
+            }
+            guard let ping = pinged else { return }
+            #expect(ping.transmitted == agent.result.sent && ping.received == agent.result.received)
+            #expect(ping.duplicates == agent.result.duplicates, "ping counted \(ping.duplicates) duplicates")
+            #expect(ping.lossPercent == agent.result.loss * 100)
+            #expect(ping.replies.map(\.seq) == agent.result.roundtrips.map(\.seq))
         }
     }
 

@@ -10,6 +10,8 @@ struct PingOutput {
     var errors: [ErrorLine] = []
     var transmitted: Int?
     var received: Int?
+    /// `+N duplicates` of the totals line (0 when ping printed none).
+    var duplicates = 0
     /// Percent, as ping prints it.
     var lossPercent: Double?
 
@@ -18,7 +20,7 @@ struct PingOutput {
             pattern: #"^(\d+) bytes\s+from (.*):\s+icmp_[rs]eq=(\d+)\s+ttl=(\d+)\s+time=([\d.]+) ms$"#)
         let error = try! NSRegularExpression(pattern: #"^From\s+(\S+)\s+icmp_seq=(\d+)\s+(.*)$"#)
         let stats = try! NSRegularExpression(
-            pattern: #"^(\d+) packets transmitted, (\d+) received,.* ([\d.]+)% packet loss"#)
+            pattern: #"^(\d+) packets transmitted, (\d+) received,(?: \+(\d+) duplicates,)?.* ([\d.]+)% packet loss"#)
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             let range = NSRange(line.startIndex..., in: line)
@@ -35,7 +37,8 @@ struct PingOutput {
             } else if let m = stats.firstMatch(in: line, range: range) {
                 transmitted = Int(group(m, 1))
                 received = Int(group(m, 2))
-                lossPercent = Double(group(m, 3))
+                duplicates = m.range(at: 3).location == NSNotFound ? 0 : Int(group(m, 3))!
+                lossPercent = Double(group(m, 4))
             }
         }
     }
