@@ -34,6 +34,9 @@ public final class PingSocket {
         public var source: String?
         /// TTL from ancillary data, for packets without an IPv4 header.
         public var ttl: Int?
+        /// When the kernel received it (`SO_TIMESTAMPNS`, moved onto the monotonic clock), so a
+        /// late wake-up of this process is not counted; when it was read where the kernel gave no
+        /// stamp.
         public var at: ContinuousClock.Instant
     }
 
@@ -42,6 +45,7 @@ public final class PingSocket {
     private static let ipv6UnicastHops: Int32 = 16, ipv6RecvErr: Int32 = 25, ipv6RecvHopLimit: Int32 = 51
     private static let ipv6HopLimit: Int32 = 52, icmpFilter: Int32 = 1
     private static let msgErrQueue: Int32 = 0x2000
+    private static let solSocket: Int32 = 1, soTimestampNS: Int32 = 35
     private static let protocolICMP: Int32 = 1, protocolICMPv6: Int32 = 58
 
     private init(fd: Int32, family: Int32, kind: Kind, identifier: UInt16) {
@@ -84,7 +88,9 @@ public final class PingSocket {
 
     private func configure(ttl: Int?) throws(RTTError) {
         let v6 = family == AF_INET6
-        var options: [(level: Int32, name: Int32, label: String, value: [UInt8])] = []
+        var options: [(level: Int32, name: Int32, label: String, value: [UInt8])] = [
+            (Self.solSocket, Self.soTimestampNS, "SO_TIMESTAMPNS", Self.bytes(Int32(1)))
+        ]
         if let ttl {
             options.append(
                 v6
@@ -148,7 +154,7 @@ public final class PingSocket {
         var control = [UInt8](repeating: 0, count: 512)
         if kind == .datagram {
             while let message = Self.receiveMessage(fd, flags: Self.msgErrQueue, &buffer, &control) {
-                let at = ContinuousClock.now
+                let at = Self.receivedAt(control[..<message.controlLength])
                 guard let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength])),
                     let seq = EchoAnswer.quotedRequestSequence(
                         buffer[..<message.count], family: family, identifier: nil)
@@ -168,7 +174,7 @@ public final class PingSocket {
                 }
                 return found
             }
-            let at = ContinuousClock.now
+            let at = Self.receivedAt(control[..<message.controlLength])
             let v6 = family == AF_INET6
             guard
                 let answer = EchoAnswer.parse(
@@ -185,6 +191,21 @@ public final class PingSocket {
 
     public func close() {
         Glibc.close(fd)
+    }
+
+    /// The kernel's receive stamp (wall clock) as an instant of the monotonic clock: now less
+    /// the packet's age, both clocks read together. Now when there is no stamp, or its age is
+    /// negative or over a minute (the wall clock was stepped).
+    static func receivedAt(_ control: ArraySlice<UInt8>) -> ContinuousClock.Instant {
+        let now = ContinuousClock.now
+        guard let stamp = ControlMessage.timespec(in: control, level: solSocket, type: soTimestampNS) else {
+            return now
+        }
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let age = Duration.seconds(wall.tv_sec - stamp.tv_sec) + .nanoseconds(wall.tv_nsec - stamp.tv_nsec)
+        guard age >= .zero && age < .seconds(60) else { return now }
+        return now - age
     }
 
     private static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {

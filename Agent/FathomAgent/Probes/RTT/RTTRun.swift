@@ -4,7 +4,8 @@ import Glibc
 /// between, then a wait of `timeout` after the last request (cut short once every request is
 /// answered, as ping does). Blocks in `poll`: run it on its own thread.
 ///
-/// RTTs are measured from just before `sendto` to just after `recvmsg` on the monotonic clock.
+/// RTTs are measured on the monotonic clock from just before `sendto` to the kernel's receive
+/// stamp of the answer (`SO_TIMESTAMPNS`, as ping), so a late wake-up of this thread is not in them.
 /// A request that could not be sent counts as sent and lost (ping does the same); a test where
 /// no request could be sent at all is a failure with the reason.
 ///
