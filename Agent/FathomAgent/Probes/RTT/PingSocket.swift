@@ -45,7 +45,6 @@ public final class PingSocket {
     private static let ipv6UnicastHops: Int32 = 16, ipv6RecvErr: Int32 = 25, ipv6RecvHopLimit: Int32 = 51
     private static let ipv6HopLimit: Int32 = 52, icmpFilter: Int32 = 1
     private static let msgErrQueue: Int32 = 0x2000
-    private static let solSocket: Int32 = 1, soTimestampNS: Int32 = 35
     private static let protocolICMP: Int32 = 1, protocolICMPv6: Int32 = 58
 
     private init(fd: Int32, family: Int32, kind: Kind, identifier: UInt16) {
@@ -88,9 +87,7 @@ public final class PingSocket {
 
     private func configure(ttl: Int?) throws(RTTError) {
         let v6 = family == AF_INET6
-        var options: [(level: Int32, name: Int32, label: String, value: [UInt8])] = [
-            (Self.solSocket, Self.soTimestampNS, "SO_TIMESTAMPNS", Self.bytes(Int32(1)))
-        ]
+        var options: [(level: Int32, name: Int32, label: String, value: [UInt8])] = []
         if let ttl {
             options.append(
                 v6
@@ -127,6 +124,11 @@ public final class PingSocket {
                 throw .socket(call: "setsockopt(\(option.label))", errno: code)
             }
         }
+        guard ReceiveStamp.enable(on: fd) else {
+            let code = errno
+            Glibc.close(fd)
+            throw .socket(call: "setsockopt(SO_TIMESTAMPNS)", errno: code)
+        }
     }
 
     /// Sends echo request `sequence` with `payloadLength` data bytes; the errno when it failed.
@@ -154,7 +156,7 @@ public final class PingSocket {
         var control = [UInt8](repeating: 0, count: 512)
         if kind == .datagram {
             while let message = Self.receiveMessage(fd, flags: Self.msgErrQueue, &buffer, &control) {
-                let at = Self.receivedAt(control[..<message.controlLength])
+                let at = ReceiveStamp.instant(in: control[..<message.controlLength])
                 guard let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength])),
                     let seq = EchoAnswer.quotedRequestSequence(
                         buffer[..<message.count], family: family, identifier: nil)
@@ -174,7 +176,7 @@ public final class PingSocket {
                 }
                 return found
             }
-            let at = Self.receivedAt(control[..<message.controlLength])
+            let at = ReceiveStamp.instant(in: control[..<message.controlLength])
             let v6 = family == AF_INET6
             guard
                 let answer = EchoAnswer.parse(
@@ -191,21 +193,6 @@ public final class PingSocket {
 
     public func close() {
         Glibc.close(fd)
-    }
-
-    /// The kernel's receive stamp (wall clock) as an instant of the monotonic clock: now less
-    /// the packet's age, both clocks read together. Now when there is no stamp, or its age is
-    /// negative or over a minute (the wall clock was stepped).
-    static func receivedAt(_ control: ArraySlice<UInt8>) -> ContinuousClock.Instant {
-        let now = ContinuousClock.now
-        guard let stamp = ControlMessage.timespec(in: control, level: solSocket, type: soTimestampNS) else {
-            return now
-        }
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        let age = Duration.seconds(wall.tv_sec - stamp.tv_sec) + .nanoseconds(wall.tv_nsec - stamp.tv_nsec)
-        guard age >= .zero && age < .seconds(60) else { return now }
-        return now - age
     }
 
     private static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {

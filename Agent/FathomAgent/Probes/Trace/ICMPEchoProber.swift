@@ -92,14 +92,13 @@ public final class ICMPEchoProber: TraceProbing {
                 let probe = probes[index]
                 if revents & Int16(POLLERR) != 0 { clearSocketError(probe.socket) }
                 guard let dest = destinations.withLock({ $0[probe.socket] }) else { continue }
-                while let (count, source) = receive(probe.socket, into: &buffer) {
-                    let now = ContinuousClock.now
+                while let (count, source, at) = receive(probe.socket, into: &buffer) {
                     if found[index] == nil,
                         let reply = ICMPEcho.classify(
                             Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
                             identifier: identifier, sequence: probe.sequence)
                     {
-                        found[index] = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: now))
+                        found[index] = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: at))
                     }
                 }
             }
@@ -143,6 +142,11 @@ public final class ICMPEchoProber: TraceProbing {
                 throw .socket(call: "setsockopt(\(option.label))", errno: code)
             }
         }
+        guard ReceiveStamp.enable(on: fd) else {
+            let code = errno
+            close(fd)
+            throw .socket(call: "setsockopt(SO_TIMESTAMPNS)", errno: code)
+        }
         return fd
     }
 
@@ -158,15 +162,27 @@ public final class ICMPEchoProber: TraceProbing {
         withUnsafeBytes(of: value) { Array($0) }
     }
 
-    /// One non-blocking `recvfrom`: the byte count and the sender; nil when nothing is queued.
-    private func receive(_ fd: Int32, into buffer: inout [UInt8]) -> (Int, String?)? {
+    /// One non-blocking `recvmsg`: the byte count, the sender and the kernel's receive stamp; nil
+    /// when nothing is queued.
+    private func receive(_ fd: Int32, into buffer: inout [UInt8]) -> (Int, String?, ContinuousClock.Instant)? {
         var from = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var control = [UInt8](repeating: 0, count: 128)
         while true {
-            let count = buffer.withUnsafeMutableBytes { bytes in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0, &length)
+            let (count, nameLength, controlLength) = buffer.withUnsafeMutableBytes { data in
+                control.withUnsafeMutableBytes { controlBytes in
+                    withUnsafeMutableBytes(of: &from) { name in
+                        var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                            var message = msghdr()
+                            message.msg_name = name.baseAddress
+                            message.msg_namelen = socklen_t(name.count)
+                            message.msg_iov = vectorPointer
+                            message.msg_iovlen = 1
+                            message.msg_control = controlBytes.baseAddress
+                            message.msg_controllen = controlBytes.count
+                            let count = recvmsg(fd, &message, Int32(MSG_DONTWAIT))
+                            return (count, Int(message.msg_namelen), Int(message.msg_controllen))
+                        }
                     }
                 }
             }
@@ -174,9 +190,9 @@ public final class ICMPEchoProber: TraceProbing {
             guard count >= 0 else { return nil }
             let source = withUnsafeBytes(of: &from) {
                 IPSocketAddress.numericHost(
-                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<Int(min(length, socklen_t($0.count)))]))
+                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<min(nameLength, $0.count)]))
             }
-            return (count, source)
+            return (count, source, ReceiveStamp.instant(in: control[..<min(controlLength, control.count)]))
         }
     }
 

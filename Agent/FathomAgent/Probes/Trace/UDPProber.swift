@@ -42,7 +42,7 @@ public struct UDPProber: TraceProbing {
         let payload = [UInt8](repeating: 0x40, count: Self.maxPacket - dest.headerSize)
         let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         if sent >= 0 { return Self.maxPacket }
-        if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.classify(), device > 0 {
+        if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.entry.classify(), device > 0 {
             return device
         }
         return Int(mtu)
@@ -58,7 +58,7 @@ public struct UDPProber: TraceProbing {
             defer { close(fd) }
             // Larger than the interface: a LOCAL EMSGSIZE, the interface MTU in the error queue.
             if code == EMSGSIZE {
-                let local = readErrorQueue(fd)?.classify()
+                let local = readErrorQueue(fd)?.entry.classify()
                 if case .mtuExceeded? = local { return .answered(ProbeOutcome(reply: local!, rtt: nil)) }
                 return .answered(ProbeOutcome(reply: .mtuExceeded(mtu: currentMTU(fd, dest) ?? 0, from: nil), rtt: nil))
             }
@@ -74,14 +74,14 @@ public struct UDPProber: TraceProbing {
             let ready = try ProbePoll.ready(
                 probes.map(\.socket), events: Int16(POLLIN) | Int16(POLLERR), until: deadline)
             if ready.isEmpty { return [:] }
-            let now = ContinuousClock.now
             var found: [Int: ProbeOutcome] = [:]
             for (index, revents) in ready {
                 let probe = probes[index]
-                if let entry = readErrorQueue(probe.socket) {
-                    found[index] = ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: now))
+                if let (entry, at) = readErrorQueue(probe.socket) {
+                    found[index] = ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: at))
                 } else if revents & Int16(POLLIN) != 0 {
                     // A UDP answer from the destination itself also means it was reached.
+                    let now = ContinuousClock.now
                     var byte: UInt8 = 0
                     if recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
                         found[index] = ProbeOutcome(
@@ -116,6 +116,11 @@ public struct UDPProber: TraceProbing {
                 throw .socket(call: "setsockopt(\(name))", errno: code)
             }
         }
+        guard ReceiveStamp.enable(on: fd) else {
+            let code = errno
+            close(fd)
+            throw .socket(call: "setsockopt(SO_TIMESTAMPNS)", errno: code)
+        }
         let connected = dest.withSockaddr { connect(fd, $0, $1) }
         if connected != 0 {
             let code = errno
@@ -147,8 +152,9 @@ public struct UDPProber: TraceProbing {
         return getsockopt(fd, level, name, &mtu, &length) == 0 ? Int(mtu) : nil
     }
 
-    /// One `recvmsg(MSG_ERRQUEUE)`; nil when the queue is empty.
-    private func readErrorQueue(_ fd: Int32) -> ErrorQueueEntry? {
+    /// One `recvmsg(MSG_ERRQUEUE)` with the kernel's receive stamp of the ICMP error; nil when the
+    /// queue is empty.
+    private func readErrorQueue(_ fd: Int32) -> (entry: ErrorQueueEntry, at: ContinuousClock.Instant)? {
         var name = sockaddr_storage()
         var data = [UInt8](repeating: 0, count: 512)
         var control = [UInt8](repeating: 0, count: 512)
@@ -170,7 +176,7 @@ public struct UDPProber: TraceProbing {
                 }
             }
         }
-        guard received > 0 else { return nil }
-        return ErrorQueueEntry.parse(control: Array(control[..<received]))
+        guard received > 0, let entry = ErrorQueueEntry.parse(control: Array(control[..<received])) else { return nil }
+        return (entry, ReceiveStamp.instant(in: control[..<received]))
     }
 }
