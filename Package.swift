@@ -82,10 +82,18 @@ let package = Package(
             path: "Agent/fathom-agent",
             swiftSettings: strict
         ),
+        // rabbitmq-c's AMQP 0-9-1 client for forwarding stored records to RabbitMQ.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Receiver/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
         .target(
             name: "FathomReceiver",
             dependencies: [
                 "FathomShared",
+                "CRabbitMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -9,17 +9,22 @@ struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fathom-receiver",
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
-        discussion: "`fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files.",
+        discussion: """
+            `fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files; \
+            `fathom-receiver forward-status --config F` shows each RabbitMQ destination's backlog.
+            """,
         version: FathomVersion.string
     )
 
-    /// `reindex` is dispatched here rather than declared as a subcommand: ArgumentParser lets a
+    /// `reindex` and `forward-status` are dispatched here rather than declared as a subcommand: ArgumentParser lets a
     /// parent's options appear after a subcommand's name, so the serving flags (`--data-dir`)
     /// would swallow the subcommand's own.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == ReindexCommand.configuration.commandName {
             ReindexCommand.main(Array(arguments.dropFirst()))
+        } else if arguments.first == ForwardStatusCommand.configuration.commandName {
+            await ForwardStatusCommand.main(Array(arguments.dropFirst()))
         } else {
             await main(arguments)
         }

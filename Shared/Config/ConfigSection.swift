@@ -81,6 +81,19 @@ public struct ConfigSection: Sendable {
         return ConfigSection(table: t, path: name(key))
     }
 
+    /// An array of tables (`[[key]]`), each a section named `key[i]`; nil when absent.
+    public func tables(_ key: String) throws(ConfigError) -> [ConfigSection]? {
+        guard let v = table[key] else { return nil }
+        let problem = ConfigError("'\(name(key))' must be an array of tables: write [[\(key)]]")
+        guard let array = v.array else { throw problem }
+        var sections: [ConfigSection] = []
+        for (index, element) in array.enumerated() {
+            guard let t = element.table else { throw problem }
+            sections.append(ConfigSection(table: t, path: "\(name(key))[\(index)]"))
+        }
+        return sections
+    }
+
     public func rejectUnknownKeys(allowed: Set<String>) throws(ConfigError) {
         for key in table.keys where !allowed.contains(key) {
             throw ConfigError("unknown config key '\(name(key))'")

@@ -223,17 +223,7 @@ public enum AgentSettingsFile {
                 s.responderPort = port
             }
         }
-        if let value = root.table["test"] {
-            guard let array = value.array else {
-                throw ConfigError("'test' must be an array of tables: write [[test]]")
-            }
-            var sections: [ConfigSection] = []
-            for (index, element) in array.enumerated() {
-                guard let table = element.table else {
-                    throw ConfigError("'test' must be an array of tables: write [[test]]")
-                }
-                sections.append(ConfigSection(table: table, path: "test[\(index)]"))
-            }
+        if let sections = try root.tables("test") {
             s.tests = try MeasurementTestConfig.parse(sections)
             if s.archiveTokenFile == nil {
                 throw ConfigError("\(fileName): tests are configured but archive.token_file is not set")

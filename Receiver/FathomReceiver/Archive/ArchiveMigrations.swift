@@ -49,6 +49,28 @@ enum ArchiveMigrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-forward-log") { db in
+            // Base points in commit order for forwarding (`ArchiveForwardLog`): filled by a trigger
+            // that exists only while a destination forwards the archive, trimmed behind the slowest
+            // destination's cursor. A cursor's plan (`plan_to`) is written before a batch is sent,
+            // so a batch resent after a crash has the same messages and ids.
+            try db.execute(
+                sql: """
+                    CREATE TABLE point_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        metadata_key TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        ts INTEGER NOT NULL
+                    );
+                    CREATE TABLE forward_cursor (
+                        destination TEXT NOT NULL,
+                        stream TEXT NOT NULL,
+                        done_seq INTEGER NOT NULL,
+                        plan_to INTEGER,
+                        PRIMARY KEY (destination, stream)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -31,6 +31,11 @@ import FathomShared
 /// # The ingest index behind /grafana/ (default on, at <data_dir>/.fathom/index.sqlite).
 /// sample_index = true
 /// index_db = "/var/lib/fathom/index.sqlite"
+/// # Forward what is stored to RabbitMQ (see ForwardSettings for every key).
+/// [[forward]]
+/// url = "amqps://fathom@mq.example.org/psdata"
+/// password_file = "/etc/fathom/rabbitmq-password"
+/// exchange = "osg.psdata.raw"
 /// ```
 public enum ReceiverSettingsFile {
     public static let keys: Set<String> = [
@@ -39,7 +44,7 @@ public enum ReceiverSettingsFile {
         "handshake_timeout", "header_timeout", "idle_timeout", "max_connections", "tls_min_version", "tls_ciphers",
         "login_failures_per_address", "login_failures_per_user", "login_forgive_seconds",
         "fleet_cadence", "metrics_auth",
-        "sample_index", "index_db",
+        "sample_index", "index_db", "forward",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -89,6 +94,9 @@ public enum ReceiverSettingsFile {
             }
         }
         if let v = try root.bool("metrics_auth") { s.metricsAuth = v }
+        if let sections = try root.tables("forward") {
+            s.forwards = try ForwardSettings.parse(sections)
+        }
         return s
     }
 

@@ -52,8 +52,10 @@ public struct ReceiverRuntime: Sendable {
             }
             return await Self.eventLoopsAnswer()
         }
-        // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: STOPPING=1 and the watchdog
-        // first, then reloads, then the HTTP server drains in-flight uploads.
+        let forwarders = try await Self.archiveForwarders(settings: settings, logger: logger)
+        // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: the forwarders stop between
+        // batches, STOPPING=1 and the watchdog, then reloads, then the HTTP server drains in-flight
+        // uploads.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -66,7 +68,7 @@ public struct ReceiverRuntime: Sendable {
                     .init(
                         service: WatchdogService(pinger: pinger, notifier: notifier),
                         successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                ] + forwarders.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         // Memory large or malformed uploads leave in glibc's arenas goes back to the kernel.
@@ -90,6 +92,16 @@ public struct ReceiverRuntime: Sendable {
         saving.cancel()
         await saver.saveNow()
         await server.authenticator.hashPool.shutdown()
+    }
+
+    /// One forwarder per `[[forward]]` destination of the archive stream, with the archive's log
+    /// set up to match (trigger and cursors; none configured: logging off).
+    static func archiveForwarders(settings: ReceiverSettings, logger: Logger) async throws -> [ArchiveForwarder] {
+        guard let archive = settings.archive else { return [] }
+        let log = try ArchiveForwardLog(path: archive.databasePath)
+        let forwards = settings.forwards.filter { $0.streams.contains(.archive) }
+        try await log.configure(destinations: forwards.map(\.name))
+        return forwards.map { ArchiveForwarder(forward: $0, log: log, logger: logger) }
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop

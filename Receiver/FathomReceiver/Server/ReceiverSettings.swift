@@ -27,6 +27,8 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var sampleIndex: Bool = true
     /// Where the index lives; nil is `<data>/.fathom/index.sqlite`.
     public var indexPath: String?
+    /// RabbitMQ destinations (`[[forward]]`) that get what the receiver stores.
+    public var forwards: [ForwardSettings] = []
 
     public init() {}
 
@@ -39,6 +41,9 @@ public struct ReceiverSettings: Sendable, Equatable {
         if maxBodyBytes <= 0 || maxLineBytes <= 0 { return "size limits must be positive" }
         if let problem = connections.validationError() ?? tls.validationError() ?? loginThrottle.validationError() {
             return problem
+        }
+        if archive == nil, let forward = forwards.first(where: { $0.streams.contains(.archive) }) {
+            return "forward \(forward.name) has the archive stream but no archive is configured (archive_db)"
         }
         if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) {
             return "fleet cadence of \(cluster) must be positive"

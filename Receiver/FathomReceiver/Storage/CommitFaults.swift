@@ -27,6 +27,8 @@ struct CommitFaults: Sendable {
         case afterSyncBeforeIndex = "after-sync-before-index"
         case midRollback = "mid-rollback"
         case midRecovery = "mid-recovery"
+        /// A forward batch is confirmed by the broker, its cursor not yet moved (`ArchiveForwarder`).
+        case afterForwardConfirm = "after-forward-confirm"
     }
 
     /// Which operation can be made to fail.

@@ -1,0 +1,125 @@
+import FathomShared
+import Foundation
+
+/// One `[[forward]]` table of the receiver's config: a RabbitMQ destination and the streams it
+/// gets.
+///
+/// ```toml
+/// [[forward]]
+/// type = "rabbitmq"
+/// name = "psdata"                       # names the destination's cursor (default: host/vhost/exchange)
+/// url = "amqps://fathom@mq.example.org/psdata"
+/// password_file = "/etc/fathom/rabbitmq-password"
+/// ca_file = "/etc/fathom/rabbitmq-ca.pem"   # default: the system roots
+/// exchange = "osg.psdata.raw"            # declared durable, topic, when missing
+/// streams = ["archive"]
+/// archive_routing_key = "perfsonar.raw.{event-type}"
+/// heartbeat = 30
+/// ```
+///
+/// Only the `archive` stream exists so far: `interfaces` and `samples` are refused by name
+/// rather than accepted and never sent.
+public struct ForwardSettings: Sendable, Equatable {
+    /// What a destination can be sent.
+    public enum Stream: String, Sendable, CaseIterable {
+        /// Every base point stored in the measurement archive, as psdata `perfsonar.raw.*` messages.
+        case archive
+    }
+
+    public var name: String
+    public var address: AMQPAddress
+    public var passwordFile: String?
+    public var caFile: String?
+    public var exchange: String
+    public var streams: [Stream]
+    /// `{event-type}` is replaced by the point's event type.
+    public var archiveRoutingKey = "perfsonar.raw.{event-type}"
+    /// Seconds; 0 turns AMQP heartbeats off.
+    public var heartbeat = 30
+
+    public static let keys: Set<String> = [
+        "type", "name", "url", "password_file", "ca_file", "exchange", "streams", "archive_routing_key", "heartbeat",
+    ]
+
+    public init(name: String, address: AMQPAddress, exchange: String, streams: [Stream]) {
+        self.name = name
+        self.address = address
+        self.exchange = exchange
+        self.streams = streams
+    }
+
+    /// The routing key of an archive point of `eventType`.
+    public func archiveRoutingKey(eventType: String) -> String {
+        var key = ""
+        var rest = Substring(archiveRoutingKey)
+        while let range = rest.range(of: "{event-type}") {
+            key += rest[..<range.lowerBound] + eventType
+            rest = rest[range.upperBound...]
+        }
+        return key + rest
+    }
+
+    /// The `[[forward]]` tables, checked key by key; names must be unique (each has a cursor).
+    public static func parse(_ sections: [ConfigSection]) throws(ConfigError) -> [ForwardSettings] {
+        var forwards: [ForwardSettings] = []
+        for section in sections {
+            try section.rejectUnknownKeys(allowed: keys)
+            let type = try section.string("type") ?? "rabbitmq"
+            guard type == "rabbitmq" else {
+                throw ConfigError("\(section.path).type must be \"rabbitmq\", found \"\(type)\"")
+            }
+            guard let url = try section.string("url") else { throw ConfigError("\(section.path).url is required") }
+            let address: AMQPAddress
+            do {
+                address = try AMQPAddress(url)
+            } catch {
+                throw ConfigError("\(section.path).url: \(error)")
+            }
+            guard let exchange = try section.string("exchange"), !exchange.isEmpty else {
+                throw ConfigError("\(section.path).exchange is required")
+            }
+            var streams: [Stream] = []
+            for name in try section.strings("streams") ?? ["archive"] {
+                guard let stream = Stream(rawValue: name) else {
+                    throw ConfigError(
+                        "\(section.path).streams: \"\(name)\" cannot be forwarded (this receiver forwards: "
+                            + Stream.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                }
+                if !streams.contains(stream) { streams.append(stream) }
+            }
+            let name =
+                try section.string("name")
+                ?? "\(address.host):\(address.port)/\(address.virtualHost)/\(exchange)"
+            guard !forwards.contains(where: { $0.name == name }) else {
+                throw ConfigError("\(section.path).name \"\(name)\" is used by another [[forward]]")
+            }
+            var forward = ForwardSettings(name: name, address: address, exchange: exchange, streams: streams)
+            forward.passwordFile = try section.string("password_file")
+            forward.caFile = try section.string("ca_file")
+            if let key = try section.string("archive_routing_key") { forward.archiveRoutingKey = key }
+            if let heartbeat = try section.int("heartbeat") {
+                guard (0...3600).contains(heartbeat) else {
+                    throw ConfigError("\(section.path).heartbeat must be 0...3600 seconds")
+                }
+                forward.heartbeat = heartbeat
+            }
+            if forward.address.password == nil && forward.passwordFile == nil && forward.address.user != "guest" {
+                throw ConfigError("\(section.path): give password_file for user \(forward.address.user)")
+            }
+            forwards.append(forward)
+        }
+        return forwards
+    }
+
+    /// The password: from `password_file` (first line, trailing newline dropped), else the URL's,
+    /// else RabbitMQ's default `guest`.
+    public func password() throws -> String {
+        if let passwordFile {
+            guard let text = try PosixFile.readText(passwordFile) else {
+                throw ConfigError("\(passwordFile): no such file")
+            }
+            return String(text.prefix { $0 != "\n" && $0 != "\r" })
+        }
+        return address.password ?? "guest"
+    }
+}

@@ -1,0 +1,182 @@
+import FathomTestSupport
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// The receiver forwards every archive point to a real RabbitMQ broker (Debian's, started here)
+/// and a real pika consumer reads them: through a broker outage while points keep arriving, and a
+/// SIGKILL of the receiver after the broker confirmed a batch and before its cursor moved, every
+/// stored point arrives, each under
+/// exactly one message id (a repeat only ever carries an id already seen, with the same body),
+/// persistent, in psdata's `perfsonar.raw.<event-type>` shape with the fields sand-ci/ps-ingest's
+/// collectors read.
+@Suite(.serialized, .timeLimit(.minutes(8))) struct ForwardRabbitMQTests {
+    static let archive = "/esmond/perfsonar/archive/"
+    static let exchange = "fathom.psdata.test"
+    static let queue = "fathom-test-ingest"
+    static let destination = "psdata-test"
+    static let day: Int64 = 1_700_006_400
+
+    static func bulk(_ range: Range<Int>) -> String {
+        let entries = range.map { i in
+            let ts = day + Int64(i)
+            return #"{"ts":\#(ts),"val":[{"event-type":"throughput","val":\#(throughput(ts))},"#
+                + #"{"event-type":"packet-trace","val":[{"ttl":1,"query":1,"success":1,"ip":"10.0.0.9","rtt":0.3,"as":{"number":64500,"owner":"TEST"}},"#
+                + #"{"ttl":2,"query":1,"success":1,"ip":"10.0.0.2","rtt":\#(Double(i % 50) / 10 + 0.5)}]}]}"#
+        }
+        return #"{"data":["# + entries.joined(separator: ",") + "]}"
+    }
+
+    static func throughput(_ ts: Int64) -> Int64 { 9_000_000_000 + ts - day }
+
+    @Test func everyStoredPointArrivesUnderOneIdThroughABrokerOutageAndAReceiverKill() async throws {
+        let test = "ForwardRabbitMQTests"
+        guard let python = try await PikaConsumer.python(test: test) else { return }
+        guard let broker = try await RabbitMQServer.start(test: test) else { return }
+        defer { broker.stop() }
+        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+        let config = TempDirectory("fathom-forward")
+        defer { config.remove() }
+        try config.write(
+            "receiver.toml",
+            """
+            [[forward]]
+            name = "\(Self.destination)"
+            url = "amqp://guest@127.0.0.1:\(broker.port)/"
+            exchange = "\(Self.exchange)"
+            heartbeat = 5
+
+            """)
+        let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
+        do {
+            try await check(f, broker: broker, python: python, config: config.file("receiver.toml"))
+        } catch {
+            Issue.record(error)
+        }
+        await f.close()
+    }
+
+    /// `fathom-receiver forward-status`: (confirmed, backlog) of the test's destination.
+    func status(_ f: ReceiverFixture) async throws -> (done: Int64, backlog: Int) {
+        let out = try await Shell.run([
+            Shell.binDirectory + "/fathom-receiver", "forward-status", "--archive-db", f.dir.file("archive.sqlite"),
+        ])
+        guard out.status == 0,
+            let line = out.stdout.split(separator: "\n").first(where: { $0.hasPrefix(Self.destination + "\t") })
+        else { throw TestFailure("forward-status: \(out.stdout)\(out.stderr)") }
+        let fields = line.split(separator: "\t")
+        return (Int64(fields[2]) ?? -1, Int(fields[4]) ?? -1)
+    }
+
+    func awaitBacklog(_ f: ReceiverFixture, zero timeout: TimeInterval) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = (done: Int64(-1), backlog: -1)
+        while Date() < deadline {
+            last = try await status(f)
+            if last.backlog == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure("backlog still \(last.backlog) after \(timeout) s")
+    }
+
+    func put(_ f: ReceiverFixture, _ base: String, _ key: String, _ range: Range<Int>) async throws {
+        let reply = try await f.client.send(
+            base + Self.archive + key + "/", method: .PUT, contentType: "application/json", body: Self.bulk(range),
+            headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
+        guard reply.status == 201 else { throw TestFailure("PUT \(range): \(reply.status) \(reply.body)") }
+    }
+
+    func check(_ f: ReceiverFixture, broker: RabbitMQServer, python: String, config: String) async throws {
+        let metadata = #"""
+            {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",
+             "input-source":"ps-a.example.org","input-destination":"ps-b.example.org","tool-name":"pscheduler/iperf3",
+             "event-types":[{"event-type":"throughput"},{"event-type":"packet-trace"}]}
+            """#
+        let created = try await f.client.send(
+            f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
+            headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
+        #expect(created.status == 201)
+        let key = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"]
+                as? String)
+
+        // Flowing: 100 runs, 200 points, forwarded while they arrive.
+        for start in stride(from: 0, to: 100, by: 10) { try await put(f, f.receiver.baseURL, key, start..<start + 10) }
+        try await awaitBacklog(f, zero: 30)
+
+        // Broker down: points keep being stored and wait, counted, for it.
+        try await broker.stopApp()
+        try await put(f, f.receiver.baseURL, key, 100..<200)
+        try await Task.sleep(for: .seconds(10))
+        let waiting = try await status(f)
+        #expect(waiting.backlog == 200, "backlog while the broker is down: \(waiting)")
+        try await broker.startApp()
+        try await awaitBacklog(f, zero: 90)
+
+        // Killed (SIGKILL, at the fault seam) after the broker confirmed a batch of 1,200 points and
+        // before the cursor moved: the restarted receiver sends that batch again, same ids.
+        f.receiver.stop()
+        let extra = [
+            "--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys"), "--config", config,
+        ]
+        let crashing = try await ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra,
+            environment: ["FATHOM_TEST_CRASH_AT": "after-forward-confirm"])
+        try await put(f, crashing.baseURL, key, 200..<800)
+        let deadline = Date().addingTimeInterval(30)
+        while crashing.process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!crashing.process.isRunning && crashing.process.terminationReason == .uncaughtSignal)
+        crashing.stop()
+        let back = try await ReceiverProcess(
+            pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra)
+        defer { back.stop() }
+        try await awaitBacklog(f, zero: 60)
+
+        let messages = try await PikaConsumer.drain(
+            python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+        var bodies: [String: NSDictionary] = [:]
+        var owner: [String: String] = [:]  // "event-type ts" → message id
+        var repeats = 0
+        for message in messages {
+            let eventType = message.routingKey.replacingOccurrences(of: "perfsonar.raw.", with: "")
+            #expect(["throughput", "packet-trace"].contains(eventType), "routing key \(message.routingKey)")
+            #expect(message.deliveryMode == 2 && message.contentType == "application/json")
+            if let seen = bodies[message.id] {
+                repeats += 1
+                #expect(seen.isEqual(to: message.body), "message \(message.id) repeated with another body")
+                continue
+            }
+            bodies[message.id] = message.body as NSDictionary
+            // What ps-ingest's collectors read.
+            let meta = try #require(message.body["meta"] as? [String: Any])
+            #expect(meta["source"] as? String == "10.0.0.1" && meta["destination"] as? String == "10.0.0.2")
+            #expect(meta["measurement_agent"] as? String == "10.0.0.1")
+            #expect(meta["input_source"] as? String == "ps-a.example.org")
+            #expect(meta["input_destination"] as? String == "ps-b.example.org")
+            #expect(meta["org_metadata_key"] as? String == key && meta["event-type"] as? String == eventType)
+            let points = try #require(message.body["datapoints"] as? [String: Any])
+            #expect(!points.isEmpty && points.count <= 200)
+            for (tsText, value) in points {
+                let ts = try #require(Int64(tsText))
+                let point = "\(eventType) \(ts)"
+                #expect(owner[point] == nil, "\(point) in messages \(owner[point] ?? "") and \(message.id)")
+                owner[point] = message.id
+                if eventType == "throughput" {
+                    #expect((value as? NSNumber)?.int64Value == Self.throughput(ts))
+                } else {
+                    let hops = try #require(value as? [[String: Any]])
+                    #expect(
+                        hops.count == 2 && hops.allSatisfy { $0["ttl"] != nil && $0["ip"] != nil && $0["query"] != nil }
+                    )
+                    #expect(((hops[0]["as"] as? [String: Any])?["number"] as? NSNumber)?.intValue == 64500)
+                }
+            }
+        }
+        let expected = Set(
+            (0..<800).flatMap { i in ["throughput", "packet-trace"].map { "\($0) \(Self.day + Int64(i))" } })
+        #expect(Set(owner.keys) == expected, "\(expected.subtracting(owner.keys).count) points never arrived")
+        // The batch confirmed before the kill arrived twice: 1,200 points, at most 200 a message.
+        #expect(repeats >= 6, "\(repeats) messages repeated; the batch confirmed before the kill should be")
+        print("forwarded \(owner.count) points in \(bodies.count) messages; \(repeats) repeated (same id and body)")
+    }
+}

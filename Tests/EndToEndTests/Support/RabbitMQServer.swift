@@ -1,0 +1,108 @@
+import FathomTestSupport
+import Foundation
+
+/// A private RabbitMQ broker (Debian's `rabbitmq-server`) for one test: its own node name, AMQP,
+/// distribution and epmd ports, Erlang cookie (HOME) and data directory, so it neither meets a
+/// system broker nor another test's. `stopApp`/`startApp` take the broker down and up with its
+/// durable queues kept; `stop()` halts the node, its epmd, and removes the directory.
+final class RabbitMQServer: @unchecked Sendable {
+    static let binaries = "/usr/lib/rabbitmq/bin"
+    let dir: TempDirectory
+    let port: Int
+    let node: String
+    let environment: [String: String]
+    private let process = Process()
+
+    /// The broker running, or nil after `Prerequisite.unavailable` when rabbitmq-server is not
+    /// installed.
+    static func start(test: String) async throws -> RabbitMQServer? {
+        guard FileManager.default.isExecutableFile(atPath: binaries + "/rabbitmq-server") else {
+            try Prerequisite.unavailable(
+                "rabbitmq-server is not installed (apt-get install rabbitmq-server)", test: test)
+            return nil
+        }
+        let server = try RabbitMQServer()
+        do {
+            try await server.awaitStartup()
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    private init() throws {
+        dir = TempDirectory("fathom-rabbitmq")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        port = try Iperf3Tool.freePort()
+        node = "fathom\(UInt32.random(in: 1...UInt32.max))@localhost"
+        try dir.write("enabled_plugins", "[].\n")
+        try dir.write("rabbitmq.conf", "listeners.tcp.default = \(port)\n")
+        try dir.write("env", "")
+        environment = [
+            "HOME": dir.path, "RABBITMQ_NODENAME": node, "RABBITMQ_NODE_PORT": "\(port)",
+            "RABBITMQ_DIST_PORT": "\(try Iperf3Tool.freePort())", "ERL_EPMD_PORT": "\(try Iperf3Tool.freePort())",
+            "RABBITMQ_MNESIA_BASE": dir.file("mnesia"), "RABBITMQ_LOG_BASE": dir.file("log"),
+            "RABBITMQ_PID_FILE": dir.file("pid"), "RABBITMQ_ENABLED_PLUGINS_FILE": dir.file("enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": dir.file("rabbitmq"), "RABBITMQ_CONF_ENV_FILE": dir.file("env"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": dir.file("advanced.config"),
+        ]
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/rabbitmq-server")
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, mine in mine }
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        FileManager.default.createFile(atPath: dir.file("server.log"), contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("server.log")))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    /// `rabbitmqctl ARGS` against this node.
+    func ctl(_ arguments: [String], timeout: TimeInterval = 60) async throws -> Shell.Result {
+        try await Shell.run(
+            [Self.binaries + "/rabbitmqctl", "-n", node] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, mine in mine },
+            timeout: timeout)
+    }
+
+    private func awaitStartup() async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if try await ctl(["await_startup", "-t", "5"], timeout: 10).status == 0 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let log = (try? String(contentsOfFile: dir.file("server.log"), encoding: .utf8)) ?? ""
+        throw TestFailure("rabbitmq-server did not start: \(log.suffix(2000))")
+    }
+
+    /// Stops the broker application (every connection is closed; durable queues stay).
+    func stopApp() async throws {
+        let out = try await ctl(["stop_app"])
+        guard out.status == 0 else { throw TestFailure("rabbitmqctl stop_app: \(out.stderr)") }
+    }
+
+    func startApp() async throws {
+        let out = try await ctl(["start_app"])
+        guard out.status == 0 else { throw TestFailure("rabbitmqctl start_app: \(out.stderr)") }
+    }
+
+    /// Halts the node and its epmd and removes the directory.
+    func stop() {
+        let env = ProcessInfo.processInfo.environment.merging(environment) { _, mine in mine }
+        for command in [[Self.binaries + "/rabbitmqctl", "-n", node, "stop"], ["epmd", "-kill"]] {
+            let halt = Process()
+            halt.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            halt.arguments = command
+            halt.environment = env
+            halt.standardOutput = FileHandle.nullDevice
+            halt.standardError = FileHandle.nullDevice
+            try? halt.run()
+            halt.waitUntilExit()
+        }
+        // The wrapper script can outlive its Erlang VM (waiting in a signal trap): end it for good.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        dir.remove()
+    }
+}
