@@ -79,6 +79,10 @@ import Testing
         throw TestFailure("backlog still \(last.backlog) after \(timeout) s")
     }
 
+    func metrics(_ f: ReceiverFixture, _ base: String) async throws -> String {
+        try await f.client.send(base + "/metrics", method: .GET, contentType: nil).body
+    }
+
     func put(_ f: ReceiverFixture, _ base: String, _ key: String, _ range: Range<Int>) async throws {
         let reply = try await f.client.send(
             base + Self.archive + key + "/", method: .PUT, contentType: "application/json", body: Self.bulk(range),
@@ -105,11 +109,14 @@ import Testing
         try await awaitBacklog(f, zero: 30)
 
         // Broker down: points keep being stored and wait, counted, for it.
+        // A minute of outage, as the issue asks: heartbeats and reconnects must cope.
         try await broker.stopApp()
         try await put(f, f.receiver.baseURL, key, 100..<200)
-        try await Task.sleep(for: .seconds(10))
+        try await Task.sleep(for: .seconds(60))
         let waiting = try await status(f)
         #expect(waiting.backlog == 200, "backlog while the broker is down: \(waiting)")
+        let gauge = #"fathom_receiver_forward_backlog_records{destination="psdata-test",stream="archive"} 200"#
+        #expect(try await metrics(f, f.receiver.baseURL).contains(gauge), "the backlog is on /metrics")
         try await broker.startApp()
         try await awaitBacklog(f, zero: 90)
 
@@ -131,6 +138,15 @@ import Testing
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra)
         defer { back.stop() }
         try await awaitBacklog(f, zero: 60)
+        try await Task.sleep(for: .seconds(6))
+        let exported = try await metrics(f, back.baseURL)
+        #expect(
+            exported.contains(#"fathom_receiver_forward_backlog_records{destination="psdata-test",stream="archive"} 0"#)
+        )
+        #expect(
+            exported.contains(
+                #"fathom_receiver_forwarded_records_total{destination="psdata-test",stream="archive"} 1200"#),
+            "\(exported)")
 
         let messages = try await PikaConsumer.drain(
             python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)

@@ -12,6 +12,8 @@ public struct ArchiveForwarder: Service {
     public let forward: ForwardSettings
     public let log: ArchiveForwardLog
     public let logger: Logger
+    /// Where the backlog (every 5 s) and confirmed records go, when set.
+    public var metrics: ReceiverMetrics?
     public var pollInterval: Duration = .seconds(1)
     public var maxBackoff: Duration = .seconds(60)
 
@@ -26,7 +28,14 @@ public struct ArchiveForwarder: Service {
         var failures = 0
         var faults = try CommitFaults.fromEnvironment()
         let destination = forward.name
+        var gaugedAt: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let metrics, gaugedAt.map({ $0.duration(to: .now) >= .seconds(5) }) ?? true,
+                let row = try? await log.status().first(where: { $0.destination == destination })
+            {
+                metrics.forwardBacklog(destination: destination, stream: row.stream, records: row.backlog)
+                gaugedAt = .now
+            }
             do {
                 let connected: AMQPPublisher
                 if let publisher {
@@ -51,6 +60,8 @@ public struct ArchiveForwarder: Service {
                 try await BlockingWork.run { () throws(ForwardError) in try connected.publish(messages) }
                 faults.reached(.afterForwardConfirm)
                 try await log.complete(destination: destination, through: batch.through)
+                metrics?.forwarded(
+                    destination: destination, stream: ArchiveForwardLog.stream, records: batch.points.count)
                 failures = 0
             } catch {
                 if let closing = publisher { await BlockingWork.run { closing.close() } }

@@ -98,6 +98,25 @@ public final class ReceiverMetrics: Sendable {
         ).increment()
     }
 
+    /// Records stored and not yet confirmed by a forward destination's broker.
+    public func forwardBacklog(destination: String, stream: String, records: Int) {
+        registry.makeGauge(
+            descriptor: Self.name(
+                "forward_backlog", unit: "records",
+                help: "Stored records a RabbitMQ forward destination has not confirmed yet."),
+            labels: [("destination", destination), ("stream", stream)]
+        ).set(Double(records))
+    }
+
+    /// Records a forward destination's broker confirmed.
+    public func forwarded(destination: String, stream: String, records: Int) {
+        registry.makeCounter(
+            descriptor: Self.name(
+                "forwarded_records", unit: "total", help: "Records a RabbitMQ forward destination confirmed."),
+            labels: [("destination", destination), ("stream", stream)]
+        ).increment(by: Int64(records))
+    }
+
     /// The hook for the ingest index: how many seconds of committed uploads it has not folded in
     /// yet. Until an index registers one, `fathom_receiver_index_lag_seconds` is not exported.
     public func setIndexLagProvider(_ provider: @escaping @Sendable () -> Double?) {

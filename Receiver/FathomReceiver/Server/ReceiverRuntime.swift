@@ -52,7 +52,7 @@ public struct ReceiverRuntime: Sendable {
             }
             return await Self.eventLoopsAnswer()
         }
-        let forwarders = try await Self.archiveForwarders(settings: settings, logger: logger)
+        let forwarders = try await Self.archiveForwarders(settings: settings, metrics: server.metrics, logger: logger)
         // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: the forwarders stop between
         // batches, STOPPING=1 and the watchdog, then reloads, then the HTTP server drains in-flight
         // uploads.
@@ -96,12 +96,18 @@ public struct ReceiverRuntime: Sendable {
 
     /// One forwarder per `[[forward]]` destination of the archive stream, with the archive's log
     /// set up to match (trigger and cursors; none configured: logging off).
-    static func archiveForwarders(settings: ReceiverSettings, logger: Logger) async throws -> [ArchiveForwarder] {
+    static func archiveForwarders(settings: ReceiverSettings, metrics: ReceiverMetrics, logger: Logger) async throws
+        -> [ArchiveForwarder]
+    {
         guard let archive = settings.archive else { return [] }
         let log = try ArchiveForwardLog(path: archive.databasePath)
         let forwards = settings.forwards.filter { $0.streams.contains(.archive) }
         try await log.configure(destinations: forwards.map(\.name))
-        return forwards.map { ArchiveForwarder(forward: $0, log: log, logger: logger) }
+        return forwards.map {
+            var forwarder = ArchiveForwarder(forward: $0, log: log, logger: logger)
+            forwarder.metrics = metrics
+            return forwarder
+        }
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop
