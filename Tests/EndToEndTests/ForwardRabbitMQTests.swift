@@ -27,6 +27,12 @@ import Testing
         return #"{"data":["# + entries.joined(separator: ",") + "]}"
     }
 
+    static let metadata = #"""
+        {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",
+         "input-source":"ps-a.example.org","input-destination":"ps-b.example.org","tool-name":"pscheduler/iperf3",
+         "event-types":[{"event-type":"throughput"},{"event-type":"packet-trace"}]}
+        """#
+
     static func throughput(_ ts: Int64) -> Int64 { 9_000_000_000 + ts - day }
 
     @Test func everyStoredPointArrivesUnderOneIdThroughABrokerOutageAndAReceiverKill() async throws {
@@ -91,11 +97,7 @@ import Testing
     }
 
     func check(_ f: ReceiverFixture, broker: RabbitMQServer, python: String, config: String) async throws {
-        let metadata = #"""
-            {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",
-             "input-source":"ps-a.example.org","input-destination":"ps-b.example.org","tool-name":"pscheduler/iperf3",
-             "event-types":[{"event-type":"throughput"},{"event-type":"packet-trace"}]}
-            """#
+        let metadata = Self.metadata
         let created = try await f.client.send(
             f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
             headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
@@ -194,5 +196,61 @@ import Testing
         // The batch confirmed before the kill arrived twice: 1,200 points, at most 200 a message.
         #expect(repeats >= 6, "\(repeats) messages repeated; the batch confirmed before the kill should be")
         print("forwarded \(owner.count) points in \(bodies.count) messages; \(repeats) repeated (same id and body)")
+    }
+
+    /// amqps: the broker's certificate checked against `ca_file` (host name included). The right
+    /// CA delivers; another CA is refused with the reason in the log, and the point waits.
+    @Test func tlsBrokerIsVerifiedAgainstTheCAFile() async throws {
+        let test = "ForwardRabbitMQTests.tls"
+        let pkiDir = TempDirectory("fathom-forward-pki")
+        defer { pkiDir.remove() }
+        let pki = try TestPKI(in: pkiDir.path)
+        guard let python = try await PikaConsumer.python(test: test) else { return }
+        guard let broker = try await RabbitMQServer.start(test: test, tls: pki), let tlsPort = broker.tlsPort else {
+            return
+        }
+        defer { broker.stop() }
+        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+        for (ca, delivers) in [(pki.otherCA, false), (pki.caCertificate, true)] {
+            let config = TempDirectory("fathom-forward")
+            defer { config.remove() }
+            try config.write(
+                "receiver.toml",
+                """
+                [[forward]]
+                name = "\(Self.destination)"
+                url = "amqps://guest@localhost:\(tlsPort)/"
+                ca_file = "\(ca)"
+                exchange = "\(Self.exchange)"
+
+                """)
+            let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
+            do {
+                let metadata = Self.metadata
+                let created = try await f.client.send(
+                    f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
+                    headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
+                let key = try #require(
+                    (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?[
+                        "metadata-key"] as? String)
+                try await put(f, f.receiver.baseURL, key, 0..<1)
+                if delivers {
+                    try await awaitBacklog(f, zero: 30)
+                    let messages = try await PikaConsumer.drain(
+                        python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+                    #expect(
+                        messages.count == 2, "throughput and packet-trace of one run: \(messages.map(\.routingKey))")
+                } else {
+                    try await Task.sleep(for: .seconds(3))
+                    #expect(try await status(f).backlog == 2)
+                    #expect(
+                        f.receiver.log.contains("forwarding the archive failed") && f.receiver.log.contains("verif"),
+                        "\(f.receiver.log)")
+                }
+            } catch {
+                Issue.record(error)
+            }
+            await f.close()
+        }
     }
 }

@@ -9,19 +9,21 @@ final class RabbitMQServer: @unchecked Sendable {
     static let binaries = "/usr/lib/rabbitmq/bin"
     let dir: TempDirectory
     let port: Int
+    /// The TLS listener's port, when started with a PKI.
+    let tlsPort: Int?
     let node: String
     let environment: [String: String]
     private let process = Process()
 
     /// The broker running, or nil after `Prerequisite.unavailable` when rabbitmq-server is not
-    /// installed.
-    static func start(test: String) async throws -> RabbitMQServer? {
+    /// installed. With `tls`, it also listens for AMQPS with the PKI's server certificate.
+    static func start(test: String, tls: TestPKI? = nil) async throws -> RabbitMQServer? {
         guard FileManager.default.isExecutableFile(atPath: binaries + "/rabbitmq-server") else {
             try Prerequisite.unavailable(
                 "rabbitmq-server is not installed (apt-get install rabbitmq-server)", test: test)
             return nil
         }
-        let server = try RabbitMQServer()
+        let server = try RabbitMQServer(tls: tls)
         do {
             try await server.awaitStartup()
         } catch {
@@ -31,13 +33,29 @@ final class RabbitMQServer: @unchecked Sendable {
         return server
     }
 
-    private init() throws {
+    private init(tls: TestPKI?) throws {
         dir = TempDirectory("fathom-rabbitmq")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
         port = try Iperf3Tool.freePort()
         node = "fathom\(UInt32.random(in: 1...UInt32.max))@localhost"
         try dir.write("enabled_plugins", "[].\n")
-        try dir.write("rabbitmq.conf", "listeners.tcp.default = \(port)\n")
+        var conf = "listeners.tcp.default = \(port)\n"
+        if let tls {
+            let tlsPort = try Iperf3Tool.freePort()
+            conf += """
+                listeners.ssl.default = \(tlsPort)
+                ssl_options.cacertfile = \(tls.caCertificate)
+                ssl_options.certfile = \(tls.serverCertificate)
+                ssl_options.keyfile = \(tls.serverKey)
+                ssl_options.verify = verify_none
+                ssl_options.fail_if_no_peer_cert = false
+
+                """
+            self.tlsPort = tlsPort
+        } else {
+            tlsPort = nil
+        }
+        try dir.write("rabbitmq.conf", conf)
         try dir.write("env", "")
         environment = [
             "HOME": dir.path, "RABBITMQ_NODENAME": node, "RABBITMQ_NODE_PORT": "\(port)",
