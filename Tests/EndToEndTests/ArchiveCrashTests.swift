@@ -56,13 +56,7 @@ import Testing
                             {"event-type":"histogram-owdelay","summaries":[{"summary-type":"aggregation","summary-window":86400}]},
                             {"event-type":"packet-trace"},{"event-type":"packet-count-sent"}]}
             """#
-        let created = try await f.client.send(
-            f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
-            headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
-        #expect(created.status == 201)
-        let key = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"]
-                as? String)
+        let key = try await f.createArchiveMetadata(metadata)
 
         let sent = Sent()
         let clients = 8

@@ -33,6 +33,20 @@ import Testing
          "event-types":[{"event-type":"throughput"},{"event-type":"packet-trace"}]}
         """#
 
+    /// `receiver.toml` in `dir` with one `[[forward]]` to the test's exchange.
+    static func writeConfig(_ dir: TempDirectory, url: String, extra: String) throws {
+        try dir.write(
+            "receiver.toml",
+            """
+            [[forward]]
+            name = "\(destination)"
+            url = "\(url)"
+            exchange = "\(exchange)"
+            \(extra)
+
+            """)
+    }
+
     static func throughput(_ ts: Int64) -> Int64 { 9_000_000_000 + ts - day }
 
     @Test func everyStoredPointArrivesUnderOneIdThroughABrokerOutageAndAReceiverKill() async throws {
@@ -43,16 +57,7 @@ import Testing
         try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
         let config = TempDirectory("fathom-forward")
         defer { config.remove() }
-        try config.write(
-            "receiver.toml",
-            """
-            [[forward]]
-            name = "\(Self.destination)"
-            url = "amqp://guest@127.0.0.1:\(broker.port)/"
-            exchange = "\(Self.exchange)"
-            heartbeat = 5
-
-            """)
+        try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "heartbeat = 5")
         let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
         do {
             try await check(f, broker: broker, python: python, config: config.file("receiver.toml"))
@@ -97,14 +102,7 @@ import Testing
     }
 
     func check(_ f: ReceiverFixture, broker: RabbitMQServer, python: String, config: String) async throws {
-        let metadata = Self.metadata
-        let created = try await f.client.send(
-            f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
-            headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
-        #expect(created.status == 201)
-        let key = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["metadata-key"]
-                as? String)
+        let key = try await f.createArchiveMetadata(Self.metadata)
 
         // Flowing: 100 runs, 200 points, forwarded while they arrive.
         for start in stride(from: 0, to: 100, by: 10) { try await put(f, f.receiver.baseURL, key, start..<start + 10) }
@@ -214,25 +212,10 @@ import Testing
         for (ca, delivers) in [(pki.otherCA, false), (pki.caCertificate, true)] {
             let config = TempDirectory("fathom-forward")
             defer { config.remove() }
-            try config.write(
-                "receiver.toml",
-                """
-                [[forward]]
-                name = "\(Self.destination)"
-                url = "amqps://guest@localhost:\(tlsPort)/"
-                ca_file = "\(ca)"
-                exchange = "\(Self.exchange)"
-
-                """)
+            try Self.writeConfig(config, url: "amqps://guest@localhost:\(tlsPort)/", extra: "ca_file = \"\(ca)\"")
             let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
             do {
-                let metadata = Self.metadata
-                let created = try await f.client.send(
-                    f.receiver.baseURL + Self.archive, contentType: "application/json", body: metadata,
-                    headers: [("Authorization", "Token \(ReceiverFixture.archiveToken)")])
-                let key = try #require(
-                    (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?[
-                        "metadata-key"] as? String)
+                let key = try await f.createArchiveMetadata(Self.metadata)
                 try await put(f, f.receiver.baseURL, key, 0..<1)
                 if delivers {
                     try await awaitBacklog(f, zero: 30)

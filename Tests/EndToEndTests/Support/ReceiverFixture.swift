@@ -45,6 +45,18 @@ struct ReceiverFixture: Sendable {
         receiver.baseURL + path + (cluster.map { "?cluster=" + $0 } ?? "")
     }
 
+    /// POSTs archive metadata with the fixture's API key and returns its `metadata-key`.
+    func createArchiveMetadata(_ body: String, at base: String? = nil) async throws -> String {
+        let created = try await client.send(
+            (base ?? receiver.baseURL) + "/esmond/perfsonar/archive/", contentType: "application/json", body: body,
+            headers: [("Authorization", "Token \(Self.archiveToken)")])
+        guard created.status == 201,
+            let key = (try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?[
+                "metadata-key"] as? String
+        else { throw TestFailure("POST metadata: \(created.status) \(created.body)") }
+        return key
+    }
+
     func close() async {
         await client.shutdown()
         receiver.stop()

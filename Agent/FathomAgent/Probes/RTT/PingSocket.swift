@@ -155,7 +155,7 @@ public final class PingSocket {
         var buffer = [UInt8](repeating: 0, count: 65536 + 60)
         var control = [UInt8](repeating: 0, count: 512)
         if kind == .datagram {
-            while let message = Self.receiveMessage(fd, flags: Self.msgErrQueue, &buffer, &control) {
+            while let message = SocketMessage.receive(fd, flags: Self.msgErrQueue, &buffer, &control) {
                 let at = ReceiveStamp.instant(in: control[..<message.controlLength])
                 guard let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength])),
                     let seq = EchoAnswer.quotedRequestSequence(
@@ -168,7 +168,7 @@ public final class PingSocket {
             }
         }
         while true {
-            guard let message = Self.receiveMessage(fd, flags: 0, &buffer, &control) else {
+            guard let message = SocketMessage.receive(fd, flags: 0, &buffer, &control) else {
                 // A queued ICMP error fails one ordinary read with its errno: drain and go on.
                 if drainOnError, kind == .datagram, [EHOSTUNREACH, ENETUNREACH, ECONNREFUSED, EMSGSIZE].contains(errno)
                 {
@@ -197,40 +197,5 @@ public final class PingSocket {
 
     private static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value) { Array($0) }
-    }
-
-    /// One non-blocking `recvmsg`: byte count, sender and control length; nil (errno set) when
-    /// nothing is queued or the read failed.
-    private static func receiveMessage(
-        _ fd: Int32, flags: Int32, _ buffer: inout [UInt8], _ control: inout [UInt8]
-    ) -> (count: Int, source: String?, controlLength: Int)? {
-        var from = sockaddr_storage()
-        while true {
-            let (count, nameLength, controlLength) = buffer.withUnsafeMutableBytes { data in
-                control.withUnsafeMutableBytes { controlBytes in
-                    withUnsafeMutableBytes(of: &from) { name in
-                        var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                            var message = msghdr()
-                            message.msg_name = name.baseAddress
-                            message.msg_namelen = socklen_t(name.count)
-                            message.msg_iov = vectorPointer
-                            message.msg_iovlen = 1
-                            message.msg_control = controlBytes.baseAddress
-                            message.msg_controllen = controlBytes.count
-                            let count = recvmsg(fd, &message, flags | Int32(MSG_DONTWAIT))
-                            return (count, Int(message.msg_namelen), Int(message.msg_controllen))
-                        }
-                    }
-                }
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            let source = withUnsafeBytes(of: &from) {
-                IPSocketAddress.numericHost(
-                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<min(nameLength, $0.count)]))
-            }
-            return (count, source, min(controlLength, control.count))
-        }
     }
 }

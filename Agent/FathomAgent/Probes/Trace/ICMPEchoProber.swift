@@ -162,38 +162,12 @@ public final class ICMPEchoProber: TraceProbing {
         withUnsafeBytes(of: value) { Array($0) }
     }
 
-    /// One non-blocking `recvmsg`: the byte count, the sender and the kernel's receive stamp; nil
-    /// when nothing is queued.
+    /// One non-blocking read: the byte count, the sender and the kernel's receive stamp; nil when
+    /// nothing is queued.
     private func receive(_ fd: Int32, into buffer: inout [UInt8]) -> (Int, String?, ContinuousClock.Instant)? {
-        var from = sockaddr_storage()
         var control = [UInt8](repeating: 0, count: 128)
-        while true {
-            let (count, nameLength, controlLength) = buffer.withUnsafeMutableBytes { data in
-                control.withUnsafeMutableBytes { controlBytes in
-                    withUnsafeMutableBytes(of: &from) { name in
-                        var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                            var message = msghdr()
-                            message.msg_name = name.baseAddress
-                            message.msg_namelen = socklen_t(name.count)
-                            message.msg_iov = vectorPointer
-                            message.msg_iovlen = 1
-                            message.msg_control = controlBytes.baseAddress
-                            message.msg_controllen = controlBytes.count
-                            let count = recvmsg(fd, &message, Int32(MSG_DONTWAIT))
-                            return (count, Int(message.msg_namelen), Int(message.msg_controllen))
-                        }
-                    }
-                }
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            let source = withUnsafeBytes(of: &from) {
-                IPSocketAddress.numericHost(
-                    sockaddr: UnsafeRawBufferPointer(rebasing: $0[..<min(nameLength, $0.count)]))
-            }
-            return (count, source, ReceiveStamp.instant(in: control[..<min(controlLength, control.count)]))
-        }
+        guard let message = SocketMessage.receive(fd, flags: 0, &buffer, &control) else { return nil }
+        return (message.count, message.source, ReceiveStamp.instant(in: control[..<message.controlLength]))
     }
 
     /// Reads and drops a pending socket error so `poll` does not keep waking for it.

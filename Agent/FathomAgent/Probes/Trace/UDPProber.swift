@@ -155,28 +155,11 @@ public struct UDPProber: TraceProbing {
     /// One `recvmsg(MSG_ERRQUEUE)` with the kernel's receive stamp of the ICMP error; nil when the
     /// queue is empty.
     private func readErrorQueue(_ fd: Int32) -> (entry: ErrorQueueEntry, at: ContinuousClock.Instant)? {
-        var name = sockaddr_storage()
         var data = [UInt8](repeating: 0, count: 512)
         var control = [UInt8](repeating: 0, count: 512)
-        let received: Int = data.withUnsafeMutableBytes { dataBytes in
-            control.withUnsafeMutableBytes { controlBytes in
-                withUnsafeMutablePointer(to: &name) { namePointer in
-                    var iov = iovec(iov_base: dataBytes.baseAddress, iov_len: dataBytes.count)
-                    return withUnsafeMutablePointer(to: &iov) { iovPointer in
-                        var message = msghdr()
-                        message.msg_name = UnsafeMutableRawPointer(namePointer)
-                        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                        message.msg_iov = iovPointer
-                        message.msg_iovlen = 1
-                        message.msg_control = controlBytes.baseAddress
-                        message.msg_controllen = controlBytes.count
-                        let n = recvmsg(fd, &message, Int32(MSG_ERRQUEUE) | Int32(MSG_DONTWAIT))
-                        return n < 0 ? -1 : Int(message.msg_controllen)
-                    }
-                }
-            }
-        }
-        guard received > 0, let entry = ErrorQueueEntry.parse(control: Array(control[..<received])) else { return nil }
-        return (entry, ReceiveStamp.instant(in: control[..<received]))
+        guard let message = SocketMessage.receive(fd, flags: Int32(MSG_ERRQUEUE), &data, &control),
+            let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength]))
+        else { return nil }
+        return (entry, ReceiveStamp.instant(in: control[..<message.controlLength]))
     }
 }
