@@ -227,7 +227,7 @@ import Testing
                     try await Task.sleep(for: .seconds(3))
                     #expect(try await status(f).backlog == 2)
                     #expect(
-                        f.receiver.log.contains("forwarding the archive failed") && f.receiver.log.contains("verif"),
+                        f.receiver.log.contains("forwarding failed") && f.receiver.log.contains("verif"),
                         "\(f.receiver.log)")
                 }
             } catch {
@@ -235,5 +235,58 @@ import Testing
             }
             await f.close()
         }
+    }
+
+    /// The samples stream: every stored line reaches the consumer once, as the lines of the span
+    /// its upload appended to its host's day file (and the restart in between changes nothing).
+    @Test func storedSampleLinesArriveWithTheirHostAndDay() async throws {
+        let test = "ForwardRabbitMQTests.samples"
+        guard let python = try await PikaConsumer.python(test: test) else { return }
+        guard let broker = try await RabbitMQServer.start(test: test) else { return }
+        defer { broker.stop() }
+        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+        let config = TempDirectory("fathom-forward")
+        defer { config.remove() }
+        try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "streams = [\"samples\"]")
+        let f = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        do {
+            var sent: [String: [String]] = [:]  // host → lines
+            for upload in 0..<20 {
+                let host = "c\(upload % 3)"
+                let lines = (0..<5).map { i in
+                    sampleLine(host: host, time: "2026-11-25T10:\(10 + upload):00+00:00", pid: 1000 + upload * 10 + i)
+                }
+                let reply = try await f.client.send(
+                    f.url("/sonar-freecsv"), user: "fox", password: "fox-secret",
+                    body: lines.joined(separator: "\n") + "\n")
+                #expect(reply.status == 200)
+                sent[host, default: []] += lines
+            }
+            let deadline = Date().addingTimeInterval(30)
+            var messages: [PikaConsumer.Message] = []
+            while messages.flatMap({ ($0.body["lines"] as? [String]) ?? [] }).count < 100 && Date() < deadline {
+                messages += try await PikaConsumer.drain(
+                    python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue, quiet: 1)
+            }
+            var received: [String: [String]] = [:]
+            for message in messages {
+                #expect(message.routingKey == "fathom.samples.fox" && message.deliveryMode == 2)
+                let host = try #require(message.body["host"] as? String)
+                #expect(message.body["cluster"] as? String == "fox" && message.body["day"] as? String == "2026-11-25")
+                #expect(message.body["path"] as? String == "fox/2026/11/25/\(host).csv")
+                #expect(message.id.hasPrefix("samples-fox/2026/11/25/\(host).csv@"))
+                received[host, default: []] += (message.body["lines"] as? [String]) ?? []
+            }
+            #expect(Set(messages.map(\.id)).count == messages.count, "one message per span")
+            #expect(received == sent, "every line once, in file order")
+            // What the day files hold is what was forwarded.
+            for (host, lines) in sent {
+                let file = try String(contentsOfFile: f.data + "/fox/2026/11/25/\(host).csv", encoding: .utf8)
+                #expect(file == lines.joined(separator: "\n") + "\n")
+            }
+        } catch {
+            Issue.record(error)
+        }
+        await f.close()
     }
 }

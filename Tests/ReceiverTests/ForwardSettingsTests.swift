@@ -37,12 +37,13 @@ import Testing
         #expect(settings.forwards[0].streams == [.archive] && settings.forwards[0].heartbeat == 30)
         #expect(settings.forwards[1].archiveRoutingKey(eventType: "packet-trace") == "fathom.packet-trace.raw")
         #expect(settings.forwards[0].archiveRoutingKey(eventType: "throughput") == "perfsonar.raw.throughput")
+        #expect(settings.forwards[0].samplesRoutingKey(cluster: "fox") == "fathom.samples.fox")
         #expect(settings.validationError() == nil || settings.validationError()?.contains("forward") == false)
 
         let refused: [(String, String)] = [
             ("[[forward]]\nurl = \"amqp://guest@h/\"", "exchange"),
             ("[[forward]]\nexchange = \"x\"", "url"),
-            ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"samples\"]", "samples"),
+            ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"interfaces\"]", "interfaces"),
             ("[[forward]]\nurl = \"amqp://bob@h/\"\nexchange = \"x\"", "password_file"),
             ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\ntype = \"kafka\"", "rabbitmq"),
             ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nqueue = \"q\"", "queue"),
@@ -64,6 +65,12 @@ import Testing
         let orphan = try ReceiverSettingsFile.parse(
             "insecure_http = true\n[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"", fileName: "r.toml")
         #expect(orphan.validationError()?.contains("no archive") == true)
+        var indexless = try ReceiverSettingsFile.parse(
+            "insecure_http = true\n[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"samples\"]",
+            fileName: "r.toml")
+        #expect(indexless.validationError() == nil)
+        indexless.sampleIndex = false
+        #expect(indexless.validationError()?.contains("ingest index") == true)
     }
 
     @Test func batchesAreCutIntoPSDataMessagesOfAtMost200PointsWithStableIds() throws {

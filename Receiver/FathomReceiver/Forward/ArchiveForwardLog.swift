@@ -16,9 +16,10 @@ import GRDB
 /// try await log.configure(destinations: ["psdata"])
 /// if let batch = try await log.nextBatch(destination: "psdata") { …publish…; try await log.complete(destination: "psdata", through: batch.through) }
 /// ```
-public final class ArchiveForwardLog: Sendable {
+public final class ArchiveForwardLog: ForwardSource {
     let pool: DatabasePool
-    static let stream = "archive"
+    public let stream = "archive"
+    private let cursors = ForwardCursors(log: "point_log", stream: "archive")
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -33,59 +34,28 @@ public final class ArchiveForwardLog: Sendable {
     /// one starts at the beginning of the log), cursors of removed destinations dropped; with
     /// none, the trigger dropped and the log emptied.
     public func configure(destinations: [String]) async throws {
-        try await pool.write { db in
+        try await pool.write { [cursors] db in
             if destinations.isEmpty {
                 try db.execute(sql: "DROP TRIGGER IF EXISTS point_forward_log")
-                try db.execute(sql: "DELETE FROM point_log")
-                try db.execute(sql: "DELETE FROM forward_cursor WHERE stream = ?", arguments: [Self.stream])
-                return
-            }
-            try db.execute(
-                sql: """
-                    CREATE TRIGGER IF NOT EXISTS point_forward_log AFTER INSERT ON point
-                    WHEN NEW.summary_type = 'base'
-                    BEGIN
-                        INSERT INTO point_log (metadata_key, event_type, ts) VALUES (NEW.metadata_key, NEW.event_type, NEW.ts);
-                    END
-                    """)
-            let marks = Array(repeating: "?", count: destinations.count).joined(separator: ",")
-            try db.execute(
-                sql: "DELETE FROM forward_cursor WHERE stream = ? AND destination NOT IN (\(marks))",
-                arguments: StatementArguments([Self.stream] + destinations))
-            for destination in destinations {
+            } else {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO forward_cursor (destination, stream, done_seq, plan_to)
-                        VALUES (?, ?, COALESCE((SELECT MIN(seq) - 1 FROM point_log), 0), NULL)
-                        """,
-                    arguments: [destination, Self.stream])
+                        CREATE TRIGGER IF NOT EXISTS point_forward_log AFTER INSERT ON point
+                        WHEN NEW.summary_type = 'base'
+                        BEGIN
+                            INSERT INTO point_log (metadata_key, event_type, ts) VALUES (NEW.metadata_key, NEW.event_type, NEW.ts);
+                        END
+                        """)
             }
-            try Self.trim(db)
+            try cursors.configure(db, destinations: destinations)
         }
     }
 
     /// The planned batch not yet confirmed, else a new plan of up to `limit` points after the
     /// cursor (committed before it is returned); nil when nothing waits.
     public func nextBatch(destination: String, limit: Int = 2_000) async throws -> ArchiveForwardBatch? {
-        try await pool.write { db in
-            guard
-                let cursor = try Row.fetchOne(
-                    db, sql: "SELECT done_seq, plan_to FROM forward_cursor WHERE destination = ? AND stream = ?",
-                    arguments: [destination, Self.stream])
-            else { throw ForwardError("no cursor for destination \(destination)") }
-            let done: Int64 = cursor["done_seq"]
-            var through: Int64? = cursor["plan_to"]
-            if through == nil {
-                through = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT MAX(seq) FROM (SELECT seq FROM point_log WHERE seq > ? ORDER BY seq LIMIT ?)",
-                    arguments: [done, limit])
-                guard let planned = through else { return nil }
-                try db.execute(
-                    sql: "UPDATE forward_cursor SET plan_to = ? WHERE destination = ? AND stream = ?",
-                    arguments: [planned, destination, Self.stream])
-            }
-            guard let through else { return nil }
+        try await pool.write { [cursors] db in
+            guard let (done, through) = try cursors.plan(db, destination: destination, limit: limit) else { return nil }
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -114,40 +84,19 @@ public final class ArchiveForwardLog: Sendable {
     /// The broker confirmed the batch up to `through`: the cursor moves there, the plan is
     /// cleared and the log behind every cursor deleted.
     public func complete(destination: String, through: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE forward_cursor SET done_seq = ?, plan_to = NULL WHERE destination = ? AND stream = ?",
-                arguments: [through, destination, Self.stream])
-            try Self.trim(db)
-        }
+        try await pool.write { [cursors] db in try cursors.complete(db, destination: destination, through: through) }
     }
 
     /// Each destination's position and backlog (points logged after its cursor).
     public func status() async throws -> [ForwardStatus] {
-        try await pool.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.destination, c.done_seq, c.plan_to,
-                        (SELECT COUNT(*) FROM point_log l WHERE l.seq > c.done_seq) AS backlog,
-                        (SELECT MAX(seq) FROM point_log) AS newest
-                    FROM forward_cursor c WHERE c.stream = ? ORDER BY c.destination
-                    """,
-                arguments: [Self.stream])
-            return rows.map { row in
-                ForwardStatus(
-                    destination: row["destination"], stream: Self.stream, doneSeq: row["done_seq"],
-                    plannedTo: row["plan_to"], backlog: row["backlog"], newestSeq: row["newest"])
-            }
-        }
+        try await pool.read { [cursors] db in try cursors.status(db) }
     }
 
-    private static func trim(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                DELETE FROM point_log WHERE seq <= (SELECT MIN(done_seq) FROM forward_cursor WHERE stream = ?)
-                """,
-            arguments: [stream])
+    public func nextBatch(for forward: ForwardSettings) async throws -> ForwardPlan? {
+        guard let batch = try await nextBatch(destination: forward.name) else { return nil }
+        return ForwardPlan(
+            through: batch.through, messages: PSDataMessage.messages(for: batch, forward: forward),
+            records: batch.points.count)
     }
 }
 
@@ -179,17 +128,4 @@ public struct ArchiveForwardBatch: Sendable, Equatable {
         self.after = after
         self.through = through
     }
-}
-
-/// Where one destination's forwarding of one stream stands (`fathom-receiver forward-status`).
-public struct ForwardStatus: Sendable, Equatable {
-    public var destination: String
-    public var stream: String
-    /// The last sequence number the broker confirmed.
-    public var doneSeq: Int64
-    /// The end of a batch sent but not yet confirmed.
-    public var plannedTo: Int64?
-    /// Records stored and not yet confirmed.
-    public var backlog: Int
-    public var newestSeq: Int64?
 }

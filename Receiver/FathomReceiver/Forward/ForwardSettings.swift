@@ -12,18 +12,20 @@ import Foundation
 /// password_file = "/etc/fathom/rabbitmq-password"
 /// ca_file = "/etc/fathom/rabbitmq-ca.pem"   # default: the system roots
 /// exchange = "osg.psdata.raw"            # declared durable, topic, when missing
-/// streams = ["archive"]
+/// streams = ["archive", "samples"]
 /// archive_routing_key = "perfsonar.raw.{event-type}"
+/// samples_routing_key = "fathom.samples.{cluster}"
 /// heartbeat = 30
 /// ```
 ///
-/// Only the `archive` stream exists so far: `interfaces` and `samples` are refused by name
-/// rather than accepted and never sent.
+/// `interfaces` is refused by name rather than accepted and never sent.
 public struct ForwardSettings: Sendable, Equatable {
     /// What a destination can be sent.
     public enum Stream: String, Sendable, CaseIterable {
         /// Every base point stored in the measurement archive, as psdata `perfsonar.raw.*` messages.
         case archive
+        /// Every span of sonar lines stored in the day files, as `fathom.samples.<cluster>` messages.
+        case samples
     }
 
     public var name: String
@@ -34,11 +36,14 @@ public struct ForwardSettings: Sendable, Equatable {
     public var streams: [Stream]
     /// `{event-type}` is replaced by the point's event type.
     public var archiveRoutingKey = "perfsonar.raw.{event-type}"
+    /// `{cluster}` is replaced by the samples' cluster.
+    public var samplesRoutingKey = "fathom.samples.{cluster}"
     /// Seconds; 0 turns AMQP heartbeats off.
     public var heartbeat = 30
 
     public static let keys: Set<String> = [
-        "type", "name", "url", "password_file", "ca_file", "exchange", "streams", "archive_routing_key", "heartbeat",
+        "type", "name", "url", "password_file", "ca_file", "exchange", "streams", "archive_routing_key",
+        "samples_routing_key", "heartbeat",
     ]
 
     public init(name: String, address: AMQPAddress, exchange: String, streams: [Stream]) {
@@ -50,10 +55,19 @@ public struct ForwardSettings: Sendable, Equatable {
 
     /// The routing key of an archive point of `eventType`.
     public func archiveRoutingKey(eventType: String) -> String {
+        Self.filling(archiveRoutingKey, "{event-type}", with: eventType)
+    }
+
+    /// The routing key of samples of `cluster`.
+    public func samplesRoutingKey(cluster: String) -> String {
+        Self.filling(samplesRoutingKey, "{cluster}", with: cluster)
+    }
+
+    private static func filling(_ template: String, _ placeholder: String, with value: String) -> String {
         var key = ""
-        var rest = Substring(archiveRoutingKey)
-        while let range = rest.range(of: "{event-type}") {
-            key += rest[..<range.lowerBound] + eventType
+        var rest = Substring(template)
+        while let range = rest.range(of: placeholder) {
+            key += rest[..<range.lowerBound] + value
             rest = rest[range.upperBound...]
         }
         return key + rest
@@ -97,6 +111,7 @@ public struct ForwardSettings: Sendable, Equatable {
             forward.passwordFile = try section.string("password_file")
             forward.caFile = try section.string("ca_file")
             if let key = try section.string("archive_routing_key") { forward.archiveRoutingKey = key }
+            if let key = try section.string("samples_routing_key") { forward.samplesRoutingKey = key }
             if let heartbeat = try section.int("heartbeat") {
                 guard (0...3600).contains(heartbeat) else {
                     throw ConfigError("\(section.path).heartbeat must be 0...3600 seconds")

@@ -113,6 +113,10 @@ public final class SampleIndex: Sendable {
     @discardableResult
     public func rebuild() throws -> Int {
         try pool.write { db in
+            // A rebuild is not new data: nothing of it is forwarded (the receiver, started again,
+            // puts the forwarding triggers back).
+            try SampleForwardLog.dropTriggers(db)
+            try db.execute(sql: "DELETE FROM sample_log")
             for table in ["host_sample", "cluster_minute", "job_minute", "user_minute", "file_mark"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }

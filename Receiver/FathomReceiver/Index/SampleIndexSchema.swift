@@ -37,6 +37,26 @@ enum SampleIndexSchema {
                     CREATE TABLE file_mark (path TEXT PRIMARY KEY NOT NULL, folded_to INTEGER NOT NULL) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-forward-log") { db in
+            // Folded day-file spans in commit order for forwarding (`SampleForwardLog`): filled by
+            // triggers on `file_mark` that exist only while a destination forwards samples.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sample_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        path TEXT NOT NULL,
+                        offset INTEGER NOT NULL,
+                        length INTEGER NOT NULL
+                    );
+                    CREATE TABLE forward_cursor (
+                        destination TEXT NOT NULL,
+                        stream TEXT NOT NULL,
+                        done_seq INTEGER NOT NULL,
+                        plan_to INTEGER,
+                        PRIMARY KEY (destination, stream)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

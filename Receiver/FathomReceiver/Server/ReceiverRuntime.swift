@@ -52,7 +52,7 @@ public struct ReceiverRuntime: Sendable {
             }
             return await Self.eventLoopsAnswer()
         }
-        let forwarders = try await Self.archiveForwarders(settings: settings, metrics: server.metrics, logger: logger)
+        let forwarders = try await Self.forwarders(settings: settings, metrics: server.metrics, logger: logger)
         // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: the forwarders stop between
         // batches, STOPPING=1 and the watchdog, then reloads, then the HTTP server drains in-flight
         // uploads.
@@ -94,20 +94,34 @@ public struct ReceiverRuntime: Sendable {
         await server.authenticator.hashPool.shutdown()
     }
 
-    /// One forwarder per `[[forward]]` destination of the archive stream, with the archive's log
-    /// set up to match (trigger and cursors; none configured: logging off).
-    static func archiveForwarders(settings: ReceiverSettings, metrics: ReceiverMetrics, logger: Logger) async throws
-        -> [ArchiveForwarder]
+    /// One forwarder per `[[forward]]` destination and stream, with each stream's log set up to
+    /// match (triggers and cursors; a stream no destination wants: logging off).
+    static func forwarders(settings: ReceiverSettings, metrics: ReceiverMetrics, logger: Logger) async throws
+        -> [Forwarder]
     {
-        guard let archive = settings.archive else { return [] }
-        let log = try ArchiveForwardLog(path: archive.databasePath)
-        let forwards = settings.forwards.filter { $0.streams.contains(.archive) }
-        try await log.configure(destinations: forwards.map(\.name))
-        return forwards.map {
-            var forwarder = ArchiveForwarder(forward: $0, log: log, logger: logger)
-            forwarder.metrics = metrics
-            return forwarder
+        var sources: [(ForwardSettings.Stream, any ForwardSource)] = []
+        if let archive = settings.archive {
+            let log = try ArchiveForwardLog(path: archive.databasePath)
+            try await log.configure(
+                destinations: settings.forwards.filter { $0.streams.contains(.archive) }.map(\.name))
+            sources.append((.archive, log))
         }
+        if settings.sampleIndex {
+            let path = settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
+            let log = try SampleForwardLog(path: path, dataDirectory: settings.dataDirectory)
+            try await log.configure(
+                destinations: settings.forwards.filter { $0.streams.contains(.samples) }.map(\.name))
+            sources.append((.samples, log))
+        }
+        var forwarders: [Forwarder] = []
+        for forward in settings.forwards {
+            for (stream, source) in sources where forward.streams.contains(stream) {
+                var forwarder = Forwarder(forward: forward, source: source, logger: logger)
+                forwarder.metrics = metrics
+                forwarders.append(forwarder)
+            }
+        }
+        return forwarders
     }
 
     /// True once every event loop of the group Hummingbird serves on has run a no-op task: a loop

@@ -45,6 +45,10 @@ public struct ReceiverSettings: Sendable, Equatable {
         if archive == nil, let forward = forwards.first(where: { $0.streams.contains(.archive) }) {
             return "forward \(forward.name) has the archive stream but no archive is configured (archive_db)"
         }
+        if !sampleIndex, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
+            return
+                "forward \(forward.name) has the samples stream, which is read from the ingest index (sample_index = false)"
+        }
         if let (cluster, _) = fleetCadence.first(where: { $0.value <= 0 }) {
             return "fleet cadence of \(cluster) must be positive"
         }

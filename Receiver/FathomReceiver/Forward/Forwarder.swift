@@ -2,24 +2,24 @@ import FathomShared
 import Logging
 import ServiceLifecycle
 
-/// Forwards the archive to one RabbitMQ destination, at least once and never lost: plan a batch
-/// (`ArchiveForwardLog.nextBatch`), publish it with confirms (`AMQPPublisher`), and only then
-/// move the cursor. Any failure (broker down, refused login, nack, timeout) drops the connection
+/// Forwards one stream (the archive's points, the samples) to one RabbitMQ destination, at least
+/// once and never lost: plan a batch (`ForwardSource.nextBatch`), publish it with confirms
+/// (`AMQPPublisher`), and only then move the cursor. Any failure (broker down, refused login, nack, timeout) drops the connection
 /// and retries the same planned batch after a back-off of 1 s doubling to 60 s, so a broker
 /// outage delays delivery and loses nothing. Idle, it polls the log every second while the
 /// connection services heartbeats. Graceful shutdown ends it between batches.
-public struct ArchiveForwarder: Service {
+public struct Forwarder: Service {
     public let forward: ForwardSettings
-    public let log: ArchiveForwardLog
+    public let source: any ForwardSource
     public let logger: Logger
     /// Where the backlog (every 5 s) and confirmed records go, when set.
     public var metrics: ReceiverMetrics?
     public var pollInterval: Duration = .seconds(1)
     public var maxBackoff: Duration = .seconds(60)
 
-    public init(forward: ForwardSettings, log: ArchiveForwardLog, logger: Logger) {
+    public init(forward: ForwardSettings, source: any ForwardSource, logger: Logger) {
         self.forward = forward
-        self.log = log
+        self.source = source
         self.logger = logger
     }
 
@@ -31,7 +31,7 @@ public struct ArchiveForwarder: Service {
         var gaugedAt: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let metrics, gaugedAt.map({ $0.duration(to: .now) >= .seconds(5) }) ?? true,
-                let row = try? await log.status().first(where: { $0.destination == destination })
+                let row = try? await source.status().first(where: { $0.destination == destination })
             {
                 metrics.forwardBacklog(destination: destination, stream: row.stream, records: row.backlog)
                 gaugedAt = .now
@@ -47,21 +47,24 @@ public struct ArchiveForwarder: Service {
                     }
                     publisher = connected
                     logger.notice(
-                        "forwarding the archive",
-                        metadata: ["destination": "\(destination)", "broker": "\(forward.address)"])
+                        "forwarding",
+                        metadata: [
+                            "stream": "\(source.stream)", "destination": "\(destination)",
+                            "broker": "\(forward.address)",
+                        ])
                 }
-                guard let batch = try await log.nextBatch(destination: destination) else {
+                guard let batch = try await source.nextBatch(for: forward) else {
                     try await BlockingWork.run { [pollInterval] () throws(ForwardError) in
                         try connected.idle(for: pollInterval)
                     }
                     continue
                 }
-                let messages = PSDataMessage.messages(for: batch, forward: forward)
+                let messages = batch.messages
                 try await BlockingWork.run { () throws(ForwardError) in try connected.publish(messages) }
                 faults.reached(.afterForwardConfirm)
-                try await log.complete(destination: destination, through: batch.through)
+                try await source.complete(destination: destination, through: batch.through)
                 metrics?.forwarded(
-                    destination: destination, stream: ArchiveForwardLog.stream, records: batch.points.count)
+                    destination: destination, stream: source.stream, records: batch.records)
                 failures = 0
             } catch {
                 if let closing = publisher { await BlockingWork.run { closing.close() } }
@@ -69,8 +72,11 @@ public struct ArchiveForwarder: Service {
                 failures += 1
                 let wait = Self.backoff(failures: failures, max: maxBackoff)
                 logger.warning(
-                    "forwarding the archive failed; the batch is sent again",
-                    metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(wait)"])
+                    "forwarding failed; the batch is sent again",
+                    metadata: [
+                        "stream": "\(source.stream)", "destination": "\(destination)", "error": "\(error)",
+                        "retry_in": "\(wait)",
+                    ])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
         }
