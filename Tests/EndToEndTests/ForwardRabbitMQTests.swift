@@ -49,12 +49,23 @@ import Testing
 
     static func throughput(_ ts: Int64) -> Int64 { 9_000_000_000 + ts - day }
 
+    /// pika's python and a running broker with the test queue bound; nil when either cannot run here.
+    static func brokerWithConsumer(_ test: String, tls: TestPKI? = nil) async throws -> (String, RabbitMQServer)? {
+        guard let python = try await PikaConsumer.python(test: test),
+            let broker = try await RabbitMQServer.start(test: test, tls: tls)
+        else { return nil }
+        do {
+            try await PikaConsumer.bind(python: python, port: broker.port, exchange: exchange, queue: queue)
+        } catch {
+            broker.stop()
+            throw error
+        }
+        return (python, broker)
+    }
+
     @Test func everyStoredPointArrivesUnderOneIdThroughABrokerOutageAndAReceiverKill() async throws {
-        let test = "ForwardRabbitMQTests"
-        guard let python = try await PikaConsumer.python(test: test) else { return }
-        guard let broker = try await RabbitMQServer.start(test: test) else { return }
+        guard let (python, broker) = try await Self.brokerWithConsumer("ForwardRabbitMQTests") else { return }
         defer { broker.stop() }
-        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
         let config = TempDirectory("fathom-forward")
         defer { config.remove() }
         try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "heartbeat = 5")
@@ -203,12 +214,9 @@ import Testing
         let pkiDir = TempDirectory("fathom-forward-pki")
         defer { pkiDir.remove() }
         let pki = try TestPKI(in: pkiDir.path)
-        guard let python = try await PikaConsumer.python(test: test) else { return }
-        guard let broker = try await RabbitMQServer.start(test: test, tls: pki), let tlsPort = broker.tlsPort else {
-            return
-        }
+        guard let (python, broker) = try await Self.brokerWithConsumer(test, tls: pki) else { return }
         defer { broker.stop() }
-        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
+        let tlsPort = try #require(broker.tlsPort)
         for (ca, delivers) in [(pki.otherCA, false), (pki.caCertificate, true)] {
             let config = TempDirectory("fathom-forward")
             defer { config.remove() }
@@ -238,13 +246,10 @@ import Testing
     }
 
     /// The samples stream: every stored line reaches the consumer once, as the lines of the span
-    /// its upload appended to its host's day file (and the restart in between changes nothing).
+    /// its upload appended to its host's day file.
     @Test func storedSampleLinesArriveWithTheirHostAndDay() async throws {
-        let test = "ForwardRabbitMQTests.samples"
-        guard let python = try await PikaConsumer.python(test: test) else { return }
-        guard let broker = try await RabbitMQServer.start(test: test) else { return }
+        guard let (python, broker) = try await Self.brokerWithConsumer("ForwardRabbitMQTests.samples") else { return }
         defer { broker.stop() }
-        try await PikaConsumer.bind(python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue)
         let config = TempDirectory("fathom-forward")
         defer { config.remove() }
         try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "streams = [\"samples\"]")

@@ -62,14 +62,7 @@ enum ArchiveMigrations {
                         event_type TEXT NOT NULL,
                         ts INTEGER NOT NULL
                     );
-                    CREATE TABLE forward_cursor (
-                        destination TEXT NOT NULL,
-                        stream TEXT NOT NULL,
-                        done_seq INTEGER NOT NULL,
-                        plan_to INTEGER,
-                        PRIMARY KEY (destination, stream)
-                    ) WITHOUT ROWID;
-                    """)
+                    """ + ForwardCursors.createTable)
         }
         return migrator
     }

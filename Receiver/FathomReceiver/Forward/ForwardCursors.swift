@@ -6,6 +6,17 @@ import GRDB
 /// cursor moves to the plan only after the broker confirmed it, and log rows behind every
 /// cursor are deleted.
 struct ForwardCursors {
+    /// The cursor table, created by each database's forwarding migration.
+    static let createTable = """
+        CREATE TABLE forward_cursor (
+            destination TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            done_seq INTEGER NOT NULL,
+            plan_to INTEGER,
+            PRIMARY KEY (destination, stream)
+        ) WITHOUT ROWID;
+        """
+
     /// The log table (`point_log`, `sample_log`).
     var log: String
     /// The stream name stored with each cursor.

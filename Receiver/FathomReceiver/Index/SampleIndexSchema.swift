@@ -48,14 +48,7 @@ enum SampleIndexSchema {
                         offset INTEGER NOT NULL,
                         length INTEGER NOT NULL
                     );
-                    CREATE TABLE forward_cursor (
-                        destination TEXT NOT NULL,
-                        stream TEXT NOT NULL,
-                        done_seq INTEGER NOT NULL,
-                        plan_to INTEGER,
-                        PRIMARY KEY (destination, stream)
-                    ) WITHOUT ROWID;
-                    """)
+                    """ + ForwardCursors.createTable)
         }
         return migrator
     }
