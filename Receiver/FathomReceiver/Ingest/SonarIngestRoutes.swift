@@ -38,7 +38,7 @@ public struct SonarIngestRoutes: Sendable {
     }
 
     public func register(on router: Router<IngestRequestContext>) {
-        for kind in UploadKind.allCases {
+        for kind in UploadKind.sonarKinds {
             let path = kind.path
             router.post(RouterPath(path)) { request, context in
                 try await self.handle(request, context: context, kind: kind)
