@@ -29,6 +29,8 @@ public struct ReceiverServer: Sendable {
     public let metrics: ReceiverMetrics
     /// The ingest index the writer folds into and Grafana reads; nil with `--no-index`.
     public let index: SampleIndex?
+    /// Interface counters, rates and life cycle (`POST /interfaces`, the esmond device API).
+    public let interfaces: any InterfaceStore
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -55,6 +57,8 @@ public struct ReceiverServer: Sendable {
         // The writer made <data>/.fathom (mode 0700) above.
         fleetStore = try FleetStore(path: settings.dataDirectory + "/.fathom/fleet.sqlite")
         fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
+        interfaces = try SQLiteInterfaceStore(
+            path: SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory))
         let metrics = ReceiverMetrics()
         writer.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
         if index != nil { metrics.setIndexLagProvider { [writer] in writer.indexLagSeconds } }
@@ -72,6 +76,7 @@ public struct ReceiverServer: Sendable {
         )
         ingest.fleet = fleet
         ingest.metrics = metrics
+        ingest.interfaceStore = interfaces
         ingest.register(on: router)
         GrafanaRoutes(
             authenticator: authenticator, index: index,
