@@ -16,9 +16,11 @@
 public protocol InterfaceStore: Sendable {
     /// Stores one validated upload durably, or throws with nothing of it stored.
     func store(_ upload: InterfaceUpload) async throws -> InterfaceStoreOutcome
-    /// The life-cycle rows of a cluster's interfaces (of one host when given), oldest first.
-    func lifeCycle(cluster: String, host: String?) async throws -> [InterfaceLifeCycleRow]
-    /// The hosts that reported interfaces, with their first and last sample times.
+    /// The life-cycle rows of a cluster's interfaces (every cluster's when nil; of one host when
+    /// given), by host, name and start.
+    func lifeCycle(cluster: String?, host: String?) async throws -> [InterfaceLifeCycleRow]
+    /// The hosts that reported interfaces (of one cluster when given), with their first and last
+    /// sample times.
     func devices(cluster: String?) async throws -> [InterfaceDevice]
     /// The rate steps of one interface row whose step ends fall in `[from, to]`, oldest first.
     func rates(interfaceID: Int64, from: Int64, to: Int64) async throws -> [InterfaceRateStep]

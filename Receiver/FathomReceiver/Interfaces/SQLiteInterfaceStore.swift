@@ -46,15 +46,20 @@ public final class SQLiteInterfaceStore: InterfaceStore {
         }
     }
 
-    public func lifeCycle(cluster: String, host: String?) async throws -> [InterfaceLifeCycleRow] {
+    public func lifeCycle(cluster: String?, host: String?) async throws -> [InterfaceLifeCycleRow] {
         try await pool.read { db in
-            var sql = "SELECT * FROM interface WHERE cluster = ?"
-            var arguments: StatementArguments = [cluster]
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let cluster {
+                conditions.append("cluster = ?")
+                arguments += [cluster]
+            }
             if let host {
-                sql += " AND host = ?"
+                conditions.append("host = ?")
                 arguments += [host]
             }
-            sql += " ORDER BY host, ifname, active_from, id"
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let sql = "SELECT * FROM interface" + filter + " ORDER BY host, ifname, active_from, id"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.lifeCycleRow)
         }
     }

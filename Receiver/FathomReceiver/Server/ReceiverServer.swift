@@ -31,6 +31,8 @@ public struct ReceiverServer: Sendable {
     public let index: SampleIndex?
     /// Interface counters, rates and life cycle (`POST /interfaces`, the esmond device API).
     public let interfaces: any InterfaceStore
+    /// Where the device API's absolute links start: the archive's origin, or the listen address.
+    public let deviceLinks: ArchiveLinkOrigin
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -54,6 +56,10 @@ public struct ReceiverServer: Sendable {
         }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
+        deviceLinks =
+            archiveLinks
+            ?? ArchiveLinkOrigin(
+                scheme: settings.insecureHTTP ? "http" : "https", listenHost: settings.host, port: settings.port)
         // The writer made <data>/.fathom (mode 0700) above.
         fleetStore = try FleetStore(path: settings.dataDirectory + "/.fathom/fleet.sqlite")
         fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
@@ -82,6 +88,7 @@ public struct ReceiverServer: Sendable {
             authenticator: authenticator, index: index,
             archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
         ).register(on: router)
+        DeviceRoutes(store: interfaces, links: deviceLinks, logger: logger).register(on: router)
         FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(
             on: router)
         MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
@@ -117,10 +124,11 @@ public struct ReceiverServer: Sendable {
             router: makeRouter(),
             server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "fathom-receiver"),
-            onServerRunning: { [archiveLinks, logger, settings] channel in
+            onServerRunning: { [deviceLinks, logger, settings] channel in
                 await Self.guardListener(channel, maxConnections: maxConnections, logger: logger)
                 let port = channel.localAddress?.port ?? settings.port
-                archiveLinks?.listening(on: port)
+                // The archive's origin when there is an archive (the same object), else its own.
+                deviceLinks.listening(on: port)
                 await onRunning(port)
             },
             logger: logger
