@@ -106,7 +106,7 @@ struct AgentParts {
             liveness: liveness,
             metrics: metrics,
             interfaceSampler: settings.interfaces.map {
-                InterfaceSampler(sysfs: LinuxSysFS(), procfs: procfs, options: $0)
+                InterfaceSampler(sysfs: LinuxSysFS(), procfs: procfs, options: $0, links: NetlinkLinkTable())
             })
     }
 

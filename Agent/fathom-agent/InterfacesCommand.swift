@@ -19,7 +19,8 @@ struct InterfacesCommand: AsyncParsableCommand {
         options.include = include
         if !exclude.isEmpty { options.exclude = exclude }
         options.includeVirtual = virtual
-        let sampler = InterfaceSampler(sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options)
+        let sampler = InterfaceSampler(
+            sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options, links: NetlinkLinkTable())
         let records = await BlockingWork.run { sampler.sample() }
         if json {
             print(JSONText.string(.array(records.map(\.json))))

@@ -49,7 +49,8 @@ struct InterfaceBenchmark {
         var options = InterfaceOptions()
         options.includeVirtual = true
         options.exclude = []
-        let sampler = InterfaceSampler(sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options)
+        let sampler = InterfaceSampler(
+            sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options, links: NetlinkLinkTable())
         let count = sampler.sample().count
         let before = ResourceUsage.selfCPU()
         let clock = ContinuousClock()

@@ -8,9 +8,9 @@ import Testing
 /// table opens and closes the interface's row within one sampling interval of those events, and
 /// the stored rates account for the bytes sent within 5 %.
 ///
-/// The agent runs in a private mount namespace whose /sys is a sysfs mounted from inside the
-/// client namespace (`nsenter --net`), so it reads that namespace's `/sys/class/net` exactly as an
-/// agent inside it would, while it still reaches the receiver on 127.0.0.1.
+/// The agent and the receiver both run inside the client namespace (`ip netns exec`, which also
+/// gives them that namespace's /sys): the agent reads its links over rtnetlink and its speeds and
+/// device paths from /sys, and delivers to the receiver over the namespace's own loopback.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct InterfaceNamespaceTests {
     static let interval: Int64 = 2
 
@@ -24,14 +24,12 @@ import Testing
             return
         }
         defer { path.remove() }
-        let f = try await ReceiverFixture()
+        let ip = NetnsPath.ipCommand ?? "ip"
+        let f = try await ReceiverFixture(wrapper: [ip, "netns", "exec", path.client])
         let config =
             try AgentDaemonProcess.config(f, cluster: "fox", interval: 3600)
             + "\n[interfaces]\ninterval = \(Self.interval)\ninclude = [\"vtest*\", \"lo\"]\nexclude = []\n"
-        let mountClientSys = "nsenter --net=/run/netns/\(path.client) mount -t sysfs sysfs /sys && exec \"$0\" \"$@\""
-        let agent = try AgentDaemonProcess(
-            fixture: f, config: config,
-            wrapper: ["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", mountClientSys])
+        let agent = try AgentDaemonProcess(fixture: f, config: config, wrapper: [ip, "netns", "exec", path.client])
         defer { agent.stop() }
         try await Task.sleep(for: .seconds(3))
 
