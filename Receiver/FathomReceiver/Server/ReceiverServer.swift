@@ -84,10 +84,11 @@ public struct ReceiverServer: Sendable {
         ingest.metrics = metrics
         ingest.interfaceStore = interfaces
         ingest.register(on: router)
-        GrafanaRoutes(
+        var grafana = GrafanaRoutes(
             authenticator: authenticator, index: index,
-            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
-        ).register(on: router)
+            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger)
+        grafana.interfaces = interfaces
+        grafana.register(on: router)
         DeviceRoutes(store: interfaces, links: deviceLinks, logger: logger).register(on: router)
         FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(
             on: router)
