@@ -3,8 +3,8 @@
 ///
 /// The line reuses sonar's free-CSV syntax (``FreeCSV``), so the quoting rules are the samples':
 /// `v=1,time=1700000000,boot=1699990000,host=node1,if=eth0,index=2,oper=up,admin=up,speed=1000,`
-/// `mtu=1500,mac=52:54:00:12:34:56,rxb=…,txb=…,rxp=…,txp=…,rxe=…,txe=…,rxd=…,txd=…` with `alias=`
-/// when the interface has one. `time` and `boot` are Unix seconds (`boot` is the kernel's `btime`:
+/// `mtu=1500,mac=52:54:00:12:34:56,ip=192.0.2.10,rxb=…,txb=…,rxp=…,txp=…,rxe=…,txe=…,rxd=…,txd=…`
+/// with `alias=` when the interface has one (`speed`, `mac` and `ip` only when known). `time` and `boot` are Unix seconds (`boot` is the kernel's `btime`:
 /// a new value means the host rebooted and every counter restarted). Counters are decimal `UInt64`
 /// (the kernel's `rtnl_link_stats64`), so no JSON number can round them.
 ///
@@ -59,6 +59,8 @@ public struct InterfaceRecord: Sendable, Equatable {
     /// `ifalias`; empty when unset.
     public var alias: String
     public var counters: Counters
+    /// The interface's first IPv4 address (esmond's `ipAddr`); nil when it has none or it is unknown.
+    public var ipv4Address: String?
 
     public init(
         time: Int64, bootTime: Int64, host: String, name: String, index: Int, operState: String, adminUp: Bool,
@@ -87,6 +89,7 @@ public struct InterfaceRecord: Sendable, Equatable {
         if let speedMbps { fields.append(("speed", String(speedMbps))) }
         fields.append(("mtu", String(mtu)))
         if let macAddress { fields.append(("mac", macAddress)) }
+        if let ipv4Address { fields.append(("ip", ipv4Address)) }
         if !alias.isEmpty { fields.append(("alias", FreeCSV.replacingControlCharacters(alias))) }
         for (name, value) in counters.named { fields.append((name, String(value))) }
         return FreeCSV.line(fields)
@@ -136,6 +139,10 @@ public struct InterfaceRecord: Sendable, Equatable {
         speedMbps = try values["speed"].map { (text) throws(InterfaceRecordError) -> Int in try number("speed", text) }
         mtu = try number("mtu", required("mtu"))
         macAddress = values["mac"]
+        ipv4Address = values["ip"]
+        if let ip = ipv4Address, !Self.isDottedQuad(ip) {
+            throw InterfaceRecordError("field 'ip' is not an IPv4 address")
+        }
         alias = values["alias"] ?? ""
         var c = Counters()
         c.rxBytes = try number("rxb", required("rxb"))
@@ -149,8 +156,18 @@ public struct InterfaceRecord: Sendable, Equatable {
         counters = c
     }
 
+    /// `a.b.c.d`, each part a decimal 0…255 without a leading zero.
+    static func isDottedQuad(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                part.count <= 3 && part.allSatisfy(\.isASCII) && Int(part).map { (0...255).contains($0) } == true
+                    && (part == "0" || !part.hasPrefix("0"))
+            }
+    }
+
     static let knownFields: Set<String> = [
-        "v", "time", "boot", "host", "if", "index", "oper", "admin", "speed", "mtu", "mac", "alias",
+        "v", "time", "boot", "host", "if", "index", "oper", "admin", "speed", "mtu", "mac", "ip", "alias",
         "rxb", "txb", "rxp", "txp", "rxe", "txe", "rxd", "txd",
     ]
 }

@@ -35,6 +35,7 @@ struct InterfaceLinkTableTests {
         }
         let lo = try #require(entries.first { $0.name == "lo" })
         #expect(lo.index == 1 && lo.flags & 1 == 1 && lo.address == "00:00:00:00:00:00")
+        #expect(lo.ipv4Address == "127.0.0.1", "the address dump gives lo its IPv4 address")
     }
 
     @Test("with a link table the sampler takes counters from it, speed and virtual-ness from /sys")

@@ -30,6 +30,7 @@ struct DeviceAPITests {
             let eth0 = rows[0]
             #expect(eth0["ifSpeed"] as? Int == 1_000_000_000 && eth0["ifHighSpeed"] as? Int == 1000)
             #expect(eth0["ifOperStatus"] as? Int == 1 && eth0["ifAdminStatus"] as? Int == 1)
+            #expect(eth0["ipAddr"] as? String == "192.0.2.2" && eth0["ifPhysAddress"] as? String == "52:54:00:00:00:02")
             #expect(eth0["uri"] as? String == "/v2/device/node1/interface/eth0")
             #expect(eth0["device_uri"] as? String == "/v2/device/node1/")
             let endpoints = (eth0["children"] as? [[String: Any]])?.compactMap { $0["name"] as? String }

@@ -34,7 +34,7 @@ import Testing
         check((eth0.ifSpeed, eth0.ifHighSpeed, eth0.ifIndex, eth0.ifMtu, eth0.ifOperStatus, eth0.ifAdminStatus)
               == (1000000000, 1000, 2, 1500, 1, 1), "interface fields")
         check(eth0.ifAlias == "alias of eth0" and eth0.ifDescr == "eth0" and eth0.ifPhysAddress == "52:54:00:00:00:02"
-              and eth0.device == "node1", "interface names and address")
+              and eth0.device == "node1" and eth0.ipAddr == "192.0.2.2", "interface names and addresses")
         names = sorted(e.name for e in eth0.get_endpoints())
         check(names == sorted(["in", "out", "error/in", "error/out", "discard/in", "discard/out"]), "endpoints %s" % names)
 

@@ -70,10 +70,12 @@ struct DeviceTestServer {
         c.rxBytes = rx
         c.txBytes = tx
         c.rxErrors = errors
-        return InterfaceRecord(
+        var record = InterfaceRecord(
             time: time, bootTime: 1_700_000_000, host: host, name: name, index: index, operState: "up", adminUp: true,
             speedMbps: speed, mtu: 1500, macAddress: "52:54:00:00:00:0\(index)", alias: "alias of \(name)",
             counters: c)
+        record.ipv4Address = "192.0.2.\(index)"
+        return record
     }
 
     func get(_ path: String) async throws -> RawHTTPClient.Reply {

@@ -9,10 +9,12 @@ struct InterfaceRecordTests {
         counters.txBytes = 1 << 40
         counters.rxPackets = 3
         counters.txDropped = 9
-        return InterfaceRecord(
+        var record = InterfaceRecord(
             time: 1_700_000_030, bootTime: 1_699_000_000, host: "node1.example", name: "eth0.100", index: 7,
             operState: "up", adminUp: true, speedMbps: 25_000, mtu: 9000, macAddress: "52:54:00:12:34:56",
             alias: "to core, \"rack 4\"", counters: counters)
+        record.ipv4Address = "192.0.2.10"
+        return record
     }
 
     @Test("a record survives its line, quoting and all")
@@ -25,6 +27,7 @@ struct InterfaceRecordTests {
         bare.speedMbps = nil
         bare.macAddress = nil
         bare.alias = ""
+        bare.ipv4Address = nil
         #expect(!bare.line.contains("speed=") && !bare.line.contains("mac=") && !bare.line.contains("alias="))
         #expect(try InterfaceRecord(line: bare.line[...]) == bare)
     }
@@ -33,7 +36,8 @@ struct InterfaceRecordTests {
         "malformed lines are refused with the field named",
         arguments: [
             ("rxb=-1", "rxb"), ("rxb=18446744073709551616", "rxb"), ("rxb=+5", "rxb"), ("index=x", "index"),
-            ("admin=maybe", "admin"), ("time=0", "time"), ("v=2", "version"), ("colour=red", "colour"),
+            ("admin=maybe", "admin"), ("ip=300.1.1.1", "'ip'"), ("ip=01.2.3.4", "'ip'"), ("ip=fe80::1", "'ip'"),
+            ("time=0", "time"), ("v=2", "version"), ("colour=red", "colour"),
         ])
     func refusals(replacement: String, named: String) throws {
         let key = String(replacement.prefix { $0 != "=" })

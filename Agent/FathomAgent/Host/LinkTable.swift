@@ -27,6 +27,8 @@ public struct LinkEntry: Sendable, Equatable {
     public var address: String?
     public var alias: String
     public var counters: InterfaceRecord.Counters
+    /// The link's first IPv4 address (from the address dump); nil when it has none.
+    public var ipv4Address: String?
 
     public init(
         name: String, index: Int, flags: UInt32, operState: String, mtu: Int, address: String?, alias: String,

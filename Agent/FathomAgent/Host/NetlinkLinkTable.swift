@@ -7,7 +7,8 @@ import FathomShared
 /// ``LinkTable`` over rtnetlink: one `RTM_GETLINK` dump on a `NETLINK_ROUTE` socket, read until
 /// `NLMSG_DONE`. Each answer is an `ifinfomsg` followed by attributes, of which it reads the name,
 /// MTU, address, operstate, alias and `IFLA_STATS64` (`struct rtnl_link_stats64`, the counters
-/// /sys/class/net/<if>/statistics shows). Any error answers nil, never a partial table.
+/// /sys/class/net/<if>/statistics shows). Any error answers nil, never a partial table. A second
+/// dump, `RTM_GETADDR` for IPv4, gives each link its first address (none when that dump fails).
 ///
 /// ```swift
 /// let entries = NetlinkLinkTable().links() ?? []
@@ -19,6 +20,9 @@ public struct NetlinkLinkTable: LinkTable {
     static let netlinkRoute: Int32 = 0
     static let getLink: UInt16 = 18  // RTM_GETLINK
     static let newLink: UInt16 = 16  // RTM_NEWLINK
+    static let getAddress: UInt16 = 22  // RTM_GETADDR
+    static let newAddress: UInt16 = 20  // RTM_NEWADDR
+    static let addressHeaderSize = 8  // struct ifaddrmsg
     static let done: UInt16 = 3  // NLMSG_DONE
     static let error: UInt16 = 2  // NLMSG_ERROR
     static let request: UInt16 = 0x1
@@ -39,19 +43,33 @@ public struct NetlinkLinkTable: LinkTable {
     static let operStates = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"]
 
     public func links() -> [LinkEntry]? {
+        guard var entries = Self.dump(type: Self.getLink, familyHeader: Self.infoSize, parse: Self.entry) else {
+            return nil
+        }
+        // esmond keeps one IPv4 address per interface: the first the kernel lists.
+        let addresses =
+            Self.dump(type: Self.getAddress, familyHeader: Self.addressHeaderSize, parse: Self.address) ?? []
+        var first: [Int: String] = [:]
+        for (index, address) in addresses where first[index] == nil { first[index] = address }
+        for i in entries.indices { entries[i].ipv4Address = first[entries[i].index] }
+        return entries
+    }
+
+    /// One dump request (`type`, address family AF_INET for addresses, any for links), each answer
+    /// message's payload handed to `parse`; nil on any error.
+    static func dump<T>(type: UInt16, familyHeader: Int, parse: ([UInt8], Int, Int) -> T?) -> [T]? {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Self.netlinkRoute)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var message = [UInt8](repeating: 0, count: Self.headerSize + Self.infoSize)
+        var message = [UInt8](repeating: 0, count: Self.headerSize + familyHeader)
         Self.put(UInt32(message.count), at: 0, in: &message)
-        Self.put(Self.getLink, at: 4, in: &message)
+        Self.put(type, at: 4, in: &message)
         Self.put(Self.request | Self.dump, at: 6, in: &message)
         Self.put(UInt32(1), at: 8, in: &message)  // sequence number
-        message[Self.headerSize] = UInt8(AF_UNSPEC)
+        message[Self.headerSize] = UInt8(type == Self.getAddress ? AF_INET : AF_UNSPEC)
         // No address: an unconnected netlink socket sends to the kernel (port 0).
-        let sent = send(fd, message, message.count, 0)
-        guard sent == message.count else { return nil }
-        var entries: [LinkEntry] = []
+        guard send(fd, message, message.count, 0) == message.count else { return nil }
+        var results: [T] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -60,20 +78,38 @@ public struct NetlinkLinkTable: LinkTable {
             var offset = 0
             while offset + Self.headerSize <= n {
                 let length = Int(Self.read(UInt32.self, at: offset, in: buffer))
-                let type = Self.read(UInt16.self, at: offset + 4, in: buffer)
+                let kind = Self.read(UInt16.self, at: offset + 4, in: buffer)
                 guard length >= Self.headerSize, offset + length <= n else { return nil }
-                switch type {
-                case Self.done: return entries
+                switch kind {
+                case Self.done: return results
                 case Self.error: return nil
-                case Self.newLink:
-                    if let entry = Self.entry(buffer, from: offset + Self.headerSize, to: offset + length) {
-                        entries.append(entry)
-                    }
+                case Self.newLink, Self.newAddress:
+                    if let result = parse(buffer, offset + Self.headerSize, offset + length) { results.append(result) }
                 default: break
                 }
                 offset += (length + 3) & ~3
             }
         }
+    }
+
+    /// One `RTM_NEWADDR` payload (AF_INET): the link index and `IFA_LOCAL` (else `IFA_ADDRESS`).
+    static func address(_ b: [UInt8], from start: Int, to end: Int) -> (Int, String)? {
+        guard start + addressHeaderSize <= end, b[start] == UInt8(AF_INET) else { return nil }
+        let index = Int(read(UInt32.self, at: start + 4, in: b))
+        var local: String?
+        var address: String?
+        var at = start + addressHeaderSize
+        while at + 4 <= end {
+            let length = Int(read(UInt16.self, at: at, in: b))
+            let type = read(UInt16.self, at: at + 2, in: b)
+            guard length >= 4, at + length <= end else { break }
+            if length == 8 && (type == 1 || type == 2) {
+                let text = b[(at + 4)..<(at + 8)].map(String.init).joined(separator: ".")
+                if type == 2 { local = text } else { address = text }
+            }
+            at += (length + 3) & ~3
+        }
+        return (local ?? address).map { (index, $0) }
     }
 
     /// One `RTM_NEWLINK` payload: the `ifinfomsg`, then its attributes.

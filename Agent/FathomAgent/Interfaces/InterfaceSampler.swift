@@ -54,10 +54,12 @@ public struct InterfaceSampler: Sendable {
     }
 
     func record(_ entry: LinkEntry, time: Int64, boot: Int64, host: String) -> InterfaceRecord {
-        InterfaceRecord(
+        var record = InterfaceRecord(
             time: time, bootTime: boot, host: host, name: entry.name, index: entry.index,
             operState: entry.operState, adminUp: entry.flags & 1 == 1, speedMbps: speed(entry.name), mtu: entry.mtu,
             macAddress: entry.address, alias: entry.alias, counters: entry.counters)
+        record.ipv4Address = entry.ipv4Address
+        return record
     }
 
     /// `speed` reads EINVAL on a down link and -1 on many virtual ones: both mean unknown.

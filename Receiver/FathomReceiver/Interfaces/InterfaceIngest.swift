@@ -88,12 +88,13 @@ struct InterfaceIngest {
         try db.execute(
             sql: """
                 INSERT INTO interface (cluster, host, ifname, ifindex, active_from, oper, admin_up, speed, mtu, mac,
-                    alias, last_time, last_boot, rxb, txb, rxp, txp, rxe, txe, rxd, txd)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ip, alias, last_time, last_boot, rxb, txb, rxp, txp, rxe, txe, rxd, txd)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 cluster, record.host, record.name, record.index, record.time, record.operState, record.adminUp,
-                record.speedMbps, record.mtu, record.macAddress, record.alias, record.time, record.bootTime,
+                record.speedMbps, record.mtu, record.macAddress, record.ipv4Address, record.alias, record.time,
+                record.bootTime,
             ] + Self.counterArguments(c))
         return db.lastInsertedRowID
     }
@@ -107,12 +108,13 @@ struct InterfaceIngest {
     private func update(id: Int64, record: InterfaceRecord) throws {
         try db.execute(
             sql: """
-                UPDATE interface SET oper = ?, admin_up = ?, speed = ?, mtu = ?, mac = ?, alias = ?,
+                UPDATE interface SET oper = ?, admin_up = ?, speed = ?, mtu = ?, mac = ?, ip = ?, alias = ?,
                     last_time = ?, last_boot = ?, rxb = ?, txb = ?, rxp = ?, txp = ?, rxe = ?, txe = ?, rxd = ?, txd = ?
                 WHERE id = ?
                 """,
             arguments: [
-                record.operState, record.adminUp, record.speedMbps, record.mtu, record.macAddress, record.alias,
+                record.operState, record.adminUp, record.speedMbps, record.mtu, record.macAddress, record.ipv4Address,
+                record.alias,
                 record.time, record.bootTime,
             ] + Self.counterArguments(record.counters) + [id])
     }

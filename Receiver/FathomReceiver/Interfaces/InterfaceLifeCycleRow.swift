@@ -22,6 +22,8 @@ public struct InterfaceLifeCycleRow: Sendable, Equatable {
     public var mtu: Int
     public var macAddress: String?
     public var alias: String
+    /// The newest IPv4 address the agent reported (esmond's `ipAddr`).
+    public var ipv4Address: String?
 
     public init(
         id: Int64, cluster: String, host: String, name: String, index: Int, activeFrom: Int64, activeUntil: Int64?,

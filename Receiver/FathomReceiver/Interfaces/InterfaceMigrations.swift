@@ -60,6 +60,9 @@ enum InterfaceMigrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-interface-ipv4") { db in
+            try db.execute(sql: "ALTER TABLE interface ADD COLUMN ip TEXT")
+        }
         return migrator
     }
 }

@@ -93,11 +93,13 @@ public final class SQLiteInterfaceStore: InterfaceStore {
     }
 
     static func lifeCycleRow(_ row: Row) -> InterfaceLifeCycleRow {
-        InterfaceLifeCycleRow(
+        var lifeCycle = InterfaceLifeCycleRow(
             id: row["id"], cluster: row["cluster"], host: row["host"], name: row["ifname"], index: row["ifindex"],
             activeFrom: row["active_from"], activeUntil: row["active_until"], trafficUntil: row["traffic_until"],
             errorsUntil: row["errors_until"], discardsUntil: row["discards_until"], operState: row["oper"],
             adminUp: row["admin_up"], speedMbps: row["speed"], mtu: row["mtu"], macAddress: row["mac"],
             alias: row["alias"])
+        lifeCycle.ipv4Address = row["ip"]
+        return lifeCycle
     }
 }

@@ -75,7 +75,8 @@ struct DeviceView: Sendable {
             "ifMtu": .integer(Int64(row.mtu)), "ifName": .string(row.name),
             "ifOperStatus": .integer(Self.operStatus(row.operState)),
             "ifPhysAddress": row.macAddress.map(JSONValue.string) ?? .null, "ifSpeed": .integer(speedBits),
-            "ifType": .null, "ipAddr": .null, "leaf": .bool(false), "url": .string(origin + uri),
+            "ifType": .null, "ipAddr": row.ipv4Address.map(JSONValue.string) ?? .null, "leaf": .bool(false),
+            "url": .string(origin + uri),
             "uri": .string(uri), "resource_uri": .string(uri),
         ])
     }
