@@ -26,6 +26,8 @@ import Testing
         defer { path.remove() }
         let ip = NetnsPath.ipCommand ?? "ip"
         let f = try await ReceiverFixture(wrapper: [ip, "netns", "exec", path.client])
+        // Stopped before its namespace goes, even when an expectation below ends the test early.
+        defer { f.receiver.stop() }
         let config =
             try AgentDaemonProcess.config(f, cluster: "fox", interval: 3600)
             + "\n[interfaces]\ninterval = \(Self.interval)\ninclude = [\"vtest*\", \"lo\"]\nexclude = []\n"

@@ -46,6 +46,7 @@ public struct InterfaceSampler: Sendable {
         let boot = procfs.read("stat").flatMap(ProcText.bootTime(stat:)) ?? 0
         let host = procfs.hostname()
         if let entries = links?.links() {
+            defer { virtualDevices.keep(only: Set(entries.map(\.name))) }
             return entries.filter { options.selects($0.name, isVirtual: isVirtual($0.name, index: $0.index)) }
                 .sorted { $0.name < $1.name }
                 .map { record($0, time: time, boot: boot, host: host) }

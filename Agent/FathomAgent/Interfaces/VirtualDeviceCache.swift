@@ -14,4 +14,10 @@ final class VirtualDeviceCache: Sendable {
         if let index { known.withLock { $0[name] = (index, answer) } }
         return answer
     }
+
+    /// Forgets every name but `names` (the links of the latest sample), so a host where short-lived
+    /// interfaces come and go (container veths) does not grow the cache without end.
+    func keep(only names: Set<String>) {
+        known.withLock { known in known = known.filter { names.contains($0.key) } }
+    }
 }

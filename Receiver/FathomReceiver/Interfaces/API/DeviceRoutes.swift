@@ -133,7 +133,8 @@ public struct DeviceRoutes: Sendable {
         var rows = try await store.lifeCycle(cluster: nil, host: device).filter {
             window.admits(begin: $0.activeFrom, end: DeviceView.end($0))
         }
-        rows = rows.filter { InterfaceListFilter(query: query).admits($0) }.sorted(by: DeviceView.listOrder)
+        let filter = InterfaceListFilter(query: query)
+        rows = rows.filter(filter.admits).sorted(by: DeviceView.listOrder)
         let limit = Int(query["limit"] ?? "0") ?? 0
         let offset = max(0, Int(query["offset"] ?? "0") ?? 0)
         let page = limit > 0 ? Array(rows.dropFirst(offset).prefix(limit)) : rows
