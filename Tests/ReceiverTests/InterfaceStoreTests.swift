@@ -1,7 +1,9 @@
-import FathomReceiver
 import FathomShared
 import FathomTestSupport
+import GRDB
 import Testing
+
+@testable import FathomReceiver
 
 /// The embedded interface store on a real SQLite file: life-cycle transitions, rates and their
 /// high-water marks, replays, and what survives reopening the file.
@@ -110,5 +112,16 @@ struct InterfaceStoreTests {
         #expect(rows.map(\.name) == ["eth0"] && rows[0].activeUntil == nil)
         #expect(try await store.rates(interfaceID: rows[0].id, from: 0, to: 5000).map(\.rxBytes) == [1])
         #expect(rows[0].trafficUntil == 1030)
+    }
+
+    @Test("the writer commits at synchronous = FULL in WAL mode: an acknowledged upload is synced")
+    func durability() async throws {
+        let dir = TempDirectory("fathom-ifstore")
+        defer { dir.remove() }
+        let store = try SQLiteInterfaceStore(path: dir.file("interfaces.sqlite"))
+        let mode = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(mode == 2, "synchronous = \(String(describing: mode)); FULL is 2")
+        let journal = try await store.pool.write { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
     }
 }
