@@ -1,12 +1,20 @@
 import FathomAgent
 import FathomShared
 import Foundation
+import Synchronization
 import Testing
 
 /// A link table that answers what the test says (nil: cannot be read).
 struct FakeLinkTable: LinkTable {
     var entries: [LinkEntry]?
     func links() -> [LinkEntry]? { entries }
+}
+
+/// A link table whose links the test changes between samples.
+final class ChangingLinkTable: LinkTable {
+    let entries: Mutex<[LinkEntry]>
+    init(_ entries: [LinkEntry]) { self.entries = Mutex(entries) }
+    func links() -> [LinkEntry]? { entries.withLock { $0 } }
 }
 
 @Suite("Interfaces: link table (rtnetlink) and the sampler's use of it", .timeLimit(.minutes(2)))
@@ -69,9 +77,18 @@ struct InterfaceLinkTableTests {
         var everything = InterfaceOptions()
         everything.includeVirtual = true
         everything.exclude = []
-        let all = InterfaceSampler(sysfs: fixture.sysfs, procfs: FakeProcFS(), options: everything, links: table)
+        let changing = ChangingLinkTable(table.entries!)
+        let all = InterfaceSampler(sysfs: fixture.sysfs, procfs: FakeProcFS(), options: everything, links: changing)
         #expect(all.sample().map(\.name) == ["eth0", "lo", "veth9"])
         #expect(all.sample().last?.speedMbps == 10000)
+        // The speed is read again only when the link's operstate or flags change (a renegotiation).
+        try fixture.write("eth0", "speed", "100000")
+        #expect(all.sample().first?.speedMbps == 25000, "same link state: the speed read before")
+        changing.entries.withLock {
+            $0[1].flags = 0x11003
+            $0[1].operState = "up"
+        }
+        #expect(all.sample().first?.speedMbps == 100000, "carrier came back: the speed is read again")
         // A table that cannot be read: the same sample from /sys.
         let fallback = InterfaceSampler(
             sysfs: fixture.sysfs, procfs: FakeProcFS(), options: InterfaceOptions(), links: FakeLinkTable(entries: nil))

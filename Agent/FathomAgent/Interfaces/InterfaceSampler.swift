@@ -3,8 +3,8 @@ import FathomShared
 /// Reads every selected interface's counters and description into one ``InterfaceRecord`` each,
 /// all with one timestamp: from the kernel's link table in one request (``LinkTable``, rtnetlink)
 /// when one is given and answers, else from `/sys/class/net/<if>/` file by file. The speed, and
-/// whether a device is virtual, always come from /sys (one `speed` read per interface; the
-/// device's place under `/sys/devices` is looked up once per name and index).
+/// whether a device is virtual, always come from /sys, read again only when the link may have
+/// changed (``LinkFactsCache``).
 ///
 /// An interface that vanishes between the listing and its reads is left out of that sample (its
 /// statistics or index no longer read); the receiver's life-cycle table closes its row when the
@@ -20,7 +20,7 @@ public struct InterfaceSampler: Sendable {
     public let options: InterfaceOptions
     /// The link table read first; nil reads /sys only.
     public let links: (any LinkTable)?
-    let virtualDevices = VirtualDeviceCache()
+    let facts = LinkFactsCache()
 
     public init(sysfs: any SysFS, procfs: any ProcFS, options: InterfaceOptions, links: (any LinkTable)? = nil) {
         self.sysfs = sysfs
@@ -35,7 +35,7 @@ public struct InterfaceSampler: Sendable {
     }
 
     func isVirtual(_ name: String, index: Int?) -> Bool {
-        virtualDevices.isVirtual(name, index: index) {
+        facts.isVirtual(name, index: index) {
             sysfs.resolved("class/net/" + name)?.hasPrefix("devices/virtual/") ?? false
         }
     }
@@ -46,7 +46,7 @@ public struct InterfaceSampler: Sendable {
         let boot = procfs.read("stat").flatMap(ProcText.bootTime(stat:)) ?? 0
         let host = procfs.hostname()
         if let entries = links?.links() {
-            defer { virtualDevices.keep(only: Set(entries.map(\.name))) }
+            defer { facts.keep(only: Set(entries.map(\.name))) }
             return entries.filter { options.selects($0.name, isVirtual: isVirtual($0.name, index: $0.index)) }
                 .sorted { $0.name < $1.name }
                 .map { record($0, time: time, boot: boot, host: host) }
@@ -57,7 +57,10 @@ public struct InterfaceSampler: Sendable {
     func record(_ entry: LinkEntry, time: Int64, boot: Int64, host: String) -> InterfaceRecord {
         var record = InterfaceRecord(
             time: time, bootTime: boot, host: host, name: entry.name, index: entry.index,
-            operState: entry.operState, adminUp: entry.flags & 1 == 1, speedMbps: speed(entry.name), mtu: entry.mtu,
+            operState: entry.operState, adminUp: entry.flags & 1 == 1,
+            speedMbps: facts.speed(entry.name, index: entry.index, signature: "\(entry.operState) \(entry.flags)") {
+                speed(entry.name)
+            }, mtu: entry.mtu,
             macAddress: entry.address, alias: entry.alias, counters: entry.counters)
         record.ipv4Address = entry.ipv4Address
         return record
