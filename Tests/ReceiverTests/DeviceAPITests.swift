@@ -172,5 +172,17 @@ struct DeviceAPITests {
             InterfaceRateBins(begin: 31, end: 200, agg: 30).points(steps, endpoint: .trafficOut).allSatisfy {
                 $0.val == nil
             })
+        // Samples every 30 s, then none for 10 minutes (the agent was down): the gap stays null and
+        // only the bin at its end gets the long step's average.
+        func step(_ time: Int64, _ seconds: Int64, _ rate: Double) -> InterfaceRateStep {
+            InterfaceRateStep(
+                time: time, seconds: seconds, rxBytes: rate, txBytes: nil, rxErrors: nil, txErrors: nil,
+                rxDropped: nil, txDropped: nil)
+        }
+        let gapped = [step(30, 30, 5), step(60, 30, 5), step(90, 30, 5), step(690, 600, 1), step(720, 30, 5)]
+        let values = InterfaceRateBins(begin: 0, end: 720, agg: 30).points(gapped, endpoint: .trafficIn).map(\.val)
+        #expect(values.prefix(3).allSatisfy { $0 == 5 })
+        #expect(values[3..<22].allSatisfy { $0 == nil }, "\(values)")
+        #expect(values[22] == 1 && values[23] == 5 && values[24] == nil)
     }
 }

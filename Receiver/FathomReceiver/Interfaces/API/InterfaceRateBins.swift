@@ -4,6 +4,10 @@
 /// had no rate: a reset). esmond's series covers every bin from `ceil(begin/agg)*agg` to
 /// `floor(end/agg)*agg`, missing bins null; `ts` is a bin's start.
 ///
+/// As esmond, a gap is not interpolated: a step more than three times the series' usual step
+/// (its median; the agent was down or its samples were lost) is credited only to the bin holding
+/// its end, so the time it spans shows as null rather than as a made-up steady rate.
+///
 /// ```swift
 /// let points = InterfaceRateBins(begin: b, end: e, agg: 30).points(steps, endpoint: .trafficIn)
 /// ```
@@ -38,9 +42,11 @@ public struct InterfaceRateBins: Sendable {
         var weighted = [Double](repeating: 0, count: count)
         var covered = [Double](repeating: 0, count: count)
         var extreme = [Double?](repeating: nil, count: count)
+        let usual = Self.medianSeconds(steps)
         for step in steps {
             guard let rate = endpoint.rate(step), step.seconds > 0 else { continue }
-            let from = step.time - step.seconds
+            let spread = step.seconds <= 3 * usual ? step.seconds : min(step.seconds, (step.time - 1) % agg + 1)
+            let from = step.time - spread
             var bin = max(Int64(0), (from - first) >= 0 ? (from - first) / agg : -1)
             while bin < Int64(count) {
                 let binStart = first + bin * agg
@@ -62,5 +68,11 @@ public struct InterfaceRateBins: Sendable {
             if cf == "min" || cf == "max" { return (ts, extreme[i]) }
             return (ts, weighted[i] / covered[i])
         }
+    }
+
+    /// The median step length, the series' usual sampling interval.
+    static func medianSeconds(_ steps: [InterfaceRateStep]) -> Int64 {
+        let lengths = steps.map(\.seconds).filter { $0 > 0 }.sorted()
+        return lengths.isEmpty ? 0 : lengths[lengths.count / 2]
     }
 }
