@@ -9,7 +9,8 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Samples jobs and processes from /proc and delivers them durably to a Fathom receiver.",
         version: FathomVersion.string,
         subcommands: [
-            SampleCommand.self, SysinfoCommand.self, RunCommand.self, OnceCommand.self, TraceCommand.self,
+            SampleCommand.self, SysinfoCommand.self, InterfacesCommand.self, RunCommand.self, OnceCommand.self,
+            TraceCommand.self,
             RTTCommand.self, ThroughputCommand.self, ResponderCommand.self,
         ]
     )

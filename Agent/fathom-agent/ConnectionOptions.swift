@@ -104,7 +104,10 @@ struct AgentParts {
             responder: responder,
             logger: logger,
             liveness: liveness,
-            metrics: metrics)
+            metrics: metrics,
+            interfaceSampler: settings.interfaces.map {
+                InterfaceSampler(sysfs: LinuxSysFS(), procfs: procfs, options: $0, links: NetlinkLinkTable())
+            })
     }
 
     func shutdown() async throws {

@@ -93,6 +93,10 @@ struct OnceCommand: AsyncParsableCommand {
             try await parts.daemon.spoolSysinfo()
             let n = try await parts.daemon.spoolSample()
             logger.info("sample spooled", metadata: ["records": "\(n)"])
+            if parts.daemon.interfaceSampler != nil {
+                let records = try await parts.daemon.spoolInterfaces()
+                logger.info("interface sample spooled", metadata: ["records": "\(records)"])
+            }
         }
         let outcome = await parts.daemon.delivery.drain(maxAttempts: max(1, attempts))
         await parts.daemon.writeMetrics()

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
         subcommands: [
             AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self,
-            FleetBench.self, GrafanaBench.self, AllBench.self,
+            FleetBench.self, GrafanaBench.self, InterfaceBench.self, AllBench.self,
         ]
     )
 }
@@ -22,6 +22,25 @@ struct AgentBench: AsyncParsableCommand {
 
     func run() async throws {
         try await AgentBenchmark(samples: agent.samples).run()
+    }
+}
+
+/// `fathom-bench interfaces`
+struct InterfaceBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interfaces",
+        abstract: "Interface sampling CPU with 200 interfaces vs ip -s -j link (bar 0.5x); interface ingest rate.")
+    @Option(help: "Samples per tool.") var samples = 200
+    @Option(help: "Interface uploads (200 records each) for the ingest rate.") var uploads = 400
+    @Flag(help: .hidden) var insideNamespace = false
+
+    func run() async throws {
+        let benchmark = InterfaceBenchmark(samples: samples, uploads: uploads)
+        if insideNamespace {
+            try benchmark.measureInside()
+        } else {
+            try await benchmark.run()
+        }
     }
 }
 

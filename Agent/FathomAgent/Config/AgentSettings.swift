@@ -32,6 +32,8 @@ public struct AgentSettings: Sendable, Equatable {
     public var tests: [MeasurementTest] = []
     /// node_exporter textfile-collector file the agent writes its metrics to (`[metrics] textfile`); nil writes none.
     public var metricsTextfile: String?
+    /// Interface counters (`[interfaces]`); nil samples none.
+    public var interfaces: InterfaceOptions?
 
     public init() {}
 
@@ -122,6 +124,10 @@ public struct AgentSettings: Sendable, Equatable {
 /// exclude_system_jobs = true
 /// exclude_commands = ["bash", "ssh", "zsh", "tmux", "systemd"]
 ///
+/// [interfaces]               # counters of /sys/class/net/<if>; absent: none
+/// interval = 30
+/// include = ["eth*", "en*"]    # default: all but lo and virtual devices
+///
 /// [archive]                    # where scheduled tests' results go (esmond API)
 /// url = ["https://r1:8443", "https://r2:8443"]   # optional; default: the receiver URLs
 /// token_file = "/etc/fathom/archive-token"
@@ -146,7 +152,7 @@ public enum AgentSettingsFile {
     public static func parse(_ text: String, fileName: String) throws(ConfigError) -> AgentSettings {
         let root = try ConfigSection.parse(text, fileName: fileName)
         try root.rejectUnknownKeys(allowed: [
-            "receiver", "spool", "sample", "sysinfo", "archive", "responder", "test", "metrics",
+            "receiver", "spool", "sample", "sysinfo", "archive", "responder", "test", "metrics", "interfaces",
         ])
         var s = AgentSettings()
         if let r = try root.section("receiver") {
@@ -197,6 +203,18 @@ public enum AgentSettingsFile {
                 guard i > 0 else { throw ConfigError("config key 'sysinfo.interval' must be positive") }
                 s.sysinfoIntervalSeconds = i
             }
+        }
+        if let section = try root.section("interfaces") {
+            try section.rejectUnknownKeys(allowed: ["interval", "include", "exclude", "virtual"])
+            var options = InterfaceOptions()
+            if let i = try section.int("interval") {
+                guard i > 0 else { throw ConfigError("config key 'interfaces.interval' must be positive") }
+                options.intervalSeconds = i
+            }
+            if let include = try section.strings("include") { options.include = include }
+            if let exclude = try section.strings("exclude") { options.exclude = exclude }
+            options.includeVirtual = try section.bool("virtual") ?? false
+            s.interfaces = options
         }
         if let a = try root.section("archive") {
             try a.rejectUnknownKeys(allowed: ["url", "token_file"])

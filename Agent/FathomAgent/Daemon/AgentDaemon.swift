@@ -15,6 +15,8 @@ public struct AgentDaemon: Sendable {
     public let settings: AgentSettings
     public let sampler: ProcessSampler
     public let sysinfo: SysinfoCollector
+    /// Samples interface counters at their own interval; nil when `[interfaces]` is absent.
+    public let interfaceSampler: InterfaceSampler?
     public let spool: SpoolDirectory
     public let delivery: SpoolDelivery
     public let scheduler: MeasurementScheduler?
@@ -38,13 +40,16 @@ public struct AgentDaemon: Sendable {
         logger: Logger,
         liveness: Liveness = Liveness(), sampleStepBound: Duration = AgentDaemon.sampleStepBound,
         clock: any MeasurementClock = SystemMeasurementClock(),
-        metrics: AgentMetrics = AgentMetrics()
+        metrics: AgentMetrics = AgentMetrics(), interfaceSampler: InterfaceSampler? = nil
     ) {
         self.liveness = liveness
         liveness.register("sampler", bound: sampleStepBound)
+        // Its own loop name: the two loops take steps at the same time.
+        if interfaceSampler != nil { liveness.register("interfaces", bound: sampleStepBound) }
         self.settings = settings
         self.sampler = sampler
         self.sysinfo = sysinfo
+        self.interfaceSampler = interfaceSampler
         self.spool = spool
         self.delivery = delivery
         self.scheduler = scheduler
@@ -107,6 +112,24 @@ public struct AgentDaemon: Sendable {
         }
     }
 
+    /// Takes one interface sample and spools it as one batch; returns the number of records (0 and
+    /// nothing spooled when no sampler is configured or no interface is selected).
+    @discardableResult
+    public func spoolInterfaces() async throws -> Int {
+        guard let interfaceSampler else { return 0 }
+        let records = await liveness.step("interfaces") { await BlockingWork.run { interfaceSampler.sample() } }
+        guard !records.isEmpty else { return 0 }
+        var payload: [UInt8] = []
+        for record in records {
+            payload += record.line.utf8
+            payload.append(UInt8(ascii: "\n"))
+        }
+        _ = try await BlockingWork.run { [spool, payload] in
+            try spool.append(kind: UploadKind.interfaces.rawValue, payload: payload, recordCount: records.count)
+        }
+        return records.count
+    }
+
     /// Runs until the task is cancelled (SIGTERM): the current send finishes, the spool stays.
     public func run() async {
         let (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -120,6 +143,21 @@ public struct AgentDaemon: Sendable {
                         await spoolMeasurement(record)
                         metrics.testRun(succeeded: record.succeeded)
                         await writeMetrics()
+                        signal.yield()
+                    }
+                }
+            }
+            if let interfaceSampler {
+                group.addTask {
+                    let schedule = SampleSchedule(intervalSeconds: interfaceSampler.options.intervalSeconds)
+                    while !Task.isCancelled {
+                        do { try await clock.sleep(until: schedule.nextTick(after: clock.now())) } catch { break }
+                        do {
+                            let n = try await spoolInterfaces()
+                            logger.debug("interface sample spooled", metadata: ["records": "\(n)"])
+                        } catch {
+                            logger.error("cannot spool interface sample", metadata: ["error": "\(error)"])
+                        }
                         signal.yield()
                     }
                 }

@@ -32,7 +32,30 @@ enum GrafanaMetric: Sendable, Equatable {
         }
     }
 
+    /// The interface series offered (per-second rates from the interface store), and the esmond
+    /// endpoint each reads.
+    enum InterfaceSeries: String, Sendable, CaseIterable {
+        case trafficIn = "traffic-in"
+        case trafficOut = "traffic-out"
+        case errorsIn = "errors-in"
+        case errorsOut = "errors-out"
+        case discardsIn = "discards-in"
+        case discardsOut = "discards-out"
+
+        var endpoint: DeviceEndpoint {
+            switch self {
+            case .trafficIn: .trafficIn
+            case .trafficOut: .trafficOut
+            case .errorsIn: .errorIn
+            case .errorsOut: .errorOut
+            case .discardsIn: .discardIn
+            case .discardsOut: .discardOut
+            }
+        }
+    }
+
     case usage(Scope, IndexSeriesQuery.Quantity)
+    case interface(InterfaceSeries)
     case topJobs
     case archive(ArchiveSeries)
     case traceChanges
@@ -48,6 +71,10 @@ enum GrafanaMetric: Sendable, Equatable {
                 self = .archive(series)
                 return
             }
+            if parts[0] == "interface", let series = InterfaceSeries(rawValue: parts[1]) {
+                self = .interface(series)
+                return
+            }
             guard let scope = Scope(rawValue: parts[0]), let quantity = IndexSeriesQuery.Quantity(rawValue: parts[1]),
                 quantity.applies(to: scope.sample)
             else { return nil }
@@ -59,6 +86,7 @@ enum GrafanaMetric: Sendable, Equatable {
         switch self {
         case .usage(let scope, let quantity): return scope.rawValue + "." + quantity.rawValue
         case .topJobs: return "jobs.top"
+        case .interface(let series): return "interface." + series.rawValue
         case .archive(let series): return "archive." + series.rawValue
         case .traceChanges: return "archive.trace-changes"
         }
@@ -70,6 +98,9 @@ enum GrafanaMetric: Sendable, Equatable {
             let whose = ["host": "Host", "cluster": "Cluster total", "job": "Job", "user": "User"][scope.rawValue]!
             return whose + " " + quantity.label
         case .topJobs: return "Top jobs by CPU (table)"
+        case .interface(let series):
+            let words = series.rawValue.split(separator: "-").joined(separator: " ")
+            return "Interface \(words) (\(series.endpoint.oidset == "FastPollHC" ? "bytes/s" : "packets/s"))"
         case .archive(.throughput): return "Throughput (bit/s)"
         case .archive(.packetLoss): return "Packet loss rate"
         case .archive(.rtt): return "Round-trip time, mean (ms)"
@@ -88,6 +119,7 @@ enum GrafanaMetric: Sendable, Equatable {
             }
         }
         out.append(.topJobs)
+        out += InterfaceSeries.allCases.map { .interface($0) }
         out += ArchiveSeries.allCases.map { .archive($0) }
         out.append(.traceChanges)
         return out
@@ -107,6 +139,11 @@ enum GrafanaMetric: Sendable, Equatable {
         case .usage(.job, _): return [cluster, field("job", "Job", "select")]
         case .usage(.user, _): return [cluster, field("user", "User", "select")]
         case .topJobs: return [cluster, field("limit", "Top N", "input")]
+        case .interface:
+            return [
+                cluster, field("host", "Host", "select", reload: true),
+                field("interface", "Interfaces", "multi-select"),
+            ]
         case .archive(.series):
             return [
                 field("source", "Source", "select"), field("destination", "Destination", "select"),
@@ -120,7 +157,7 @@ enum GrafanaMetric: Sendable, Equatable {
     var usesIndex: Bool {
         switch self {
         case .usage, .topJobs: return true
-        case .archive, .traceChanges: return false
+        case .interface, .archive, .traceChanges: return false
         }
     }
 }

@@ -21,6 +21,8 @@ public struct GrafanaRoutes: Sendable {
     public let authenticator: UploadAuthenticator
     public let index: SampleIndex?
     public let archive: (any ArchiveStore)?
+    /// Where the `interface.*` metrics read; nil offers them but answers 503.
+    public var interfaces: (any InterfaceStore)?
     public let logger: Logger
     public static let maxBodyBytes = 1 << 20
     /// The range names are looked up over when a request carries none.
@@ -123,7 +125,9 @@ public struct GrafanaRoutes: Sendable {
     }
 
     func query(_ request: GrafanaRequest, viewer: Credential) async throws -> JSONValue {
-        try await GrafanaSeriesBuilder(index: index, archive: archive, viewer: viewer).answer(request)
+        var builder = GrafanaSeriesBuilder(index: index, archive: archive, viewer: viewer)
+        builder.interfaces = interfaces
+        return try await builder.answer(request)
     }
 
     /// SimpleJson's `/search`: metric names containing the typed text (all when empty).
@@ -172,6 +176,16 @@ public struct GrafanaRoutes: Sendable {
         switch field {
         case "cluster":
             return GrafanaScope.visible(index?.clusters() ?? [], viewer: viewer)
+        case "interface":
+            guard let interfaces else { return [] }
+            let cluster = try GrafanaScope.cluster(payload, request: request, viewer: viewer)
+            guard let host = payload.string("host") ?? request.filterValues("host").first else { return [] }
+            let rows = try await interfaces.lifeCycle(cluster: cluster, host: host)
+            return Array(Set(rows.filter { ($0.activeUntil ?? Int64.max) >= from }.map(\.name))).sorted()
+        case "host" where index == nil:
+            guard let interfaces else { return [] }
+            let cluster = try GrafanaScope.cluster(payload, request: request, viewer: viewer)
+            return try await interfaces.devices(cluster: cluster).map(\.host)
         case "host", "job", "user":
             guard let index else { return [] }
             let clusters: [String]
@@ -186,6 +200,8 @@ public struct GrafanaRoutes: Sendable {
             for cluster in clusters {
                 if field == "host" {
                     out += index.hosts(cluster: cluster)
+                    // Hosts that report interfaces only (no process samples) are listed too.
+                    out += try await interfaces?.devices(cluster: cluster).map(\.host) ?? []
                 } else {
                     out += try await index.names(
                         field == "job" ? .job : .user, cluster: cluster, from: from, to: request.to)

@@ -13,6 +13,8 @@ struct GrafanaSeriesBuilder: Sendable {
     let index: SampleIndex?
     let archive: (any ArchiveStore)?
     let viewer: Credential
+    /// Interface counters' rates for the `interface.*` metrics; nil answers them 503.
+    var interfaces: (any InterfaceStore)? = nil
     static let maxHostsPerTarget = 1000
     static let maxTopJobs = 1000
     /// Points one target may return in all (hosts × points per host): bounds a response's memory.
@@ -115,6 +117,8 @@ struct GrafanaSeriesBuilder: Sendable {
                         ]
                     })
             ]
+        case .interface(let series):
+            return try await interfaceFrames(series, target: target, request: request, bucket: bucket)
         case .archive(let series):
             let eventType = series.eventType ?? target.payload.string("event-type") ?? ""
             guard let kind = ArchiveEventTypes.kind(of: eventType), kind != .subinterval, kind != .json else {
@@ -149,6 +153,35 @@ struct GrafanaSeriesBuilder: Sendable {
             throw GrafanaError.badRequest("payload.\(key) is required for this metric")
         }
         return value
+    }
+
+    /// One series per interface of the host (those named in `interface`, else all) alive in the
+    /// range: its rates averaged into the request's buckets, empty buckets left out.
+    private func interfaceFrames(
+        _ series: GrafanaMetric.InterfaceSeries, target: GrafanaRequest.Target, request: GrafanaRequest, bucket: Int64
+    ) async throws -> [JSONValue] {
+        guard let interfaces else { throw GrafanaError.unavailable("this receiver keeps no interface counters") }
+        let cluster = try GrafanaScope.cluster(target.payload, request: request, viewer: viewer)
+        let host = try required(target, request, "host")
+        let wanted = Set(target.payload.strings("interface").filter { $0 != "$__all" && $0 != "All" })
+        let rows = try await interfaces.lifeCycle(cluster: cluster, host: host).filter {
+            (wanted.isEmpty || wanted.contains($0.name)) && $0.activeFrom <= request.to
+                && ($0.activeUntil ?? Int64.max) >= request.from
+        }
+        guard rows.count <= Self.maxHostsPerTarget else {
+            throw GrafanaError.badRequest("at most \(Self.maxHostsPerTarget) interfaces per target")
+        }
+        let bins = InterfaceRateBins(begin: request.from, end: request.to, agg: bucket)
+        var frames: [JSONValue] = []
+        for row in rows {
+            let steps = try await interfaces.rates(interfaceID: row.id, from: request.from, to: request.to + 86400)
+            let points = bins.points(steps, endpoint: series.endpoint).compactMap { point in
+                point.val.map { ($0, point.ts) }
+            }
+            frames.append(
+                Self.timeSeries("\(cluster)/\(host) \(row.name) \(series.rawValue)", refID: target.refID, points))
+        }
+        return frames
     }
 
     private func requireIndex() throws -> SampleIndex {

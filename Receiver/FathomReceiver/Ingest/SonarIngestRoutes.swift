@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 
 /// The Jobanalyzer-compatible upload endpoints: `POST /sonar-freecsv?cluster=C` (`text/csv`) and
-/// `POST /sysinfo?cluster=C` (`application/json`), checked in infiltrate's order so existing
+/// `POST /sysinfo?cluster=C` (`application/json`), and Fathom's `POST /interfaces?cluster=C`
+/// (`text/csv`, interface counters, stored by an ``InterfaceStore``), checked in infiltrate's order so existing
 /// sonar + curl node scripts work unchanged: method (403), content type (400; media type compared
 /// case-insensitively, parameters allowed, see ``MediaType``), credentials (401),
 /// parameters (400), cluster authority (403), size (413), content (400). 200 with an empty body
@@ -23,6 +24,8 @@ public struct SonarIngestRoutes: Sendable {
     public var fleet: FleetRegistry?
     /// Counts answers, stored bytes and authentication failures; nil counts nothing.
     public var metrics: ReceiverMetrics?
+    /// Where `POST /interfaces` stores interface counters; nil serves no such route.
+    public var interfaceStore: (any InterfaceStore)?
 
     public static let batchIDHeader = HTTPField.Name(WireHeaders.batchID)!
 
@@ -38,7 +41,7 @@ public struct SonarIngestRoutes: Sendable {
     }
 
     public func register(on router: Router<IngestRequestContext>) {
-        for kind in UploadKind.allCases {
+        for kind in UploadKind.sonarKinds + (interfaceStore == nil ? [] : [.interfaces]) {
             let path = kind.path
             router.post(RouterPath(path)) { request, context in
                 try await self.handle(request, context: context, kind: kind)
@@ -112,6 +115,11 @@ public struct SonarIngestRoutes: Sendable {
                 context: context, cluster: cluster.value, user: user)
         }
         let bytes = Array(body.readableBytesView)
+        if kind == .interfaces, let interfaceStore {
+            return await storeInterfaces(
+                bytes, store: interfaceStore, cluster: cluster, batchID: batchID, request: request, context: context,
+                user: user)
+        }
         let appends: [FileAppend]
         do {
             appends =

@@ -29,6 +29,10 @@ public struct ReceiverServer: Sendable {
     public let metrics: ReceiverMetrics
     /// The ingest index the writer folds into and Grafana reads; nil with `--no-index`.
     public let index: SampleIndex?
+    /// Interface counters, rates and life cycle (`POST /interfaces`, the esmond device API).
+    public let interfaces: any InterfaceStore
+    /// Where the device API's absolute links start: the archive's origin, or the listen address.
+    public let deviceLinks: ArchiveLinkOrigin
     public let logger: Logger
 
     public init(settings: ReceiverSettings, logger: Logger) throws {
@@ -52,9 +56,15 @@ public struct ReceiverServer: Sendable {
         }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
+        deviceLinks =
+            archiveLinks
+            ?? ArchiveLinkOrigin(
+                scheme: settings.insecureHTTP ? "http" : "https", listenHost: settings.host, port: settings.port)
         // The writer made <data>/.fathom (mode 0700) above.
         fleetStore = try FleetStore(path: settings.dataDirectory + "/.fathom/fleet.sqlite")
         fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
+        interfaces = try SQLiteInterfaceStore(
+            path: SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory))
         let metrics = ReceiverMetrics()
         writer.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
         if index != nil { metrics.setIndexLagProvider { [writer] in writer.indexLagSeconds } }
@@ -72,11 +82,14 @@ public struct ReceiverServer: Sendable {
         )
         ingest.fleet = fleet
         ingest.metrics = metrics
+        ingest.interfaceStore = interfaces
         ingest.register(on: router)
-        GrafanaRoutes(
+        var grafana = GrafanaRoutes(
             authenticator: authenticator, index: index,
-            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger
-        ).register(on: router)
+            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger)
+        grafana.interfaces = interfaces
+        grafana.register(on: router)
+        DeviceRoutes(store: interfaces, links: deviceLinks, logger: logger).register(on: router)
         FleetRoutes(registry: fleet, authenticator: authenticator, metrics: metrics, logger: logger).register(
             on: router)
         MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
@@ -112,10 +125,11 @@ public struct ReceiverServer: Sendable {
             router: makeRouter(),
             server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "fathom-receiver"),
-            onServerRunning: { [archiveLinks, logger, settings] channel in
+            onServerRunning: { [deviceLinks, logger, settings] channel in
                 await Self.guardListener(channel, maxConnections: maxConnections, logger: logger)
                 let port = channel.localAddress?.port ?? settings.port
-                archiveLinks?.listening(on: port)
+                // The archive's origin when there is an archive (the same object), else its own.
+                deviceLinks.listening(on: port)
                 await onRunning(port)
             },
             logger: logger

@@ -17,14 +17,19 @@ final class AgentDaemonProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Starts the daemon with `environment` added to this process's own.
-    init(fixture f: ReceiverFixture, config: String, environment: [String: String] = [:]) throws {
+    /// Starts the daemon with `environment` added to this process's own. `wrapper`: a command line
+    /// that ends by exec'ing its arguments, put before the agent's path (signals reach the agent).
+    init(
+        fixture f: ReceiverFixture, config: String, environment: [String: String] = [:], wrapper: [String] = []
+    ) throws {
         configPath = f.dir.file("agent.toml")
         logPath = f.dir.file("agent-daemon.log")
         try f.dir.write("agent.toml", config)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-agent")
-        process.arguments = ["run", "--config", configPath]
+        let agent = Shell.binDirectory + "/fathom-agent"
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? agent)
+        process.arguments =
+            (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [agent]) + ["run", "--config", configPath]
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }

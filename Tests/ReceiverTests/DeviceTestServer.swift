@@ -1,0 +1,89 @@
+import FathomShared
+import FathomTestSupport
+import Foundation
+import Hummingbird
+import Logging
+
+@testable import FathomReceiver
+
+/// The esmond device API on 127.0.0.1 (a free port, plain HTTP) over a real interface store seeded
+/// with a known history around the real clock (esmond-client's default window is the last hour):
+///
+/// - `node1`: `eth0` (1 Gbit/s) every 30 s for the last half hour, receiving 1000 B/s, sending
+///   500 B/s, one input error per 30 s; `eth1` reported for its first ten minutes only.
+/// - `node2`: `eth0.100` (speed unknown) receiving 2000 B/s over the same samples.
+struct DeviceTestServer {
+    let port: Int
+    let store: SQLiteInterfaceStore
+    /// The first sample's time and the number of 30-second steps after it.
+    let start: Int64
+    static let steps: Int64 = 55
+    static let eth1Steps: Int64 = 20
+
+    static func with(_ body: (DeviceTestServer) async throws -> Void) async throws {
+        let dir = TempDirectory("fathom-device-api")
+        defer { dir.remove() }
+        let store = try SQLiteInterfaceStore(path: dir.file("interfaces.sqlite"))
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = (now - 1800) / 30 * 30
+        for k in 0...steps {
+            let time = start + 30 * k
+            var records = [
+                Self.record(
+                    "node1", "eth0", time: time, index: 2, speed: 1000, rx: 1000 * 30 * UInt64(k),
+                    tx: 500 * 30 * UInt64(k), errors: UInt64(k)),
+                Self.record(
+                    "node2", "eth0.100", time: time, index: 7, speed: nil, rx: 2000 * 30 * UInt64(k), tx: 0, errors: 0),
+            ]
+            if k < eth1Steps {
+                records.append(
+                    Self.record("node1", "eth1", time: time, index: 3, speed: 10_000, rx: 0, tx: 0, errors: 0))
+            }
+            _ = try await store.store(InterfaceUpload(cluster: "fox", batchID: nil, records: records))
+        }
+        var logger = Logger(label: "device-test")
+        logger.logLevel = .critical
+        let links = ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
+        let router = Router(context: IngestRequestContext.self)
+        DeviceRoutes(store: store, links: links, logger: logger).register(on: router)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, server: .http1(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                links.listening(on: channel.localAddress?.port ?? 0)
+                continuation.yield(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next()!
+            defer { group.cancelAll() }
+            try await body(DeviceTestServer(port: port, store: store, start: start))
+        }
+    }
+
+    static func record(
+        _ host: String, _ name: String, time: Int64, index: Int, speed: Int?, rx: UInt64, tx: UInt64, errors: UInt64
+    ) -> InterfaceRecord {
+        var c = InterfaceRecord.Counters()
+        c.rxBytes = rx
+        c.txBytes = tx
+        c.rxErrors = errors
+        var record = InterfaceRecord(
+            time: time, bootTime: 1_700_000_000, host: host, name: name, index: index, operState: "up", adminUp: true,
+            speedMbps: speed, mtu: 1500, macAddress: "52:54:00:00:00:0\(index)", alias: "alias of \(name)",
+            counters: c)
+        record.ipv4Address = "192.0.2.\(index)"
+        return record
+    }
+
+    func get(_ path: String) async throws -> RawHTTPClient.Reply {
+        try await RawHTTPClient.send(port: port, method: "GET", path: path, headers: [], body: nil)
+    }
+
+    func post(_ path: String, json: String) async throws -> RawHTTPClient.Reply {
+        try await RawHTTPClient.send(
+            port: port, method: "POST", path: path, headers: [("Content-Type", "application/json")], body: json)
+    }
+}
