@@ -8,29 +8,33 @@ struct ForwardStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward-status",
         abstract: "Prints each forward destination's confirmed position and backlog, per stream.",
-        usage: "fathom-receiver forward-status (--config <file> | [--archive-db <file>] [--index-db <file>])"
+        usage: "fathom-receiver forward-status (--config <file> | [--archive-db F] [--index-db F] [--interfaces-db F])"
     )
 
     @Option(help: "The receiver's TOML config file (its archive_db and ingest index are read).") var config: String?
     @Option(help: "Measurement archive SQLite file (the archive stream).") var archiveDb: String?
     @Option(help: "Ingest index SQLite file (the samples stream).") var indexDb: String?
+    @Option(help: "Interface store SQLite file (the interfaces stream).") var interfacesDb: String?
 
     func run() async throws {
         var archive = archiveDb
         var index = indexDb
+        var interfaces = interfacesDb
         if let config {
             let settings = try ReceiverSettingsFile.load(path: config)
             archive = archive ?? settings.archive?.databasePath
+            interfaces = interfaces ?? SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory)
             if settings.sampleIndex {
                 index = index ?? settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
             }
         }
-        guard archive != nil || index != nil else {
-            throw ValidationError("give --config, or --archive-db and/or --index-db")
+        guard archive != nil || index != nil || interfaces != nil else {
+            throw ValidationError("give --config, or some of --archive-db, --index-db, --interfaces-db")
         }
         var rows: [ForwardStatus] = []
         if let archive { rows += try await ArchiveForwardLog(path: archive).status() }
         if let index { rows += try await SampleForwardLog(path: index, dataDirectory: "").status() }
+        if let interfaces { rows += try await InterfaceForwardLog(path: interfaces).status() }
         if rows.isEmpty {
             print("no forward destinations (none configured when the receiver last started)")
             return

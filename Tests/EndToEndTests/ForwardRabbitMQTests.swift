@@ -1,3 +1,4 @@
+import FathomShared
 import FathomTestSupport
 import Foundation
 import NIOHTTP1
@@ -289,6 +290,69 @@ import Testing
                 let file = try String(contentsOfFile: f.data + "/fox/2026/11/25/\(host).csv", encoding: .utf8)
                 #expect(file == lines.joined(separator: "\n") + "\n")
             }
+        } catch {
+            Issue.record(error)
+        }
+        await f.close()
+    }
+
+    /// The interfaces stream: an interface opened is one `esnet_interfaces` record, each stored
+    /// rate step three `esnet_traffic` points (traffic in bit/s, errors, discards), with the
+    /// fields ps-ingest's ESnet collectors read.
+    @Test func interfaceRecordsAndRatesArriveInTheESnetShapes() async throws {
+        guard let (python, broker) = try await Self.brokerWithConsumer("ForwardRabbitMQTests.interfaces") else {
+            return
+        }
+        defer { broker.stop() }
+        let config = TempDirectory("fathom-forward")
+        defer { config.remove() }
+        try Self.writeConfig(
+            config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "streams = [\"interfaces\"]")
+        let f = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        do {
+            let start: Int64 = 1_700_000_030
+            for step in 0..<3 {
+                var counters = InterfaceRecord.Counters()
+                counters.rxBytes = UInt64(step) * 3_000_000  // 100,000 B/s over 30 s
+                counters.txBytes = UInt64(step) * 300_000
+                counters.rxErrors = UInt64(step) * 30
+                let line = InterfaceRecord(
+                    time: start + Int64(step) * 30, bootTime: 1_700_000_000, host: "node1", name: "eth0", index: 2,
+                    operState: "up", adminUp: true, speedMbps: 1000, mtu: 1500, macAddress: nil, alias: "uplink",
+                    counters: counters
+                ).line
+                let reply = try await f.client.send(
+                    f.url("/interfaces"), user: "fox", password: "fox-secret", body: line + "\n")
+                #expect(reply.status == 200, "\(reply.body)")
+            }
+            var messages: [PikaConsumer.Message] = []
+            let deadline = Date().addingTimeInterval(30)
+            while messages.count < 7 && Date() < deadline {
+                messages += try await PikaConsumer.drain(
+                    python: python, port: broker.port, exchange: Self.exchange, queue: Self.queue, quiet: 1)
+            }
+            let records = messages.filter { $0.routingKey == "esnet_interfaces" }
+            let points = messages.filter { $0.routingKey == "esnet_traffic" }
+            #expect(records.count == 1 && points.count == 6, "\(messages.map(\.routingKey))")
+            let record = try #require(records.first?.body)
+            #expect(record["resource"] as? String == "devices/node1/interfaces/eth0")
+            #expect(record["name"] as? String == "eth0" && record["device"] as? String == "node1")
+            #expect(record["ifIndex"] as? String == "2" && record["description"] as? String == "uplink")
+            #expect((record["timestamp"] as? NSNumber)?.int64Value == start * 1000)
+            let traffic = points.filter { $0.body["recordType"] as? String == "traffic" }
+            #expect(traffic.count == 2)
+            for point in traffic {
+                #expect(point.body["name"] as? String == "devices/node1/interfaces/eth0")
+                #expect((point.body["in"] as? NSNumber)?.doubleValue == 800_000, "bit/s: \(point.body)")
+                #expect((point.body["out"] as? NSNumber)?.doubleValue == 80_000)
+            }
+            let errors = points.filter { $0.body["recordType"] as? String == "errors" }
+            #expect(errors.count == 2 && errors.allSatisfy { ($0.body["in"] as? NSNumber)?.doubleValue == 1 })
+            #expect(
+                Set(traffic.compactMap { ($0.body["timestamp"] as? NSNumber)?.int64Value }) == [
+                    (start + 30) * 1000, (start + 60) * 1000,
+                ])
+            #expect(Set(messages.map(\.id)).count == messages.count)
         } catch {
             Issue.record(error)
         }

@@ -43,7 +43,7 @@ import Testing
         let refused: [(String, String)] = [
             ("[[forward]]\nurl = \"amqp://guest@h/\"", "exchange"),
             ("[[forward]]\nexchange = \"x\"", "url"),
-            ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"interfaces\"]", "interfaces"),
+            ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"jobs\"]", "jobs"),
             ("[[forward]]\nurl = \"amqp://bob@h/\"\nexchange = \"x\"", "password_file"),
             ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\ntype = \"kafka\"", "rabbitmq"),
             ("[[forward]]\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nqueue = \"q\"", "queue"),

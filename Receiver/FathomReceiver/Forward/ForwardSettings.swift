@@ -12,13 +12,13 @@ import Foundation
 /// password_file = "/etc/fathom/rabbitmq-password"
 /// ca_file = "/etc/fathom/rabbitmq-ca.pem"   # default: the system roots
 /// exchange = "osg.psdata.raw"            # declared durable, topic, when missing
-/// streams = ["archive", "samples"]
+/// streams = ["archive", "samples", "interfaces"]
 /// archive_routing_key = "perfsonar.raw.{event-type}"
 /// samples_routing_key = "fathom.samples.{cluster}"
+/// interfaces_routing_key = "esnet_interfaces"
+/// traffic_routing_key = "esnet_traffic"
 /// heartbeat = 30
 /// ```
-///
-/// `interfaces` is refused by name rather than accepted and never sent.
 public struct ForwardSettings: Sendable, Equatable {
     /// What a destination can be sent.
     public enum Stream: String, Sendable, CaseIterable {
@@ -26,6 +26,8 @@ public struct ForwardSettings: Sendable, Equatable {
         case archive
         /// Every span of sonar lines stored in the day files, as `fathom.samples.<cluster>` messages.
         case samples
+        /// Interface records and counter rates, as `esnet_interfaces` / `esnet_traffic` messages.
+        case interfaces
     }
 
     public var name: String
@@ -38,12 +40,16 @@ public struct ForwardSettings: Sendable, Equatable {
     public var archiveRoutingKey = "perfsonar.raw.{event-type}"
     /// `{cluster}` is replaced by the samples' cluster.
     public var samplesRoutingKey = "fathom.samples.{cluster}"
+    /// Interface records (the ESnet collector's `RMQ_INTERFACE_KEY`).
+    public var interfacesRoutingKey = "esnet_interfaces"
+    /// Traffic, error and discard rates (its `RMQ_TRAFFIC_KEY`).
+    public var trafficRoutingKey = "esnet_traffic"
     /// Seconds; 0 turns AMQP heartbeats off.
     public var heartbeat = 30
 
     public static let keys: Set<String> = [
         "type", "name", "url", "password_file", "ca_file", "exchange", "streams", "archive_routing_key",
-        "samples_routing_key", "heartbeat",
+        "samples_routing_key", "interfaces_routing_key", "traffic_routing_key", "heartbeat",
     ]
 
     public init(name: String, address: AMQPAddress, exchange: String, streams: [Stream]) {
@@ -112,6 +118,8 @@ public struct ForwardSettings: Sendable, Equatable {
             forward.caFile = try section.string("ca_file")
             if let key = try section.string("archive_routing_key") { forward.archiveRoutingKey = key }
             if let key = try section.string("samples_routing_key") { forward.samplesRoutingKey = key }
+            if let key = try section.string("interfaces_routing_key") { forward.interfacesRoutingKey = key }
+            if let key = try section.string("traffic_routing_key") { forward.trafficRoutingKey = key }
             if let heartbeat = try section.int("heartbeat") {
                 guard (0...3600).contains(heartbeat) else {
                     throw ConfigError("\(section.path).heartbeat must be 0...3600 seconds")

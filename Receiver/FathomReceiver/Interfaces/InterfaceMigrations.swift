@@ -63,6 +63,20 @@ enum InterfaceMigrations {
         migrator.registerMigration("v2-interface-ipv4") { db in
             try db.execute(sql: "ALTER TABLE interface ADD COLUMN ip TEXT")
         }
+        migrator.registerMigration("v3-forward-log") { db in
+            // Interface rows opened and rates stored, in commit order, for forwarding
+            // (`InterfaceForwardLog`): filled by triggers that exist only while a destination
+            // forwards interfaces.
+            try db.execute(
+                sql: """
+                    CREATE TABLE interface_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        interface_id INTEGER NOT NULL,
+                        time INTEGER NOT NULL
+                    );
+                    """ + ForwardCursors.createTable)
+        }
         return migrator
     }
 }

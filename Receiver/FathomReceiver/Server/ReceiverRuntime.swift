@@ -113,6 +113,11 @@ public struct ReceiverRuntime: Sendable {
                 destinations: settings.forwards.filter { $0.streams.contains(.samples) }.map(\.name))
             sources.append((.samples, log))
         }
+        let interfaces = try InterfaceForwardLog(
+            path: SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory))
+        try await interfaces.configure(
+            destinations: settings.forwards.filter { $0.streams.contains(.interfaces) }.map(\.name))
+        sources.append((.interfaces, interfaces))
         var forwarders: [Forwarder] = []
         for forward in settings.forwards {
             for (stream, source) in sources where forward.streams.contains(stream) {
