@@ -27,6 +27,8 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var sampleIndex: Bool = true
     /// Where the index lives; nil is `<data>/.fathom/index.sqlite`.
     public var indexPath: String?
+    /// The scale-out store on PostgreSQL; nil keeps the embedded store (day files, no database).
+    public var store: StoreSettings?
 
     public init() {}
 

@@ -1,0 +1,162 @@
+import FathomTestSupport
+import Foundation
+import Testing
+
+/// The scale-out store with real receivers (`--store postgresql://…`) on a real PostgreSQL 15
+/// server the test starts: uploads become rows (exact line bytes plus parsed columns), a replayed
+/// batch id is acknowledged and stored once (also when two receivers get it at the same time),
+/// the ingest checks are the file store's, a schema newer than the receiver knows stops it, and a
+/// database outage is 503 and a failing `/ping` until the database is back.
+@Suite(.serialized) struct PostgresStoreTests {
+    /// The server, or nil (after a SKIP line, or a failure under FATHOM_REQUIRE_ALL=1) without one.
+    static func server() throws -> PostgresServer? {
+        guard PostgresServer.isInstalled else {
+            try Prerequisite.unavailable("PostgreSQL 15 is not installed (apt-get install -y postgresql)")
+            return nil
+        }
+        return try PostgresServer()
+    }
+
+    func post(
+        _ f: ReceiverFixture, path: String = "/sonar-freecsv", type: String = "text/csv", _ body: String,
+        batch: String? = nil
+    ) async throws -> UploadClient.Reply {
+        try await f.client.send(
+            f.url(path), contentType: type, user: "fox", password: "fox-secret", body: body,
+            headers: batch.map { [("Fathom-Batch-Id", $0)] } ?? [])
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func uploadsBecomeRowsAndAReplayIsStoredOnce() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        let lines = [
+            sampleLine(), sampleLine(cmd: "bash -l", pid: 7), sampleLine(host: "c2", time: "2026-11-26T23:59:59-01:00"),
+        ]
+        let body = lines.joined(separator: "\n") + "\n"
+        for _ in 0..<2 {
+            let reply = try await post(f, body, batch: "b-1")
+            #expect(reply.status == 200, "\(reply.body) \(f.receiver.log)")
+        }
+        let rows = try pg.psql(
+            """
+            SELECT day, cluster, host, extract(epoch from time)::bigint, "user", job, cmd, line
+            FROM fathom_samples ORDER BY seq
+            """)
+        #expect(
+            rows.split(separator: "\n").map(String.init) == [
+                "2026-11-25|fox|c1|1795600800|alice|77|python|\(lines[0])",
+                "2026-11-25|fox|c1|1795600800|alice|77|bash -l|\(lines[1])",
+                "2026-11-27|fox|c2|1795741199|alice|77|python|\(lines[2])",
+            ], "\(rows)")
+        // Day partitions, made on demand: the UTC day of each line.
+        #expect(
+            try pg.psql("SELECT tableoid::regclass::text FROM fathom_samples ORDER BY seq")
+                == "fathom_samples_20261125\nfathom_samples_20261125\nfathom_samples_20261127")
+        #expect(try pg.psql("SELECT id FROM fathom_batches") == "fox/b-1")
+        let pretty =
+            "{\n  \"timestamp\": \"2026-11-23T06:39:22+00:00\",\n  \"hostname\": \"vm\",\n  \"gpus\": [ 0, 1 ]\n}\n"
+        #expect(try await post(f, path: "/sysinfo", type: "application/json", pretty, batch: "s-1").status == 200)
+        #expect(
+            try pg.psql("SELECT day, host, document FROM fathom_sysinfo")
+                == #"2026-11-23|vm|{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","gpus":[0,1]}"#)
+        // Without a batch id an upload is stored each time (as with the file store).
+        #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
+        #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "5")
+        await f.close()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func theIngestChecksAreTheFileStoresAndRefusedUploadsLeaveNoRow() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        let good = sampleLine() + "\n"
+        let cases: [(String, String, Int, String)] = [
+            (good + sampleLine(time: "0001-06-01T00:00:00Z") + "\n", "text/csv", 400, "line 2: time is outside"),
+            (good + "time=2026-11-25T10:00:00Z,user=x\n", "text/csv", 400, "line 2: missing host"),
+            (good, "text/plain", 400, "Bad content-type"),
+            (
+                #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","hostname":"x"}"#, "application/json", 400,
+                "duplicate key"
+            ),
+        ]
+        for (body, type, status, reason) in cases {
+            let path = type == "application/json" ? "/sysinfo" : "/sonar-freecsv"
+            let reply = try await post(f, path: path, type: type, body, batch: "bad")
+            #expect(reply.status == status && reply.body.contains(reason), "\(reply.status) \(reply.body)")
+        }
+        let unauthorized = try await f.client.send(
+            f.url("/sonar-freecsv", cluster: "saga"), user: "fox", password: "fox-secret", body: good)
+        #expect(unauthorized.status == 403)
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "0")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_sysinfo") == "0")
+        // A refused upload's batch id was not taken: the good upload with it is stored.
+        #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "0")
+        #expect(try await post(f, good, batch: "bad").status == 200)
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "1")
+        await f.close()
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func twoReceiversGivenTheSameBatchesAtOnceStoreEachOnce() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let a = try await ReceiverFixture(flags: ["--store", pg.url])
+        let b = try await ReceiverFixture(flags: ["--store", pg.url])
+        let batches = 40
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<batches {
+                let body = (0..<3).map { sampleLine(host: "n\(n)", pid: $0) }.joined(separator: "\n") + "\n"
+                for f in [a, b] {
+                    group.addTask { try await self.post(f, body, batch: "batch-\(n)").status }
+                }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "\(batches)")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "\(batches * 3)")
+        #expect(try pg.psql("SELECT count(*) FROM (SELECT DISTINCT line FROM fathom_samples) x") == "\(batches * 3)")
+        await a.close()
+        await b.close()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aSchemaNewerThanTheReceiverKnowsStopsItsStart() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let first = try await ReceiverFixture(flags: ["--store", pg.url])
+        await first.close()
+        #expect(try pg.psql("SELECT max(version) FROM fathom_schema") == "1")
+        try pg.psql("INSERT INTO fathom_schema (version) VALUES (99)")
+        do {
+            let refused = try await ReceiverFixture(flags: ["--store", pg.url])
+            await refused.close()
+            Issue.record("a receiver started on schema version 99")
+        } catch {
+            #expect("\(error)".contains("schema is version 99, newer than this receiver knows (1)"), "\(error)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func aDatabaseOutageIs503AndAFailingPingUntilItIsBack() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        #expect(try await post(f, sampleLine(pid: 1) + "\n", batch: "o-1").status == 200)
+        #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
+        try pg.stop()
+        let refused = try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2")
+        #expect(refused.status == 503, "\(refused.status) \(refused.body)")
+        let ping = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
+        #expect(
+            ping.status == 503 && ping.body.contains("postgresql://fathom@127.0.0.1:\(pg.port)/fathom"), "\(ping.body)")
+        try pg.start()
+        #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
+        #expect(try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2").status == 200)
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+        await f.close()
+    }
+}
