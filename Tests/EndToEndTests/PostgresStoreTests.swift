@@ -159,4 +159,87 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
         await f.close()
     }
+
+    @Test(.timeLimit(.minutes(3)))
+    func pruneDropsTheDaysOlderThanTheLimitAsWholePartitions() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        let now = Date().timeIntervalSince1970
+        let format = ISO8601DateFormatter()
+        // 1000 and 402 days old go; 398 and 1 day old stay (whole UTC days, a day of margin each way).
+        let ages = [1000, 402, 398, 1]
+        let body =
+            ages.map { sampleLine(time: format.string(from: Date(timeIntervalSince1970: now - Double($0) * 86_400))) }
+            .joined(separator: "\n") + "\n"
+        #expect(try await post(f, body).status == 200)
+        let sysinfo =
+            #"{"timestamp":"\#(format.string(from: Date(timeIntervalSince1970: now - 1000 * 86_400)))","hostname":"c1"}"#
+        #expect(try await post(f, path: "/sysinfo", type: "application/json", sysinfo).status == 200)
+        #expect(try pg.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'fathom_samples'::regclass") == "4")
+        let pruned = try await Shell.run([
+            Shell.binDirectory + "/fathom-receiver", "prune", "--store", pg.url, "--older-than", "400d",
+        ])
+        #expect(pruned.status == 0 && pruned.stdout.contains("dropped 2 days"), "\(pruned.stdout) \(pruned.stderr)")
+        #expect(try pg.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'fathom_samples'::regclass") == "2")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_sysinfo") == "0")
+        // The receiver makes a dropped day's partition again for a late upload.
+        #expect(try await post(f, body).status == 200)
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "6")
+        let again = try await Shell.run([
+            Shell.binDirectory + "/fathom-receiver", "prune", "--store", pg.url, "--older-than", "400d",
+        ])
+        #expect(again.status == 0 && again.stdout.contains("dropped 2 days"), "\(again.stdout) \(again.stderr)")
+        await f.close()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func tlsToTheDatabaseIsRequiredOrVerifiedAsConfigured() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let dbPKI = try TestPKI(in: pg.directory.path)
+        try pg.enableTLS(certificate: dbPKI.serverCertificate, key: dbPKI.serverKey)
+        let config = TempDirectory("fathom-store")
+        defer { config.remove() }
+        let encrypted = """
+            SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+            WHERE s.ssl AND a.pid <> pg_backend_pid() AND a.application_name <> 'psql'
+            """
+        // verify-full from the config file's [store] table, trusting the database's CA.
+        try config.write(
+            "receiver.toml",
+            """
+            [store]
+            url = "\(pg.url)"
+            sslmode = "verify-full"
+            ca_file = "\(dbPKI.caCertificate)"
+            """)
+        let verified = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        #expect(try await post(verified, sampleLine() + "\n", batch: "t-1").status == 200)
+        #expect(try pg.psql(encrypted) == "1")
+        await verified.close()
+        // require from the URL: encrypted without checking the certificate.
+        let required = try await ReceiverFixture(flags: ["--store", pg.url + "?sslmode=require"])
+        #expect(try await post(required, sampleLine(pid: 2) + "\n", batch: "t-2").status == 200)
+        #expect(try pg.psql(encrypted) == "1")
+        await required.close()
+        // A certificate from another CA stops verify-full at start.
+        try config.write(
+            "other.toml",
+            """
+            [store]
+            url = "\(pg.url)"
+            sslmode = "verify-full"
+            ca_file = "\(dbPKI.otherCA)"
+            """)
+        do {
+            let refused = try await ReceiverFixture(flags: ["--config", config.file("other.toml")])
+            await refused.close()
+            Issue.record("verify-full accepted a certificate of another CA")
+        } catch {
+            #expect("\(error)".contains("cannot connect to the store"), "\(error)")
+        }
+        #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+    }
 }

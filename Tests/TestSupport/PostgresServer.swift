@@ -57,6 +57,20 @@ public final class PostgresServer: Sendable {
             "-o", "-p \(port) -h 127.0.0.1 -k \(directory.path) -c fsync=off -c max_connections=50", "start")
     }
 
+    /// Turns TLS on (reloaded, no restart) with this certificate chain and key (PEM); plain
+    /// connections are still accepted, so `pg_stat_ssl` tells which a client used.
+    public func enableTLS(certificate: String, key: String) throws {
+        for (source, name) in [(certificate, "server.crt"), (key, "server.key")] {
+            let target = dataDirectory + "/" + name
+            try? FileManager.default.removeItem(atPath: target)
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+            chmod(target, 0o600)
+            if getuid() == 0 { _ = chown(target, 65534, 65534) }
+        }
+        try psql("ALTER SYSTEM SET ssl = on")
+        try psql("SELECT pg_reload_conf()")
+    }
+
     /// Shuts the server down (`-m fast`: connections are closed), keeping its data.
     public func stop() throws {
         try run(Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-m", "fast", "stop")

@@ -38,7 +38,6 @@ struct PostgresConnector: Sendable {
             configuration = .init(
                 host: address.host, port: address.port, username: address.user, password: address.password,
                 database: address.database, tls: try Self.tls(mode, caFile: settings.caFile))
-            if mode == .verifyFull { configuration.options.tlsServerName = address.host }
         }
         // A database that does not answer fails the group (503) rather than holding every upload.
         configuration.options.connectTimeout = .seconds(5)
