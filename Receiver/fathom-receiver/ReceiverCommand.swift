@@ -11,7 +11,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
         discussion: """
             `fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files; \
-            `fathom-receiver prune --store URL --older-than 400d` drops old days from a PostgreSQL store.
+            `fathom-receiver prune --store URL --older-than 400d` drops old days from a PostgreSQL store; \
+            `fathom-receiver export-tree --store URL --out DIR` writes it out as the day-file tree.
             """,
         version: FathomVersion.string
     )
@@ -25,6 +26,8 @@ struct ReceiverCommand: AsyncParsableCommand {
             ReindexCommand.main(Array(arguments.dropFirst()))
         } else if arguments.first == PruneCommand.configuration.commandName {
             await PruneCommand.main(Array(arguments.dropFirst()))
+        } else if arguments.first == ExportTreeCommand.configuration.commandName {
+            await ExportTreeCommand.main(Array(arguments.dropFirst()))
         } else {
             await main(arguments)
         }

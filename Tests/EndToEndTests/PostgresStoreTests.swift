@@ -6,7 +6,8 @@ import Testing
 /// server the test starts: uploads become rows (exact line bytes plus parsed columns), a replayed
 /// batch id is acknowledged and stored once (also when two receivers get it at the same time),
 /// the ingest checks are the file store's, a schema newer than the receiver knows stops it, and a
-/// database outage is 503 and a failing `/ping` until the database is back.
+/// database outage is 503 and a failing `/ping` until the database is back; `prune` drops old
+/// days and `export-tree` writes the tree the file store would have, also after a crash.
 @Suite(.serialized) struct PostgresStoreTests {
     /// The server, or nil (after a SKIP line, or a failure under FATHOM_REQUIRE_ALL=1) without one.
     static func server() throws -> PostgresServer? {
@@ -241,5 +242,80 @@ import Testing
             #expect("\(error)".contains("cannot connect to the store"), "\(error)")
         }
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+    }
+
+    /// The same uploads to a file-store receiver and to a PostgreSQL one, in the same order.
+    func uploadToBoth(_ receivers: [ReceiverFixture], round: Int) async throws {
+        for n in 0..<6 {
+            let day = 23 + (n + round) % 3
+            let body =
+                (0..<3).map { sampleLine(host: "c\(n % 2)", time: "2026-11-\(day)T1\(round):0\(n):00+00:00", pid: $0) }
+                .joined(separator: "\n") + "\n"
+            let sysinfo =
+                #"{"timestamp":"2026-11-\#(day)T06:00:0\#(round)Z","hostname":"c\#(n % 2)","round":\#(round)}"#
+            for f in receivers {
+                #expect(try await post(f, body, batch: "r\(round)-\(n)").status == 200)
+                #expect(try await post(f, body, batch: "r\(round)-\(n)").status == 200)  // a replay: stored once
+                #expect(try await post(f, path: "/sysinfo", type: "application/json", sysinfo).status == 200)
+            }
+        }
+    }
+
+    func exportTree(_ pg: PostgresServer, to out: String, extra: [String] = [], environment: [String: String]? = nil)
+        async throws -> Shell.Result
+    {
+        try await Shell.run(
+            [Shell.binDirectory + "/fathom-receiver", "export-tree", "--store", pg.url, "--out", out] + extra,
+            environment: environment)
+    }
+
+    /// `diff -r` of two trees (the stores' own `.fathom` folders left out); `report` prints a difference.
+    func sameTree(_ a: String, _ b: String, report: Bool = true) async throws -> Bool {
+        let diff = try await Shell.run(["/usr/bin/diff", "-r", "-x", ".fathom", a, b])
+        if diff.status != 0 && report { print(diff.stdout, diff.stderr) }
+        return diff.status == 0
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func exportTreeWritesWhatTheFileStoreWroteIncrementallyAndAfterACrash() async throws {
+        guard let pg = try Self.server() else { return }
+        defer { pg.remove() }
+        let files = try await ReceiverFixture()
+        let db = try await ReceiverFixture(flags: ["--store", pg.url])
+        let out = TempDirectory("fathom-export")
+        defer { out.remove() }
+        try await uploadToBoth([files, db], round: 0)
+        let first = try await exportTree(pg, to: out.path)
+        #expect(first.status == 0 && first.stdout.contains("exported 24 lines"), "\(first.stdout) \(first.stderr)")
+        #expect(try await sameTree(files.data, out.path))
+        // Again with nothing new: nothing written. Then new uploads: only they are added.
+        #expect(try await exportTree(pg, to: out.path).stdout.contains("exported 0 lines"))
+        try await uploadToBoth([files, db], round: 1)
+        let second = try await exportTree(pg, to: out.path)
+        #expect(second.status == 0 && second.stdout.contains("exported 24 lines"), "\(second.stdout) \(second.stderr)")
+        #expect(try await sameTree(files.data, out.path))
+        // Killed after a chunk's data was synced but before its cursor moved: the rerun cuts it back.
+        let crashed = TempDirectory("fathom-export")
+        defer { crashed.remove() }
+        let killed = try await exportTree(
+            pg, to: crashed.path, extra: ["--chunk-commits", "5"],
+            environment: ProcessInfo.processInfo.environment.merging(["FATHOM_TEST_EXPORT_CRASH_AFTER_DATA": "3"]) {
+                $1
+            })
+        #expect(killed.status != 0)
+        #expect(try await !sameTree(files.data, crashed.path, report: false))
+        let rerun = try await exportTree(pg, to: crashed.path, extra: ["--chunk-commits", "5"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try await sameTree(files.data, crashed.path))
+        // One cluster and a day range.
+        let filtered = TempDirectory("fathom-export")
+        defer { filtered.remove() }
+        let some = try await exportTree(
+            pg, to: filtered.path, extra: ["--cluster", "fox", "--from", "2026-11-24", "--to", "2026-11-24"])
+        #expect(some.status == 0)
+        #expect(try await sameTree(files.data + "/fox/2026/11/24", filtered.path + "/fox/2026/11/24"))
+        #expect(!FileManager.default.fileExists(atPath: filtered.path + "/fox/2026/11/23"))
+        await files.close()
+        await db.close()
     }
 }

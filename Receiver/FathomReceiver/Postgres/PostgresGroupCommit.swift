@@ -9,7 +9,8 @@ import PostgresNIO
 /// One receiver's connection to the store and what runs on it: each group of uploads in one
 /// transaction, and `/ping`'s probes.
 ///
-/// A group's transaction: batch ids first (`INSERT … ON CONFLICT DO NOTHING RETURNING`, in sorted
+/// A group's transaction: the next number of the commit clock (its row lock orders all
+/// receivers' groups, for `export-tree`), then the batch ids (`INSERT … ON CONFLICT DO NOTHING RETURNING`, in sorted
 /// order so two receivers never wait on each other's ids crosswise), then the lines and sysinfo
 /// documents of the uploads whose ids were new, then `COMMIT`. An id another receiver holds in
 /// an open transaction makes this one wait for its outcome: committed, the upload here is a
@@ -157,6 +158,13 @@ actor PostgresGroupCommit {
             if let id = upload.batchID, firstOfID[id] == nil { firstOfID[id] = index }
         }
         try await connection.query("BEGIN", logger: logger)
+        // The commit clock first (see PostgresSchema): groups of all receivers take turns from here.
+        var commitNumber: Int64 = 0
+        for try await n in try await connection.query(
+            "UPDATE fathom_commit_clock SET n = n + 1 RETURNING n", logger: logger
+        ).decode(Int64.self) {
+            commitNumber = n
+        }
         var stored = Set<String>()
         if !firstOfID.isEmpty {
             let ids = firstOfID.keys.sorted()
@@ -182,8 +190,8 @@ actor PostgresGroupCommit {
         if !rows.line.isEmpty {
             try await connection.query(
                 """
-                INSERT INTO fathom_samples (day, cluster, host, time, "user", job, cmd, line)
-                SELECT d::date, c, h, to_timestamp(t), u, j, m, l
+                INSERT INTO fathom_samples (day, cluster, host, time, "user", job, cmd, line, commit_n)
+                SELECT d::date, c, h, to_timestamp(t), u, j, m, l, \(commitNumber)
                 FROM unnest(\(rows.day)::text[], \(rows.cluster)::text[], \(rows.host)::text[], \(rows.time)::int8[],
                             \(rows.user)::text[], \(rows.job)::int8[], \(rows.cmd)::text[], \(rows.line)::text[])
                      WITH ORDINALITY AS x(d, c, h, t, u, j, m, l, o)
@@ -193,8 +201,8 @@ actor PostgresGroupCommit {
         if !rows.sysinfoDocument.isEmpty {
             try await connection.query(
                 """
-                INSERT INTO fathom_sysinfo (day, cluster, host, time, document)
-                SELECT d::date, c, h, to_timestamp(t), doc
+                INSERT INTO fathom_sysinfo (day, cluster, host, time, document, commit_n)
+                SELECT d::date, c, h, to_timestamp(t), doc, \(commitNumber)
                 FROM unnest(\(rows.sysinfoDay)::text[], \(rows.sysinfoCluster)::text[], \(rows.sysinfoHost)::text[],
                             \(rows.sysinfoTime)::int8[], \(rows.sysinfoDocument)::text[])
                      WITH ORDINALITY AS x(d, c, h, t, doc, o)

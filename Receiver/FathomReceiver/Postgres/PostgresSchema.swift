@@ -29,6 +29,11 @@ enum PostgresSchema {
                 stored_at timestamptz NOT NULL DEFAULT now())
             """,
             "CREATE SEQUENCE fathom_sample_seq",
+            // Every group transaction takes the next number here first: the row lock orders the
+            // groups of all receivers, so committed numbers are always a gapless prefix and
+            // `export-tree` can follow them with a cursor.
+            "CREATE TABLE fathom_commit_clock (n bigint NOT NULL)",
+            "INSERT INTO fathom_commit_clock VALUES (0)",
             """
             CREATE TABLE fathom_samples (
                 day date NOT NULL,
@@ -39,10 +44,12 @@ enum PostgresSchema {
                 job bigint NOT NULL,
                 cmd text NOT NULL,
                 line text NOT NULL,
+                commit_n bigint NOT NULL,
                 seq bigint NOT NULL DEFAULT nextval('fathom_sample_seq')
             ) PARTITION BY RANGE (day)
             """,
             "CREATE INDEX fathom_samples_host_time ON fathom_samples (cluster, host, time)",
+            "CREATE INDEX fathom_samples_commit ON fathom_samples (commit_n)",
             """
             CREATE TABLE fathom_sysinfo (
                 day date NOT NULL,
@@ -50,9 +57,11 @@ enum PostgresSchema {
                 host text NOT NULL,
                 time timestamptz NOT NULL,
                 document text NOT NULL,
+                commit_n bigint NOT NULL,
                 seq bigint NOT NULL DEFAULT nextval('fathom_sample_seq'))
             """,
             "CREATE INDEX fathom_sysinfo_day ON fathom_sysinfo (day, cluster, host)",
+            "CREATE INDEX fathom_sysinfo_commit ON fathom_sysinfo (commit_n)",
         ]
     ]
 
