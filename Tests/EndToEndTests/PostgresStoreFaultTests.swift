@@ -21,6 +21,7 @@ import Testing
     /// One batch, sent until a receiver answers 200: no connection or another answer goes to the
     /// other receiver (an agent's failover).
     static func upload(_ uploader: Int, _ batch: Int, client: UploadClient, urls: [String], run: Run) async {
+        let deadline = ContinuousClock.now + .seconds(120)
         let body = (0..<4).map { sampleLine(host: "u\(uploader)", pid: batch * 10 + $0) }.joined(separator: "\n") + "\n"
         var target = (uploader + batch) % 2
         while true {
@@ -32,6 +33,10 @@ import Testing
                 return
             }
             run.failedAttempts.withLock { $0 += 1 }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                Issue.record("batch u\(uploader)-b\(batch) was never acknowledged")
+                return
+            }
             target = 1 - target
             try? await Task.sleep(for: .milliseconds(50))
         }
@@ -54,6 +59,8 @@ import Testing
         let urls = [a.receiver.baseURL, "https://127.0.0.1:\(portB)"]
         let uploaders = 32
         async let chaos: Void = {
+            // Whatever happens here, the uploaders stop making new batches.
+            defer { run.faultsOver.withLock { $0 = true } }
             for round in 0..<3 {
                 try await Task.sleep(for: .milliseconds(400))
                 run.receiverB.withLock { $0 }?.killHard()
@@ -71,7 +78,6 @@ import Testing
                 #expect(restarted != nil, "receiver B did not come back")
                 run.receiverB.withLock { $0 = restarted }
             }
-            run.faultsOver.withLock { $0 = true }
         }()
         await withTaskGroup(of: Void.self) { group in
             for uploader in 0..<uploaders {

@@ -28,6 +28,9 @@ actor PostgresGroupCommit {
     }
 
     let connector: PostgresConnector
+    /// A group or probe still unanswered after this closes its connection, which fails it (503):
+    /// a database that hangs must not hold every upload, nor the shutdown, forever.
+    static let deadline: Duration = .seconds(30)
     private var connection: PostgresConnection?
     /// Days whose partition exists (made or seen by this receiver).
     private var partitions: Set<String> = []
@@ -69,7 +72,7 @@ actor PostgresGroupCommit {
     private func probe() async -> String? {
         do {
             let connection = try await connected().connection
-            try await connection.query("SELECT 1", logger: logger)
+            try await bounded(connection) { try await connection.query("SELECT 1", logger: logger) }
             return nil
         } catch {
             drop()
@@ -98,7 +101,9 @@ actor PostgresGroupCommit {
             do {
                 let (connection, isFresh) = try await connected()
                 fresh = isFresh
-                return try await transaction(uploads, on: connection, commitSent: &commitSent).map { .success($0) }
+                return try await bounded(connection) {
+                    try await transaction(uploads, on: connection, commitSent: &commitSent).map { .success($0) }
+                }
             } catch {
                 let failure = PostgresFailure(error)
                 if failure.lostConnection {
@@ -124,6 +129,19 @@ actor PostgresGroupCommit {
                 return uploads.map { _ in .failure(refusal) }
             }
         }
+    }
+
+    /// Runs `body`, closing `connection` if it takes longer than ``deadline``.
+    private func bounded<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        let guardian = Task { [logger, address = connector.address.display] in
+            try await Task.sleep(for: Self.deadline)
+            logger.error(
+                "store did not answer within \(Self.deadline); closing the connection",
+                metadata: ["store": "\(address)"])
+            connection.close().whenComplete { _ in }
+        }
+        defer { guardian.cancel() }
+        return try await body()
     }
 
     private func rollBack() async {
