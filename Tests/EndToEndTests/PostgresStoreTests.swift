@@ -120,6 +120,10 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "\(batches)")
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "\(batches * 3)")
         #expect(try pg.psql("SELECT count(*) FROM (SELECT DISTINCT line FROM fathom_samples) x") == "\(batches * 3)")
+        // Group commit: the 80 uploads took fewer transactions (commit numbers) than uploads.
+        let transactions = Int(try pg.psql("SELECT n FROM fathom_commit_clock")) ?? 0
+        print("two receivers: \(batches * 2) uploads in \(transactions) transactions")
+        #expect(transactions > 0 && transactions < batches * 2)
         await a.close()
         await b.close()
     }
