@@ -23,6 +23,8 @@ public final class PostgresServer: Sendable {
     public let port: Int
     public let user = "fathom"
     public let database = "fathom"
+    /// fsync on (benchmarks) or off (tests: no power cut to survive, and faster on a busy machine).
+    public let durable: Bool
     private let removed = Mutex(false)
 
     public var url: String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
@@ -33,8 +35,11 @@ public final class PostgresServer: Sendable {
         public var description: String
     }
 
-    public init() throws {
-        directory = TempDirectory("fathom-pg")
+    /// `durable`: keep PostgreSQL's fsync (for figures that mean something); `parent`: where
+    /// the server's directory goes (its unix socket path must stay short).
+    public init(durable: Bool = false, in parent: String = "/tmp") throws {
+        self.durable = durable
+        directory = TempDirectory("fathom-pg", in: parent)
         port = try Self.freePort()
         if getuid() == 0 {
             guard chown(directory.path, 65534, 65534) == 0 else {
@@ -54,7 +59,9 @@ public final class PostgresServer: Sendable {
     public func start() throws {
         try run(
             Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-t", "60", "-l", directory.file("server.log"),
-            "-o", "-p \(port) -h 127.0.0.1 -k \(directory.path) -c fsync=off -c max_connections=50", "start")
+            "-o",
+            "-p \(port) -h 127.0.0.1 -k \(directory.path) -c max_connections=50" + (durable ? "" : " -c fsync=off"),
+            "start")
     }
 
     /// Turns TLS on (reloaded, no restart) with this certificate chain and key (PEM); plain
