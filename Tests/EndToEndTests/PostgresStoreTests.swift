@@ -177,7 +177,7 @@ import Testing
         let body =
             ages.map { sampleLine(time: format.string(from: Date(timeIntervalSince1970: now - Double($0) * 86_400))) }
             .joined(separator: "\n") + "\n"
-        #expect(try await post(f, body).status == 200)
+        #expect(try await post(f, body, batch: "p-1").status == 200)
         let sysinfo =
             #"{"timestamp":"\#(format.string(from: Date(timeIntervalSince1970: now - 1000 * 86_400)))","hostname":"c1"}"#
         #expect(try await post(f, path: "/sysinfo", type: "application/json", sysinfo).status == 200)
@@ -189,6 +189,7 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'fathom_samples'::regclass") == "2")
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
         #expect(try pg.psql("SELECT count(*) FROM fathom_sysinfo") == "0")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "1")  // stored today: kept
         // The receiver makes a dropped day's partition again for a late upload.
         #expect(try await post(f, body).status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "6")
