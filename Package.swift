@@ -30,6 +30,8 @@ let package = Package(
         // No traits: the default `SubprocessFoundation` trait would link Foundation into the agent.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        // The scale-out store (receiver only): PostgreSQL through postgres-nio.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         // Test support only: certificates for the tests' and the bench's throwaway PKI.
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -110,6 +112,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Receiver/FathomReceiver",
             swiftSettings: strict

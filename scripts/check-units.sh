@@ -9,7 +9,7 @@
 # FATHOM_REQUIRE_ALL=1, as .ci/run sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-units=(fathom-receiver.service fathom-agent.service)
+units=(fathom-receiver.service fathom-agent.service fathom-export-tree.service)
 max_exposure=2.0
 
 if ! command -v systemd-analyze >/dev/null; then

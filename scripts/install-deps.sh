@@ -14,6 +14,7 @@ demo=("${build[@]}" openssl curl)
 test=("${demo[@]}" iproute2 iputils-tracepath iputils-ping traceroute iperf3 systemd
       python3 python3-venv python3-pip python3-lib2to3 util-linux mount procps sqlite3
       chromium prometheus    # fleet page in headless Chromium; promtool and a real Prometheus for /metrics
+      postgresql             # the scale-out store's tests start their own PostgreSQL 15 server
       rabbitmq-server)       # a real broker for the RabbitMQ forwarding tests
 
 case "${1:-test}" in

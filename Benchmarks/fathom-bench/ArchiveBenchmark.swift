@@ -63,7 +63,7 @@ struct ArchiveBenchmark {
         }
         await client.shutdown()
         await receiver.stop()
-        server.writer.shutdown()
+        server.writer?.shutdown()
         try outcome.get()
     }
 

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measures Fathom's sampling cost and receiver throughput against reference tools.",
         subcommands: [
             AgentBench.self, ReceiverBench.self, ArchiveBench.self, NetworkBench.self, HostileBench.self,
-            FleetBench.self, GrafanaBench.self, InterfaceBench.self, AllBench.self,
+            FleetBench.self, GrafanaBench.self, InterfaceBench.self, PostgresBench.self, AllBench.self,
         ]
     )
 }
@@ -63,6 +63,20 @@ struct ArchiveBench: AsyncParsableCommand {
 
     func run() async throws {
         try await archive.benchmark.run()
+    }
+}
+
+/// `fathom-bench postgres`
+struct PostgresBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres",
+        abstract: "Uploads/s and p99 on the PostgreSQL store (one and two receivers) vs the embedded store and \\copy.")
+    @Option(help: "Concurrent TLS clients.") var clients: Int = 64
+    @Option(help: "Duration of each timed upload phase.") var seconds: Double = 10
+    @Option(name: .customLong("body-kib"), help: "Approximate upload body size in KiB.") var bodyKiB: Int = 16
+
+    func run() async throws {
+        try await PostgresBenchmark(clients: clients, seconds: seconds, bodyKiB: bodyKiB).run()
     }
 }
 

@@ -60,7 +60,7 @@ struct FleetBenchmark {
         }
         try? await http.shutdown()
         await receiver.stop()
-        receiver.server.writer.shutdown()
+        receiver.server.writer?.shutdown()
         try outcome.get()
     }
 

@@ -77,7 +77,7 @@ struct GrafanaBenchmark {
                 body: UploadBody.make(host: "node\($0)", approximateBytes: bodyKiB * 1024),
                 batchPrefix: "grafana-\(getpid())-\($0)")
         }
-        defer { receiver.server.writer.shutdown() }
+        defer { receiver.server.writer?.shutdown() }
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(seconds * 1000))
@@ -125,7 +125,7 @@ struct GrafanaBenchmark {
 
     private func queryLatencies(settings: ReceiverSettings, logger: Logger, caPath: String) async throws {
         let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
-        defer { receiver.server.writer.shutdown() }
+        defer { receiver.server.writer?.shutdown() }
         let lastDay = Self.firstDay + Int64(days - 1) * 86_400
         let range =
             #""range":{"from":"\#(iso(lastDay))","to":"\#(iso(lastDay + 86_400))"},"intervalMs":60000,"maxDataPoints":1000"#

@@ -11,8 +11,11 @@ struct InProcessReceiver {
     private let serving: Task<Void, any Error>
 
     /// Starts serving and returns once the listener is bound.
-    static func start(settings: ReceiverSettings, logger: Logger) async throws -> InProcessReceiver {
-        let server = try ReceiverServer(settings: settings, logger: logger)
+    /// `store`: an opened store (PostgreSQL) instead of the embedded one.
+    static func start(settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil) async throws
+        -> InProcessReceiver
+    {
+        let server = try ReceiverServer(settings: settings, logger: logger, store: store)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let app = try server.application { port in announce.yield(port) }
         let serving = Task {

@@ -60,7 +60,7 @@ struct ReceiverBenchmark {
 
         // Stop serving before the baseline so the disk is quiet while it is measured.
         await receiver.stop()
-        server.writer.shutdown()
+        server.writer?.shutdown()
 
         let baseline = try FsyncBaseline.measure(directory: scratch.path, bytes: bodyKiB * 1024, seconds: fsyncSeconds)
         print(
@@ -114,7 +114,7 @@ struct ReceiverBenchmark {
         }
 
         let perClient = max(1, (maxUploads + clients - 1) / clients)
-        let (groupsBefore, uploadsBefore) = server.writer.counters
+        let (groupsBefore, uploadsBefore) = server.writer!.counters
         // Clients and server share this process and its cores, so one CPU figure covers both.
         let cpuBefore = ResourceUsage.selfCPU()
         let clock = ContinuousClock()
@@ -125,7 +125,7 @@ struct ReceiverBenchmark {
             return await group.reduce(into: []) { $0.append($1) }
         }
         let elapsed = (clock.now - start).seconds
-        let (groupsAfter, uploadsAfter) = server.writer.counters
+        let (groupsAfter, uploadsAfter) = server.writer!.counters
         let cpu = ResourceUsage.selfCPU() - cpuBefore
 
         let latencies = Percentiles(outcomes.flatMap(\.latencies))

@@ -11,6 +11,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
         discussion: """
             `fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files; \
+            `fathom-receiver prune --store URL --older-than 400d` drops old days from a PostgreSQL store; \
+            `fathom-receiver export-tree --store URL --out DIR` writes it out as the day-file tree; \
             `fathom-receiver forward-status --config F` shows each RabbitMQ destination's backlog.
             """,
         version: FathomVersion.string
@@ -23,6 +25,10 @@ struct ReceiverCommand: AsyncParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == ReindexCommand.configuration.commandName {
             ReindexCommand.main(Array(arguments.dropFirst()))
+        } else if arguments.first == PruneCommand.configuration.commandName {
+            await PruneCommand.main(Array(arguments.dropFirst()))
+        } else if arguments.first == ExportTreeCommand.configuration.commandName {
+            await ExportTreeCommand.main(Array(arguments.dropFirst()))
         } else if arguments.first == ForwardStatusCommand.configuration.commandName {
             await ForwardStatusCommand.main(Array(arguments.dropFirst()))
         } else {
@@ -60,6 +66,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Flag(help: "GET /metrics only with Basic auth of a clusters=* user.") var metricsAuth = false
     @Option(help: "Ingest index SQLite file (default <data-dir>/.fathom/index.sqlite).") var indexDb: String?
     @Flag(help: "Do not keep the ingest index (Grafana series then answer 503).") var noIndex = false
+    @Option(help: "Scale-out store: postgresql://USER@HOST:PORT/DATABASE[?sslmode=require]; default: day files.")
+    var store: String?
+    @Option(help: "File holding the store's database password.") var storePasswordFile: String?
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-receiver")
@@ -82,6 +91,14 @@ struct ReceiverCommand: AsyncParsableCommand {
         if insecureHTTP { settings.insecureHTTP = true }
         if let indexDb { settings.indexPath = indexDb }
         if noIndex { settings.sampleIndex = false }
+        if let store {
+            if settings.store == nil { settings.store = StoreSettings(url: store) }
+            settings.store?.url = store
+        }
+        if let storePasswordFile {
+            guard settings.store != nil else { throw ValidationError("--store-password-file needs --store") }
+            settings.store?.passwordFile = storePasswordFile
+        }
         if let archiveDb {
             // Flags override the file key by key: another database keeps the file's keys and allow-list.
             if settings.archive == nil { settings.archive = ArchiveSettings(databasePath: archiveDb) }

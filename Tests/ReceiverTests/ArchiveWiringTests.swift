@@ -44,7 +44,7 @@ import Testing
         writerShutdown(server)
     }
 
-    func writerShutdown(_ server: ReceiverServer) { server.writer.shutdown() }
+    func writerShutdown(_ server: ReceiverServer) { server.writer?.shutdown() }
 
     @Test func apiKeysAcceptPlainAndBcryptKeysAndTheLegacyForm() {
         let hash = Bcrypt.hash("hashed-key", cost: 4)

@@ -31,6 +31,10 @@ import FathomShared
 /// # The ingest index behind /grafana/ (default on, at <data_dir>/.fathom/index.sqlite).
 /// sample_index = true
 /// index_db = "/var/lib/fathom/index.sqlite"
+/// # The scale-out store: every receiver on one PostgreSQL database (see `StoreSettings`).
+/// [store]
+/// url = "postgresql://fathom@db.example.org:5432/fathom?sslmode=require"
+/// password_file = "/etc/fathom/db-password"
 /// # Forward what is stored to RabbitMQ (see ForwardSettings for every key).
 /// [[forward]]
 /// url = "amqps://fathom@mq.example.org/psdata"
@@ -44,7 +48,7 @@ public enum ReceiverSettingsFile {
         "handshake_timeout", "header_timeout", "idle_timeout", "max_connections", "tls_min_version", "tls_ciphers",
         "login_failures_per_address", "login_failures_per_user", "login_forgive_seconds",
         "fleet_cadence", "metrics_auth",
-        "sample_index", "index_db", "forward",
+        "sample_index", "index_db", "forward", "store",
     ]
 
     public static func load(path: String) throws -> ReceiverSettings {
@@ -73,6 +77,7 @@ public enum ReceiverSettingsFile {
         if let v = try root.bool("sample_index") { s.sampleIndex = v }
         if let v = try root.string("index_db") { s.indexPath = v }
         s.archive = try archive(root)
+        s.store = try StoreSettings.parse(root)
         if let v = try root.double("handshake_timeout") {
             s.connections.handshakeTimeout = try seconds(v, "handshake_timeout")
         }

@@ -10,11 +10,11 @@ import NIOCore
 /// sonar + curl node scripts work unchanged: method (403), content type (400; media type compared
 /// case-insensitively, parameters allowed, see ``MediaType``), credentials (401),
 /// parameters (400), cluster authority (403), size (413), content (400). 200 with an empty body
-/// only once the data is durably on disk. Logins refused by the throttle get 429 and a full password
+/// only once the data is durable in the store (``SampleStore``: day files or PostgreSQL). Logins refused by the throttle get 429 and a full password
 /// pool 503, both with `Retry-After`.
 public struct SonarIngestRoutes: Sendable {
     public let authenticator: UploadAuthenticator
-    public let writer: GroupCommitWriter
+    public let store: any SampleStore
     public let validator: SonarUploadValidator
     public let maxBodyBytes: Int
     public let logger: Logger
@@ -30,11 +30,11 @@ public struct SonarIngestRoutes: Sendable {
     public static let batchIDHeader = HTTPField.Name(WireHeaders.batchID)!
 
     public init(
-        authenticator: UploadAuthenticator, writer: GroupCommitWriter, validator: SonarUploadValidator,
+        authenticator: UploadAuthenticator, store: any SampleStore, validator: SonarUploadValidator,
         maxBodyBytes: Int, logger: Logger
     ) {
         self.authenticator = authenticator
-        self.writer = writer
+        self.store = store
         self.validator = validator
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
@@ -130,7 +130,7 @@ public struct SonarIngestRoutes: Sendable {
                 .badRequest, error.message, request: request, context: context, cluster: cluster.value, user: user)
         }
         do {
-            let outcome = try await writer.commit(appends, batchID: batchID)
+            let outcome = try await store.commit(appends, batchID: batchID)
             if outcome == .duplicate {
                 logger.info(
                     "replayed batch acknowledged without writing",

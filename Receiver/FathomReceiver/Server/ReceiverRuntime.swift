@@ -28,8 +28,21 @@ public struct ReceiverRuntime: Sendable {
     public func run() async throws {
         MallocPolicy.apply()
         let notifier = SystemdNotifier.fromEnvironment()
-        let server = try ReceiverServer(settings: settings, logger: logger)
-        logger.notice("storage: \(server.writer.recovery)")
+        // The PostgreSQL store is opened (and its schema migrated) before anything listens.
+        let store: (any SampleStore)? =
+            if let storeSettings = settings.store {
+                try await PostgresSampleStore.open(settings: storeSettings, logger: logger)
+            } else {
+                nil
+            }
+        let server: ReceiverServer
+        do {
+            server = try ReceiverServer(settings: settings, logger: logger, store: store)
+        } catch {
+            await store?.close()
+            throw error
+        }
+        logger.notice("storage: \(server.store.startupSummary)")
         let listening = StatusLine()
         // Trapped before READY=1 can go out (see ReloadService).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -41,7 +54,7 @@ public struct ReceiverRuntime: Sendable {
             notifier.ready(status: line)
         }
         let pinger = WatchdogPinger(notifier: notifier, logger: logger) { [logger] in
-            let stuck = server.writer.liveness.stuck()
+            let stuck = server.writer?.liveness.stuck() ?? []
             guard stuck.isEmpty else {
                 logger.error(
                     "storage writer stuck; withholding the watchdog keep-alive",
@@ -76,22 +89,19 @@ public struct ReceiverRuntime: Sendable {
         // Every 5 s (and at the end) the fleet registry goes to <data>/.fathom/fleet.sqlite.
         let saver = FleetSaver(registry: server.fleet, store: server.fleetStore, logger: logger)
         let saving = Task { await saver.run() }
-        // The writer finishes what is queued and syncs before the process exits.
-        defer {
-            trimming.cancel()
-            server.writer.shutdown()
-        }
+        defer { trimming.cancel() }
+        var failure: (any Error)?
         do {
             try await group.run()
         } catch {
-            saving.cancel()
-            await saver.saveNow()
-            await server.authenticator.hashPool.shutdown()
-            throw error
+            failure = error
         }
         saving.cancel()
         await saver.saveNow()
         await server.authenticator.hashPool.shutdown()
+        // The store finishes what is queued (and syncs or commits it) before the process exits.
+        await server.store.close()
+        if let failure { throw failure }
     }
 
     /// One forwarder per `[[forward]]` destination and stream, with each stream's log set up to

@@ -7,7 +7,8 @@ import NIOCore
 import NIOSSL
 
 /// The receiver's HTTP(S) application: ingest routes, `/ping`, the Grafana data source, the fleet
-/// page, `/metrics`, and the storage writer (with its ingest index), behind the connection limits
+/// page, `/metrics`, and the sample store (the file writer with its ingest index, or PostgreSQL),
+/// behind the connection limits
 /// of `ConnectionPolicy` and the TLS versions and suites of `TLSPolicy`.
 ///
 /// ```swift
@@ -17,7 +18,10 @@ import NIOSSL
 public struct ReceiverServer: Sendable {
     public let settings: ReceiverSettings
     public let authenticator: UploadAuthenticator
-    public let writer: GroupCommitWriter
+    /// Where uploads go: `writer`, or the store given to `init` (PostgreSQL).
+    public let store: any SampleStore
+    /// The embedded store's writer; nil when `store` is another (then there is no ingest index).
+    public let writer: GroupCommitWriter?
     /// The archive's API keys, held here so SIGHUP can reload the very table the routes check;
     /// nil without an archive (or when the file cannot be read: the routes then answer 503).
     public let archiveKeys: ArchiveAPIKeys?
@@ -35,20 +39,31 @@ public struct ReceiverServer: Sendable {
     public let deviceLinks: ArchiveLinkOrigin
     public let logger: Logger
 
-    public init(settings: ReceiverSettings, logger: Logger) throws {
+    /// `store`: a store opened beforehand (`PostgresSampleStore`); nil keeps the embedded one.
+    public init(settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil) throws {
         self.settings = settings
         self.logger = logger
         authenticator = try UploadAuthenticator(
             credentialsPath: settings.credentialsPath, throttle: LoginThrottle(limits: settings.loginThrottle))
-        if settings.sampleIndex {
-            let path = settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
-            try GroupCommitWriter.makeDirectories(
-                String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o700, syncParents: false)
-            index = try SampleIndex(path: path, dataDirectory: settings.dataDirectory)
-        } else {
+        if let store {
+            // The ingest index folds the day files, which a database store does not write.
             index = nil
+            writer = nil
+            self.store = store
+            try GroupCommitWriter.makeDirectories(settings.dataDirectory + "/.fathom", mode: 0o700, syncParents: false)
+        } else {
+            if settings.sampleIndex {
+                let path = settings.indexPath ?? SampleIndex.defaultPath(dataDirectory: settings.dataDirectory)
+                try GroupCommitWriter.makeDirectories(
+                    String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o700, syncParents: false)
+                index = try SampleIndex(path: path, dataDirectory: settings.dataDirectory)
+            } else {
+                index = nil
+            }
+            let writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
+            self.writer = writer
+            self.store = writer
         }
-        writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
         // Wrong tokens and wrong passwords fill the same per-address buckets and share the bcrypt pool.
         archiveKeys = settings.archive.flatMap { [authenticator] in
             try? ArchiveAPIKeys(
@@ -60,23 +75,29 @@ public struct ReceiverServer: Sendable {
             archiveLinks
             ?? ArchiveLinkOrigin(
                 scheme: settings.insecureHTTP ? "http" : "https", listenHost: settings.host, port: settings.port)
-        // The writer made <data>/.fathom (mode 0700) above.
+        // The writer (or the store branch) made <data>/.fathom (mode 0700) above.
         fleetStore = try FleetStore(path: settings.dataDirectory + "/.fathom/fleet.sqlite")
         fleet = FleetRegistry(records: try fleetStore.load(), cadenceOverrides: settings.fleetCadence)
         interfaces = try SQLiteInterfaceStore(
             path: SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory))
         let metrics = ReceiverMetrics()
-        writer.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
-        if index != nil { metrics.setIndexLagProvider { [writer] in writer.indexLagSeconds } }
+        writer?.observeCommits { uploads, sync in metrics.commitGroup(uploads: uploads, syncDuration: sync) }
+        if let writer, index != nil { metrics.setIndexLagProvider { [writer] in writer.indexLagSeconds } }
         self.metrics = metrics
     }
 
     public func makeRouter() -> Router<IngestRequestContext> {
         let router = Router(context: IngestRequestContext.self)
         router.add(middleware: ArchiveWriteCounting(metrics: metrics))
-        router.get("/ping") { _, _ in "pong\n" }
+        router.get("/ping") { [store] _, _ in
+            // A load balancer drains a receiver whose store is down.
+            guard let reason = await store.unavailableReason() else {
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "pong\n")))
+            }
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: reason + "\n")))
+        }
         var ingest = SonarIngestRoutes(
-            authenticator: authenticator, writer: writer,
+            authenticator: authenticator, store: store,
             validator: SonarUploadValidator(maxLineBytes: settings.maxLineBytes),
             maxBodyBytes: settings.maxBodyBytes, logger: logger
         )

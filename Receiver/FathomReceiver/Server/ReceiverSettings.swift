@@ -29,6 +29,8 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var indexPath: String?
     /// RabbitMQ destinations (`[[forward]]`) that get what the receiver stores.
     public var forwards: [ForwardSettings] = []
+    /// The scale-out store on PostgreSQL; nil keeps the embedded store (day files, no database).
+    public var store: StoreSettings?
 
     public init() {}
 
@@ -44,6 +46,9 @@ public struct ReceiverSettings: Sendable, Equatable {
         }
         if archive == nil, let forward = forwards.first(where: { $0.streams.contains(.archive) }) {
             return "forward \(forward.name) has the archive stream but no archive is configured (archive_db)"
+        }
+        if store != nil, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
+            return "forward \(forward.name) has the samples stream, which is read from the embedded store's index ([store] is set)"
         }
         if !sampleIndex, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
             return

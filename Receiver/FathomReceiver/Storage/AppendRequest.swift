@@ -21,7 +21,9 @@ public struct StorageError: Error, CustomStringConvertible {
     public var errno: Int32
     public var operation: String
     public var path: String
-    public var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+    /// The store's own words (a database's message), said instead of `strerror`'s.
+    public var detail: String? = nil
+    public var description: String { "\(operation) \(path): \(detail ?? String(cString: strerror(errno)))" }
     public var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT }
 }
 

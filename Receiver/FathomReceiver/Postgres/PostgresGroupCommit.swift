@@ -1,0 +1,242 @@
+import FathomShared
+import Logging
+import PostgresNIO
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One receiver's connection to the store and what runs on it: each group of uploads in one
+/// transaction, and `/ping`'s probes.
+///
+/// A group's transaction: the next number of the commit clock (its row lock orders all
+/// receivers' groups, for `export-tree`), then the batch ids (`INSERT … ON CONFLICT DO NOTHING RETURNING`, in sorted
+/// order so two receivers never wait on each other's ids crosswise), then the lines and sysinfo
+/// documents of the uploads whose ids were new, then `COMMIT`. An id another receiver holds in
+/// an open transaction makes this one wait for its outcome: committed, the upload here is a
+/// duplicate; rolled back, it is stored here.
+///
+/// A lost connection is dropped and opened again for the next group. A group that failed on a
+/// connection that had served before (the database restarted meanwhile) is tried once more on a
+/// new one, but only if its `COMMIT` was never sent: after that its outcome is unknown and the
+/// uploads are refused (the agent's retry is then recognised by its batch id).
+actor PostgresGroupCommit {
+    struct Upload: Sendable {
+        var appends: [FileAppend]
+        var batchID: String?
+        var answer: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>
+    }
+
+    let connector: PostgresConnector
+    /// A group or probe still unanswered after this closes its connection, which fails it (503):
+    /// a database that hangs must not hold every upload, nor the shutdown, forever.
+    static let deadline: Duration = .seconds(30)
+    private var connection: PostgresConnection?
+    /// Days whose partition exists (made or seen by this receiver).
+    private var partitions: Set<String> = []
+    private var logger: Logger { connector.logger }
+
+    init(connector: PostgresConnector, connection: PostgresConnection) {
+        self.connector = connector
+        self.connection = connection
+    }
+
+    func close() async {
+        try? await connection?.close()
+        connection = nil
+    }
+
+    /// Commits the uploads among `jobs` as one group, then answers the probes.
+    func run(_ jobs: [PostgresSampleStore.Job]) async {
+        var uploads: [Upload] = []
+        var probes: [CheckedContinuation<String?, Never>] = []
+        for job in jobs {
+            switch job {
+            case .upload(let upload): uploads.append(upload)
+            case .probe(let probe): probes.append(probe)
+            }
+        }
+        var reason: String?
+        if !uploads.isEmpty {
+            let results = await commitGroup(uploads)
+            for (upload, result) in zip(uploads, results) { upload.answer.resume(returning: result) }
+            reason = results.lazy.compactMap { try? $0.get() }.first == nil ? results.first?.failure : nil
+        }
+        if !probes.isEmpty {
+            if reason == nil { reason = await probe() }
+            for probe in probes { probe.resume(returning: reason) }
+        }
+    }
+
+    /// Nil when `SELECT 1` answers.
+    private func probe() async -> String? {
+        do {
+            let connection = try await connected().connection
+            try await bounded(connection) { try await connection.query("SELECT 1", logger: logger) }
+            return nil
+        } catch {
+            drop()
+            return "store \(connector.address.display) unavailable: \(PostgresFailure(error))"
+        }
+    }
+
+    private func connected() async throws -> (connection: PostgresConnection, fresh: Bool) {
+        if let connection, !connection.isClosed { return (connection, false) }
+        let made = try await connector.connect()
+        connection = made
+        return (made, true)
+    }
+
+    private func drop() {
+        connection?.close().whenComplete { _ in }
+        connection = nil
+    }
+
+    private func commitGroup(_ uploads: [Upload]) async -> [Result<CommitOutcome, StorageError>] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var commitSent = false
+            var fresh = true
+            do {
+                let (connection, isFresh) = try await connected()
+                fresh = isFresh
+                return try await bounded(connection) {
+                    try await transaction(uploads, on: connection, commitSent: &commitSent).map { .success($0) }
+                }
+            } catch {
+                let failure = PostgresFailure(error)
+                if failure.lostConnection {
+                    drop()
+                    if !fresh && !commitSent && attempt < 3 { continue }
+                } else {
+                    await rollBack()
+                    switch failure.sqlState {
+                    // Deadlock or serialization failure: the whole group again.
+                    case "40P01" where attempt < 5, "40001" where attempt < 5: continue
+                    // No partition for a day: another process pruned it; make it again.
+                    case "23514" where attempt < 3:
+                        partitions.removeAll()
+                        continue
+                    default: break
+                    }
+                }
+                logger.error(
+                    "group not stored", metadata: ["store": "\(connector.address.display)", "error": "\(failure)"])
+                let refusal = StorageError(
+                    errno: failure.lostConnection ? ECONNREFUSED : EIO, operation: "commit",
+                    path: connector.address.display, detail: failure.description)
+                return uploads.map { _ in .failure(refusal) }
+            }
+        }
+    }
+
+    /// Runs `body`, closing `connection` if it takes longer than ``deadline``.
+    private func bounded<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        let guardian = Task { [logger, address = connector.address.display] in
+            try await Task.sleep(for: Self.deadline)
+            logger.error(
+                "store did not answer within \(Self.deadline); closing the connection",
+                metadata: ["store": "\(address)"])
+            connection.close().whenComplete { _ in }
+        }
+        defer { guardian.cancel() }
+        return try await body()
+    }
+
+    private func rollBack() async {
+        guard let connection else { return }
+        do {
+            try await connection.query("ROLLBACK", logger: logger)
+        } catch {
+            drop()
+        }
+    }
+
+    /// One transaction for the whole group; the outcome of each upload, in order.
+    private func transaction(
+        _ uploads: [Upload], on connection: PostgresConnection, commitSent: inout Bool
+    ) async throws -> [CommitOutcome] {
+        var rowsPerUpload: [PostgresUploadRows] = []
+        var days: Set<String> = []
+        for upload in uploads {
+            var rows = PostgresUploadRows()
+            rows.add(upload.appends)
+            days.formUnion(rows.days)
+            rowsPerUpload.append(rows)
+        }
+        let missing = days.subtracting(partitions)
+        if !missing.isEmpty {
+            try await PostgresPartitions.ensure(days: missing, on: connection, logger: logger)
+            partitions.formUnion(missing)
+        }
+        // An id twice in one group: the first is stored (or found stored), the second is its duplicate.
+        var firstOfID: [String: Int] = [:]
+        for (index, upload) in uploads.enumerated() {
+            if let id = upload.batchID, firstOfID[id] == nil { firstOfID[id] = index }
+        }
+        try await connection.query("BEGIN", logger: logger)
+        // The commit clock first (see PostgresSchema): groups of all receivers take turns from here.
+        var commitNumber: Int64 = 0
+        for try await n in try await connection.query(
+            "UPDATE fathom_commit_clock SET n = n + 1 RETURNING n", logger: logger
+        ).decode(Int64.self) {
+            commitNumber = n
+        }
+        var stored = Set<String>()
+        if !firstOfID.isEmpty {
+            let ids = firstOfID.keys.sorted()
+            for try await id in try await connection.query(
+                """
+                INSERT INTO fathom_batches (id) SELECT unnest(\(ids)::text[])
+                ON CONFLICT DO NOTHING RETURNING id
+                """, logger: logger
+            ).decode(String.self) {
+                stored.insert(id)
+            }
+        }
+        var outcomes: [CommitOutcome] = []
+        var rows = PostgresUploadRows()
+        for (index, upload) in uploads.enumerated() {
+            if let id = upload.batchID, firstOfID[id] != index || !stored.contains(id) {
+                outcomes.append(.duplicate)
+                continue
+            }
+            outcomes.append(.stored)
+            rows.append(rowsPerUpload[index])
+        }
+        if !rows.line.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO fathom_samples (day, cluster, host, time, "user", job, cmd, line, commit_n)
+                SELECT d::date, c, h, to_timestamp(t), u, j, m, l, \(commitNumber)
+                FROM unnest(\(rows.day)::text[], \(rows.cluster)::text[], \(rows.host)::text[], \(rows.time)::int8[],
+                            \(rows.user)::text[], \(rows.job)::int8[], \(rows.cmd)::text[], \(rows.line)::text[])
+                     WITH ORDINALITY AS x(d, c, h, t, u, j, m, l, o)
+                ORDER BY o
+                """, logger: logger)
+        }
+        if !rows.sysinfoDocument.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO fathom_sysinfo (day, cluster, host, time, document, commit_n)
+                SELECT d::date, c, h, to_timestamp(t), doc, \(commitNumber)
+                FROM unnest(\(rows.sysinfoDay)::text[], \(rows.sysinfoCluster)::text[], \(rows.sysinfoHost)::text[],
+                            \(rows.sysinfoTime)::int8[], \(rows.sysinfoDocument)::text[])
+                     WITH ORDINALITY AS x(d, c, h, t, doc, o)
+                ORDER BY o
+                """, logger: logger)
+        }
+        commitSent = true
+        try await connection.query("COMMIT", logger: logger)
+        return outcomes
+    }
+}
+
+extension Result where Failure == StorageError {
+    /// The error's words, or nil for a success.
+    fileprivate var failure: String? {
+        if case .failure(let error) = self { return error.description }
+        return nil
+    }
+}

@@ -1,0 +1,127 @@
+import FathomShared
+import Logging
+import PostgresNIO
+
+/// The store's tables, as numbered migrations applied in order at start.
+///
+/// One receiver at a time migrates: each takes the session advisory lock ``migrationLock`` first,
+/// so receivers started together never apply a step twice. A database whose version is newer
+/// than ``migrations`` knows was upgraded by a newer receiver: this one refuses to start rather
+/// than write rows that version no longer expects.
+///
+/// Samples are partitioned by the UTC day of their time (the day folder the file store would put
+/// them in), so retention drops whole partitions (see `PostgresPartitions`).
+///
+/// ```swift
+/// let (from, to) = try await PostgresSchema.migrate(connection, logger: logger)
+/// ```
+enum PostgresSchema {
+    /// Advisory lock keys of this schema ("Fathom" in ASCII, then a small number).
+    static let migrationLock: Int64 = 0x4661_7468_6F6D_0001
+    static let partitionLock: Int64 = 0x4661_7468_6F6D_0002
+
+    /// Each element is one version's statements, run in one transaction.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE fathom_batches (
+                id text PRIMARY KEY,
+                stored_at timestamptz NOT NULL DEFAULT now())
+            """,
+            "CREATE SEQUENCE fathom_sample_seq",
+            // Every group transaction takes the next number here first: the row lock orders the
+            // groups of all receivers, so committed numbers are always a gapless prefix and
+            // `export-tree` can follow them with a cursor.
+            "CREATE TABLE fathom_commit_clock (n bigint NOT NULL)",
+            "INSERT INTO fathom_commit_clock VALUES (0)",
+            """
+            CREATE TABLE fathom_samples (
+                day date NOT NULL,
+                cluster text NOT NULL,
+                host text NOT NULL,
+                time timestamptz NOT NULL,
+                "user" text NOT NULL,
+                job bigint NOT NULL,
+                cmd text NOT NULL,
+                line text NOT NULL,
+                commit_n bigint NOT NULL,
+                seq bigint NOT NULL DEFAULT nextval('fathom_sample_seq')
+            ) PARTITION BY RANGE (day)
+            """,
+            "CREATE INDEX fathom_samples_host_time ON fathom_samples (cluster, host, time)",
+            "CREATE INDEX fathom_samples_commit ON fathom_samples (commit_n)",
+            """
+            CREATE TABLE fathom_sysinfo (
+                day date NOT NULL,
+                cluster text NOT NULL,
+                host text NOT NULL,
+                time timestamptz NOT NULL,
+                document text NOT NULL,
+                commit_n bigint NOT NULL,
+                seq bigint NOT NULL DEFAULT nextval('fathom_sample_seq'))
+            """,
+            "CREATE INDEX fathom_sysinfo_day ON fathom_sysinfo (day, cluster, host)",
+            "CREATE INDEX fathom_sysinfo_commit ON fathom_sysinfo (commit_n)",
+        ]
+    ]
+
+    /// The newest version this receiver knows.
+    static var latestVersion: Int { migrations.count }
+
+    /// Why a receiver refuses a database.
+    struct NewerSchema: Error, CustomStringConvertible {
+        var found: Int
+        var known: Int
+        var description: String {
+            "the store's schema is version \(found), newer than this receiver knows (\(known)): "
+                + "a newer fathom-receiver migrated it; upgrade this one"
+        }
+    }
+
+    /// Brings the schema to ``latestVersion``; returns the versions before and after.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> (from: Int, to: Int) {
+        try await connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger)
+        do {
+            let result = try await migrateLocked(connection, logger: logger)
+            try await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
+            return result
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
+            throw error
+        }
+    }
+
+    private static func migrateLocked(_ connection: PostgresConnection, logger: Logger) async throws -> (
+        from: Int, to: Int
+    ) {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS fathom_schema (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now())
+            """, logger: logger)
+        var current = 0
+        for try await version in try await connection.query(
+            "SELECT coalesce(max(version), 0)::int8 FROM fathom_schema", logger: logger
+        ).decode(Int64.self) {
+            current = Int(version)
+        }
+        guard current <= latestVersion else { throw NewerSchema(found: current, known: latestVersion) }
+        for version in (current + 1)...max(current + 1, latestVersion) where version <= latestVersion {
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                for statement in migrations[version - 1] {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO fathom_schema (version) VALUES (\(Int64(version)))", logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            logger.notice("store schema migrated", metadata: ["version": "\(version)"])
+        }
+        return (current, latestVersion)
+    }
+}
