@@ -16,6 +16,8 @@ struct HTTPResponseReader {
     private let stream: any HTTPByteStream
     private let limits: HTTPWaitLimits
     private var buffer: [UInt8] = []
+    /// What one read fills; its bytes are then appended to `buffer`.
+    private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
     private var start = 0
     /// False until the first byte arrives: a reused connection the server had closed ends before it.
     private(set) var receivedAny = false
@@ -154,24 +156,17 @@ struct HTTPResponseReader {
             buffer.removeFirst(start)
             start = 0
         }
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 16 * 1024))
         let stream = self.stream
         let limits = self.limits
-        let result: Result<Int, AgentHTTPError> = buffer.withUnsafeMutableBytes { raw in
+        let result: Result<Int, AgentHTTPError> = scratch.withUnsafeMutableBytes { raw in
             do throws(AgentHTTPError) {
-                return .success(
-                    try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]), limits: limits))
+                return .success(try stream.read(into: raw, limits: limits))
             } catch {
                 return .failure(error)
             }
         }
-        guard case .success(let n) = result else {
-            buffer.removeLast(16 * 1024)
-            _ = try result.get()
-            return false
-        }
-        buffer.removeLast(16 * 1024 - n)
+        let n = try result.get()
+        buffer.append(contentsOf: scratch[0..<n])
         if n > 0 { receivedAny = true }
         return n > 0
     }
