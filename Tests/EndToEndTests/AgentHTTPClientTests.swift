@@ -126,6 +126,28 @@ import Testing
         try await http.shutdown()
     }
 
+    @Test func aKeptConnectionTheServerClosedIsReplacedNotReported() async throws {
+        let dir = TempDirectory("fathom-http-stale")
+        defer { dir.remove() }
+        let server = try await LocalTestServer.python(directory: dir.path, idleSeconds: 0.3)
+        defer { server.stop() }
+        let http = try AgentHTTPClient(caFile: nil)
+        let base = "http://127.0.0.1:\(server.port)"
+        // Closed while idle: seen before the request goes out.
+        let first = try await get(http, base + "/echo", body: "one")
+        try await Task.sleep(for: .seconds(1))
+        let second = try await get(http, base + "/echo", body: "two")
+        #expect(
+            second.text.hasPrefix("echo two port ")
+                && second.text.split(separator: " ").last != first.text.split(separator: " ").last)
+        // Closed in answer to the request: the request goes again on a fresh connection.
+        let served = try await get(http, base + "/once-per-connection")
+        let resent = try await get(http, base + "/once-per-connection")
+        #expect(
+            served.status == 200 && resent.status == 200 && served.text != resent.text, "\(served.text) \(resent.text)")
+        try await http.shutdown()
+    }
+
     @Test func refusesRedirectsAndOversizedBodies() async throws {
         let dir = TempDirectory("fathom-http-refusals")
         defer { dir.remove() }

@@ -38,12 +38,14 @@ final class LocalTestServer: @unchecked Sendable {
             ] + extra, directory: directory, port: port)
     }
 
-    /// Python's `http.server` (HTTP/1.1, keep-alive) with the paths of ``pythonScript``.
-    static func python(directory: String) async throws -> LocalTestServer {
+    /// Python's `http.server` (HTTP/1.1, keep-alive) with the paths of ``pythonScript``; a connection
+    /// idle for `idleSeconds` is closed by the server.
+    static func python(directory: String, idleSeconds: Double = 30) async throws -> LocalTestServer {
         let port = try freeLoopbackPort()
         try pythonScript.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
         return try await LocalTestServer(
-            arguments: ["/usr/bin/python3", directory + "/server.py", String(port)], directory: directory, port: port)
+            arguments: ["/usr/bin/python3", directory + "/server.py", String(port), String(idleSeconds)],
+            directory: directory, port: port)
     }
 
     /// SIGKILL: a child spawned from a cooperative thread inherits its blocked signals, SIGTERM
@@ -69,7 +71,18 @@ final class LocalTestServer: @unchecked Sendable {
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 port = str(self.client_address[1]).encode()
-                if self.path == "/chunked":
+                if self.path == "/once-per-connection":
+                    # A second request on the same connection is met with a close and no answer.
+                    self.served = getattr(self, "served", 0) + 1
+                    if self.served > 1:
+                        self.close_connection = True
+                        return
+                    data = b"port " + port
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                elif self.path == "/chunked":
                     self.send_response(200)
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
@@ -103,6 +116,7 @@ final class LocalTestServer: @unchecked Sendable {
             do_POST = do_GET
             do_PUT = do_GET
 
+        Handler.timeout = float(sys.argv[2])
         http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
         """#
 }
