@@ -176,6 +176,14 @@ import Testing
         let refused = await failure(http, "https://127.0.0.1:\(closed)/")
         #expect(refused == .connectionRefused(endpoint: "127.0.0.1:\(closed)"))
         #expect(start.duration(to: .now) < .seconds(2), "no retry of a refused connection")
+        // A name no resolver knows fails by name, or at the connect bound if no resolver answers.
+        let lookupStart = ContinuousClock.now
+        switch await failure(http, "https://no-such-host.invalid/") {
+        case .nameResolution(let host, _)?: #expect(host == "no-such-host.invalid")
+        case .timeout(_, let step, _)?: #expect(step == "resolving no-such-host.invalid")
+        case let other: Issue.record("unexpected: \(String(describing: other))")
+        }
+        #expect(lookupStart.duration(to: .now) < .seconds(12))
         // Accepted by the kernel, never answered: the read wait ends it.
         let listener = try TCPListener.listen(port: 0)
         defer { listener.close() }

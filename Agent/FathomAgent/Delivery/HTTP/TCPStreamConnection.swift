@@ -21,22 +21,10 @@ final class TCPStreamConnection: HTTPByteStream {
         -> TCPStreamConnection
     {
         let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else {
-            let reason = status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
-            throw .nameResolution(host: host, reason: reason)
-        }
-        defer { freeaddrinfo(list) }
         var failure = AgentHTTPError.connectionRefused(endpoint: endpoint)
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            entry = info.pointee.ai_next
+        for address in try resolve(host: host, port: port, limits: limits, endpoint: endpoint) {
             do throws(AgentHTTPError) {
-                return try connect(info.pointee, endpoint: endpoint, limits: limits)
+                return try connect(address, endpoint: endpoint, limits: limits)
             } catch {
                 // A refusal from one address does not hide a timeout or another failure from the next.
                 if case .connectionRefused = error { continue }
@@ -46,14 +34,69 @@ final class TCPStreamConnection: HTTPByteStream {
         throw failure
     }
 
-    private static func connect(_ info: addrinfo, endpoint: String, limits: HTTPWaitLimits) throws(AgentHTTPError)
-        -> TCPStreamConnection
+    /// One address `getaddrinfo` gave, as `sockaddr` bytes.
+    private struct ResolvedAddress: Sendable {
+        let family: Int32
+        let bytes: [UInt8]
+    }
+
+    private enum Resolution: Sendable {
+        case addresses([ResolvedAddress])
+        case failure(String)
+    }
+
+    /// `getaddrinfo` on a thread of its own, waited for no longer than the connect bound: the
+    /// resolver's own timeouts (seconds per server, per attempt) would otherwise decide.
+    private static func resolve(host: String, port: UInt16, limits: HTTPWaitLimits, endpoint: String)
+        throws(AgentHTTPError) -> [ResolvedAddress]
+    {
+        let bound = min(limits.perWait, ContinuousClock.now.duration(to: limits.deadline))
+        let pending = ParallelLookup<Resolution>.start(
+            [host], lookup: { _ in lookup(host: host, port: port) }, deadline: bound)
+        switch pending.collect()[host] {
+        case .addresses(let addresses)?:
+            return addresses
+        case .failure(let reason)?:
+            throw .nameResolution(host: host, reason: reason)
+        case nil:
+            let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
+            throw .timeout(endpoint: endpoint, step: "resolving \(host)", seconds: (seconds * 10).rounded() / 10)
+        }
+    }
+
+    private static func lookup(host: String, port: UInt16) -> Resolution {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, list != nil else {
+            return .failure(
+                status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var addresses: [ResolvedAddress] = []
+        var entry = list
+        while let info = entry {
+            entry = info.pointee.ai_next
+            guard let address = info.pointee.ai_addr else { continue }
+            let bytes = UnsafeRawBufferPointer(start: address, count: Int(info.pointee.ai_addrlen))
+            addresses.append(ResolvedAddress(family: info.pointee.ai_family, bytes: Array(bytes)))
+        }
+        return addresses.isEmpty ? .failure("no address") : .addresses(addresses)
+    }
+
+    private static func connect(_ address: ResolvedAddress, endpoint: String, limits: HTTPWaitLimits)
+        throws(AgentHTTPError) -> TCPStreamConnection
     {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-        let fd = socket(info.ai_family, type, 0)
+        let fd = socket(address.family, type, 0)
         guard fd >= 0 else { throw .connectFailed(endpoint: endpoint, reason: String(cString: strerror(errno))) }
         let connection = TCPStreamConnection(fd: fd, endpoint: endpoint)
-        if Glibc.connect(fd, info.ai_addr, info.ai_addrlen) != 0 {
+        let started = address.bytes.withUnsafeBytes { raw in
+            Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+        if started != 0 {
             var code = errno
             if code == EINPROGRESS {
                 do throws(AgentHTTPError) {
