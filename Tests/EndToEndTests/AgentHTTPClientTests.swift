@@ -126,6 +126,25 @@ import Testing
         try await http.shutdown()
     }
 
+    @Test func keepsATLSConnectionPastTheSessionTickets() async throws {
+        let dir = TempDirectory("fathom-https-keep-alive")
+        defer { dir.remove() }
+        let pki = try TestPKI(in: dir.path)
+        let server = try await LocalTestServer.python(
+            directory: dir.path, tls: (pki.serverCertificate, pki.serverKey))
+        defer { server.stop() }
+        let http = try AgentHTTPClient(caFile: pki.caCertificate)
+        var ports: Set<Substring> = []
+        for round in 0..<3 {
+            let response = try await get(http, "https://localhost:\(server.port)/echo", body: "round \(round)")
+            #expect(response.text.hasPrefix("echo round \(round) port "))
+            ports.insert(response.text.split(separator: " ").last ?? "")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(ports.count == 1, "one TLS connection carries every request: \(ports)")
+        try await http.shutdown()
+    }
+
     @Test func aKeptConnectionTheServerClosedIsReplacedNotReported() async throws {
         let dir = TempDirectory("fathom-http-stale")
         defer { dir.remove() }

@@ -39,12 +39,16 @@ final class LocalTestServer: @unchecked Sendable {
     }
 
     /// Python's `http.server` (HTTP/1.1, keep-alive) with the paths of ``pythonScript``; a connection
-    /// idle for `idleSeconds` is closed by the server.
-    static func python(directory: String, idleSeconds: Double = 30) async throws -> LocalTestServer {
+    /// idle for `idleSeconds` is closed by the server. With `tls` it speaks HTTPS (Python's OpenSSL
+    /// server sends TLS 1.3 session tickets after the handshake).
+    static func python(directory: String, idleSeconds: Double = 30, tls: (certificate: String, key: String)? = nil)
+        async throws -> LocalTestServer
+    {
         let port = try freeLoopbackPort()
         try pythonScript.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
+        let files = tls.map { [$0.certificate, $0.key] } ?? []
         return try await LocalTestServer(
-            arguments: ["/usr/bin/python3", directory + "/server.py", String(port), String(idleSeconds)],
+            arguments: ["/usr/bin/python3", directory + "/server.py", String(port), String(idleSeconds)] + files,
             directory: directory, port: port)
     }
 
@@ -59,7 +63,7 @@ final class LocalTestServer: @unchecked Sendable {
 
     /// Every answer names the client's port, so a test sees whether a connection was reused.
     static let pythonScript = #"""
-        import http.server, sys
+        import http.server, ssl, sys
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -117,6 +121,11 @@ final class LocalTestServer: @unchecked Sendable {
             do_PUT = do_GET
 
         Handler.timeout = float(sys.argv[2])
-        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+        if len(sys.argv) > 4:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(sys.argv[3], sys.argv[4])
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
         """#
 }

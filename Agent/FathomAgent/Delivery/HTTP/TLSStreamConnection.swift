@@ -138,7 +138,16 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
         }
     }
 
-    var isReusable: Bool { SSL_pending(ssl) == 0 && tcp.isReusable }
+    var isReusable: Bool {
+        guard SSL_pending(ssl) == 0 else { return false }
+        if tcp.isReusable { return true }
+        // Readable while idle: a close, or TLS 1.3 session tickets that came after the answer.
+        // A peek takes in records that carry no data; wanting more then means the peer said nothing.
+        ERR_clear_error()
+        var byte: UInt8 = 0
+        let n = SSL_peek(ssl, &byte, 1)
+        return n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ
+    }
 
     func close() {
         SSL_free(ssl)
