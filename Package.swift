@@ -57,15 +57,18 @@ let package = Package(
             exclude: ["CSystemd"],
             swiftSettings: strict
         ),
+        // The system OpenSSL (libssl-dev) for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent.
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Agent/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "FathomAgent",
             dependencies: [
-                "FathomShared",
+                "FathomShared", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

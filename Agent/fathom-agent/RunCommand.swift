@@ -2,8 +2,6 @@ import ArgumentParser
 import FathomAgent
 import FathomShared
 import Logging
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -14,7 +12,7 @@ import UnixSignals
 /// `fathom-agent run`: the daemon, a `ServiceGroup` of the agent (`AgentService`: SIGHUP reloads the
 /// config, SIGTERM/SIGINT stop it, the current send finishes, the spool stays) and the watchdog.
 /// Under systemd it reports READY=1, a status line, watchdog keep-alives while no work loop is
-/// stuck and its event loops answer, and STOPPING=1.
+/// stuck, and STOPPING=1.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Sample on a schedule and deliver to the receiver until stopped.")
@@ -52,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("agent stopped; undelivered batches stay in the spool")
     }
 
-    /// Healthy while no work loop is stuck in a step past its bound and the event loops answer.
+    /// Healthy while no work loop is stuck in a step past its bound.
     static func healthy(_ liveness: Liveness, logger: Logger) async -> Bool {
         let stuck = liveness.stuck()
         if !stuck.isEmpty {
@@ -62,14 +60,6 @@ struct RunCommand: AsyncParsableCommand {
                     "loops": "\(stuck.map { "\($0.name) for \($0.for)" }.joined(separator: ", "))"
                 ])
             return false
-        }
-        return await eventLoopsAnswer()
-    }
-
-    /// True once every event loop of the HTTP client's group has run a no-op task.
-    static func eventLoopsAnswer() async -> Bool {
-        for loop in NIOSingletons.posixEventLoopGroup.makeIterator() {
-            guard (try? await loop.submit {}.get()) != nil else { return false }
         }
         return true
     }

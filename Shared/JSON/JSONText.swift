@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Serialises ``JSONValue`` trees compactly, with sorted object keys and Python-style floats.
 ///
 /// esmond (Python) prints integral floats with a trailing `.0`; clients that diff output against

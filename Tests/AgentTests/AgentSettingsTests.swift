@@ -11,6 +11,8 @@ import Testing
             cluster = "fox.example.org"
             password_file = "/etc/fathom/agent-password"
             ca_file = "/etc/fathom/ca.pem"
+            client_certificate = "/etc/fathom/agent.pem"
+            client_key = "/etc/fathom/agent.key"
             send_window = 280
 
             [spool]
@@ -29,6 +31,7 @@ import Testing
             """, fileName: "agent.toml")
         #expect(s.receiverURLs == ["https://receiver.example.org:8443"])
         #expect(s.cluster == "fox.example.org" && s.caFile == "/etc/fathom/ca.pem")
+        #expect(s.clientCertificateFile == "/etc/fathom/agent.pem" && s.clientKeyFile == "/etc/fathom/agent.key")
         #expect(s.sendWindowSeconds == 280 && s.spoolDirectory == "/srv/spool" && s.spoolMaxMB == 64)
         #expect(s.intervalSeconds == 300 && s.sysinfoIntervalSeconds == 3600)
         #expect(

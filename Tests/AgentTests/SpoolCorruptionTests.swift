@@ -23,7 +23,7 @@ import Testing
         #expect(try spool.pending() == [batches[0], batches[2]])
         #expect(dir.names(in: "spool/quarantine") == [batches[1].fileName])
         #expect(logs.messages(at: .error).contains { $0.contains("truncated") && $0.contains(batches[1].fileName) })
-        #expect(try spool.load(batches[2]).payload == Data(repeating: 2, count: 100))
+        #expect(try spool.load(batches[2]).payload == [UInt8](repeating: 2, count: 100))
     }
 
     @Test func fileDamagedAfterOpeningIsFoundByPending() throws {

@@ -3,7 +3,7 @@ import FoundationEssentials
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct SpoolDirectoryTests {
-    private let fixedNow = Date(timeIntervalSince1970: 1_700_000_000.123)
+    private let fixedNow = 1_700_000_000.123
 
     @Test func appendedBatchRoundTrips() throws {
         let dir = SpoolTestDirectory()
@@ -70,7 +70,7 @@ import Testing
         let next = try reopened.append(kind: "samples", payload: [1], recordCount: 1)
         #expect(next.sequence == 3)
         #expect(try reopened.pending().last == next)
-        #expect(try reopened.load(first[2]).payload == Data([9, 9]))
+        #expect(try reopened.load(first[2]).payload == [9, 9])
     }
 
     @Test func removeDeletesDurablyAndIsIdempotent() throws {

@@ -10,6 +10,9 @@ public struct AgentSettings: Sendable, Equatable {
     public var user: String?
     public var passwordFile: String?
     public var caFile: String?
+    /// PEM certificate (chain) and key the agent shows a receiver that asks for a client certificate.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
     public var insecureHTTP = false
     /// Each batch waits a uniform random delay in [0, sendWindow) before it is sent.
     public var sendWindowSeconds: Double = 0
@@ -37,10 +40,16 @@ public struct AgentSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// The agent's one HTTPS client, trusting `caFile` when set.
+    /// The agent's one HTTPS client, trusting `caFile` when set, with the client certificate when set.
     public func httpClient() throws -> AgentHTTPClient {
-        do { return try AgentHTTPClient(caFile: caFile) } catch {
-            throw ConfigError("cannot read CA file \(caFile ?? ""): \(error)")
+        if clientKeyFile != nil && clientCertificateFile == nil {
+            throw ConfigError("receiver.client_key is set without receiver.client_certificate")
+        }
+        do {
+            return try AgentHTTPClient(
+                caFile: caFile, clientCertificate: clientCertificateFile, clientKey: clientKeyFile)
+        } catch {
+            throw ConfigError("\(error)")
         }
     }
 
@@ -111,6 +120,8 @@ public struct AgentSettings: Sendable, Equatable {
 /// cluster = "fox.example.org"
 /// password_file = "/etc/fathom/agent-password"
 /// ca_file = "/etc/fathom/ca.pem"
+/// client_certificate = "/etc/fathom/agent.pem"   # optional, with client_key
+/// client_key = "/etc/fathom/agent.key"
 /// send_window = 280
 ///
 /// [spool]
@@ -157,13 +168,16 @@ public enum AgentSettingsFile {
         var s = AgentSettings()
         if let r = try root.section("receiver") {
             try r.rejectUnknownKeys(allowed: [
-                "url", "cluster", "user", "password_file", "ca_file", "insecure_http", "send_window",
+                "url", "cluster", "user", "password_file", "ca_file", "client_certificate", "client_key",
+                "insecure_http", "send_window",
             ])
             s.receiverURLs = try UploadURLList.parse(r, key: "url") ?? []
             s.cluster = try r.string("cluster")
             s.user = try r.string("user")
             s.passwordFile = try r.string("password_file")
             s.caFile = try r.string("ca_file")
+            s.clientCertificateFile = try r.string("client_certificate")
+            s.clientKeyFile = try r.string("client_key")
             s.insecureHTTP = try r.bool("insecure_http") ?? false
             if let w = try r.double("send_window") {
                 guard w >= 0 else { throw ConfigError("config key 'receiver.send_window' must not be negative") }

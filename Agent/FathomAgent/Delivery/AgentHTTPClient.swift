@@ -1,11 +1,16 @@
-import AsyncHTTPClient
-import NIOCore
-import NIOSSL
+import FathomShared
+import Synchronization
 
-/// The agent's one HTTPS client, with its one connection pool, shared by both uploaders
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The agent's one HTTP/1.1 client on the system OpenSSL, shared by both uploaders
 /// (``ReceiverClient`` for samples and sysinfo, ``EsmondArchiveClient`` for measurement records):
-/// one keep-alive connection per host, the operator's private CA when given, connect and read
-/// timeouts, no decompression. Whoever makes it shuts it down, once, after the uploaders' last use.
+/// keep-alive connections per host (``HTTPConnectionPool``), TLS 1.2+ verified against the
+/// operator's private CA or the system roots, an optional client certificate, every wait bounded,
+/// redirects refused. Each request runs on a thread of its own (``BlockingWork``), never on the
+/// cooperative pool. Whoever makes it shuts it down, once, after the uploaders' last use.
 ///
 /// ```swift
 /// let http = try AgentHTTPClient(caFile: "/etc/fathom/ca.pem")
@@ -14,32 +19,132 @@ import NIOSSL
 /// try await http.shutdown()
 /// ```
 public final class AgentHTTPClient: Sendable {
-    let client: HTTPClient
+    private let caFile: String?
+    private let clientCertificate: (chain: String, key: String)?
+    /// Made on the first HTTPS request (or at once when the operator named files, to report them early).
+    private let tls = Mutex<OpenSSLClientContext?>(nil)
+    private let pool = HTTPConnectionPool()
+    /// Bound on connecting and on the TLS handshake.
+    let connectTimeout: Duration = .seconds(10)
+    /// Bound on each wait for the server while the request is sent and the answer read.
+    let readTimeout: Duration
 
     /// `caFile`: PEM file with the private CA that signed the receiver's certificate; nil trusts
-    /// the system roots. Each request also has its own overall deadline.
-    public init(caFile: String?, readTimeoutSeconds: Int64 = 60) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+    /// the system roots. `clientCertificate`/`clientKey`: PEM files of a certificate the client
+    /// shows when the server asks. Each request also has its own overall deadline.
+    public init(
+        caFile: String?, clientCertificate: String? = nil, clientKey: String? = nil, readTimeoutSeconds: Int64 = 60
+    ) throws(AgentHTTPError) {
+        self.caFile = caFile
+        if let clientCertificate {
+            self.clientCertificate = (clientCertificate, clientKey ?? clientCertificate)
+        } else {
+            self.clientCertificate = nil
         }
-        var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
-        // The agent retries on its own terms (the spool's backoff, the next receiver in the list),
-        // so a refused connection must fail at once rather than be retried for the connect timeout.
-        config.connectionPool.retryConnectionEstablishment = false
-        config.timeout = .init(connect: .seconds(10), read: .seconds(readTimeoutSeconds))
-        config.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        readTimeout = .seconds(readTimeoutSeconds)
+        if caFile != nil || clientCertificate != nil {
+            _ = try tlsContext()
+        }
     }
 
+    /// Sends `request` and returns the whole answer; a 3xx answer throws
+    /// ``AgentHTTPError/redirectRefused(url:status:location:)``.
+    public func execute(_ request: AgentHTTPRequest, timeoutSeconds: Int64, maxBodyBytes: Int)
+        async throws(AgentHTTPError) -> AgentHTTPResponse
+    {
+        try await BlockingWork.run { () throws(AgentHTTPError) -> AgentHTTPResponse in
+            try self.perform(request, timeout: .seconds(timeoutSeconds), maxBodyBytes: maxBodyBytes)
+        }
+    }
+
+    /// Closes the idle connections; requests after this fail with ``AgentHTTPError/shutDown``.
     public func shutdown() async throws {
-        try await client.shutdown()
+        pool.shutdown()
     }
 
-    /// For a setup that fails after making the client and before any request (a client must be
-    /// shut down before it is released).
+    /// For a setup that fails after making the client and before any request.
     public func syncShutdown() throws {
-        try client.syncShutdown()
+        pool.shutdown()
+    }
+
+    /// The blocking request, on the calling thread.
+    func perform(_ request: AgentHTTPRequest, timeout: Duration, maxBodyBytes: Int) throws(AgentHTTPError)
+        -> AgentHTTPResponse
+    {
+        guard !pool.isShutDown else { throw .shutDown }
+        Self.blockBrokenPipeSignal()
+        let target = try HTTPTarget(url: request.url)
+        let limits = HTTPWaitLimits(total: timeout, perWait: readTimeout)
+        let bytes = HTTPRequestWriter.serialize(request, target: target)
+        var response: AgentHTTPResponse?
+        if let idle = pool.take(target.poolKey) {
+            // nil: the server closed the idle connection first; a fresh one sends the request again
+            // (uploads are idempotent: batch ids and esmond's metadata keys make a resend harmless).
+            response = try exchange(
+                bytes, on: idle, target: target, limits: limits, maxBodyBytes: maxBodyBytes, reused: true)
+        }
+        if response == nil {
+            let stream = try connect(target, limits: limits)
+            response = try exchange(
+                bytes, on: stream, target: target, limits: limits, maxBodyBytes: maxBodyBytes, reused: false)
+        }
+        guard let response else { throw .connectionClosed(endpoint: target.endpoint, step: "before answering") }
+        if (300...399).contains(response.status) && response.status != 304 {
+            throw .redirectRefused(
+                url: request.url, status: response.status, location: response.header("location") ?? "")
+        }
+        return response
+    }
+
+    private func connect(_ target: HTTPTarget, limits: HTTPWaitLimits) throws(AgentHTTPError) -> any HTTPByteStream {
+        let connecting = limits.capped(at: connectTimeout)
+        let tcp = try TCPStreamConnection.connect(host: target.host, port: target.port, limits: connecting)
+        guard target.secure else { return tcp }
+        let context: OpenSSLClientContext
+        do { context = try tlsContext() } catch {
+            tcp.close()
+            throw error
+        }
+        return try TLSStreamConnection.handshake(
+            over: tcp, host: target.host, hostIsIPAddress: target.hostIsIPAddress, context: context,
+            limits: connecting)
+    }
+
+    /// One request and its answer on `stream`; nil when a reused connection turned out closed by the
+    /// server before any byte of an answer came back.
+    private func exchange(
+        _ bytes: [UInt8], on stream: any HTTPByteStream, target: HTTPTarget, limits: HTTPWaitLimits,
+        maxBodyBytes: Int, reused: Bool
+    ) throws(AgentHTTPError) -> AgentHTTPResponse? {
+        var reader = HTTPResponseReader(stream: stream, limits: limits)
+        do {
+            try stream.write(bytes, limits: limits)
+            let (response, reusable) = try reader.read(maxBodyBytes: maxBodyBytes)
+            if reusable { pool.put(stream, key: target.poolKey) } else { stream.close() }
+            return response
+        } catch {
+            stream.close()
+            if case .connectionClosed = error, !reader.receivedAny, reused { return nil }
+            throw error
+        }
+    }
+
+    private func tlsContext() throws(AgentHTTPError) -> OpenSSLClientContext {
+        try tls.withLock { (context: inout OpenSSLClientContext?) throws(AgentHTTPError) -> OpenSSLClientContext in
+            if let context { return context }
+            let made = try OpenSSLClientContext(caFile: caFile, clientCertificate: clientCertificate)
+            context = made
+            return made
+        }
+    }
+
+    /// A write to a connection the server closed raises SIGPIPE, whose default action ends the
+    /// process. Blocked on this request's own thread (OpenSSL writes with plain `write`), so the
+    /// write fails with EPIPE instead; the thread ends with the request.
+    private static func blockBrokenPipeSignal() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 }

@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import FathomShared
-import NIOCore
-import NIOHTTP1
 
 /// Delivers spooled measurement records to the receiver's esmond-compatible archive, as
 /// pScheduler's esmond archiver does but without its silent losses: POST the metadata (the
@@ -21,7 +18,7 @@ public final class EsmondArchiveClient: FailoverTarget {
     /// The agent's shared client; its owner shuts it down.
     public let http: AgentHTTPClient
     private let authorization: String
-    private let timeout: TimeAmount
+    private let timeoutSeconds: Int64
 
     public init(
         baseURL: String, token: String, http: AgentHTTPClient, insecureHTTP: Bool = false, timeoutSeconds: Int64 = 60
@@ -37,7 +34,7 @@ public final class EsmondArchiveClient: FailoverTarget {
         archiveURL = base.hasSuffix("/esmond/perfsonar/archive") ? base + "/" : base + Self.archivePath
         self.http = http
         authorization = "Token \(token)"
-        timeout = .seconds(timeoutSeconds)
+        self.timeoutSeconds = timeoutSeconds
     }
 
     public var address: String { archiveURL }
@@ -50,7 +47,7 @@ public final class EsmondArchiveClient: FailoverTarget {
         }
         let esmond = EsmondRecordMapping.map(record)
         let key: String
-        switch await send(.POST, url: archiveURL, body: esmond.metadata) {
+        switch await send("POST", url: archiveURL, body: esmond.metadata) {
         case .failure(let result):
             return result
         case .success(let (status, body)):
@@ -64,7 +61,7 @@ public final class EsmondArchiveClient: FailoverTarget {
             }
             key = found
         }
-        switch await send(.PUT, url: archiveURL + key + "/", body: esmond.data) {
+        switch await send("PUT", url: archiveURL + key + "/", body: esmond.data) {
         case .failure(let result):
             return result
         case .success(let (status, body)):
@@ -79,18 +76,20 @@ public final class EsmondArchiveClient: FailoverTarget {
         case failure(DeliveryResult)
     }
 
-    private func send(_ method: HTTPMethod, url: String, body: JSONValue) async -> Outcome {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
-        request.body = .bytes(ByteBuffer(bytes: JSONText.bytes(body)))
+    private func send(_ method: String, url: String, body: JSONValue) async -> Outcome {
+        let request = AgentHTTPRequest(
+            method: method, url: url,
+            headers: [
+                ("Content-Type", "application/json"),
+                ("Authorization", authorization),
+                ("User-Agent", "fathom-agent/\(FathomVersion.string)"),
+            ],
+            body: JSONText.bytes(body))
         do {
-            let response = try await http.client.execute(request, timeout: timeout)
-            let collected = try await response.body.collect(upTo: 256 * 1024)
-            return .success((Int(response.status.code), String(buffer: collected)))
+            let response = try await http.execute(request, timeoutSeconds: timeoutSeconds, maxBodyBytes: 256 * 1024)
+            return .success((response.status, response.text))
         } catch {
+            if case .redirectRefused = error { return .failure(.retryLater("archive: \(error)")) }
             return .failure(.unavailable("archive \(url): \(error)"))
         }
     }

@@ -1,9 +1,4 @@
-import AsyncHTTPClient
 import FathomShared
-import Logging
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 
 /// How the receiver answered one upload.
 public enum DeliveryResult: Sendable, Equatable {
@@ -34,14 +29,14 @@ public final class ReceiverClient: FailoverTarget {
     /// The agent's shared client; its owner shuts it down.
     public let http: AgentHTTPClient
     private let authorization: String
-    private let timeout: TimeAmount
+    private let timeoutSeconds: Int64
 
     public init(endpoint: ReceiverEndpoint, http: AgentHTTPClient, timeoutSeconds: Int64 = 60) throws(ConfigError) {
         if let problem = endpoint.validationError() { throw ConfigError(problem) }
         self.endpoint = endpoint
         self.http = http
         authorization = BasicAuthorization.header(user: endpoint.user, password: endpoint.password)
-        timeout = .seconds(timeoutSeconds)
+        self.timeoutSeconds = timeoutSeconds
     }
 
     public var address: String { endpoint.baseURL }
@@ -49,30 +44,32 @@ public final class ReceiverClient: FailoverTarget {
     public func upload(kind: UploadKind, batchID: String, payload: [UInt8], backlog: SpoolBacklog? = nil) async
         -> DeliveryResult
     {
-        var request = HTTPClientRequest(url: endpoint.url(path: kind.path))
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: kind.contentType)
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: WireHeaders.batchID, value: batchID)
-        request.headers.add(name: WireHeaders.agentVersion, value: FathomVersion.string)
-        if let backlog { request.headers.add(name: WireHeaders.spoolBacklog, value: backlog.headerValue) }
-        request.headers.add(name: "User-Agent", value: "fathom-agent/\(FathomVersion.string)")
-        request.body = .bytes(ByteBuffer(bytes: payload))
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", kind.contentType),
+            ("Authorization", authorization),
+            (WireHeaders.batchID, batchID),
+            (WireHeaders.agentVersion, FathomVersion.string),
+        ]
+        if let backlog { headers.append((WireHeaders.spoolBacklog, backlog.headerValue)) }
+        headers.append(("User-Agent", "fathom-agent/\(FathomVersion.string)"))
+        let request = AgentHTTPRequest(
+            method: "POST", url: endpoint.url(path: kind.path), headers: headers, body: payload)
         do {
-            let response = try await http.client.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 64 * 1024)
-            let message = String(buffer: body).trimmingWhitespace()
-            switch response.status.code {
+            let response = try await http.execute(request, timeoutSeconds: timeoutSeconds, maxBodyBytes: 64 * 1024)
+            let message = response.text.trimmingWhitespace()
+            switch response.status {
             case 200...299:
                 return .acknowledged
             case 400, 413:
-                return .refused(status: Int(response.status.code), message: message)
+                return .refused(status: response.status, message: message)
             case 429, 500...599:
-                return .unavailable("HTTP \(response.status.code) \(message)")
+                return .unavailable("HTTP \(response.status) \(message)")
             default:
-                return .retryLater("HTTP \(response.status.code) \(message)")
+                return .retryLater("HTTP \(response.status) \(message)")
             }
         } catch {
+            // Every receiver of the fleet would answer alike; another one cannot help.
+            if case .redirectRefused = error { return .retryLater("\(error)") }
             return .unavailable("\(error)")
         }
     }

@@ -1,5 +1,4 @@
 import FathomShared
-import FoundationEssentials
 import Logging
 
 /// Delivers the spool to the receiver, oldest batch first, deleting a batch only once the
@@ -113,7 +112,7 @@ public struct SpoolDelivery: Sendable {
             }
             let payload: [UInt8]
             do {
-                payload = try await BlockingWork.run { [spool] in Array(try spool.load(batch).payload) }
+                payload = try await BlockingWork.run { [spool] in try spool.load(batch).payload }
             } catch SpoolError.missing {
                 continue
             } catch {
@@ -155,7 +154,7 @@ public struct SpoolDelivery: Sendable {
         return outcome
     }
 
-    static func now() -> Double { Date().timeIntervalSince1970 }
+    static func now() -> Double { SampleSchedule.now() }
 
     private func send(_ batch: SpoolBatch, payload: [UInt8], backlog: SpoolBacklog) async -> DeliveryResult {
         guard let liveness else { return await sendNow(batch, payload: payload, backlog: backlog) }

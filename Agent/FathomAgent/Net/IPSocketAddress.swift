@@ -2,7 +2,7 @@ import Glibc
 
 /// A resolved IPv4 or IPv6 socket address, kept as the raw `sockaddr` bytes so it can be handed
 /// to `connect` with any port. The trace probes, the throughput client and the source-address
-/// lookup all use it (named apart from NIOCore's `SocketAddress`, which the uploaders see).
+/// lookup all use it (named apart from NIOCore's `SocketAddress`, which the receiver and tests see).
 ///
 /// ```swift
 /// let dest = try IPSocketAddress.resolve("localhost", family: nil)

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// What the spool knows about one stored batch, read from its file header.
 ///
 /// ```swift
@@ -14,7 +12,8 @@ public struct SpoolBatch: Sendable, Hashable {
     /// What the payload holds (`samples`, `sysinfo`, ...), so senders can route it.
     public let kind: String
     public let recordCount: Int
-    public let createdAt: Date
+    /// When the batch was spooled: Unix seconds, to the millisecond the file header keeps.
+    public let createdAt: Double
     public let payloadLength: Int
     public let payloadCRC32: UInt32
     /// Name of the file inside the spool directory.
@@ -23,7 +22,7 @@ public struct SpoolBatch: Sendable, Hashable {
     public let fileSize: Int
 
     public init(
-        id: String, sequence: UInt64, kind: String, recordCount: Int, createdAt: Date,
+        id: String, sequence: UInt64, kind: String, recordCount: Int, createdAt: Double,
         payloadLength: Int, payloadCRC32: UInt32, fileName: String, fileSize: Int
     ) {
         self.id = id

@@ -1,5 +1,4 @@
 import FathomShared
-import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -33,7 +32,7 @@ public final class SpoolDirectory: Sendable {
     static let maxQuarantineFiles = 64
 
     let logger: Logger
-    private let now: @Sendable () -> Date
+    private let now: @Sendable () -> Double
     let state: Mutex<State>
 
     struct State {
@@ -50,7 +49,7 @@ public final class SpoolDirectory: Sendable {
     /// crash mid-write, and quarantines batch files that fail their header checks.
     public init(
         path: String, maxBytes: Int, logger: Logger = Logger(label: "fathom.spool"),
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Double = { SampleSchedule.now() }
     ) throws {
         self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         self.maxBytes = maxBytes
@@ -87,7 +86,7 @@ public final class SpoolDirectory: Sendable {
         let payloadBytes = Array(payload)
         let payloadCRC = CRC32.checksum(payloadBytes)
         // Stored with millisecond precision; the returned metadata matches what `pending()` will read back.
-        let millis = Int64((now().timeIntervalSince1970 * 1000).rounded())
+        let millis = Int64((now() * 1000).rounded())
 
         return try state.withLock { state throws in
             let sequence = state.nextSequence
@@ -106,7 +105,7 @@ public final class SpoolDirectory: Sendable {
                 directory: path)
             let batch = SpoolBatch(
                 id: id, sequence: sequence, kind: kind, recordCount: recordCount,
-                createdAt: Date(timeIntervalSince1970: Double(millis) / 1000), payloadLength: payloadBytes.count,
+                createdAt: Double(millis) / 1000, payloadLength: payloadBytes.count,
                 payloadCRC32: payloadCRC, fileName: name, fileSize: bytes.count)
             state.batches[name] = batch
             state.order.append(name)
@@ -126,7 +125,7 @@ public final class SpoolDirectory: Sendable {
 
     /// Reads a batch and verifies its length and checksum. A batch that fails is quarantined and
     /// `SpoolError.corrupt` is thrown; a batch removed in the meantime gives `SpoolError.missing`.
-    public func load(_ batch: SpoolBatch) throws -> (batch: SpoolBatch, payload: Data) {
+    public func load(_ batch: SpoolBatch) throws -> (batch: SpoolBatch, payload: [UInt8]) {
         try state.withLock { state throws in
             guard let (bytes, size) = try SpoolFileIO.read(path + "/" + batch.fileName) else {
                 forget(batch.fileName, &state)
@@ -143,7 +142,7 @@ public final class SpoolDirectory: Sendable {
                 guard CRC32.checksum(payload) == header.payloadCRC32 else {
                     throw CorruptionReason("payload checksum mismatch")
                 }
-                return (header, Data(payload))
+                return (header, Array(payload))
             } catch {
                 quarantineFile(batch.fileName, reason: error.text, &state)
                 throw SpoolError.corrupt(fileName: batch.fileName, reason: error.text)

@@ -1,5 +1,4 @@
 import FathomShared
-import FoundationEssentials
 
 /// The on-disk layout of one spool file: a self-checking header followed by the payload.
 ///
@@ -117,7 +116,7 @@ enum SpoolFileFormat {
         }
         let batch = SpoolBatch(
             id: id, sequence: sequence, kind: kind, recordCount: Int(recordCount),
-            createdAt: Date(timeIntervalSince1970: Double(millis) / 1000), payloadLength: Int(payloadLength),
+            createdAt: Double(millis) / 1000, payloadLength: Int(payloadLength),
             payloadCRC32: read(bytes, at: 52), fileName: fileName, fileSize: fileSize)
         return (batch, headerLength)
     }
