@@ -34,6 +34,7 @@ command -v help2man >/dev/null || need+=(help2man)
 [ -n "${SKIP_LINTIAN:-}" ] || command -v lintian >/dev/null || need+=(lintian)
 pkg-config --exists libsystemd 2>/dev/null || need+=(libsystemd-dev pkg-config)
 pkg-config --exists librabbitmq 2>/dev/null || need+=(librabbitmq-dev pkg-config)
+pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && [ -z "${FATHOM_NO_APT:-}" ]; then
         say "installing ${need[*]}"

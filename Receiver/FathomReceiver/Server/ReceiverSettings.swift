@@ -48,7 +48,8 @@ public struct ReceiverSettings: Sendable, Equatable {
             return "forward \(forward.name) has the archive stream but no archive is configured (archive_db)"
         }
         if store != nil, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
-            return "forward \(forward.name) has the samples stream, which is read from the embedded store's index ([store] is set)"
+            return "forward \(forward.name) has the samples stream, which is read from the embedded store's index"
+                + " ([store] is set)"
         }
         if !sampleIndex, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
             return
