@@ -69,21 +69,25 @@ public struct ReceiverRuntime: Sendable {
         // Graceful shutdown (SIGTERM, SIGINT) runs in reverse order: the forwarders stop between
         // batches, STOPPING=1 and the watchdog, then reloads, then the HTTP server drains in-flight
         // uploads.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: app),
-                    .init(
-                        service: ReloadService(
-                            hangups: hangups, server: server, notifier: notifier, status: listening,
-                            logger: logger),
-                        successTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(
-                        service: WatchdogService(pinger: pinger, notifier: notifier),
-                        successTerminationBehavior: .gracefullyShutdownGroup),
-                ] + forwarders.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app),
+                .init(
+                    service: ReloadService(
+                        hangups: hangups, server: server, notifier: notifier, status: listening,
+                        logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: WatchdogService(pinger: pinger, notifier: notifier),
+                    successTerminationBehavior: .gracefullyShutdownGroup),
+            ] + forwarders.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // A shutdown that hangs (a store connection that never answers) is cancelled after 30 s and
+        // the process ends 10 s later whatever is stuck: a stop always stops.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        configuration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
         // Memory large or malformed uploads leave in glibc's arenas goes back to the kernel.
         let trimming = Task { await MallocPolicy.trimPeriodically() }
         // Every 5 s (and at the end) the fleet registry goes to <data>/.fathom/fleet.sqlite.

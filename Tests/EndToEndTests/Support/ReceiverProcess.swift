@@ -58,11 +58,19 @@ final class ReceiverProcess: @unchecked Sendable {
 
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
-    func stop() {
+    /// SIGTERM, then SIGKILL if the receiver has not exited after `grace`: a receiver whose
+    /// graceful shutdown hangs must not hang the test process with it (`waitUntilExit` spins a
+    /// cooperative thread while it waits).
+    func stop(grace: Duration = .seconds(20)) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(50_000) }
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            FileHandle.standardError.write(Data("receiver ignored SIGTERM for \(grace); killing it\n".utf8))
+            kill(process.processIdentifier, SIGKILL)
         }
+        process.waitUntilExit()
     }
 
     func killHard() {
