@@ -17,17 +17,15 @@ import GRDB
 /// if let batch = try await log.nextBatch(destination: "psdata") { …publish…; try await log.complete(destination: "psdata", through: batch.through) }
 /// ```
 public final class ArchiveForwardLog: ForwardSource {
-    let pool: DatabasePool
+    var pool: DatabasePool { cursors.pool }
     public let stream = "archive"
-    private let cursors = ForwardCursors(log: "point_log", stream: "archive")
+    private let cursors: ForwardCursors
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
         // A plan or a cursor must survive a power cut like the points do (see SQLiteArchiveStore).
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try ArchiveMigrations.migrator.migrate(pool)
+        cursors = try ForwardCursors(
+            path: path, migrator: ArchiveMigrations.migrator, synchronousFull: true, log: "point_log", stream: "archive"
+        )
     }
 
     /// Matches the log to the configured destinations: the trigger and a cursor for each (a new
@@ -84,12 +82,12 @@ public final class ArchiveForwardLog: ForwardSource {
     /// The broker confirmed the batch up to `through`: the cursor moves there, the plan is
     /// cleared and the log behind every cursor deleted.
     public func complete(destination: String, through: Int64) async throws {
-        try await pool.write { [cursors] db in try cursors.complete(db, destination: destination, through: through) }
+        try await cursors.complete(destination: destination, through: through)
     }
 
     /// Each destination's position and backlog (points logged after its cursor).
     public func status() async throws -> [ForwardStatus] {
-        try await pool.read { [cursors] db in try cursors.status(db) }
+        try await cursors.status()
     }
 
     public func nextBatch(for forward: ForwardSettings) async throws -> ForwardPlan? {

@@ -5,7 +5,7 @@ import GRDB
 /// database: a destination's next range is planned (`plan_to` committed) before it is sent, its
 /// cursor moves to the plan only after the broker confirmed it, and log rows behind every
 /// cursor are deleted.
-struct ForwardCursors {
+struct ForwardCursors: Sendable {
     /// The cursor table, created by each database's forwarding migration.
     static let createTable = """
         CREATE TABLE forward_cursor (
@@ -17,10 +17,36 @@ struct ForwardCursors {
         ) WITHOUT ROWID;
         """
 
-    /// The log table (`point_log`, `sample_log`).
-    var log: String
+    /// The database holding the log, its data and the cursors.
+    let pool: DatabasePool
+    /// The log table (`point_log`, `sample_log`, `interface_log`).
+    let log: String
     /// The stream name stored with each cursor.
-    var stream: String
+    let stream: String
+
+    /// Opens the stream's database (busy timeout 5 s; `synchronousFull` where the store commits at
+    /// FULL, so a plan or cursor is as durable as the data) and brings its schema up to date.
+    init(path: String, migrator: DatabaseMigrator, synchronousFull: Bool, log: String, stream: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        if synchronousFull {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
+        try migrator.migrate(pool)
+        self.log = log
+        self.stream = stream
+    }
+
+    /// The broker confirmed everything up to `through` (its own transaction).
+    func complete(destination: String, through: Int64) async throws {
+        try await pool.write { [self] db in try complete(db, destination: destination, through: through) }
+    }
+
+    /// Each destination's position and backlog.
+    func status() async throws -> [ForwardStatus] {
+        try await pool.read { [self] db in try status(db) }
+    }
 
     /// A cursor for each destination (a new one starts at the log's beginning); cursors of other
     /// destinations removed.

@@ -15,16 +15,14 @@ import GRDB
 /// try await log.configure(destinations: ["psdata"])
 /// ```
 public final class InterfaceForwardLog: ForwardSource {
-    let pool: DatabasePool
+    var pool: DatabasePool { cursors.pool }
     public let stream = "interfaces"
-    private let cursors = ForwardCursors(log: "interface_log", stream: "interfaces")
+    private let cursors: ForwardCursors
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try InterfaceMigrations.migrator.migrate(pool)
+        cursors = try ForwardCursors(
+            path: path, migrator: InterfaceMigrations.migrator, synchronousFull: true, log: "interface_log",
+            stream: "interfaces")
     }
 
     public func configure(destinations: [String]) async throws {
@@ -110,10 +108,10 @@ public final class InterfaceForwardLog: ForwardSource {
     }
 
     public func complete(destination: String, through: Int64) async throws {
-        try await pool.write { [cursors] db in try cursors.complete(db, destination: destination, through: through) }
+        try await cursors.complete(destination: destination, through: through)
     }
 
     public func status() async throws -> [ForwardStatus] {
-        try await pool.read { [cursors] db in try cursors.status(db) }
+        try await cursors.status()
     }
 }

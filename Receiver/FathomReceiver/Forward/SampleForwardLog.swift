@@ -15,17 +15,17 @@ import GRDB
 /// try await log.configure(destinations: ["psdata"])
 /// ```
 public final class SampleForwardLog: ForwardSource {
-    let pool: DatabasePool
+    var pool: DatabasePool { cursors.pool }
     let dataDirectory: String
     public let stream = "samples"
-    private let cursors = ForwardCursors(log: "sample_log", stream: "samples")
+    private let cursors: ForwardCursors
 
     public init(path: String, dataDirectory: String) throws {
         self.dataDirectory = dataDirectory
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try SampleIndexSchema.migrator.migrate(pool)
+        // The index's own durability (NORMAL, see above).
+        cursors = try ForwardCursors(
+            path: path, migrator: SampleIndexSchema.migrator, synchronousFull: false, log: "sample_log",
+            stream: "samples")
     }
 
     static func dropTriggers(_ db: Database) throws {
@@ -80,10 +80,10 @@ public final class SampleForwardLog: ForwardSource {
     }
 
     public func complete(destination: String, through: Int64) async throws {
-        try await pool.write { [cursors] db in try cursors.complete(db, destination: destination, through: through) }
+        try await cursors.complete(destination: destination, through: through)
     }
 
     public func status() async throws -> [ForwardStatus] {
-        try await pool.read { [cursors] db in try cursors.status(db) }
+        try await cursors.status()
     }
 }
