@@ -1,5 +1,6 @@
 import FathomShared
 import Logging
+import NIOCore
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -22,7 +23,8 @@ import PostgresNIO
 /// uploads are refused (the agent's retry is then recognised by its batch id).
 actor PostgresGroupCommit {
     struct Upload: Sendable {
-        var appends: [FileAppend]
+        /// The upload's rows, made by its own task before it joined the queue.
+        var rows: PostgresUploadRows
         var batchID: String?
         var answer: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>
     }
@@ -157,14 +159,8 @@ actor PostgresGroupCommit {
     private func transaction(
         _ uploads: [Upload], on connection: PostgresConnection, commitSent: inout Bool
     ) async throws -> [CommitOutcome] {
-        var rowsPerUpload: [PostgresUploadRows] = []
         var days: Set<String> = []
-        for upload in uploads {
-            var rows = PostgresUploadRows()
-            rows.add(upload.appends)
-            days.formUnion(rows.days)
-            rowsPerUpload.append(rows)
-        }
+        for upload in uploads { days.formUnion(upload.rows.days) }
         let missing = days.subtracting(partitions)
         if !missing.isEmpty {
             try await PostgresPartitions.ensure(days: missing, on: connection, logger: logger)
@@ -196,27 +192,29 @@ actor PostgresGroupCommit {
             }
         }
         var outcomes: [CommitOutcome] = []
-        var rows = PostgresUploadRows()
+        var sampleRows: [PostgresUploadRows] = []
+        var sysinfo = PostgresUploadRows()
         for (index, upload) in uploads.enumerated() {
             if let id = upload.batchID, firstOfID[id] != index || !stored.contains(id) {
                 outcomes.append(.duplicate)
                 continue
             }
             outcomes.append(.stored)
-            rows.append(rowsPerUpload[index])
+            if upload.rows.sampleCount > 0 { sampleRows.append(upload.rows) }
+            if !upload.rows.sysinfoDocument.isEmpty { sysinfo.appendSysinfo(of: upload.rows) }
         }
-        if !rows.line.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO fathom_samples (day, cluster, host, time, "user", job, cmd, line, commit_n)
-                SELECT d::date, c, h, to_timestamp(t), u, j, m, l, \(commitNumber)
-                FROM unnest(\(rows.day)::text[], \(rows.cluster)::text[], \(rows.host)::text[], \(rows.time)::int8[],
-                            \(rows.user)::text[], \(rows.job)::int8[], \(rows.cmd)::text[], \(rows.line)::text[])
-                     WITH ORDINALITY AS x(d, c, h, t, u, j, m, l, o)
-                ORDER BY o
-                """, logger: logger)
+        if !sampleRows.isEmpty {
+            // COPY, as psql's `\copy` does: the lines stream as text rows, one upload a message.
+            try await connection.copyFrom(
+                table: "fathom_samples", columns: PostgresUploadRows.sampleColumns, logger: logger
+            ) { writer in
+                for rows in sampleRows {
+                    try await writer.write(ByteBuffer(bytes: rows.copyText(commit: commitNumber)))
+                }
+            }
         }
-        if !rows.sysinfoDocument.isEmpty {
+        if !sysinfo.sysinfoDocument.isEmpty {
+            let rows = sysinfo
             try await connection.query(
                 """
                 INSERT INTO fathom_sysinfo (day, cluster, host, time, document, commit_n)

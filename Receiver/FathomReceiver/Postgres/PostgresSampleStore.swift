@@ -102,8 +102,10 @@ public final class PostgresSampleStore: SampleStore {
     }
 
     public func commit(_ appends: [FileAppend], batchID: String?) async throws -> CommitOutcome {
+        var rows = PostgresUploadRows()
+        rows.add(appends)
         let result: Result<CommitOutcome, StorageError> = await withCheckedContinuation { continuation in
-            enqueue(.upload(.init(appends: appends, batchID: batchID, answer: continuation))) {
+            enqueue(.upload(.init(rows: rows, batchID: batchID, answer: continuation))) {
                 continuation.resume(
                     returning: .failure(
                         StorageError(errno: ESHUTDOWN, operation: "commit", path: self.address, detail: "shutting down")

@@ -1,26 +1,29 @@
 import FathomShared
 
-/// A validated upload as the store's rows: each sample line with its parsed columns, each sysinfo
-/// document, column by column (bound as arrays and unnested in one `INSERT` per table).
+/// A validated upload as the store's rows: each sample line with its parsed columns as a row of
+/// `COPY fathom_samples … FROM STDIN` (text format), each sysinfo document column by column (bound
+/// as arrays and unnested in one `INSERT`).
 ///
-/// The day, cluster and host come from the file path the validator chose
+/// Built by the upload's own task before it joins a group, so the group's transaction only
+/// streams bytes. The day, cluster and host come from the file path the validator chose
 /// (`<cluster>/<YYYY>/<MM>/<DD>/<host>.csv`, `…/sysinfo-<host>.json`), so a line lands in the
 /// partition of the day file it would have been appended to; the line is stored as those bytes
-/// without the newline.
+/// without the newline. A row's last column, the group's commit number, is known only inside the
+/// transaction: ``copyText(commit:)`` adds it.
 ///
 /// ```swift
 /// var rows = PostgresUploadRows()
 /// rows.add(appends)
+/// let text = rows.copyText(commit: 7)  // "2026-11-25\tfox\tc1\t2026-11-25T00:00:00Z\t…\t7\n"
 /// ```
 struct PostgresUploadRows: Sendable {
-    var day: [String] = []
-    var cluster: [String] = []
-    var host: [String] = []
-    var time: [Int64] = []
-    var user: [String] = []
-    var job: [Int64] = []
-    var cmd: [String] = []
-    var line: [String] = []
+    /// The columns ``copyText(commit:)``'s rows fill, in order.
+    static let sampleColumns = ["day", "cluster", "host", "time", "user", "job", "cmd", "line", "commit_n"]
+
+    /// Every sample row's columns but the commit number, each row ending in its last tab.
+    private(set) var sampleText: [UInt8] = []
+    /// Where each row of ``sampleText`` ends.
+    private(set) var sampleRowEnds: [Int] = []
 
     var sysinfoDay: [String] = []
     var sysinfoCluster: [String] = []
@@ -30,6 +33,8 @@ struct PostgresUploadRows: Sendable {
 
     /// Every day a line of these rows falls on (the partitions they need).
     var days: Set<String> = []
+
+    var sampleCount: Int { sampleRowEnds.count }
 
     private static let fields = FreeCSVScanner(names: ["time", "user", "job", "cmd"])
 
@@ -52,10 +57,31 @@ struct PostgresUploadRows: Sendable {
         }
     }
 
+    /// The rows with `commit` as their last column, ready for `COPY … FROM STDIN`.
+    func copyText(commit: Int64) -> [UInt8] {
+        let number = Array(String(commit).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(sampleText.count + sampleRowEnds.count * (number.count + 1))
+        var start = 0
+        for end in sampleRowEnds {
+            out += sampleText[start..<end]
+            out += number
+            out.append(UInt8(ascii: "\n"))
+            start = end
+        }
+        return out
+    }
+
     private mutating func addLines(
         _ bytes: [UInt8], cluster clusterName: String, day dayText: String, host hostName: String
     ) {
         days.insert(dayText)
+        // The columns every line of this file shares, written once.
+        var shared: [UInt8] = []
+        Self.appendColumn(dayText.utf8, to: &shared)
+        Self.appendColumn(clusterName.utf8, to: &shared)
+        Self.appendColumn(hostName.utf8, to: &shared)
+        sampleText.reserveCapacity(sampleText.count + bytes.count * 2)
         var start = bytes.startIndex
         while start < bytes.endIndex {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
@@ -63,15 +89,30 @@ struct PostgresUploadRows: Sendable {
             start = end + 1
             // The validator checked every line; what it let through parses here too.
             let values = (try? Self.fields.scan(text)) ?? [nil, nil, nil, nil]
-            day.append(dayText)
-            cluster.append(clusterName)
-            host.append(hostName)
-            time.append(values[0].flatMap { SonarTimestamp.parse($0[...])?.epochSeconds } ?? 0)
-            user.append(values[1] ?? "")
-            job.append(values[2].flatMap { Int64($0) } ?? 0)
-            cmd.append(values[3] ?? "")
-            line.append(String(decoding: text, as: UTF8.self))
+            let stamp = values[0].flatMap { SonarTimestamp.parse($0[...]) } ?? (0, 0)
+            sampleText += shared
+            let time = SonarTimestamp.format(epochSeconds: stamp.epochSeconds, utcOffsetSeconds: stamp.utcOffsetSeconds)
+            Self.appendColumn(time.utf8, to: &sampleText)
+            Self.appendColumn((values[1] ?? "").utf8, to: &sampleText)
+            Self.appendColumn(String(values[2].flatMap { Int64($0) } ?? 0).utf8, to: &sampleText)
+            Self.appendColumn((values[3] ?? "").utf8, to: &sampleText)
+            Self.appendColumn(text, to: &sampleText)
+            sampleRowEnds.append(sampleText.count)
         }
+    }
+
+    /// `value` escaped for COPY's text format (backslash, tab, newline, carriage return), then a tab.
+    private static func appendColumn(_ value: some Sequence<UInt8>, to out: inout [UInt8]) {
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\t"))
     }
 
     private mutating func addSysinfo(
@@ -91,21 +132,12 @@ struct PostgresUploadRows: Sendable {
 }
 
 extension PostgresUploadRows {
-    /// `other`'s rows after these (a group's uploads, in arrival order).
-    mutating func append(_ other: PostgresUploadRows) {
-        day += other.day
-        cluster += other.cluster
-        host += other.host
-        time += other.time
-        user += other.user
-        job += other.job
-        cmd += other.cmd
-        line += other.line
+    /// `other`'s sysinfo documents after these (a group's uploads, in arrival order).
+    mutating func appendSysinfo(of other: PostgresUploadRows) {
         sysinfoDay += other.sysinfoDay
         sysinfoCluster += other.sysinfoCluster
         sysinfoHost += other.sysinfoHost
         sysinfoTime += other.sysinfoTime
         sysinfoDocument += other.sysinfoDocument
-        days.formUnion(other.days)
     }
 }
