@@ -20,8 +20,10 @@ struct ForwardStatusCommand: AsyncParsableCommand {
         var archive = archiveDb
         var index = indexDb
         var interfaces = interfacesDb
+        var dataDirectory: String?
         if let config {
             let settings = try ReceiverSettingsFile.load(path: config)
+            dataDirectory = settings.dataDirectory
             archive = archive ?? settings.archive?.databasePath
             interfaces = interfaces ?? SQLiteInterfaceStore.defaultPath(dataDirectory: settings.dataDirectory)
             if settings.sampleIndex {
@@ -33,7 +35,13 @@ struct ForwardStatusCommand: AsyncParsableCommand {
         }
         var rows: [ForwardStatus] = []
         if let archive { rows += try await ArchiveForwardLog(path: archive).status() }
-        if let index { rows += try await SampleForwardLog(path: index, dataDirectory: "").status() }
+        if let index {
+            // The index lives at <data>/.fathom/index.sqlite unless the config moved it.
+            let data =
+                dataDirectory
+                ?? index.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+            rows += try await SampleForwardLog(path: index, dataDirectory: data).status()
+        }
         if let interfaces { rows += try await InterfaceForwardLog(path: interfaces).status() }
         if rows.isEmpty {
             print("no forward destinations (none configured when the receiver last started)")

@@ -11,12 +11,22 @@ import Testing
 /// and take turns, so every run is archived and none as a failure. The client-side agent also
 /// tests to its own responder every period (slip 10 s), which must succeed.
 ///
+/// The issue's own setting (every minute, 10 s slip on both sides so collisions come by chance,
+/// for 10 minutes) runs when `FATHOM_MESH_FULL=1` is set; it takes 11 minutes.
+///
 /// The agents cannot reach the receiver (it listens on the root namespace's loopback), so their
 /// records wait in their spools; the test then delivers both spools to the receiver's archive
 /// and reads the archive back.
-@Suite(.serialized, .timeLimit(.minutes(4))) struct ThroughputMeshTests {
-    static let period = 20
-    static let periods = 5
+@Suite(.serialized) struct ThroughputMeshTests {
+    /// How the two agents schedule their tests to each other.
+    struct Mesh {
+        var period: Int
+        var periods: Int
+        /// The slip of each agent's test to the other (0: they collide every period).
+        var slip: Int
+        /// Seconds into the last period when the agents stop: after its runs, before the next.
+        var stopAfter: Int
+    }
     let logger = Logger(label: "throughput-mesh-test")
 
     /// One daemon inside `namespace`, its stderr in `log`.
@@ -45,7 +55,9 @@ import Testing
     }
 
     /// An agent config: spool `name`, responder on 5201, and `tests` as `[[test]]` tables.
-    func config(_ f: ReceiverFixture, name: String, tests: [(name: String, dest: String, slip: Int)]) throws -> String {
+    func config(
+        _ f: ReceiverFixture, name: String, period: Int, tests: [(name: String, dest: String, slip: Int)]
+    ) throws -> String {
         var text = """
             [receiver]
             url = "\(f.receiver.baseURL)"
@@ -72,7 +84,7 @@ import Testing
                 type = "throughput"
                 dest = "\(test.dest)"
                 port = 5201
-                repeat = \(Self.period)
+                repeat = \(period)
                 slip = \(test.slip)
                 duration = 2
                 bandwidth = "200M"
@@ -109,10 +121,18 @@ import Testing
         return out
     }
 
-    @Test func twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures() async throws {
-        guard let chain = try NetnsChain.make(for: "twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures") else {
-            return
-        }
+    @Test(.timeLimit(.minutes(4))) func twoAgentsTestingEachOtherAtTheSameSecondArchiveNoFailures() async throws {
+        try await run(Mesh(period: 20, periods: 5, slip: 0, stopAfter: 18), name: "twoAgentsSameSecond")
+    }
+
+    @Test(
+        .enabled(if: ProcessInfo.processInfo.environment["FATHOM_MESH_FULL"] == "1"), .timeLimit(.minutes(13)))
+    func twoAgentsTestingEachOtherEveryMinuteForTenMinutesArchiveNoFailures() async throws {
+        try await run(Mesh(period: 60, periods: 10, slip: 10, stopAfter: 40), name: "twoAgentsTenMinutes")
+    }
+
+    func run(_ mesh: Mesh, name: String) async throws {
+        guard let chain = try NetnsChain.make(for: name) else { return }
         defer { chain.remove() }
         let a = chain.path.clientAddress()
         let b = chain.path.serverAddress()
@@ -120,8 +140,9 @@ import Testing
         defer { f.dir.remove() }
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
-        let configA = try config(f, name: "a", tests: [("a-to-b", b, 0), ("a-self", a, 10)])
-        let configB = try config(f, name: "b", tests: [("b-to-a", a, 0)])
+        let configA = try config(
+            f, name: "a", period: mesh.period, tests: [("a-to-b", b, mesh.slip), ("a-self", a, 10)])
+        let configB = try config(f, name: "b", period: mesh.period, tests: [("b-to-a", a, mesh.slip)])
         let agentA = try NamespacedAgent(
             chain: chain, namespace: chain.client, config: configA, log: f.dir.file("agent-a.log"))
         let agentB = try NamespacedAgent(
@@ -134,11 +155,11 @@ import Testing
             }
         }
 
-        // Stop 18 s into the last period: its runs (latest start 13 s in, about 3 s each) are over
-        // and the next has not begun, so no run is cut short.
+        // Stop into the last period after its runs (latest start 13 s in, about 3 s each) are
+        // over and before the next begins, so no run is cut short.
         let started = Date().timeIntervalSince1970
-        let first = RunSchedule(repeatSeconds: Self.period, slipSeconds: 0, durationSeconds: 7).nominal(after: started)
-        let stopAt = Double(first) + Double(Self.period * (Self.periods - 1)) + 18
+        let first = RunSchedule(repeatSeconds: mesh.period, slipSeconds: 0, durationSeconds: 7).nominal(after: started)
+        let stopAt = Double(first) + Double(mesh.period * (mesh.periods - 1) + mesh.stopAfter)
         try await Task.sleep(for: .seconds(stopAt - Date().timeIntervalSince1970))
         #expect(agentA.stop() == 0 && agentB.stop() == 0)
         stopped = true
@@ -149,7 +170,10 @@ import Testing
         let failedLogged = (logA + logB).components(separatedBy: "test run failed").count - 1
         let retries = (logA + logB).components(separatedBy: "peer busy, trying again").count - 1
         #expect(failedLogged == 0, "no run failed; agent logs:\n\(logA.suffix(2500))\n---\n\(logB.suffix(2500))")
-        #expect(retries >= Self.periods - 1, "collisions were forced and answered by retries: \(retries)")
+        if mesh.slip == 0 {
+            #expect(retries >= mesh.periods - 1, "collisions were forced and answered by retries: \(retries)")
+        }
+        print("mesh \(mesh): runs \(ranA) + \(ranB), busy answers retried \(retries), failures logged \(failedLogged)")
 
         // Deliver both spools from here, where the receiver is reachable.
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
@@ -173,7 +197,7 @@ import Testing
             "a-self": throughput["\(a)>\(a)"]?.count ?? 0,
         ]
         // Every period ran each test once (the first may have been missed while the agents started).
-        #expect(counts.values.allSatisfy { $0 >= Self.periods - 1 && $0 <= Self.periods }, "\(counts)")
+        #expect(counts.values.allSatisfy { $0 >= mesh.periods - 1 && $0 <= mesh.periods }, "\(counts)")
         #expect(
             counts["a-to-b"]! + counts["a-self"]! == ranA && counts["b-to-a"]! == ranB,
             "every run archived: \(counts) vs \(ranA), \(ranB)")
