@@ -20,8 +20,11 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x4661_7468_6F6D_0001
     static let partitionLock: Int64 = 0x4661_7468_6F6D_0002
 
-    /// Each element is one version's statements, run in one transaction.
-    static let migrations: [[String]] = [
+    /// Each element is one version's statements, run in one transaction: the samples' (version 1),
+    /// then the archive's (``PostgresArchiveSchema``, from version 2).
+    static let migrations: [[String]] = samples + PostgresArchiveSchema.migrations
+
+    static let samples: [[String]] = [
         [
             """
             CREATE TABLE fathom_batches (
