@@ -208,6 +208,7 @@ import Testing
         try pg.enableTLS(certificate: dbPKI.serverCertificate, key: dbPKI.serverKey)
         let config = TempDirectory("fathom-store")
         defer { config.remove() }
+        // Both of a receiver's connections: the group commit's and the archive's.
         let encrypted = """
             SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
             WHERE s.ssl AND a.pid <> pg_backend_pid() AND a.application_name <> 'psql'
@@ -223,12 +224,12 @@ import Testing
             """)
         let verified = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
         #expect(try await post(verified, sampleLine() + "\n", batch: "t-1").status == 200)
-        #expect(try pg.psql(encrypted) == "1")
+        #expect(try pg.psql(encrypted) == "2")
         await verified.close()
         // require from the URL: encrypted without checking the certificate.
         let required = try await ReceiverFixture(flags: ["--store", pg.url + "?sslmode=require"])
         #expect(try await post(required, sampleLine(pid: 2) + "\n", batch: "t-2").status == 200)
-        #expect(try pg.psql(encrypted) == "1")
+        #expect(try pg.psql(encrypted) == "2")
         await required.close()
         // A certificate from another CA stops verify-full at start.
         try config.write(

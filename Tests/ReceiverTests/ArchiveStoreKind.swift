@@ -6,7 +6,7 @@ import Testing
 
 /// The two archive stores, for suites that run the same checks on both (`arguments:
 /// ArchiveStoreKind.allCases`): SQLite on a file in a temp directory, PostgreSQL on a database of
-/// its own on the suite's server (``SharedPostgresServer``).
+/// its own on the suite's server (`SharedPostgresServers`).
 ///
 /// ```swift
 /// @Test(arguments: ArchiveStoreKind.allCases) func something(kind: ArchiveStoreKind) async throws {
@@ -27,13 +27,16 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
         var server: PostgresServer?
     }
 
-    /// A new, empty location; nil when PostgreSQL is not installed (the test is then skipped).
-    func makeLocation(in dir: TempDirectory, test: String = #function) throws -> Location? {
+    /// A new, empty location (`name` tells SQLite files in one directory apart); nil when
+    /// PostgreSQL is not installed (the test is then skipped).
+    func makeLocation(
+        in dir: TempDirectory, name: String = "archive", suite: String = #fileID, test: String = #function
+    ) throws -> Location? {
         switch self {
         case .sqlite:
-            return Location(kind: self, place: dir.file("archive.sqlite"))
+            return Location(kind: self, place: dir.file(name + ".sqlite"))
         case .postgres:
-            guard let (server, url) = try SharedPostgresServer.database(test: test) else { return nil }
+            guard let (server, url) = try SharedPostgresServers.database(suite: suite, test: test) else { return nil }
             return Location(kind: self, place: url, server: server)
         }
     }
@@ -61,11 +64,12 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// Runs `body` with a fresh store of this kind (and its temp directory); skipped (returns)
     /// without PostgreSQL.
     func withStore(
-        now: Int64? = nil, test: String = #function, _ body: (any ArchiveStore, TempDirectory) async throws -> Void
+        now: Int64? = nil, suite: String = #fileID, test: String = #function,
+        _ body: (any ArchiveStore, TempDirectory) async throws -> Void
     ) async throws {
         let dir = TempDirectory("fathom-archive-store")
         defer { dir.remove() }
-        guard let location = try makeLocation(in: dir, test: test) else { return }
+        guard let location = try makeLocation(in: dir, suite: suite, test: test) else { return }
         let store = try await Self.open(location, now: now)
         do {
             try await body(store, dir)

@@ -6,7 +6,7 @@ import Testing
 
 /// Both archive stores, each check on each (a SQLite file; a database on the suite's PostgreSQL
 /// server): checksum dedup, filters, summaries on ingest, duplicates, restarts.
-@Suite(.timeLimit(.minutes(2)), .sharedPostgresServer) struct ArchiveStoreTests {
+@Suite(.timeLimit(.minutes(2))) struct ArchiveStoreTests {
     static func throughputInput(duration: String = "25.0", source: String = "10.0.0.1") -> ArchiveMetadataInput {
         ArchiveMetadataInput(
             subjectType: .pointToPoint,
