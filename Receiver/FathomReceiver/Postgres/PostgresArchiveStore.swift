@@ -225,16 +225,26 @@ public final class PostgresArchiveStore: ArchiveStore {
         binds.append(Int64(query.limit))
         binds.append(Int64(query.offset))
         sql += " ORDER BY ts LIMIT $\(binds.count - 1) OFFSET $\(binds.count)"
-        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        // The page comes back as one row of two arrays: decoding 1,440 rows one by one (a day's
+        // GET) cost several times what the query itself did.
+        let statement = PostgresQuery(
+            unsafeSQL: """
+                SELECT coalesce(array_agg(ts ORDER BY ts), '{}'), coalesce(array_agg(value ORDER BY ts), '{}')
+                FROM (\(sql)) page
+                """, binds: binds)
         return try await pool.withConnection { [logger] connection in
+            var times: [Int64] = []
+            var texts: [String] = []
+            for try await (ts, value) in try await connection.query(statement, logger: logger).decode(
+                ([Int64], [String]).self)
+            {
+                times = ts
+                texts = value
+            }
             var points: [ArchivePoint] = []
-            points.reserveCapacity(min(query.limit, 4_096))
+            points.reserveCapacity(times.count)
             var bytes = 0
-            // Read to the end (the rows are bounded by `limit`) so the connection is left clean;
-            // only the points within `maxBytes` are kept.
-            for try await (ts, text) in try await connection.query(statement, logger: logger).decode(
-                (Int64, String).self)
-            where bytes < query.maxBytes {
+            for (ts, text) in zip(times, texts) where bytes < query.maxBytes {
                 bytes += text.utf8.count
                 points.append(ArchivePoint(ts: ts, value: (try? ArchiveStoredValue.decode(text)) ?? .null))
             }
