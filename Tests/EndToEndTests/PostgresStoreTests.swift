@@ -149,12 +149,17 @@ import Testing
     func aDatabaseOutageIs503AndAFailingPingUntilItIsBack() async throws {
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
-        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        let f = try await ReceiverFixture(archive: true, store: pg.url)
+        let archive = f.receiver.baseURL + "/esmond/perfsonar/archive/"
         #expect(try await post(f, sampleLine(pid: 1) + "\n", batch: "o-1").status == 200)
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
+        #expect(try await f.client.send(archive, method: .GET, contentType: nil).status == 200)
         try pg.stop()
         let refused = try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2")
         #expect(refused.status == 503, "\(refused.status) \(refused.body)")
+        // The archive in the same database: 503 as well, nothing half-answered.
+        let unread = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(unread.status == 503, "\(unread.status) \(unread.body)")
         let ping = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(
             ping.status == 503 && ping.body.contains("postgresql://fathom@127.0.0.1:\(pg.port)/fathom"), "\(ping.body)")
@@ -162,6 +167,18 @@ import Testing
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
         #expect(try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+        // The archive's connections come back by themselves too: a write, then the list shows it.
+        let key = try await f.createArchiveMetadata(
+            #"{"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","#
+                + #""measurement-agent":"10.0.0.1","event-types":[{"event-type":"throughput"}]}"#)
+        let listed = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(listed.status == 200 && listed.body.contains(key), "\(listed.status) \(listed.body)")
+        // A restart while the archive's connections sit idle: the first request after it is
+        // answered, on a new connection, not refused on the dead one.
+        try pg.stop()
+        try pg.start()
+        let afterRestart = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(afterRestart.status == 200 && afterRestart.body.contains(key), "\(afterRestart.status)")
         await f.close()
     }
 

@@ -5,7 +5,9 @@ import PostgresNIO
 /// run side by side, each on a connection of its own, up to ``limit`` at once (later ones wait).
 ///
 /// A connection that failed (or that the server closed) is dropped on its return and the next
-/// borrower connects afresh, so a database restart costs the requests in flight, not the receiver.
+/// borrower connects afresh, so a database restart costs the requests in flight, not the receiver;
+/// a request that met a connection which died while idle is run again on a new one (bodies must
+/// be safe to run twice, as the archive's are).
 ///
 /// ```swift
 /// let pool = PostgresConnectionPool(connector: connector, limit: 8)
@@ -32,20 +34,28 @@ actor PostgresConnectionPool {
     }
 
     /// Runs `body` on a lent connection. A connection that was lost (or that `body` closed) is not
-    /// lent again.
+    /// lent again. When a connection kept from earlier turns out lost (the database restarted
+    /// while it was idle), `body` runs once more on a new one: the archive's operations are
+    /// idempotent (a metadata by its checksum, a point by its time), so a second run stores
+    /// nothing twice even if the first had committed.
     nonisolated func withConnection<T: Sendable>(
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await borrow()
-        do {
-            let result = try await body(connection)
-            await giveBack(connection, keep: true)
-            return result
-        } catch {
-            // The body's own errors (a duplicate point) leave a good connection; a lost one goes.
-            let lost = (error as? PSQLError).map { $0.serverInfo == nil } ?? false
-            await giveBack(connection, keep: !lost)
-            throw error
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (connection, reused) = try await borrow()
+            do {
+                let result = try await body(connection)
+                await giveBack(connection, keep: true)
+                return result
+            } catch {
+                // The body's own errors (a duplicate point) leave a good connection; a lost one goes.
+                let lost = (error as? PSQLError).map { $0.serverInfo == nil } ?? false
+                await giveBack(connection, keep: !lost)
+                if lost && reused && attempt == 1 { continue }
+                throw error
+            }
         }
     }
 
@@ -58,19 +68,20 @@ actor PostgresConnectionPool {
         waiters = []
     }
 
-    private func borrow() async throws -> PostgresConnection {
+    /// A connection, and whether it served before (an idle one) rather than being opened now.
+    private func borrow() async throws -> (PostgresConnection, reused: Bool) {
         while true {
             if closed { throw Closed() }
             while let connection = idle.popLast() {
                 if !connection.isClosed {
                     lent += 1
-                    return connection
+                    return (connection, true)
                 }
             }
             if lent < limit {
                 lent += 1
                 do {
-                    return try await connector.connect()
+                    return (try await connector.connect(), false)
                 } catch {
                     lent -= 1
                     wakeOne()
