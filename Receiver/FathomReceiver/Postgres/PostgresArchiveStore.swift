@@ -21,7 +21,6 @@ public final class PostgresArchiveStore: ArchiveStore {
     let logger: Logger
     /// Unix seconds for `time-updated`; injectable so tests can place writes in time.
     let now: @Sendable () -> Int64
-    public let address: String
 
     /// Connects, applies the schema's migrations (refusing a schema newer than this receiver knows).
     public static func open(
@@ -29,31 +28,14 @@ public final class PostgresArchiveStore: ArchiveStore {
         now: @escaping @Sendable () -> Int64 = SQLiteArchiveStore.systemNow
     ) async throws -> PostgresArchiveStore {
         let connector = try PostgresConnector(settings: settings, logger: logger)
-        let connection: PostgresConnection
-        do {
-            connection = try await connector.connect()
-        } catch {
-            throw ConfigError("cannot connect to the store \(connector.address.display): \(PostgresFailure(error))")
-        }
-        do {
-            _ = try await PostgresSchema.migrate(connection, logger: logger)
-        } catch let error as PostgresSchema.NewerSchema {
-            try? await connection.close()
-            throw ConfigError("store \(connector.address.display): \(error)")
-        } catch {
-            try? await connection.close()
-            throw ConfigError("store \(connector.address.display): schema migration failed: \(PostgresFailure(error))")
-        }
+        let (connection, _, _) = try await PostgresSchema.connect(connector)
         return PostgresArchiveStore(
-            pool: PostgresConnectionPool(connector: connector, limit: connections, first: connection),
-            address: connector.address.display, logger: logger, now: now)
+            pool: PostgresConnectionPool(connector: connector, limit: connections, first: connection), logger: logger,
+            now: now)
     }
 
-    private init(
-        pool: PostgresConnectionPool, address: String, logger: Logger, now: @escaping @Sendable () -> Int64
-    ) {
+    private init(pool: PostgresConnectionPool, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.pool = pool
-        self.address = address
         self.logger = logger
         self.now = now
     }

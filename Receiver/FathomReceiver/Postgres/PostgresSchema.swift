@@ -81,6 +81,29 @@ enum PostgresSchema {
         }
     }
 
+    /// A new connection with the schema at ``latestVersion`` (the versions before and after), or
+    /// the reason in an operator's words: how both stores start.
+    static func connect(_ connector: PostgresConnector) async throws -> (
+        connection: PostgresConnection, from: Int, to: Int
+    ) {
+        let connection: PostgresConnection
+        do {
+            connection = try await connector.connect()
+        } catch {
+            throw ConfigError("cannot connect to the store \(connector.address.display): \(PostgresFailure(error))")
+        }
+        do {
+            let (from, to) = try await migrate(connection, logger: connector.logger)
+            return (connection, from, to)
+        } catch let error as NewerSchema {
+            try? await connection.close()
+            throw ConfigError("store \(connector.address.display): \(error)")
+        } catch {
+            try? await connection.close()
+            throw ConfigError("store \(connector.address.display): schema migration failed: \(PostgresFailure(error))")
+        }
+    }
+
     /// Brings the schema to ``latestVersion``; returns the versions before and after.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> (from: Int, to: Int) {
         try await connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger)
