@@ -59,24 +59,24 @@ import Testing
         else { return }
         let single = try await ArchiveStoreKind.open(singleAt)
         let bulk = try await ArchiveStoreKind.open(bulkAt)
-        let singleKey = try await single.createOrGetMetadata(Self.latency).metadata.key
-        let bulkKey = try await bulk.createOrGetMetadata(Self.latency).metadata.key
-        for p in Self.points {
-            _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value)
+        try await ArchiveStoreKind.closing([single, bulk]) {
+            let singleKey = try await single.createOrGetMetadata(Self.latency).metadata.key
+            let bulkKey = try await bulk.createOrGetMetadata(Self.latency).metadata.key
+            for p in Self.points {
+                _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value)
+            }
+            // Uneven bulks, so bins straddle transactions and are read back from the file.
+            for chunk in stride(from: 0, to: Self.points.count, by: 37) {
+                #expect(
+                    try await bulk.addPoints(
+                        key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
+            }
+            let expected = try await Self.series(single, singleKey)
+            // 1_700_000_000 is 22:13 UTC: the run crosses midnight, so a daily bin ends mid-bulk.
+            #expect(expected["histogram-owdelay/statistics/86400"]?.count == 2)
+            #expect(expected["throughput/average/3600"]?.isEmpty == false)
+            #expect(try await Self.series(bulk, bulkKey) == expected)
         }
-        // Uneven bulks, so bins straddle transactions and are read back from the file.
-        for chunk in stride(from: 0, to: Self.points.count, by: 37) {
-            #expect(
-                try await bulk.addPoints(
-                    key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
-        }
-        let expected = try await Self.series(single, singleKey)
-        // 1_700_000_000 is 22:13 UTC: the run crosses midnight, so a daily bin ends mid-bulk.
-        #expect(expected["histogram-owdelay/statistics/86400"]?.count == 2)
-        #expect(expected["throughput/average/3600"]?.isEmpty == false)
-        #expect(try await Self.series(bulk, bulkKey) == expected)
-        await ArchiveStoreKind.close(single)
-        await ArchiveStoreKind.close(bulk)
     }
 
     @Test(arguments: ArchiveStoreKind.allCases) func duplicateInABulkKeepsEarlierPointsAndTheirSummaries(

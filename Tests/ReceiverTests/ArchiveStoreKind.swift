@@ -61,6 +61,20 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
         await (store as? PostgresArchiveStore)?.close()
     }
 
+    /// Runs `body`, then closes `stores`, also when it throws: a PostgreSQL connection left open
+    /// when its store goes away stops a debug build's test process (PostgresNIO asserts), which
+    /// would hide the failure that left it.
+    static func closing<T>(_ stores: [any ArchiveStore], _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            for store in stores { await close(store) }
+            return result
+        } catch {
+            for store in stores { await close(store) }
+            throw error
+        }
+    }
+
     /// Runs `body` with a fresh store of this kind (and its temp directory); skipped (returns)
     /// without PostgreSQL.
     func withStore(
@@ -71,12 +85,6 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
         defer { dir.remove() }
         guard let location = try makeLocation(in: dir, suite: suite, test: test) else { return }
         let store = try await Self.open(location, now: now)
-        do {
-            try await body(store, dir)
-        } catch {
-            await Self.close(store)
-            throw error
-        }
-        await Self.close(store)
+        try await Self.closing([store]) { try await body(store, dir) }
     }
 }

@@ -198,14 +198,18 @@ import Testing
         defer { dir.remove() }
         guard let location = try kind.makeLocation(in: dir) else { return }
         let store = try await ArchiveStoreKind.open(location)
-        let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
-        _ = try await store.addPoint(key: key, eventType: "throughput", ts: 5, value: .integer(7))
-        await ArchiveStoreKind.close(store)
+        let key = try await ArchiveStoreKind.closing([store]) {
+            let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
+            _ = try await store.addPoint(key: key, eventType: "throughput", ts: 5, value: .integer(7))
+            return key
+        }
         let reopened = try await ArchiveStoreKind.open(location)
-        #expect(try await reopened.createOrGetMetadata(Self.throughputInput()).metadata.key == key)
-        let points = try await reopened.points(
-            ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
-        #expect(points == [ArchivePoint(ts: 5, value: .integer(7))])
-        await ArchiveStoreKind.close(reopened)
+        try await ArchiveStoreKind.closing([reopened]) {
+            #expect(try await reopened.createOrGetMetadata(Self.throughputInput()).metadata.key == key)
+            let points = try await reopened.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            #expect(points == [ArchivePoint(ts: 5, value: .integer(7))])
+        }
     }
 }
