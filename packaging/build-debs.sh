@@ -46,8 +46,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- inputs from systemd/ (written alongside the daemons) -------------------------------------
-for f in "$SD/fathom-receiver.service" "$SD/fathom-agent.service" "$SD/fathom-export-tree.service" \
-    "$SD/receiver.toml" "$SD/agent.toml"; do
+for f in "$SD/fathom-receiver.service" "$SD/fathom-agent.service" "$SD/fathom-export-tree.service" "$SD/receiver.toml" \
+    "$SD/agent.toml"; do
     [ -f "$f" ] || die "$f is missing"
 done
 
@@ -100,7 +100,7 @@ for pkg in fathom-receiver fathom-agent; do
     fi
     install -m 0755 "$BIN/$pkg" "$SRC/staging/$pkg"
 done
-# The receiver's second unit: export-tree --follow for PostgreSQL sites (see debian/rules).
+# The receiver's second unit (export-tree --follow, PostgreSQL store), named for dh_installsystemd --name.
 cp "$SD/fathom-export-tree.service" "$SRC/debian/fathom-receiver.fathom-export-tree.service"
 cp "$SD/receiver.toml" "$SD/agent.toml" "$SRC/staging/"
 

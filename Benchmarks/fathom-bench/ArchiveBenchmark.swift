@@ -7,8 +7,9 @@ import NIOCore
 import NIOHTTP1
 
 /// The measurement archive through its real HTTP API on loopback (in-process receiver, plain
-/// HTTP, SQLite file in a scratch directory): bulk PUT ingest rate, then read latency of one day
-/// of 1-minute throughput points and of a 30-day histogram statistics summary.
+/// HTTP, SQLite file in a scratch directory, or with `postgresURL` the PostgreSQL store's
+/// database): bulk PUT ingest rate, then read latency of one day of 1-minute throughput points
+/// and of a 30-day histogram statistics summary.
 ///
 /// Every PUT is answered only after its transaction committed, so the ingest figure is the
 /// durable rate a pScheduler archiver would see, JSON parsing and summaries included.
@@ -17,6 +18,8 @@ struct ArchiveBenchmark {
     var bulk: Int
     var queries: Int
     var clients: Int
+    /// The archive in this PostgreSQL database (`fathom-bench postgres`) instead of a SQLite file.
+    var postgresURL: String? = nil
 
     static let ingestBar = 50_000.0
     static let dayQueryP50BarMilliseconds = 5.0
@@ -33,8 +36,9 @@ struct ArchiveBenchmark {
         // 30 days of 1-minute histograms at most, fewer when --points scales the run down.
         let histogramPoints = min(30 * 1_440, max(1_440, points / 23))
         print(
-            "== archive: \(points) throughput + \(histogramPoints) histogram points, PUT bulks of \(bulk), "
-                + "\(clients) writers, \(queries) queries each, scratch \(scratch.path) on \(filesystem) ==")
+            "== archive on \(postgresURL == nil ? "SQLite" : "PostgreSQL"): \(points) throughput + "
+                + "\(histogramPoints) histogram points, PUT bulks of \(bulk), \(clients) writers, "
+                + "\(queries) queries each, scratch \(scratch.path) on \(filesystem) ==")
 
         let credentials = scratch.path + "/credentials"
         try "unused:unused\n".write(toFile: credentials, atomically: true, encoding: .utf8)
@@ -46,12 +50,18 @@ struct ArchiveBenchmark {
         settings.insecureHTTP = true
         settings.dataDirectory = scratch.path + "/data"
         settings.credentialsPath = credentials
-        settings.archive = ArchiveSettings(databasePath: scratch.path + "/archive.sqlite", apiKeysPath: apiKeys)
+        settings.archive = ArchiveSettings(
+            databasePath: postgresURL == nil ? scratch.path + "/archive.sqlite" : nil, apiKeysPath: apiKeys)
         settings.archive?.maxBodyBytes = 64 << 20
         var logger = Logger(label: "fathom-bench.archive")
         logger.logLevel = .critical
 
-        let receiver = try await InProcessReceiver.start(settings: settings, logger: logger)
+        var archiveStore: PostgresArchiveStore?
+        if let postgresURL {
+            archiveStore = try await PostgresArchiveStore.open(
+                settings: StoreSettings(url: postgresURL), logger: logger)
+        }
+        let receiver = try await InProcessReceiver.start(settings: settings, logger: logger, archiveStore: archiveStore)
         let server = receiver.server
         let port = receiver.port
         let client = ArchiveClient(port: port, token: Self.token, connections: clients)
@@ -64,6 +74,7 @@ struct ArchiveBenchmark {
         await client.shutdown()
         await receiver.stop()
         server.writer?.shutdown()
+        await archiveStore?.close()
         try outcome.get()
     }
 
@@ -97,13 +108,15 @@ struct ArchiveBenchmark {
             "ingest histogram-owdelay (+ 3 aggregations, 4 statistics): \(histogramPoints) points in "
                 + "\(fmt(histogramIngest.seconds)) s = \(fmt(Double(histogramPoints) / histogramIngest.seconds, 0)) points/s"
         )
-        // The WAL holds what has not been checkpointed yet, so both files make up the archive.
-        let size = ["", "-wal"].reduce(0) { total, suffix in
-            total
-                + ((try? FileManager.default.attributesOfItem(atPath: scratch + "/archive.sqlite" + suffix)[.size]
-                    as? Int) ?? 0)
+        if postgresURL == nil {
+            // The WAL holds what has not been checkpointed yet, so both files make up the archive.
+            let size = ["", "-wal"].reduce(0) { total, suffix in
+                total
+                    + ((try? FileManager.default.attributesOfItem(atPath: scratch + "/archive.sqlite" + suffix)[.size]
+                        as? Int) ?? 0)
+            }
+            print("archive.sqlite + WAL: \(fmt(Double(size) / 1e6, 1)) MB")
         }
-        print("archive.sqlite + WAL: \(fmt(Double(size) / 1e6, 1)) MB")
 
         // Random whole days inside the stored range (a fixed seed: runs are comparable).
         let days = max(1, Int64(points) * 60 / Self.day)

@@ -11,11 +11,13 @@ struct InProcessReceiver {
     private let serving: Task<Void, any Error>
 
     /// Starts serving and returns once the listener is bound.
-    /// `store`: an opened store (PostgreSQL) instead of the embedded one.
-    static func start(settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil) async throws
-        -> InProcessReceiver
-    {
-        let server = try ReceiverServer(settings: settings, logger: logger, store: store)
+    /// `store`: an opened store (PostgreSQL) instead of the embedded one; `archiveStore`: an
+    /// opened archive store (PostgreSQL) instead of the file in `settings.archive`.
+    static func start(
+        settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil,
+        archiveStore: (any ArchiveStore)? = nil
+    ) async throws -> InProcessReceiver {
+        let server = try ReceiverServer(settings: settings, logger: logger, store: store, archiveStore: archiveStore)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let app = try server.application { port in announce.yield(port) }
         let serving = Task {

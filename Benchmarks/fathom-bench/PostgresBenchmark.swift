@@ -6,11 +6,16 @@ import Logging
 
 /// The scale-out store's ingest rate: TLS clients uploading to one and to two in-process
 /// receivers on one PostgreSQL (fsync on), next to the embedded store and to psql `\copy` of the
-/// same lines into the same table in the same run (bar: receivers ≥ 0.7× `\copy`'s line rate).
+/// same lines into the same table in the same run (bar: receivers ≥ 0.7× `\copy`'s line rate);
+/// then the esmond archive on PostgreSQL next to SQLite, its one-day query p50 judged by the same
+/// bar (≤ 5 ms).
 struct PostgresBenchmark {
     var clients: Int
     var seconds: Double
     var bodyKiB: Int
+    /// Throughput points (1-minute spacing) each archive run stores before its queries.
+    var archivePoints: Int = 20_160
+    var archiveQueries: Int = 200
 
     static let copyBar = 0.7
     static let user = "bench"
@@ -76,6 +81,12 @@ struct PostgresBenchmark {
             print(
                 "bar: \(name) >= \(fmt(Self.copyBar, 1))x \\copy's line rate: \(fmt(ratio, 2))x "
                     + verdict(ratio >= Self.copyBar))
+        }
+        // The archive: the same run on SQLite and on the store's database, for the one-day query p50.
+        for url in [nil, try pg.makeDatabase()] {
+            try await ArchiveBenchmark(
+                points: archivePoints, bulk: 1_440, queries: archiveQueries, clients: 2, postgresURL: url
+            ).run()
         }
     }
 

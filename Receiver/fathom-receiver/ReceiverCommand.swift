@@ -44,7 +44,10 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "Largest accepted upload body in bytes.") var maxBodyBytes: Int?
     @Flag(help: "Serve plain HTTP (for a TLS-terminating proxy in front).") var insecureHTTP = false
-    @Option(help: "Measurement archive (esmond API) SQLite file; no archive without it.") var archiveDb: String?
+    @Option(
+        help:
+            "Measurement archive (esmond API) SQLite file; no archive without it (with --store: the store's database).")
+    var archiveDb: String?
     @Option(help: "Archive API keys file: user:key per line (bcrypt allowed).") var apiKeys: String?
     @Option(help: "Network (CIDR) that may write to the archive without a token; repeatable.") var archiveAllow:
         [String] = []
@@ -99,6 +102,8 @@ struct ReceiverCommand: AsyncParsableCommand {
             guard settings.store != nil else { throw ValidationError("--store-password-file needs --store") }
             settings.store?.passwordFile = storePasswordFile
         }
+        // With the PostgreSQL store the archive is always served, from the store's database.
+        if settings.store != nil && settings.archive == nil { settings.archive = ArchiveSettings(databasePath: nil) }
         if let archiveDb {
             // Flags override the file key by key: another database keeps the file's keys and allow-list.
             if settings.archive == nil { settings.archive = ArchiveSettings(databasePath: archiveDb) }
@@ -110,7 +115,7 @@ struct ReceiverCommand: AsyncParsableCommand {
             settings.archive?.writerNetworks.writers = try ArchiveSettings.networks(archiveAllow)
         }
         if let publicUrl {
-            guard settings.archive != nil else { throw ValidationError("--public-url needs --archive-db") }
+            guard settings.archive != nil else { throw ValidationError("--public-url needs --archive-db or --store") }
             settings.archive?.publicURL = publicUrl
         }
         try settings.archive?.check()

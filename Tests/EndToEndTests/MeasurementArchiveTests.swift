@@ -8,6 +8,7 @@ import Testing
 /// Scheduled-test results through the durable spool to a real receiver's esmond archive, over
 /// TLS with the agent's API token: in-process delivery (bad token, outage, replay), and the real
 /// `fathom-agent run` daemon with `[[test]]` tables, a real `iperf3 -s` and its own responder.
+/// The delivery checks run twice: with the archive in SQLite and in the PostgreSQL store.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MeasurementArchiveTests {
     let logger = Logger(label: "measurement-archive-test")
 
@@ -48,8 +49,10 @@ import Testing
             repeatSeconds: 60)
     }
 
-    @Test func recordsWaitOutABadTokenAndAnOutageThenArriveOnce() async throws {
-        let f = try await ReceiverFixture(archive: true)
+    @Test(arguments: ReceiverStoreKind.allCases) func recordsWaitOutABadTokenAndAnOutageThenArriveOnce(
+        store: ReceiverStoreKind
+    ) async throws {
+        guard let f = try await store.fixture(archive: true) else { return }
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let record = await ProbeMeasurementRunner().run(
@@ -82,7 +85,7 @@ import Testing
         // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port,
-            extra: ["--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys")])
+            extra: f.archiveFlags)
         defer { again.stop() }
         let up = try archive(f, http: http)
         outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
@@ -114,8 +117,10 @@ import Testing
         await f.client.shutdown()
     }
 
-    @Test func integerEventTypesReadBackAsJSONIntegers() async throws {
-        let f = try await ReceiverFixture(archive: true)
+    @Test(arguments: ReceiverStoreKind.allCases) func integerEventTypesReadBackAsJSONIntegers(
+        store: ReceiverStoreKind
+    ) async throws {
+        guard let f = try await store.fixture(archive: true) else { return }
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         // Now: `points` reads the last ten days.
@@ -175,8 +180,10 @@ import Testing
     /// A real rtt run to loopback, and one that cannot resolve, through the spool into the
     /// archive: read back under pScheduler's rtt event types, counts as JSON integers, RTTs as a
     /// millisecond histogram, the failure as `failures`.
-    @Test func rttRunsArriveUnderPSchedulersRTTEventTypes() async throws {
-        let f = try await ReceiverFixture(archive: true)
+    @Test(arguments: ReceiverStoreKind.allCases) func rttRunsArriveUnderPSchedulersRTTEventTypes(
+        store: ReceiverStoreKind
+    ) async throws {
+        guard let f = try await store.fixture(archive: true) else { return }
         defer { f.dir.remove() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let now = Int64(Date().timeIntervalSince1970)

@@ -134,14 +134,14 @@ import Testing
         defer { pg.remove() }
         let first = try await ReceiverFixture(flags: ["--store", pg.url])
         await first.close()
-        #expect(try pg.psql("SELECT max(version) FROM fathom_schema") == "1")
+        #expect(try pg.psql("SELECT max(version) FROM fathom_schema") == "2")
         try pg.psql("INSERT INTO fathom_schema (version) VALUES (99)")
         do {
             let refused = try await ReceiverFixture(flags: ["--store", pg.url])
             await refused.close()
             Issue.record("a receiver started on schema version 99")
         } catch {
-            #expect("\(error)".contains("schema is version 99, newer than this receiver knows (1)"), "\(error)")
+            #expect("\(error)".contains("schema is version 99, newer than this receiver knows (2)"), "\(error)")
         }
     }
 
@@ -149,12 +149,17 @@ import Testing
     func aDatabaseOutageIs503AndAFailingPingUntilItIsBack() async throws {
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
-        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        let f = try await ReceiverFixture(archive: true, store: pg.url)
+        let archive = f.receiver.baseURL + "/esmond/perfsonar/archive/"
         #expect(try await post(f, sampleLine(pid: 1) + "\n", batch: "o-1").status == 200)
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
+        #expect(try await f.client.send(archive, method: .GET, contentType: nil).status == 200)
         try pg.stop()
         let refused = try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2")
         #expect(refused.status == 503, "\(refused.status) \(refused.body)")
+        // The archive in the same database: 503 as well, nothing half-answered.
+        let unread = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(unread.status == 503, "\(unread.status) \(unread.body)")
         let ping = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(
             ping.status == 503 && ping.body.contains("postgresql://fathom@127.0.0.1:\(pg.port)/fathom"), "\(ping.body)")
@@ -162,6 +167,18 @@ import Testing
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
         #expect(try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
+        // The archive's connections come back by themselves too: a write, then the list shows it.
+        let key = try await f.createArchiveMetadata(
+            #"{"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","#
+                + #""measurement-agent":"10.0.0.1","event-types":[{"event-type":"throughput"}]}"#)
+        let listed = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(listed.status == 200 && listed.body.contains(key), "\(listed.status) \(listed.body)")
+        // A restart while the archive's connections sit idle: the first request after it is
+        // answered, on a new connection, not refused on the dead one.
+        try pg.stop()
+        try pg.start()
+        let afterRestart = try await f.client.send(archive, method: .GET, contentType: nil)
+        #expect(afterRestart.status == 200 && afterRestart.body.contains(key), "\(afterRestart.status)")
         await f.close()
     }
 
@@ -208,6 +225,7 @@ import Testing
         try pg.enableTLS(certificate: dbPKI.serverCertificate, key: dbPKI.serverKey)
         let config = TempDirectory("fathom-store")
         defer { config.remove() }
+        // Both of a receiver's connections: the group commit's and the archive's.
         let encrypted = """
             SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
             WHERE s.ssl AND a.pid <> pg_backend_pid() AND a.application_name <> 'psql'
@@ -223,12 +241,12 @@ import Testing
             """)
         let verified = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
         #expect(try await post(verified, sampleLine() + "\n", batch: "t-1").status == 200)
-        #expect(try pg.psql(encrypted) == "1")
+        #expect(try pg.psql(encrypted) == "2")
         await verified.close()
         // require from the URL: encrypted without checking the certificate.
         let required = try await ReceiverFixture(flags: ["--store", pg.url + "?sslmode=require"])
         #expect(try await post(required, sampleLine(pid: 2) + "\n", batch: "t-2").status == 200)
-        #expect(try pg.psql(encrypted) == "1")
+        #expect(try pg.psql(encrypted) == "2")
         await required.close()
         // A certificate from another CA stops verify-full at start.
         try config.write(

@@ -4,7 +4,7 @@ import Testing
 @testable import FathomReceiver
 
 /// The esmond API over real HTTP on loopback, replaying the request sequences the spec recorded
-/// from pScheduler's esmond archiver and esmond-client's library classes.
+/// from pScheduler's esmond archiver and esmond-client's library classes, on both archive stores.
 @Suite(.timeLimit(.minutes(2))) struct ArchiveAPITests {
     static let archive = "/esmond/perfsonar/archive/"
 
@@ -35,8 +35,10 @@ import Testing
     func object(_ reply: RawHTTPClient.Reply) -> [String: Any] { reply.json as? [String: Any] ?? [:] }
     func list(_ reply: RawHTTPClient.Reply) -> [[String: Any]] { reply.json as? [[String: Any]] ?? [] }
 
-    @Test func pSchedulerThroughputArchivingEndToEnd() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func pSchedulerThroughputArchivingEndToEnd(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let created = try await server.send("POST", Self.archive, json: Self.throughputMetadata)
             #expect(created.status == 201)
             #expect(created.header("Content-Type") == "application/json")
@@ -87,8 +89,8 @@ import Testing
         }
     }
 
-    @Test func esmondClientLibrarySequence() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func esmondClientLibrarySequence(kind: ArchiveStoreKind) async throws {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let key = try #require(
                 object(try await server.send("POST", Self.archive, json: Self.throughputMetadata))["metadata-key"]
                     as? String)
@@ -122,8 +124,10 @@ import Testing
         }
     }
 
-    @Test func latencyHistogramStatisticsThroughTheAPI() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func latencyHistogramStatisticsThroughTheAPI(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let metadata = #"""
                 {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",
                  "tool-name":"pscheduler/ping","event-types":[{"event-type":"histogram-rtt","summaries":[
@@ -151,8 +155,10 @@ import Testing
         }
     }
 
-    @Test func badInputGetsJSON4xxAndStoresNothing() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func badInputGetsJSON4xxAndStoresNothing(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await ArchiveTestServer.with(kind: kind) { server in
             func expectDetail(
                 _ reply: RawHTTPClient.Reply, _ status: Int, _ detail: String,
                 sourceLocation: SourceLocation = #_sourceLocation

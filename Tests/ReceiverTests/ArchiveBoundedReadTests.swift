@@ -5,7 +5,8 @@ import Testing
 @testable import FathomReceiver
 
 /// Series reads page as esmond's do (default and maximum `limit`, `offset`, time filters) and are
-/// written in byte-bounded pages: the answer is the same series, in order, whatever the page cuts.
+/// written in byte-bounded pages: the answer is the same series, in order, whatever the page cuts
+/// (on both stores).
 @Suite struct ArchiveBoundedReadTests {
     static let archive = "/esmond/perfsonar/archive/"
     static let metadata = #"""
@@ -22,8 +23,11 @@ import Testing
         (reply.json as? [[String: Any]])?.compactMap { ($0["ts"] as? NSNumber)?.intValue } ?? [-1]
     }
 
-    @Test(.timeLimit(.minutes(3))) func seriesLimitDefaultsTo1500AndIsCappedAt10000() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(.timeLimit(.minutes(3)), arguments: ArchiveStoreKind.allCases)
+    func seriesLimitDefaultsTo1500AndIsCappedAt10000(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let key = try await create(server)
             let count = ArchiveQueryParameters.maxSeriesLimit + 50
             let points = (0..<count).map {
@@ -45,8 +49,11 @@ import Testing
     }
 
     /// Points of about 60 KB: a 256 KB page holds four or five, so 30 points cross many pages.
-    @Test(.timeLimit(.minutes(3))) func largeValuesStreamAcrossPagesInOrderWithoutLossOrRepeat() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(.timeLimit(.minutes(3)), arguments: ArchiveStoreKind.allCases)
+    func largeValuesStreamAcrossPagesInOrderWithoutLossOrRepeat(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let key = try await create(server)
             let hop = JSONValue.object([
                 "ttl": .integer(1), "query": .integer(1), "success": .integer(1), "ip": .string("10.0.0.1"),

@@ -7,7 +7,8 @@ import Testing
 @testable import FathomReceiver
 
 /// The bulk write path keeps summary bins in memory for the length of a transaction; these pin
-/// that it stores exactly what point-by-point writes store, and that commits stay durable.
+/// that it stores exactly what point-by-point writes store (on both stores), and that commits stay
+/// durable.
 @Suite(.timeLimit(.minutes(2))) struct ArchiveBulkWriteTests {
     static let latency = ArchiveMetadataInput(
         subjectType: .pointToPoint,
@@ -36,7 +37,7 @@ import Testing
         ]
     }
 
-    static func series(_ store: SQLiteArchiveStore, _ key: String) async throws -> [String: [ArchivePoint]] {
+    static func series(_ store: any ArchiveStore, _ key: String) async throws -> [String: [ArchivePoint]] {
         var all: [String: [ArchivePoint]] = [:]
         for entry in latency.eventTypes {
             for summary in [ArchiveSummary(.base, 0)] + entry.summaries {
@@ -48,33 +49,43 @@ import Testing
         return all
     }
 
-    @Test func bulkStoresWhatSinglePointsStore() async throws {
+    @Test(arguments: ArchiveStoreKind.allCases) func bulkStoresWhatSinglePointsStore(kind: ArchiveStoreKind)
+        async throws
+    {
         let dir = TempDirectory("fathom-archive-bulk")
         defer { dir.remove() }
-        let single = try SQLiteArchiveStore(path: dir.file("single.sqlite"))
-        let bulk = try SQLiteArchiveStore(path: dir.file("bulk.sqlite"))
-        let singleKey = try await single.createOrGetMetadata(Self.latency).metadata.key
-        let bulkKey = try await bulk.createOrGetMetadata(Self.latency).metadata.key
-        for p in Self.points {
-            _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value)
+        guard let singleAt = try kind.makeLocation(in: dir, name: "single"),
+            let bulkAt = try kind.makeLocation(in: dir, name: "bulk")
+        else { return }
+        let single = try await ArchiveStoreKind.open(singleAt)
+        let bulk = try await ArchiveStoreKind.open(bulkAt)
+        try await ArchiveStoreKind.closing([single, bulk]) {
+            let singleKey = try await single.createOrGetMetadata(Self.latency).metadata.key
+            let bulkKey = try await bulk.createOrGetMetadata(Self.latency).metadata.key
+            for p in Self.points {
+                _ = try await single.addPoint(key: singleKey, eventType: p.eventType, ts: p.ts, value: p.value)
+            }
+            // Uneven bulks, so bins straddle transactions and are read back from the file.
+            for chunk in stride(from: 0, to: Self.points.count, by: 37) {
+                #expect(
+                    try await bulk.addPoints(
+                        key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
+            }
+            let expected = try await Self.series(single, singleKey)
+            // 1_700_000_000 is 22:13 UTC: the run crosses midnight, so a daily bin ends mid-bulk.
+            #expect(expected["histogram-owdelay/statistics/86400"]?.count == 2)
+            #expect(expected["throughput/average/3600"]?.isEmpty == false)
+            #expect(try await Self.series(bulk, bulkKey) == expected)
         }
-        // Uneven bulks, so bins straddle transactions and are read back from the file.
-        for chunk in stride(from: 0, to: Self.points.count, by: 37) {
-            #expect(
-                try await bulk.addPoints(
-                    key: bulkKey, points: Array(Self.points[chunk..<min(chunk + 37, Self.points.count)])) == nil)
-        }
-        let expected = try await Self.series(single, singleKey)
-        // 1_700_000_000 is 22:13 UTC: the run crosses midnight, so a daily bin ends mid-bulk.
-        #expect(expected["histogram-owdelay/statistics/86400"]?.count == 2)
-        #expect(expected["throughput/average/3600"]?.isEmpty == false)
-        #expect(try await Self.series(bulk, bulkKey) == expected)
     }
 
-    @Test func duplicateInABulkKeepsEarlierPointsAndTheirSummaries() async throws {
-        let dir = TempDirectory("fathom-archive-bulk")
-        defer { dir.remove() }
-        let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
+    @Test(arguments: ArchiveStoreKind.allCases) func duplicateInABulkKeepsEarlierPointsAndTheirSummaries(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await kind.withStore { store, _ in try await duplicateInABulk(store) }
+    }
+
+    func duplicateInABulk(_ store: any ArchiveStore) async throws {
         let key = try await store.createOrGetMetadata(Self.latency).metadata.key
         let points = [1, 2, 2, 3].map {
             ArchiveNewPoint(ts: 1_700_000_000 + $0, eventType: "throughput", value: .integer(10))

@@ -47,6 +47,32 @@ import Testing
         }
     }
 
+    /// With the PostgreSQL store the archive is in the store's database: served without
+    /// `archive_db` (keys and allow-list from the file as ever), a SQLite file beside it is
+    /// refused, and so is forwarding the archive (its log is the SQLite file's), with the reason.
+    @Test func theStoreServesTheArchiveWithoutAFile() throws {
+        let store = "[store]\nurl = \"postgresql://fathom@db.example.org/fathom\"\n"
+        let plain = try ReceiverSettingsFile.parse("insecure_http = true\n" + store, fileName: "r.toml")
+        let archive = try #require(plain.archive, "a store serves the archive")
+        #expect(archive.databasePath == nil && archive.apiKeysPath == nil)
+        #expect(plain.validationError() == nil)
+        let keyed = try ReceiverSettingsFile.parse(
+            "insecure_http = true\napi_keys = \"/etc/fathom/api-keys\"\narchive_allow = [\"10.0.0.0/8\"]\n" + store,
+            fileName: "r.toml")
+        #expect(keyed.archive?.apiKeysPath == "/etc/fathom/api-keys" && keyed.archive?.databasePath == nil)
+        #expect(keyed.archive?.writerNetworks.writers.isEmpty == false)
+        let both = try ReceiverSettingsFile.parse(
+            "insecure_http = true\narchive_db = \"/a.sqlite\"\n" + store, fileName: "r.toml")
+        #expect(both.validationError()?.contains("archive_db") == true, "\(both.validationError() ?? "")")
+        let forwarded = try ReceiverSettingsFile.parse(
+            "insecure_http = true\n" + store
+                + "[[forward]]\nname = \"osg\"\nurl = \"amqp://guest@h/\"\nexchange = \"x\"\nstreams = [\"archive\"]\n",
+            fileName: "r.toml")
+        #expect(
+            forwarded.validationError()?.contains("forward osg has the archive stream") == true,
+            "\(forwarded.validationError() ?? "")")
+    }
+
     /// The server keeps the keys table its archive routes check, and `reload()` re-reads it (the
     /// real SIGHUP to a real receiver is `ReceiverReloadTests.sighupReloadsTheArchiveKeys`).
     @Test func serverHoldsTheArchiveKeysTableItsReloadRereads() throws {

@@ -6,7 +6,8 @@ import Testing
 
 /// The real esmond-client 4.2.1 from PyPI (converted to Python 3 as the spec's §7.1 recipe says)
 /// against the archive over HTTP: the MetadataPost / EventTypePost / EventTypeBulkPost classes,
-/// ApiConnect, and the esmond-ps-get-endpoints / -get-metadata / -get / -get-bulk tools.
+/// ApiConnect, and the esmond-ps-get-endpoints / -get-metadata / -get / -get-bulk tools; once
+/// with the archive on SQLite and once on PostgreSQL.
 ///
 /// The converted client is cached in a virtualenv under /tmp between runs. Only where PyPI cannot
 /// be reached, or python3 lacks venv/pip/lib2to3 (Debian packages python3-venv, python3-pip,
@@ -110,7 +111,10 @@ import Testing
         print("ALL OK")
         """#
 
-    @Test func realEsmondClientWorksAgainstTheArchive() async throws {
+    /// On both stores: the client cannot tell SQLite from PostgreSQL.
+    @Test(arguments: ArchiveStoreKind.allCases) func realEsmondClientWorksAgainstTheArchive(kind: ArchiveStoreKind)
+        async throws
+    {
         let prepared = try await Self.run(["/bin/sh", "-c", Self.prepare, "prepare", Self.venv])
         if prepared.status == 3 || prepared.status == 4 {
             let why = prepared.status == 3 ? "PyPI unreachable" : "python3 tooling missing"
@@ -121,7 +125,7 @@ import Testing
         let dir = TempDirectory("fathom-esmond-client")
         defer { dir.remove() }
         try dir.write("drive.py", Self.driver)
-        try await ArchiveTestServer.with { server in
+        try await ArchiveTestServer.with(kind: kind) { server in
             let result = try await Self.run([
                 Self.venv + "/bin/python", dir.file("drive.py"), "http://127.0.0.1:\(server.port)",
                 ArchiveTestServer.token, Self.venv + "/bin",

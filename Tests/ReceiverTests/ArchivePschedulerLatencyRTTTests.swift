@@ -6,7 +6,8 @@ import Testing
 /// pScheduler's esmond archiver for **latency** (owping/powstream) and **rtt** (ping) results,
 /// replayed over real HTTP against the in-process archive (spec §6.2, §6.3, §6.6), with the
 /// summaries pScheduler registers by default (§5.2 `DEFAULT_SUMMARIES`), then read back the way
-/// esmond clients read: base data, aggregations and histogram statistics (§3.5, §5.3).
+/// esmond clients read: base data, aggregations and histogram statistics (§3.5, §5.3); on both
+/// archive stores.
 ///
 /// The archiver POSTs the metadata (once per run when memcached is absent; esmond dedups it) and
 /// then PUTs one data point per run: `{"data":[{"ts":…,"val":[…]}]}`.
@@ -164,8 +165,9 @@ import Testing
 
     // MARK: tests
 
-    @Test func latencyOwpingArchivingEndToEnd() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func latencyOwpingArchivingEndToEnd(kind: ArchiveStoreKind) async throws
+    {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let created = try await server.send("POST", Self.archive, json: Self.latencyMetadata)
             #expect(created.status == 201, "\(created.body)")
             #expect(created.header("Content-Type") == "application/json")
@@ -360,8 +362,8 @@ import Testing
         }
     }
 
-    @Test func rttPingArchivingEndToEnd() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func rttPingArchivingEndToEnd(kind: ArchiveStoreKind) async throws {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let created = try await server.send("POST", Self.archive, json: Self.rttMetadata)
             #expect(created.status == 201, "\(created.body)")
             let metadata = object(created)
@@ -502,8 +504,8 @@ import Testing
     }
 
     /// A failed ping run: only `failures` and `pscheduler-run-href` are posted (§6.3).
-    @Test func failedRttRunPostsFailures() async throws {
-        try await ArchiveTestServer.with { server in
+    @Test(arguments: ArchiveStoreKind.allCases) func failedRttRunPostsFailures(kind: ArchiveStoreKind) async throws {
+        try await ArchiveTestServer.with(kind: kind) { server in
             let key = try #require(
                 object(try await server.send("POST", Self.archive, json: Self.rttMetadata))["metadata-key"] as? String)
             let failed =

@@ -4,7 +4,8 @@ import Testing
 
 @testable import FathomReceiver
 
-/// The SQLite store on a real file: checksum dedup, filters, summaries on ingest, restarts.
+/// Both archive stores, each check on each (a SQLite file; a database on the suite's PostgreSQL
+/// server): checksum dedup, filters, summaries on ingest, duplicates, restarts.
 @Suite(.timeLimit(.minutes(2))) struct ArchiveStoreTests {
     static func throughputInput(duration: String = "25.0", source: String = "10.0.0.1") -> ArchiveMetadataInput {
         ArchiveMetadataInput(
@@ -22,16 +23,10 @@ import Testing
             ])
     }
 
-    func withStore(now: Int64 = 1_800_000_000, _ body: (SQLiteArchiveStore, TempDirectory) async throws -> Void)
-        async throws
-    {
-        let dir = TempDirectory("fathom-archive-store")
-        defer { dir.remove() }
-        try await body(try SQLiteArchiveStore(path: dir.file("archive.sqlite"), now: { now }), dir)
-    }
-
-    @Test func identicalMetadataUpToCaseReturnsTheSameRandomKey() async throws {
-        try await withStore { store, dir in
+    @Test(arguments: ArchiveStoreKind.allCases) func identicalMetadataUpToCaseReturnsTheSameRandomKey(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await kind.withStore(now: 1_800_000_000) { store, dir in
             let (first, created) = try await store.createOrGetMetadata(Self.throughputInput())
             #expect(created)
             #expect(first.key.count == 32 && first.key.allSatisfy { $0.isHexDigit && !$0.isUppercase })
@@ -42,14 +37,16 @@ import Testing
             #expect(again.key == first.key)
             let (other, _) = try await store.createOrGetMetadata(Self.throughputInput(duration: "26.0"))
             #expect(other.key != first.key)
-            // The store runs in WAL mode: readers never block the writer.
-            #expect(FileManager.default.fileExists(atPath: dir.file("archive.sqlite-wal")))
+            // The SQLite store runs in WAL mode: readers never block the writer.
+            if kind == .sqlite { #expect(FileManager.default.fileExists(atPath: dir.file("archive.sqlite-wal"))) }
         }
     }
 
     /// esmond let racing identical POSTs hit its unique constraint (a 500); here one wins, all agree.
-    @Test func concurrentIdenticalMetadataPostsYieldOneKey() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func concurrentIdenticalMetadataPostsYieldOneKey(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let keys = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<20 {
                     group.addTask { try await store.createOrGetMetadata(Self.throughputInput()).metadata.key }
@@ -61,8 +58,10 @@ import Testing
         }
     }
 
-    @Test func throughputSummariesMatchEsmondsGoldenVector() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func throughputSummariesMatchEsmondsGoldenVector(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             let values: [Int64] = [5_978_580_000, 5_413_040_000, 7_964_590_000, 6_946_810_000]
             for (i, v) in values.enumerated() {
@@ -84,8 +83,10 @@ import Testing
         }
     }
 
-    @Test func repeatedNumericPointIsADuplicateButJSONPointsOverwrite() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func repeatedNumericPointIsADuplicateButJSONPointsOverwrite(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             _ = try await store.addPoint(key: key, eventType: "throughput", ts: 100, value: .integer(1))
             await #expect(throws: ArchiveDuplicatePoint(eventType: "throughput", ts: 100)) {
@@ -114,8 +115,10 @@ import Testing
         }
     }
 
-    @Test func unregisteredEventTypesAndUnknownKeysAreDroppedNotStored() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func unregisteredEventTypesAndUnknownKeysAreDroppedNotStored(
+        kind: ArchiveStoreKind
+    ) async throws {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             #expect(try await store.addPoint(key: key, eventType: "packet-rtt", ts: 1, value: .integer(3)) == .dropped)
             #expect(
@@ -132,8 +135,8 @@ import Testing
         }
     }
 
-    @Test func listFiltersMatchEsmondsRules() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func listFiltersMatchEsmondsRules(kind: ArchiveStoreKind) async throws {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let a = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             let b = try await store.createOrGetMetadata(Self.throughputInput(source: "10.9.9.9")).metadata.key
             _ = try await store.addPoint(key: a, eventType: "throughput", ts: 10, value: .integer(1))
@@ -167,8 +170,10 @@ import Testing
         }
     }
 
-    @Test func seriesAreSortedFilteredByTimeAndLimited() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: ArchiveStoreKind.allCases) func seriesAreSortedFilteredByTimeAndLimited(kind: ArchiveStoreKind)
+        async throws
+    {
+        try await kind.withStore(now: 1_800_000_000) { store, _ in
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             let points = [50, 10, 40, 20, 30].map {
                 ArchiveNewPoint(ts: Int64($0), eventType: "throughput", value: .integer(Int64($0)))
@@ -186,19 +191,25 @@ import Testing
         }
     }
 
-    @Test func dataSurvivesReopeningTheFile() async throws {
+    @Test(arguments: ArchiveStoreKind.allCases) func dataSurvivesReopeningTheStore(kind: ArchiveStoreKind)
+        async throws
+    {
         let dir = TempDirectory("fathom-archive-reopen")
         defer { dir.remove() }
-        let key: String
-        do {
-            let store = try SQLiteArchiveStore(path: dir.file("a.sqlite"))
-            key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
+        guard let location = try kind.makeLocation(in: dir) else { return }
+        let store = try await ArchiveStoreKind.open(location)
+        let key = try await ArchiveStoreKind.closing([store]) {
+            let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key
             _ = try await store.addPoint(key: key, eventType: "throughput", ts: 5, value: .integer(7))
+            return key
         }
-        let reopened = try SQLiteArchiveStore(path: dir.file("a.sqlite"))
-        #expect(try await reopened.createOrGetMetadata(Self.throughputInput()).metadata.key == key)
-        let points = try await reopened.points(
-            ArchiveSeriesQuery(key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
-        #expect(points == [ArchivePoint(ts: 5, value: .integer(7))])
+        let reopened = try await ArchiveStoreKind.open(location)
+        try await ArchiveStoreKind.closing([reopened]) {
+            #expect(try await reopened.createOrGetMetadata(Self.throughputInput()).metadata.key == key)
+            let points = try await reopened.points(
+                ArchiveSeriesQuery(
+                    key: key, eventType: "throughput", summary: ArchiveSummary(.base, 0), time: .unbounded))
+            #expect(points == [ArchivePoint(ts: 5, value: .integer(7))])
+        }
     }
 }

@@ -7,20 +7,25 @@ import Logging
 
 @testable import FathomReceiver
 
-/// An archive API on 127.0.0.1, a free port, plain HTTP, backed by a real SQLite file; the test
-/// talks to it with ``RawHTTPClient`` over a real socket.
+/// An archive API on 127.0.0.1, a free port, plain HTTP, backed by a real store (a SQLite file,
+/// or a database on the suite's PostgreSQL server); the test talks to it with ``RawHTTPClient``
+/// over a real socket.
 struct ArchiveTestServer {
     static let token = "35dfc21ebf95a6deadbeef83f1e052fbadcafe57"
     let port: Int
-    let store: SQLiteArchiveStore
+    let store: any ArchiveStore
 
+    /// Runs `body` with a server on a fresh store of `kind`; without PostgreSQL a `.postgres`
+    /// run is skipped (`body` is not called).
     static func with(
-        writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false, publicURL: String? = nil,
+        kind: ArchiveStoreKind = .sqlite, writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false,
+        publicURL: String? = nil, suite: String = #fileID, test: String = #function,
         _ body: (ArchiveTestServer) async throws -> Void
     ) async throws {
         let dir = TempDirectory("fathom-archive")
         defer { dir.remove() }
-        let store = try SQLiteArchiveStore(path: dir.file("archive.sqlite"))
+        guard let location = try kind.makeLocation(in: dir, suite: suite, test: test) else { return }
+        let store = try await ArchiveStoreKind.open(location)
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical
         let links =
@@ -37,18 +42,24 @@ struct ArchiveTestServer {
                 continuation.yield(channel.localAddress?.port ?? 0)
             },
             logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next()!
-            defer { group.cancelAll() }
-            try await body(ArchiveTestServer(port: port, store: store))
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                var iterator = ports.makeAsyncIterator()
+                let port = await iterator.next()!
+                defer { group.cancelAll() }
+                try await body(ArchiveTestServer(port: port, store: store))
+            }
+        } catch {
+            await ArchiveStoreKind.close(store)
+            throw error
         }
+        await ArchiveStoreKind.close(store)
     }
 
     /// The archive API's routes as the receiver wires them, with one API key (`token`).
     static func router(
-        store: SQLiteArchiveStore, writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false,
+        store: any ArchiveStore, writers: ArchiveWriterNetworks = .init(), readsNeedCredentials: Bool = false,
         links: ArchiveLinkOrigin, logger: Logger
     ) -> Router<IngestRequestContext> {
         let keys = ArchiveAPIKeys(credentials: [Credential(user: "pscheduler", secret: token)])

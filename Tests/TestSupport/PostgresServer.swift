@@ -26,6 +26,7 @@ public final class PostgresServer: Sendable {
     /// fsync on (benchmarks) or off (tests: no power cut to survive, and faster on a busy machine).
     public let durable: Bool
     private let removed = Mutex(false)
+    private let databases = Mutex(1)
 
     public var url: String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
     var dataDirectory: String { directory.file("data") }
@@ -88,6 +89,30 @@ public final class PostgresServer: Sendable {
     public func psql(_ sql: String) throws -> String {
         try run(
             "/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-At",
+            "-v", "ON_ERROR_STOP=1", "-c", sql
+        ).trimmingCharacters(in: .newlines)
+    }
+
+    /// A new, empty database on this server (`fathom_2`, `fathom_3`, …), and its URL: tests that
+    /// share one server each get a database of their own.
+    public func makeDatabase() throws -> String {
+        let name =
+            "fathom_"
+            + String(
+                databases.withLock { n in
+                    n += 1
+                    return n
+                })
+        try psql("CREATE DATABASE \(name)")
+        return "postgresql://\(user)@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// One statement through `psql -At` on another database of this server (see ``makeDatabase()``).
+    @discardableResult
+    public func psql(_ sql: String, database url: String) throws -> String {
+        let name = String(url[url.index(after: url.lastIndex(of: "/")!)...])
+        return try run(
+            "/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", name, "-At",
             "-v", "ON_ERROR_STOP=1", "-c", sql
         ).trimmingCharacters(in: .newlines)
     }

@@ -3,7 +3,9 @@ import Hummingbird
 import Logging
 
 /// How the receiver's measurement archive is set up: the SQLite file and the API keys file
-/// (`--archive-db`, `--api-keys`). Without it the receiver serves no archive routes.
+/// (`--archive-db`, `--api-keys`). Without it the receiver serves no archive routes. With the
+/// PostgreSQL store (`[store]`) there is no file: the archive lives in the store's database and
+/// every receiver on it serves the same one (`databasePath` nil); the API keys stay in files.
 ///
 /// ```swift
 /// let archive = ArchiveSettings(databasePath: "/var/lib/fathom/archive.sqlite", apiKeysPath: "/etc/fathom/api-keys")
@@ -11,7 +13,8 @@ import Logging
 /// archive.register(on: router, links: try archive.links(scheme: "https", host: "0.0.0.0", port: 8443), logger: logger)
 /// ```
 public struct ArchiveSettings: Sendable, Equatable {
-    public var databasePath: String
+    /// The SQLite file; nil when the archive is in the PostgreSQL store.
+    public var databasePath: String?
     /// `user:key` per line (bcrypt allowed); nil means no one may write.
     public var apiKeysPath: String?
     /// Peers (CIDR) that may write without a token, and proxies whose `X-Forwarded-For` counts.
@@ -23,7 +26,7 @@ public struct ArchiveSettings: Sendable, Equatable {
     /// `--public-url`); without it, the listen address (see ``ArchiveLinkOrigin``).
     public var publicURL: String?
 
-    public init(databasePath: String, apiKeysPath: String? = nil) {
+    public init(databasePath: String?, apiKeysPath: String? = nil) {
         self.databasePath = databasePath
         self.apiKeysPath = apiKeysPath
     }
@@ -42,10 +45,11 @@ public struct ArchiveSettings: Sendable, Equatable {
         }
     }
 
-    /// Opens (and migrates) the database and reads the keys file, so a startup fails with a clear
-    /// message instead of a receiver whose archive answers 503.
+    /// Opens (and migrates) the SQLite file and reads the keys file, so a startup fails with a
+    /// clear message instead of a receiver whose archive answers 503. (The PostgreSQL store is
+    /// opened, and so checked, before the receiver listens.)
     public func check() throws {
-        _ = try SQLiteArchiveStore(path: databasePath)
+        if let databasePath { _ = try SQLiteArchiveStore(path: databasePath) }
         _ = try ArchiveAPIKeys(path: apiKeysPath)
         if let publicURL { _ = try ArchiveLinkOrigin(publicURL: publicURL) }
     }
@@ -58,16 +62,23 @@ public struct ArchiveSettings: Sendable, Equatable {
 
     /// Registers the archive API. A store or keys file that cannot be opened here does not stop
     /// sonar ingest: the archive routes then answer 503 JSON, and the reason is logged. `given`
-    /// keys are used as they are (the caller keeps them to reload on SIGHUP).
+    /// keys are used as they are (the caller keeps them to reload on SIGHUP), and so is an
+    /// `opened` store (the PostgreSQL one, or a SQLite one shared with other routes).
     public func register<Context: RemoteAddressRequestContext>(
-        on router: Router<Context>, links: ArchiveLinkOrigin, logger: Logger, keys given: ArchiveAPIKeys? = nil
+        on router: Router<Context>, links: ArchiveLinkOrigin, logger: Logger, keys given: ArchiveAPIKeys? = nil,
+        store opened: (any ArchiveStore)? = nil
     ) {
         var store: any ArchiveStore
         var keys: ArchiveAPIKeys
         do {
-            let opened = try SQLiteArchiveStore(path: databasePath)
+            if let opened {
+                store = opened
+            } else if let databasePath {
+                store = try SQLiteArchiveStore(path: databasePath)
+            } else {
+                throw UnavailableArchiveStore.Unavailable(description: "the store's database was not opened")
+            }
             keys = try given ?? ArchiveAPIKeys(path: apiKeysPath)
-            store = opened
         } catch {
             logger.error("measurement archive unavailable", metadata: ["error": "\(error)"])
             store = UnavailableArchiveStore(reason: "\(error)")

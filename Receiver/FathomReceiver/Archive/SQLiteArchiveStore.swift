@@ -41,12 +41,11 @@ public final class SQLiteArchiveStore: ArchiveStore {
             {
                 return (existing, false)
             }
-            let key = Self.randomKey()
+            let key = ArchiveStoredMetadata.randomKey()
             var columns = ["key", "checksum", "subject_type", "subject", "parameters"]
             var values: [any DatabaseValueConvertible] = [
                 key, checksum, input.subjectType.rawValue,
-                JSONText.string(.object(input.subject.mapValues { .string($0) })),
-                JSONText.string(.object(input.parameters.mapValues { .string($0) })),
+                ArchiveStoredMetadata.json(input.subject), ArchiveStoredMetadata.json(input.parameters),
             ]
             for (field, value) in input.subject {
                 columns.append(field.replacingDashes())
@@ -80,7 +79,16 @@ public final class SQLiteArchiveStore: ArchiveStore {
     }
 
     public func listMetadata(_ filter: ArchiveMetadataFilter) async throws -> (page: [ArchiveMetadata], total: Int) {
-        let (whereClause, arguments) = ArchiveMetadataSQL.whereClause(filter)
+        let clause = ArchiveMetadataSQL.whereClause(filter, tables: .sqlite) { _ in "?" }
+        let whereClause = clause.sql
+        var bound = StatementArguments()
+        for value in clause.values {
+            switch value {
+            case .text(let text): bound += [text]
+            case .integer(let integer): bound += [integer]
+            }
+        }
+        let arguments = bound
         return try await pool.read { db in
             let total =
                 try Int.fetchOne(
@@ -98,7 +106,7 @@ public final class SQLiteArchiveStore: ArchiveStore {
         let point = ArchiveNewPoint(ts: ts, eventType: eventType, value: value)
         let stamp = now()
         return try await pool.write { db in
-            let writer = try ArchivePointWriter(db: db, key: key, now: stamp)
+            let writer = ArchivePointWriter(rows: try SQLiteArchivePointRows(db: db, key: key), now: stamp)
             let outcome = try writer.write(point)
             try writer.finish()
             return outcome
@@ -108,7 +116,7 @@ public final class SQLiteArchiveStore: ArchiveStore {
     public func addPoints(key: String, points: [ArchiveNewPoint]) async throws -> ArchiveDuplicatePoint? {
         let stamp = now()
         return try await pool.write { db in
-            let writer = try ArchivePointWriter(db: db, key: key, now: stamp)
+            let writer = ArchivePointWriter(rows: try SQLiteArchivePointRows(db: db, key: key), now: stamp)
             for point in points {
                 do {
                     _ = try writer.write(point)
@@ -150,7 +158,7 @@ public final class SQLiteArchiveStore: ArchiveStore {
             while bytes < query.maxBytes, let row = try rows.next() {
                 let text: String = row[1]
                 bytes += text.utf8.count
-                points.append(ArchivePoint(ts: row[0], value: (try? ArchivePointWriter.decode(text)) ?? .null))
+                points.append(ArchivePoint(ts: row[0], value: (try? ArchiveStoredValue.decode(text)) ?? .null))
             }
             return points
         }
@@ -160,8 +168,7 @@ public final class SQLiteArchiveStore: ArchiveStore {
     static func load(_ db: Database, key: String) throws -> ArchiveMetadata? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT subject_type, subject, parameters FROM metadata WHERE key = ?", arguments: [key]),
-            let subjectType = ArchiveSubjectType(rawValue: row["subject_type"])
+                db, sql: "SELECT subject_type, subject, parameters FROM metadata WHERE key = ?", arguments: [key])
         else { return nil }
         let rows = try Row.fetchAll(
             db,
@@ -170,33 +177,12 @@ public final class SQLiteArchiveStore: ArchiveStore {
                 WHERE metadata_key = ? ORDER BY event_type, summary_type, summary_window
                 """,
             arguments: [key])
-        var entries: [ArchiveEventTypeEntry] = []
-        for r in rows {
-            let name: String = r["event_type"]
-            if entries.last?.eventType != name {
-                entries.append(ArchiveEventTypeEntry(eventType: name, summaries: [], timeUpdated: r["time_updated"]))
-            }
-            if let type = ArchiveSummaryType(rawValue: r["summary_type"]), type != .base {
-                entries[entries.count - 1].summaries.append(ArchiveSummary(type, r["summary_window"]))
-            }
-        }
-        let input = ArchiveMetadataInput(
-            subjectType: subjectType, subject: stringMap(row["subject"]), parameters: stringMap(row["parameters"]),
-            eventTypes: entries)
-        return ArchiveMetadata(key: key, input: input)
-    }
-
-    static func stringMap(_ text: String) -> [String: String] {
-        guard case .object(let members) = try? JSONText.parse(Array(text.utf8)) else { return [:] }
-        return members.mapValues { $0.pythonString }
-    }
-
-    /// esmond's `uuid4().hex`: 32 random lower-case hex digits, unrelated to the content.
-    static func randomKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in
-            let s = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }.joined()
+        return ArchiveStoredMetadata.assemble(
+            key: key, subjectType: row["subject_type"], subject: row["subject"], parameters: row["parameters"],
+            rows: rows.map {
+                ArchiveStoredMetadata.EventTypeRow(
+                    eventType: $0["event_type"], summaryType: $0["summary_type"], summaryWindow: $0["summary_window"],
+                    timeUpdated: $0["time_updated"])
+            })
     }
 }

@@ -9,7 +9,7 @@ import FathomShared
 /// tls_cert = "/etc/fathom/tls/cert.pem"
 /// tls_key = "/etc/fathom/tls/key.pem"
 /// max_body_bytes = 67108864
-/// # The measurement archive (esmond API); served only when archive_db is set.
+/// # The measurement archive (esmond API); served when archive_db is set, or from the [store] database.
 /// archive_db = "/var/lib/fathom/archive.sqlite"
 /// api_keys = "/etc/fathom/api-keys"
 /// archive_allow = ["10.0.0.0/8", "2001:db8::/32"]
@@ -76,8 +76,8 @@ public enum ReceiverSettingsFile {
         if let v = try root.int("max_line_bytes") { s.maxLineBytes = v }
         if let v = try root.bool("sample_index") { s.sampleIndex = v }
         if let v = try root.string("index_db") { s.indexPath = v }
-        s.archive = try archive(root)
         s.store = try StoreSettings.parse(root)
+        s.archive = try archive(root, store: s.store != nil)
         if let v = try root.double("handshake_timeout") {
             s.connections.handshakeTimeout = try seconds(v, "handshake_timeout")
         }
@@ -122,14 +122,17 @@ public enum ReceiverSettingsFile {
     }
 
     /// The archive keys, checked together: keys or an allow-list without a database would
-    /// otherwise be silently ignored, which an operator would take for a working archive.
-    static func archive(_ root: ConfigSection) throws(ConfigError) -> ArchiveSettings? {
+    /// otherwise be silently ignored, which an operator would take for a working archive. With
+    /// the PostgreSQL store (`store`) the archive is always served, from the store's database.
+    static func archive(_ root: ConfigSection, store: Bool) throws(ConfigError) -> ArchiveSettings? {
         let apiKeys = try root.string("api_keys")
         let allow = try root.strings("archive_allow")
         let publicURL = try root.string("public_url")
-        guard let database = try root.string("archive_db") else {
+        let database = try root.string("archive_db")
+        if database == nil && !store {
             if apiKeys != nil || allow != nil || publicURL != nil {
-                throw ConfigError("config keys 'api_keys', 'archive_allow' and 'public_url' need 'archive_db'")
+                throw ConfigError(
+                    "config keys 'api_keys', 'archive_allow' and 'public_url' need 'archive_db' (or [store])")
             }
             return nil
         }

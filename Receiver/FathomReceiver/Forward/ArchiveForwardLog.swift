@@ -73,7 +73,7 @@ public final class ArchiveForwardLog: ForwardSource {
                 batch.points.append(
                     ArchiveForwardBatch.Point(
                         seq: row[0], key: key, eventType: row[2], ts: row[3],
-                        value: (try? ArchivePointWriter.decode(text)) ?? .null))
+                        value: (try? ArchiveStoredValue.decode(text)) ?? .null))
             }
             return batch
         }

@@ -52,26 +52,12 @@ public final class PostgresSampleStore: SampleStore {
     /// knows) and starts the commit loop.
     public static func open(settings: StoreSettings, logger: Logger) async throws -> PostgresSampleStore {
         let connector = try PostgresConnector(settings: settings, logger: logger)
-        let connection: PostgresConnection
-        do {
-            connection = try await connector.connect()
-        } catch {
-            throw ConfigError("cannot connect to the store \(connector.address.display): \(PostgresFailure(error))")
-        }
-        do {
-            let (from, to) = try await PostgresSchema.migrate(connection, logger: logger)
-            let summary =
-                "PostgreSQL \(connector.address.display), schema version \(to)"
-                + (from == to ? "" : " (migrated from \(from))")
-            return PostgresSampleStore(
-                session: PostgresGroupCommit(connector: connector, connection: connection), summary: summary)
-        } catch let error as PostgresSchema.NewerSchema {
-            try? await connection.close()
-            throw ConfigError("store \(connector.address.display): \(error)")
-        } catch {
-            try? await connection.close()
-            throw ConfigError("store \(connector.address.display): schema migration failed: \(PostgresFailure(error))")
-        }
+        let (connection, from, to) = try await PostgresSchema.connect(connector)
+        let summary =
+            "PostgreSQL \(connector.address.display), schema version \(to)"
+            + (from == to ? "" : " (migrated from \(from))")
+        return PostgresSampleStore(
+            session: PostgresGroupCommit(connector: connector, connection: connection), summary: summary)
     }
 
     private init(session: PostgresGroupCommit, summary: String) {

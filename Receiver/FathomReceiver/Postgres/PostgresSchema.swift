@@ -20,8 +20,11 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x4661_7468_6F6D_0001
     static let partitionLock: Int64 = 0x4661_7468_6F6D_0002
 
-    /// Each element is one version's statements, run in one transaction.
-    static let migrations: [[String]] = [
+    /// Each element is one version's statements, run in one transaction: the samples' (version 1),
+    /// then the archive's (``PostgresArchiveSchema``, from version 2).
+    static let migrations: [[String]] = samples + PostgresArchiveSchema.migrations
+
+    static let samples: [[String]] = [
         [
             """
             CREATE TABLE fathom_batches (
@@ -75,6 +78,29 @@ enum PostgresSchema {
         var description: String {
             "the store's schema is version \(found), newer than this receiver knows (\(known)): "
                 + "a newer fathom-receiver migrated it; upgrade this one"
+        }
+    }
+
+    /// A new connection with the schema at ``latestVersion`` (the versions before and after), or
+    /// the reason in an operator's words: how both stores start.
+    static func connect(_ connector: PostgresConnector) async throws -> (
+        connection: PostgresConnection, from: Int, to: Int
+    ) {
+        let connection: PostgresConnection
+        do {
+            connection = try await connector.connect()
+        } catch {
+            throw ConfigError("cannot connect to the store \(connector.address.display): \(PostgresFailure(error))")
+        }
+        do {
+            let (from, to) = try await migrate(connection, logger: connector.logger)
+            return (connection, from, to)
+        } catch let error as NewerSchema {
+            try? await connection.close()
+            throw ConfigError("store \(connector.address.display): \(error)")
+        } catch {
+            try? await connection.close()
+            throw ConfigError("store \(connector.address.display): schema migration failed: \(PostgresFailure(error))")
         }
     }
 

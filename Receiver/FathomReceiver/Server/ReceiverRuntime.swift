@@ -35,10 +35,24 @@ public struct ReceiverRuntime: Sendable {
             } else {
                 nil
             }
+        // So is the archive in the same database: every receiver on it serves the same archive.
+        let archive: PostgresArchiveStore?
+        do {
+            archive =
+                if let storeSettings = settings.store, settings.archive != nil {
+                    try await PostgresArchiveStore.open(settings: storeSettings, logger: logger)
+                } else {
+                    nil
+                }
+        } catch {
+            await store?.close()
+            throw error
+        }
         let server: ReceiverServer
         do {
-            server = try ReceiverServer(settings: settings, logger: logger, store: store)
+            server = try ReceiverServer(settings: settings, logger: logger, store: store, archiveStore: archive)
         } catch {
+            await archive?.close()
             await store?.close()
             throw error
         }
@@ -105,6 +119,7 @@ public struct ReceiverRuntime: Sendable {
         await server.authenticator.hashPool.shutdown()
         // The store finishes what is queued (and syncs or commits it) before the process exits.
         await server.store.close()
+        await archive?.close()
         if let failure { throw failure }
     }
 
@@ -114,8 +129,8 @@ public struct ReceiverRuntime: Sendable {
         -> [Forwarder]
     {
         var sources: [(ForwardSettings.Stream, any ForwardSource)] = []
-        if let archive = settings.archive {
-            let log = try ArchiveForwardLog(path: archive.databasePath)
+        if let path = settings.archive?.databasePath {
+            let log = try ArchiveForwardLog(path: path)
             try await log.configure(
                 destinations: settings.forwards.filter { $0.streams.contains(.archive) }.map(\.name))
             sources.append((.archive, log))

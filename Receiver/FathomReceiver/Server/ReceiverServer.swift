@@ -25,6 +25,9 @@ public struct ReceiverServer: Sendable {
     /// The archive's API keys, held here so SIGHUP can reload the very table the routes check;
     /// nil without an archive (or when the file cannot be read: the routes then answer 503).
     public let archiveKeys: ArchiveAPIKeys?
+    /// The archive's store: the PostgreSQL one given to `init`, or the SQLite file of
+    /// `settings.archive`; nil without an archive (or when the file cannot be opened).
+    public let archiveStore: (any ArchiveStore)?
     /// Where the archive's absolute links start (its `public_url`, or the listen address).
     public let archiveLinks: ArchiveLinkOrigin?
     /// Every host that uploaded (`/fleet`, host-state metrics), saved in `<data>/.fathom/fleet.sqlite`.
@@ -40,7 +43,11 @@ public struct ReceiverServer: Sendable {
     public let logger: Logger
 
     /// `store`: a store opened beforehand (`PostgresSampleStore`); nil keeps the embedded one.
-    public init(settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil) throws {
+    /// `archiveStore`: the archive's (`PostgresArchiveStore`); nil opens `settings.archive`'s file.
+    public init(
+        settings: ReceiverSettings, logger: Logger, store: (any SampleStore)? = nil,
+        archiveStore: (any ArchiveStore)? = nil
+    ) throws {
         self.settings = settings
         self.logger = logger
         authenticator = try UploadAuthenticator(
@@ -69,6 +76,8 @@ public struct ReceiverServer: Sendable {
             try? ArchiveAPIKeys(
                 path: $0.apiKeysPath, throttle: authenticator.throttle, hashPool: authenticator.hashPool)
         }
+        self.archiveStore =
+            archiveStore ?? settings.archive?.databasePath.flatMap { try? SQLiteArchiveStore(path: $0) }
         archiveLinks = try settings.archive?.links(
             scheme: settings.insecureHTTP ? "http" : "https", host: settings.host, port: settings.port)
         deviceLinks =
@@ -107,7 +116,7 @@ public struct ReceiverServer: Sendable {
         ingest.register(on: router)
         var grafana = GrafanaRoutes(
             authenticator: authenticator, index: index,
-            archive: settings.archive.flatMap { try? SQLiteArchiveStore(path: $0.databasePath) }, logger: logger)
+            archive: archiveStore, logger: logger)
         grafana.interfaces = interfaces
         grafana.register(on: router)
         DeviceRoutes(store: interfaces, links: deviceLinks, logger: logger).register(on: router)
@@ -116,7 +125,7 @@ public struct ReceiverServer: Sendable {
         MetricsRoutes(metrics: metrics, fleet: fleet, authenticator: settings.metricsAuth ? authenticator : nil)
             .register(on: router)
         if let archive = settings.archive, let archiveLinks {
-            archive.register(on: router, links: archiveLinks, logger: logger, keys: archiveKeys)
+            archive.register(on: router, links: archiveLinks, logger: logger, keys: archiveKeys, store: archiveStore)
         }
         return router
     }

@@ -10,7 +10,8 @@ public struct ReceiverSettings: Sendable, Equatable {
     public var insecureHTTP: Bool = false
     public var maxBodyBytes: Int = 64 << 20
     public var maxLineBytes: Int = 1 << 20
-    /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`).
+    /// The esmond-compatible measurement archive; nil serves none (see `ArchiveSettings`). With
+    /// `store` set it is in the store's database (no `databasePath`).
     public var archive: ArchiveSettings?
     /// Handshake, header and idle timeouts and the connection cap.
     public var connections = ConnectionPolicy()
@@ -46,6 +47,14 @@ public struct ReceiverSettings: Sendable, Equatable {
         }
         if archive == nil, let forward = forwards.first(where: { $0.streams.contains(.archive) }) {
             return "forward \(forward.name) has the archive stream but no archive is configured (archive_db)"
+        }
+        if store != nil, archive?.databasePath != nil {
+            return
+                "archive_db (--archive-db) is for the embedded store: with [store] the archive is in the store's database"
+        }
+        if store != nil, let forward = forwards.first(where: { $0.streams.contains(.archive) }) {
+            return "forward \(forward.name) has the archive stream, which is read from the SQLite archive's forward log"
+                + " ([store] is set: the archive is in PostgreSQL)"
         }
         if store != nil, let forward = forwards.first(where: { $0.streams.contains(.samples) }) {
             return "forward \(forward.name) has the samples stream, which is read from the embedded store's index"

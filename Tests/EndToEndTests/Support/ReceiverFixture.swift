@@ -7,6 +7,8 @@ struct ReceiverFixture: Sendable {
     let pki: TestPKI
     let receiver: ReceiverProcess
     let client: UploadClient
+    /// The flags that serve the archive (`archive` fixtures), for a restart on the same store.
+    let archiveFlags: [String]
     var data: String { dir.file("data") }
 
     static let credentials = """
@@ -20,11 +22,12 @@ struct ReceiverFixture: Sendable {
     /// The archive API key the agent tests use (`--archive` fixtures only).
     static let archiveToken = "agent-token-5f2b9c"
 
-    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``); `flags` are
+    /// `archive`: also serve the esmond archive, with one API key (``archiveToken``), from a
+    /// SQLite file or, with `store` (a PostgreSQL URL), from the store's database; `flags` are
     /// passed to the receiver as they are, `credentials` replaces the file's text; `wrapper`: see
     /// ``ReceiverProcess``.
     init(
-        maxBodyBytes: Int? = nil, archive: Bool = false, flags: [String] = [],
+        maxBodyBytes: Int? = nil, archive: Bool = false, store: String? = nil, flags: [String] = [],
         credentials: String = Self.credentials, wrapper: [String] = []
     ) async throws {
         dir = TempDirectory("fathom-e2e")
@@ -33,8 +36,13 @@ struct ReceiverFixture: Sendable {
         var extra = (maxBodyBytes.map { ["--max-body-bytes", String($0)] } ?? []) + flags
         if archive {
             try dir.write("api-keys", "agent:\(Self.archiveToken)\n")
-            extra += ["--archive-db", dir.file("archive.sqlite"), "--api-keys", dir.file("api-keys")]
+            archiveFlags =
+                (store.map { ["--store", $0] } ?? ["--archive-db", dir.file("archive.sqlite")])
+                + ["--api-keys", dir.file("api-keys")]
+        } else {
+            archiveFlags = store.map { ["--store", $0] } ?? []
         }
+        extra += archiveFlags
         receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: extra,
             wrapper: wrapper)
