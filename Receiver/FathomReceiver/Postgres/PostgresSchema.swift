@@ -62,7 +62,9 @@ enum PostgresSchema {
             """,
             "CREATE INDEX fathom_sysinfo_day ON fathom_sysinfo (day, cluster, host)",
             "CREATE INDEX fathom_sysinfo_commit ON fathom_sysinfo (commit_n)",
-        ]
+        ],
+        // The sample index Grafana reads, written in each group's transaction.
+        PostgresSampleIndex.migration,
     ]
 
     /// The newest version this receiver knows.
