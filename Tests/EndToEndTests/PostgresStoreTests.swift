@@ -192,6 +192,10 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
         #expect(try pg.psql("SELECT count(*) FROM fathom_sysinfo") == "0")
         #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "1")  // stored today: kept
+        // The index rows of the dropped days went with them (one host sample a day here).
+        #expect(try pg.psql("SELECT count(*) FROM fathom_host_sample") == "2")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_cluster_minute") == "2")
+        #expect(try pg.psql("SELECT host FROM fathom_index_hosts") == "c1")
         // The receiver makes a dropped day's partition again for a late upload.
         #expect(try await post(f, body).status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "6")

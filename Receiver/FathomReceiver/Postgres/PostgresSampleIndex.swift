@@ -146,6 +146,24 @@ public final class PostgresSampleIndex: SampleSeriesIndex {
             """)
     }
 
+    /// Deletes the index rows of the days before `cutoff` (`YYYY-MM-DD`, UTC), and the hosts left
+    /// with none (`prune`, in its transaction).
+    static func delete(before cutoff: String, on connection: PostgresConnection, logger: Logger) async throws {
+        for (table, time) in [
+            ("fathom_host_sample", "time"), ("fathom_cluster_minute", "minute"), ("fathom_job_minute", "minute"),
+            ("fathom_user_minute", "minute"),
+        ] {
+            try await connection.query(
+                "DELETE FROM \(unescaped: table) WHERE \(unescaped: time) < extract(epoch FROM \(cutoff)::date)::int8",
+                logger: logger)
+        }
+        try await connection.query(
+            """
+            DELETE FROM fathom_index_hosts h WHERE NOT EXISTS (
+                SELECT 1 FROM fathom_host_sample s WHERE s.cluster = h.cluster AND s.host = h.host)
+            """, logger: logger)
+    }
+
     /// Closes the connections kept for reads.
     func close() async {
         let connections = idle.withLock { kept in
