@@ -42,112 +42,130 @@ struct PostgresIndexRows {
         }
     }
 
-    private(set) var upserts: [Upsert] = []
+    let upserts: [Upsert]
 
     init(_ fold: SampleFold) {
-        var hostCluster: [String] = []
-        var hostName: [String] = []
-        var hostTime: [Int64] = []
-        var hostUsage = UsageColumns()
-        var hostJobs: [Int64] = []
-        var hostUsers: [Int64] = []
-        var known = Set<[String]>()
-        for (key, row) in fold.hosts {
-            hostCluster.append(key.cluster)
-            hostName.append(key.host)
-            hostTime.append(key.time)
-            hostUsage.append(row.usage)
-            hostJobs.append(Int64(row.jobs.count))
-            hostUsers.append(Int64(row.users.count))
-            known.insert([key.cluster, key.host])
+        upserts = [
+            Self.hostSamples(fold.hosts), Self.clusterMinutes(fold.clusterRows()), Self.jobMinutes(fold.jobs),
+            Self.userMinutes(fold.users), Self.hostList(fold.hosts.keys),
+        ]
+    }
+
+    private static func hostSamples(_ rows: [SampleFold.HostKey: SampleFold.HostRow]) -> Upsert {
+        var cluster: [String] = []
+        var host: [String] = []
+        var time: [Int64] = []
+        var usage = UsageColumns()
+        var jobs: [Int64] = []
+        var users: [Int64] = []
+        for (key, row) in rows {
+            cluster.append(key.cluster)
+            host.append(key.host)
+            time.append(key.time)
+            usage.append(row.usage)
+            jobs.append(Int64(row.jobs.count))
+            users.append(Int64(row.users.count))
         }
-        var host = Upsert(
+        var upsert = Upsert(
             table: "fathom_host_sample", key: ["cluster", "host", "time"],
             columns: [("cluster", "text"), ("host", "text"), ("time", "int8")] + UsageColumns.columns + [
                 ("jobs", "int8"), ("users", "int8"),
             ],
             added: UsageColumns.names + ["jobs", "users"])
-        host.binds.append(hostCluster)
-        host.binds.append(hostName)
-        host.binds.append(hostTime)
-        hostUsage.bind(into: &host.binds)
-        host.binds.append(hostJobs)
-        host.binds.append(hostUsers)
-        host.rows = hostTime.count
+        upsert.binds.append(cluster)
+        upsert.binds.append(host)
+        upsert.binds.append(time)
+        usage.bind(into: &upsert.binds)
+        upsert.binds.append(jobs)
+        upsert.binds.append(users)
+        upsert.rows = time.count
+        return upsert
+    }
 
-        var clusterName: [String] = []
-        var clusterMinute: [Int64] = []
-        var clusterUsage = UsageColumns()
-        var clusterHosts: [Int64] = []
-        for (key, row) in fold.clusterRows() {
-            clusterName.append(key.cluster)
-            clusterMinute.append(key.minute)
-            clusterUsage.append(row.usage)
-            clusterHosts.append(row.hosts)
+    private static func clusterMinutes(_ rows: [SampleFold.MinuteKey: SampleFold.ClusterRow]) -> Upsert {
+        var cluster: [String] = []
+        var minute: [Int64] = []
+        var usage = UsageColumns()
+        var hosts: [Int64] = []
+        for (key, row) in rows {
+            cluster.append(key.cluster)
+            minute.append(key.minute)
+            usage.append(row.usage)
+            hosts.append(row.hosts)
         }
-        var cluster = Upsert(
+        var upsert = Upsert(
             table: "fathom_cluster_minute", key: ["cluster", "minute"],
             columns: [("cluster", "text"), ("minute", "int8")] + UsageColumns.columns + [("hosts", "int8")],
             added: UsageColumns.names + ["hosts"])
-        cluster.binds.append(clusterName)
-        cluster.binds.append(clusterMinute)
-        clusterUsage.bind(into: &cluster.binds)
-        cluster.binds.append(clusterHosts)
-        cluster.rows = clusterMinute.count
+        upsert.binds.append(cluster)
+        upsert.binds.append(minute)
+        usage.bind(into: &upsert.binds)
+        upsert.binds.append(hosts)
+        upsert.rows = minute.count
+        return upsert
+    }
 
-        var jobCluster: [String] = []
-        var jobName: [String] = []
-        var jobMinute: [Int64] = []
-        var jobUser: [String] = []
-        var jobUsage = UsageColumns()
-        for (key, row) in fold.jobs {
-            jobCluster.append(key.cluster)
-            jobName.append(key.name)
-            jobMinute.append(key.minute)
-            jobUser.append(row.user)
-            jobUsage.append(row.usage)
+    /// A job's user is its first record's (kept on a conflict, as the embedded index does).
+    private static func jobMinutes(_ rows: [SampleFold.MinuteKey: SampleFold.JobRow]) -> Upsert {
+        var cluster: [String] = []
+        var job: [String] = []
+        var minute: [Int64] = []
+        var user: [String] = []
+        var usage = UsageColumns()
+        for (key, row) in rows {
+            cluster.append(key.cluster)
+            job.append(key.name)
+            minute.append(key.minute)
+            user.append(row.user)
+            usage.append(row.usage)
         }
-        var job = Upsert(
+        var upsert = Upsert(
             table: "fathom_job_minute", key: ["cluster", "job", "minute"],
             columns: [("cluster", "text"), ("job", "text"), ("minute", "int8"), ("user", "text")]
                 + UsageColumns.columns,
             added: UsageColumns.names)
-        job.binds.append(jobCluster)
-        job.binds.append(jobName)
-        job.binds.append(jobMinute)
-        job.binds.append(jobUser)
-        jobUsage.bind(into: &job.binds)
-        job.rows = jobMinute.count
+        upsert.binds.append(cluster)
+        upsert.binds.append(job)
+        upsert.binds.append(minute)
+        upsert.binds.append(user)
+        usage.bind(into: &upsert.binds)
+        upsert.rows = minute.count
+        return upsert
+    }
 
-        var userCluster: [String] = []
-        var userName: [String] = []
-        var userMinute: [Int64] = []
-        var userUsage = UsageColumns()
-        for (key, usage) in fold.users {
-            userCluster.append(key.cluster)
-            userName.append(key.name)
-            userMinute.append(key.minute)
-            userUsage.append(usage)
+    private static func userMinutes(_ rows: [SampleFold.MinuteKey: UsageSums]) -> Upsert {
+        var cluster: [String] = []
+        var user: [String] = []
+        var minute: [Int64] = []
+        var usage = UsageColumns()
+        for (key, sums) in rows {
+            cluster.append(key.cluster)
+            user.append(key.name)
+            minute.append(key.minute)
+            usage.append(sums)
         }
-        var user = Upsert(
+        var upsert = Upsert(
             table: "fathom_user_minute", key: ["cluster", "user", "minute"],
             columns: [("cluster", "text"), ("user", "text"), ("minute", "int8")] + UsageColumns.columns,
             added: UsageColumns.names)
-        user.binds.append(userCluster)
-        user.binds.append(userName)
-        user.binds.append(userMinute)
-        userUsage.bind(into: &user.binds)
-        user.rows = userMinute.count
+        upsert.binds.append(cluster)
+        upsert.binds.append(user)
+        upsert.binds.append(minute)
+        usage.bind(into: &upsert.binds)
+        upsert.rows = minute.count
+        return upsert
+    }
 
-        upserts = [host, cluster, job, user]
-        // The host list: nothing to add, a host seen before stays as it is.
-        var hosts = Upsert(
+    /// The hosts Grafana lists: nothing to add, a host seen before stays as it is.
+    private static func hostList(_ keys: some Sequence<SampleFold.HostKey>) -> Upsert {
+        let pairs = Set(keys.map { [$0.cluster, $0.host] })
+        var upsert = Upsert(
             table: "fathom_index_hosts", key: ["cluster", "host"], columns: [("cluster", "text"), ("host", "text")],
             added: [])
-        hosts.binds.append(known.map { $0[0] })
-        hosts.binds.append(known.map { $0[1] })
-        hosts.rows = known.count
-        upserts.append(hosts)
+        upsert.binds.append(pairs.map { $0[0] })
+        upsert.binds.append(pairs.map { $0[1] })
+        upsert.rows = pairs.count
+        return upsert
     }
 
     /// Adds the rows, inside the caller's transaction.

@@ -17,6 +17,10 @@ import Synchronization
 /// storing the upload again (`fathom_batches`' primary key decides, also between two receivers
 /// committing the same id at once).
 ///
+/// With the sample index on, each upload's lines are also folded by its own task (`SampleFold`)
+/// and added to the index tables in the same transaction (``PostgresIndexRows``), which every
+/// receiver's Grafana reads (``seriesIndex``, a ``PostgresSampleIndex``).
+///
 /// When the database cannot be reached, the group's uploads are refused (503, nothing stored),
 /// `/ping` reports the store down, and the next upload or ping connects again.
 ///
