@@ -6,7 +6,8 @@ import Testing
 /// SQLite index) and through two receivers on one real PostgreSQL (each upload to one of them,
 /// concurrently, so both add to the same cluster minutes) give the same `/grafana/` answers
 /// (host, cluster, job and user series, downsampled series, top jobs, names) from either
-/// receiver; batches replayed through the other receiver change no value.
+/// receiver; batches replayed through the other receiver change no value, and neither does
+/// `reindex --store` (the index rebuilt from the stored lines, receivers running).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct PostgresGrafanaTests {
     static let from = GrafanaSamples.t0
     static let to = GrafanaSamples.t0 + Int64(GrafanaSamples.samples) * GrafanaSamples.step
@@ -140,6 +141,23 @@ import Testing
                     Self.same(got[i], want[i]), "after replays, receiver \(name) \(endpoint) \(body): \(got[i])")
             }
         }
+
+        // Rebuilt from the stored lines (receivers running): the same answers again.
+        try pg.psql("UPDATE fathom_host_sample SET cpu = 0")
+        let reindex = try await Self.reindex(pg)
+        #expect(reindex.contains("reindexed \(lines.count) lines"), "\(reindex)")
+        let rebuilt = try await Self.answers(GrafanaClient(client: b.client, baseURL: b.receiver.baseURL))
+        for (i, (endpoint, body)) in Self.requests.enumerated() {
+            #expect(Self.same(rebuilt[i], want[i]), "after reindex \(endpoint) \(body): \(rebuilt[i])")
+        }
+    }
+
+    static func reindex(_ pg: PostgresServer) async throws -> String {
+        let result = try await Shell.run([
+            Shell.binDirectory + "/fathom-receiver", "reindex", "--store", pg.url,
+        ])
+        guard result.status == 0 else { throw TestFailure("reindex: \(result.stdout) \(result.stderr)") }
+        return result.stdout
     }
 
     @Test func withTheIndexTurnedOffTheSampleSeriesAre503AndNothingIsIndexed() async throws {
@@ -154,5 +172,8 @@ import Testing
         #expect(reply.status == 503, "\(reply.status) \(reply.body)")
         #expect(try pg.psql("SELECT count(*) FROM fathom_host_sample") == "0")
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "1")
+        // `reindex --store` folds what was stored without the index.
+        #expect(try await Self.reindex(pg).contains("reindexed 1 lines"))
+        #expect(try pg.psql("SELECT host, processes FROM fathom_host_sample") == "c1|1")
     }
 }

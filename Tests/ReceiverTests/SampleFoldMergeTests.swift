@@ -48,3 +48,36 @@ import Testing
         #expect(mergedClusters[.init(cluster: "fox", name: "", minute: 1_795_600_800)]?.hosts == 2)
     }
 }
+
+/// `reindex --store` folds the stored lines in chunks written one after the other (each adding to
+/// the rows before it): a chunk ends only between host samples, so no sample is in two chunks.
+@Suite(.timeLimit(.minutes(1))) struct PostgresIndexChunkTests {
+    @Test(arguments: [1, 2, 3, 100])
+    func chunksEndBetweenHostSamplesAndHoldEveryLineOnce(chunkLines: Int) {
+        var folder = PostgresIndexRebuild.ChunkFolder()
+        folder.chunkLines = chunkLines
+        var chunks: [SampleFold] = []
+        // Rows as the cursor gives them: cluster, host, day, then storage order.
+        let rows = ["c1", "c2"].flatMap { host in
+            SampleFoldMergeTests.lines.filter { $0.contains("host=\(host),") }.map { line -> (String, Int64, String) in
+                let stamp = line.split(separator: ",")[1].dropFirst("time=".count)
+                return (host, Int64(stamp.dropFirst(14).prefix(5).filter(\.isNumber)) ?? -1, line)
+            }
+        }
+        for (host, time, line) in rows {
+            if let chunk = folder.add(cluster: "fox", host: host, time: time, line: line) { chunks.append(chunk) }
+        }
+        chunks.append(folder.finish())
+        #expect(folder.lines == 6 && chunks.map(\.lines).reduce(0, +) == 6)
+        if chunkLines < 6 { #expect(chunks.count > 1) }
+        let whole = SampleFoldMergeTests.fold(SampleFoldMergeTests.lines[...])
+        var seen: [SampleFold.HostKey: Int] = [:]
+        for chunk in chunks {
+            for (key, row) in chunk.hosts {
+                seen[key, default: 0] += 1
+                #expect(row.jobs == whole.hosts[key]?.jobs && row.usage == whole.hosts[key]?.usage, "\(key)")
+            }
+        }
+        #expect(seen.count == whole.hosts.count && seen.values.allSatisfy { $0 == 1 }, "\(seen)")
+    }
+}
