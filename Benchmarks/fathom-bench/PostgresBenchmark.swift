@@ -5,10 +5,10 @@ import Foundation
 import Logging
 
 /// The scale-out store's ingest rate: TLS clients uploading to one and to two in-process
-/// receivers on one PostgreSQL (fsync on), next to the embedded store and to psql `\copy` of the
-/// same lines into the same table in the same run (bar: receivers ≥ 0.7× `\copy`'s line rate);
-/// then the esmond archive on PostgreSQL next to SQLite, its one-day query p50 judged by the same
-/// bar (≤ 5 ms).
+/// receivers on one PostgreSQL (fsync on, the sample index on as by default, and once off to show
+/// its cost), next to the embedded store and to psql `\copy` of the same lines into the same
+/// table in the same run (bar: receivers with the index ≥ 0.7× `\copy`'s line rate); then the
+/// esmond archive on PostgreSQL next to SQLite, its one-day query p50 judged by SQLite's bar (≤ 5 ms).
 struct PostgresBenchmark {
     var clients: Int
     var seconds: Double
@@ -50,7 +50,7 @@ struct PostgresBenchmark {
         let bodies = (0..<clients).map { UploadBody.make(host: "node\($0)", approximateBytes: bodyKiB * 1024) }
         let linesPerBody = Double(bodies.map { $0.count { $0 == UInt8(ascii: "\n") } }.reduce(0, +)) / Double(clients)
 
-        func settings(_ name: String) -> ReceiverSettings {
+        func settings(_ name: String, index: Bool = true) -> ReceiverSettings {
             var s = ReceiverSettings()
             s.host = "127.0.0.1"
             s.port = 0
@@ -58,21 +58,25 @@ struct PostgresBenchmark {
             s.credentialsPath = scratch.file("credentials")
             s.tlsCertificatePath = pki.serverCertificate
             s.tlsKeyPath = pki.serverKey
-            s.sampleIndex = false
+            s.sampleIndex = index
             return s
         }
         let embedded = try await measure(
-            receivers: [settings("files")], store: false, pg: pg, pki: pki, bodies: bodies, linesPerBody: linesPerBody,
-            logger: logger)
+            receivers: [settings("files", index: false)], store: false, pg: pg, pki: pki, bodies: bodies,
+            linesPerBody: linesPerBody, logger: logger)
         report("embedded store (day files, no index)", embedded)
         let one = try await measure(
             receivers: [settings("pg1")], store: true, pg: pg, pki: pki, bodies: bodies, linesPerBody: linesPerBody,
             logger: logger)
-        report("one receiver on PostgreSQL", one)
+        report("one receiver on PostgreSQL (sample index on)", one)
+        let unindexed = try await measure(
+            receivers: [settings("pg1-no-index", index: false)], store: true, pg: pg, pki: pki, bodies: bodies,
+            linesPerBody: linesPerBody, logger: logger)
+        report("one receiver on PostgreSQL (sample index off)", unindexed)
         let two = try await measure(
             receivers: [settings("pg2a"), settings("pg2b")], store: true, pg: pg, pki: pki, bodies: bodies,
             linesPerBody: linesPerBody, logger: logger)
-        report("two receivers on PostgreSQL", two)
+        report("two receivers on PostgreSQL (sample index on)", two)
 
         let copyRate = try copyReference(pg: pg, bodies: bodies, scratch: scratch)
         print("psql \\copy of the same lines into fathom_samples: \(fmt(copyRate, 0)) lines/s")
@@ -105,7 +109,9 @@ struct PostgresBenchmark {
         var stores: [any SampleStore] = []
         for s in settings {
             let opened: (any SampleStore)? =
-                store ? try await PostgresSampleStore.open(settings: StoreSettings(url: pg.url), logger: logger) : nil
+                store
+                ? try await PostgresSampleStore.open(
+                    settings: StoreSettings(url: pg.url), sampleIndex: s.sampleIndex, logger: logger) : nil
             let receiver = try await InProcessReceiver.start(settings: s, logger: logger, store: opened)
             running.append(receiver)
             stores.append(receiver.server.store)

@@ -10,7 +10,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         commandName: "fathom-receiver",
         abstract: "Receives sonar samples and sysinfo from Fathom agents over HTTPS and stores them durably.",
         discussion: """
-            `fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files; \
+            `fathom-receiver reindex --data-dir D` rebuilds the ingest index from the day files \
+            (`--store URL`: a PostgreSQL store's from its lines); \
             `fathom-receiver prune --store URL --older-than 400d` drops old days from a PostgreSQL store; \
             `fathom-receiver export-tree --store URL --out DIR` writes it out as the day-file tree; \
             `fathom-receiver forward-status --config F` shows each RabbitMQ destination's backlog.
@@ -24,7 +25,7 @@ struct ReceiverCommand: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == ReindexCommand.configuration.commandName {
-            ReindexCommand.main(Array(arguments.dropFirst()))
+            await ReindexCommand.main(Array(arguments.dropFirst()))
         } else if arguments.first == PruneCommand.configuration.commandName {
             await PruneCommand.main(Array(arguments.dropFirst()))
         } else if arguments.first == ExportTreeCommand.configuration.commandName {

@@ -98,6 +98,9 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "\(lines)")
         #expect(try pg.psql("SELECT count(DISTINCT line) FROM fathom_samples") == "\(lines)")
         #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "\(acknowledged)")
+        // The sample index is written in the same transactions: every stored line in it once.
+        #expect(try pg.psql("SELECT sum(processes) FROM fathom_host_sample") == "\(lines)")
+        #expect(try pg.psql("SELECT count(*) FROM fathom_index_hosts") == "\(uploaders)")
         let out = TempDirectory("fathom-export")
         defer { out.remove() }
         let export = try await Shell.run([

@@ -19,7 +19,8 @@ import NIOCore
 /// ```
 public struct GrafanaRoutes: Sendable {
     public let authenticator: UploadAuthenticator
-    public let index: SampleIndex?
+    /// Where the sample series come from (the embedded index or PostgreSQL's); nil answers them 503.
+    public let index: (any SampleSeriesIndex)?
     public let archive: (any ArchiveStore)?
     /// Where the `interface.*` metrics read; nil offers them but answers 503.
     public var interfaces: (any InterfaceStore)?
@@ -28,7 +29,10 @@ public struct GrafanaRoutes: Sendable {
     /// The range names are looked up over when a request carries none.
     static let namesWindow: Int64 = 7 * 86_400
 
-    public init(authenticator: UploadAuthenticator, index: SampleIndex?, archive: (any ArchiveStore)?, logger: Logger) {
+    public init(
+        authenticator: UploadAuthenticator, index: (any SampleSeriesIndex)?, archive: (any ArchiveStore)?,
+        logger: Logger
+    ) {
         self.authenticator = authenticator
         self.index = index
         self.archive = archive
@@ -175,7 +179,7 @@ public struct GrafanaRoutes: Sendable {
         let from = hasRange ? request.from : request.to - Self.namesWindow
         switch field {
         case "cluster":
-            return GrafanaScope.visible(index?.clusters() ?? [], viewer: viewer)
+            return GrafanaScope.visible(try await index?.clusters() ?? [], viewer: viewer)
         case "interface":
             guard let interfaces else { return [] }
             let cluster = try GrafanaScope.cluster(payload, request: request, viewer: viewer)
@@ -194,17 +198,17 @@ public struct GrafanaRoutes: Sendable {
             {
                 clusters = [try GrafanaScope.cluster(payload, request: request, viewer: viewer)]
             } else {
-                clusters = GrafanaScope.visible(index.clusters(), viewer: viewer)
+                clusters = GrafanaScope.visible(try await index.clusters(), viewer: viewer)
             }
             var out: [String] = []
             for cluster in clusters {
                 if field == "host" {
-                    out += index.hosts(cluster: cluster)
+                    out += try await index.hosts(cluster: cluster)
                     // Hosts that report interfaces only (no process samples) are listed too.
                     out += try await interfaces?.devices(cluster: cluster).map(\.host) ?? []
                 } else {
                     out += try await index.names(
-                        field == "job" ? .job : .user, cluster: cluster, from: from, to: request.to)
+                        field == "job" ? .job : .user, cluster: cluster, from: from, to: request.to, limit: 1000)
                 }
             }
             return Array(Set(out)).sorted()

@@ -10,7 +10,7 @@ import FathomShared
 /// let frames = try await builder.answer(request)
 /// ```
 struct GrafanaSeriesBuilder: Sendable {
-    let index: SampleIndex?
+    let index: (any SampleSeriesIndex)?
     let archive: (any ArchiveStore)?
     let viewer: Credential
     /// Interface counters' rates for the `interface.*` metrics; nil answers them 503.
@@ -60,8 +60,10 @@ struct GrafanaSeriesBuilder: Sendable {
             case .host:
                 var hosts = target.payload.strings("host").filter { $0 != "$__all" && $0 != "All" }
                 let fromFilters = request.filterValues("host")
-                if hosts.isEmpty {
-                    hosts = fromFilters.isEmpty ? index.hosts(cluster: cluster) : fromFilters
+                if hosts.isEmpty && fromFilters.isEmpty {
+                    hosts = try await index.hosts(cluster: cluster)
+                } else if hosts.isEmpty {
+                    hosts = fromFilters
                 } else if !fromFilters.isEmpty {
                     hosts = hosts.filter(fromFilters.contains)
                 }
@@ -184,7 +186,7 @@ struct GrafanaSeriesBuilder: Sendable {
         return frames
     }
 
-    private func requireIndex() throws -> SampleIndex {
+    private func requireIndex() throws -> any SampleSeriesIndex {
         guard let index else { throw GrafanaError.unavailable("the sample index is turned off on this receiver") }
         return index
     }

@@ -137,6 +137,29 @@ struct SampleFold {
         }
     }
 
+    /// Adds `other`'s rows to these, as if its bytes had been folded here (a host sample in
+    /// both: its sums added, its jobs and users united). PostgreSQL's store folds each upload in
+    /// its own task and merges the folds of one group's stored uploads.
+    mutating func merge(_ other: SampleFold) {
+        for (key, row) in other.hosts {
+            guard var mine = hosts.removeValue(forKey: key) else {
+                hosts[key] = row
+                continue
+            }
+            mine.usage.add(row.usage)
+            mine.jobs.formUnion(row.jobs)
+            mine.users.formUnion(row.users)
+            hosts[key] = mine
+        }
+        for (key, row) in other.jobs {
+            jobs[key, default: JobRow(user: row.user)].usage.add(row.usage)
+        }
+        for (key, usage) in other.users {
+            users[key, default: UsageSums()].add(usage)
+        }
+        lines += other.lines
+    }
+
     /// The cluster rows: every host sample adds its sums and one host to its cluster's minute.
     func clusterRows() -> [MinuteKey: ClusterRow] {
         var rows: [MinuteKey: ClusterRow] = [:]

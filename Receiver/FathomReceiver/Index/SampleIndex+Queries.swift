@@ -2,7 +2,9 @@ import GRDB
 
 /// The read side of the index: series, the top jobs, and the names the Grafana editor offers.
 /// Reads run on GRDB's reader pool (WAL), beside the writer, never on an event loop.
-extension SampleIndex {
+extension SampleIndex: SampleSeriesIndex {
+    public typealias NameColumn = IndexNameColumn
+
     public func series(_ q: IndexSeriesQuery) async throws -> [IndexPoint] {
         let (table, time, filter, arguments): (String, String, String, StatementArguments)
         switch q.scope {
@@ -75,9 +77,5 @@ extension SampleIndex {
                     """,
                 arguments: [cluster, from, to, limit])
         }
-    }
-
-    public enum NameColumn: String, Sendable {
-        case job, user
     }
 }

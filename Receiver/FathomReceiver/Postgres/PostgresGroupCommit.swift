@@ -13,7 +13,8 @@ import PostgresNIO
 /// A group's transaction: the next number of the commit clock (its row lock orders all
 /// receivers' groups, for `export-tree`), then the batch ids (`INSERT … ON CONFLICT DO NOTHING RETURNING`, in sorted
 /// order so two receivers never wait on each other's ids crosswise), then the lines and sysinfo
-/// documents of the uploads whose ids were new, then `COMMIT`. An id another receiver holds in
+/// documents of the uploads whose ids were new, then their folds added to the index tables
+/// (``PostgresIndexRows``), then `COMMIT`. An id another receiver holds in
 /// an open transaction makes this one wait for its outcome: committed, the upload here is a
 /// duplicate; rolled back, it is stored here.
 ///
@@ -26,6 +27,8 @@ actor PostgresGroupCommit {
         /// The upload's rows, made by its own task before it joined the queue.
         var rows: PostgresUploadRows
         var batchID: String?
+        /// The upload's lines folded for the index (by its own task); nil without an index.
+        var fold: SampleFold?
         var answer: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>
     }
 
@@ -194,6 +197,7 @@ actor PostgresGroupCommit {
         var outcomes: [CommitOutcome] = []
         var sampleRows: [PostgresUploadRows] = []
         var sysinfo = PostgresUploadRows()
+        var folds: [SampleFold] = []
         for (index, upload) in uploads.enumerated() {
             if let id = upload.batchID, firstOfID[id] != index || !stored.contains(id) {
                 outcomes.append(.duplicate)
@@ -202,6 +206,7 @@ actor PostgresGroupCommit {
             outcomes.append(.stored)
             if upload.rows.sampleCount > 0 { sampleRows.append(upload.rows) }
             if !upload.rows.sysinfoDocument.isEmpty { sysinfo.appendSysinfo(of: upload.rows) }
+            if let fold = upload.fold { folds.append(fold) }
         }
         if !sampleRows.isEmpty {
             // COPY, as psql's `\copy` does: the lines stream as text rows, one upload a message.
@@ -224,6 +229,11 @@ actor PostgresGroupCommit {
                      WITH ORDINALITY AS x(d, c, h, t, doc, o)
                 ORDER BY o
                 """, logger: logger)
+        }
+        // The index: only what this group stored (a replay adds nothing), added to every receiver's rows.
+        if var fold = folds.popLast() {
+            for other in folds { fold.merge(other) }
+            try await PostgresIndexRows(fold).write(on: connection, logger: logger)
         }
         commitSent = true
         try await connection.query("COMMIT", logger: logger)

@@ -58,8 +58,8 @@ enum PostgresPartitions {
     }
 
     /// Drops every partition of a day before `cutoff` (`YYYY-MM-DD`) and deletes the sysinfo
-    /// documents of those days and the batch ids stored before it; returns the days dropped,
-    /// oldest first.
+    /// documents and index rows of those days and the batch ids stored before it; returns the
+    /// days dropped, oldest first.
     static func drop(before cutoff: String, on connection: PostgresConnection, logger: Logger) async throws -> [String]
     {
         try await connection.query("BEGIN", logger: logger)
@@ -84,6 +84,7 @@ enum PostgresPartitions {
             // Batch ids as old as the data they guarded: a replay from before the cutoff is not expected.
             try await connection.query(
                 "DELETE FROM fathom_batches WHERE stored_at < \(cutoff)::date", logger: logger)
+            try await PostgresSampleIndex.delete(before: cutoff, on: connection, logger: logger)
             try await connection.query("COMMIT", logger: logger)
             return days
         } catch {

@@ -17,6 +17,10 @@ import Synchronization
 /// storing the upload again (`fathom_batches`' primary key decides, also between two receivers
 /// committing the same id at once).
 ///
+/// With the sample index on, each upload's lines are also folded by its own task (`SampleFold`)
+/// and added to the index tables in the same transaction (``PostgresIndexRows``), which every
+/// receiver's Grafana reads (``seriesIndex``, a ``PostgresSampleIndex``).
+///
 /// When the database cannot be reached, the group's uploads are refused (503, nothing stored),
 /// `/ping` reports the store down, and the next upload or ping connects again.
 ///
@@ -47,20 +51,29 @@ public final class PostgresSampleStore: SampleStore {
     private let loop: Task<Void, Never>
     private let address: String
     public let startupSummary: String
+    /// The index tables this store writes in each group and Grafana reads; nil when turned off.
+    private let index: PostgresSampleIndex?
+    public var seriesIndex: (any SampleSeriesIndex)? { index }
 
     /// Connects, applies the schema's migrations (refusing a schema newer than this receiver
     /// knows) and starts the commit loop.
-    public static func open(settings: StoreSettings, logger: Logger) async throws -> PostgresSampleStore {
+    /// `sampleIndex`: fold each upload into the index tables Grafana reads (``seriesIndex``).
+    public static func open(settings: StoreSettings, sampleIndex: Bool = true, logger: Logger) async throws
+        -> PostgresSampleStore
+    {
         let connector = try PostgresConnector(settings: settings, logger: logger)
         let (connection, from, to) = try await PostgresSchema.connect(connector)
         let summary =
             "PostgreSQL \(connector.address.display), schema version \(to)"
             + (from == to ? "" : " (migrated from \(from))")
         return PostgresSampleStore(
-            session: PostgresGroupCommit(connector: connector, connection: connection), summary: summary)
+            session: PostgresGroupCommit(connector: connector, connection: connection),
+            index: sampleIndex ? PostgresSampleIndex(connector: connector) : nil,
+            summary: summary + (sampleIndex ? "; sample index on" : "; sample index off"))
     }
 
-    private init(session: PostgresGroupCommit, summary: String) {
+    private init(session: PostgresGroupCommit, index: PostgresSampleIndex?, summary: String) {
+        self.index = index
         let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
         address = session.connector.address.display
@@ -90,8 +103,17 @@ public final class PostgresSampleStore: SampleStore {
     public func commit(_ appends: [FileAppend], batchID: String?) async throws -> CommitOutcome {
         var rows = PostgresUploadRows()
         rows.add(appends)
+        // Folded here, on the upload's own task: the group's transaction only merges and sends.
+        var fold: SampleFold?
+        if index != nil {
+            var folded = SampleFold()
+            for append in appends where SampleIndex.isDayFile(append.relativePath) {
+                folded.add(cluster: SampleIndex.cluster(of: append.relativePath), bytes: append.bytes[...])
+            }
+            if !folded.isEmpty { fold = folded }
+        }
         let result: Result<CommitOutcome, StorageError> = await withCheckedContinuation { continuation in
-            enqueue(.upload(.init(rows: rows, batchID: batchID, answer: continuation))) {
+            enqueue(.upload(.init(rows: rows, batchID: batchID, fold: fold, answer: continuation))) {
                 continuation.resume(
                     returning: .failure(
                         StorageError(errno: ESHUTDOWN, operation: "commit", path: self.address, detail: "shutting down")
@@ -113,6 +135,7 @@ public final class PostgresSampleStore: SampleStore {
         wake.yield()
         wake.finish()
         await loop.value
+        await index?.close()
     }
 
     private func enqueue(_ job: Job, refused: () -> Void) {

@@ -20,8 +20,8 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x4661_7468_6F6D_0001
     static let partitionLock: Int64 = 0x4661_7468_6F6D_0002
 
-    /// Each element is one version's statements, run in one transaction: the samples' (version 1),
-    /// then the archive's (``PostgresArchiveSchema``, from version 2).
+    /// Each element is one version's statements, run in one transaction: the samples' (version 1,
+    /// their index version 2), then the archive's (``PostgresArchiveSchema``, version 3).
     static let migrations: [[String]] = samples + PostgresArchiveSchema.migrations
 
     static let samples: [[String]] = [
@@ -65,7 +65,9 @@ enum PostgresSchema {
             """,
             "CREATE INDEX fathom_sysinfo_day ON fathom_sysinfo (day, cluster, host)",
             "CREATE INDEX fathom_sysinfo_commit ON fathom_sysinfo (commit_n)",
-        ]
+        ],
+        // The sample index Grafana reads, written in each group's transaction.
+        PostgresSampleIndex.migration,
     ]
 
     /// The newest version this receiver knows.

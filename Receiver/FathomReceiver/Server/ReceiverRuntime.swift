@@ -31,7 +31,8 @@ public struct ReceiverRuntime: Sendable {
         // The PostgreSQL store is opened (and its schema migrated) before anything listens.
         let store: (any SampleStore)? =
             if let storeSettings = settings.store {
-                try await PostgresSampleStore.open(settings: storeSettings, logger: logger)
+                try await PostgresSampleStore.open(
+                    settings: storeSettings, sampleIndex: settings.sampleIndex, logger: logger)
             } else {
                 nil
             }

@@ -34,8 +34,10 @@ public struct ReceiverServer: Sendable {
     public let fleet: FleetRegistry
     public let fleetStore: FleetStore
     public let metrics: ReceiverMetrics
-    /// The ingest index the writer folds into and Grafana reads; nil with `--no-index`.
+    /// The ingest index the writer folds into; nil with `--no-index` or another store.
     public let index: SampleIndex?
+    /// What Grafana's sample series read: `index`, or the store's own (PostgreSQL); nil with `--no-index`.
+    public let seriesIndex: (any SampleSeriesIndex)?
     /// Interface counters, rates and life cycle (`POST /interfaces`, the esmond device API).
     public let interfaces: any InterfaceStore
     /// Where the device API's absolute links start: the archive's origin, or the listen address.
@@ -53,8 +55,10 @@ public struct ReceiverServer: Sendable {
         authenticator = try UploadAuthenticator(
             credentialsPath: settings.credentialsPath, throttle: LoginThrottle(limits: settings.loginThrottle))
         if let store {
-            // The ingest index folds the day files, which a database store does not write.
+            // The ingest index folds the day files, which a database store does not write: the
+            // store writes its own index in its commits.
             index = nil
+            seriesIndex = store.seriesIndex
             writer = nil
             self.store = store
             try GroupCommitWriter.makeDirectories(settings.dataDirectory + "/.fathom", mode: 0o700, syncParents: false)
@@ -67,6 +71,7 @@ public struct ReceiverServer: Sendable {
             } else {
                 index = nil
             }
+            seriesIndex = index
             let writer = try GroupCommitWriter(dataDirectory: settings.dataDirectory, index: index)
             self.writer = writer
             self.store = writer
@@ -115,7 +120,7 @@ public struct ReceiverServer: Sendable {
         ingest.interfaceStore = interfaces
         ingest.register(on: router)
         var grafana = GrafanaRoutes(
-            authenticator: authenticator, index: index,
+            authenticator: authenticator, index: seriesIndex,
             archive: archiveStore, logger: logger)
         grafana.interfaces = interfaces
         grafana.register(on: router)

@@ -23,4 +23,12 @@ public protocol SampleStore: Sendable {
 
     /// Finishes what is queued, then stops.
     func close() async
+
+    /// The sample index this store writes in its own commits, for Grafana (PostgreSQL's index
+    /// tables); nil when it writes none. The file store's index is folded beside it, not by it.
+    var seriesIndex: (any SampleSeriesIndex)? { get }
+}
+
+extension SampleStore {
+    public var seriesIndex: (any SampleSeriesIndex)? { nil }
 }
