@@ -79,7 +79,6 @@ let package = Package(
             name: "fathom-agent",
             dependencies: [
                 "FathomAgent", "FathomShared",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

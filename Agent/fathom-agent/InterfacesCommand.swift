@@ -1,18 +1,32 @@
-import ArgumentParser
 import FathomAgent
 import FathomShared
 
 /// `fathom-agent interfaces`: one interface sample on stdout, one record line per interface (the
 /// lines `POST /interfaces` carries), or a JSON array with `--json`.
-struct InterfacesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "interfaces", abstract: "Print one sample of the network interfaces' counters to stdout.")
+struct InterfacesCommand: AsyncSubcommand {
+    static let json = FlagOption("json", help: "Print a JSON array of objects instead of record lines.")
+    static let include = ValueOption<String>(
+        "include", help: "Sample only interfaces matching this glob (repeatable; default: all but lo and virtual ones)."
+    )
+    static let exclude = ValueOption<String>(
+        "exclude", help: "Never sample interfaces matching this glob (repeatable; default: lo).")
+    static let virtual = FlagOption("virtual", help: "Sample virtual devices (bridges, veths, tunnels) too.")
 
-    @Flag(help: "Print a JSON array of objects instead of record lines.") var json = false
-    @Option(help: "Sample only interfaces matching this glob (repeatable; default: all but lo and virtual ones).")
-    var include: [String] = []
-    @Option(help: "Never sample interfaces matching this glob (repeatable; default: lo).") var exclude: [String] = []
-    @Flag(help: "Sample virtual devices (bridges, veths, tunnels) too.") var virtual = false
+    static let spec = CommandSpec(
+        name: "interfaces", abstract: "Print one sample of the network interfaces' counters to stdout.",
+        options: [json, include, exclude, virtual])
+
+    let json: Bool
+    let include: [String]
+    let exclude: [String]
+    let virtual: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        json = parsed.flag(Self.json)
+        include = try parsed.values(Self.include)
+        exclude = try parsed.values(Self.exclude)
+        virtual = parsed.flag(Self.virtual)
+    }
 
     func run() async throws {
         var options = InterfaceOptions()

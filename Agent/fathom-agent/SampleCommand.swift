@@ -1,12 +1,15 @@
-import ArgumentParser
 import FathomAgent
 
 /// `fathom-agent sample`: one sample on stdout, like `sonar ps`.
-struct SampleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sample", abstract: "Print one sample (free CSV) to stdout.")
+struct SampleCommand: AsyncSubcommand {
+    static let spec = CommandSpec(
+        name: "sample", abstract: "Print one sample (free CSV) to stdout.", options: SampleFilterOptions.declarations)
 
-    @OptionGroup var filters: SampleFilterOptions
+    let filters: SampleFilterOptions
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        filters = try SampleFilterOptions(parsed)
+    }
 
     func run() async throws {
         var options = SampleOptions()
@@ -18,7 +21,7 @@ struct SampleCommand: AsyncParsableCommand {
                 procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()), options: options
             )
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandLineError("\(error)")
         }
         var out = ""
         for line in await sampler.sample() { out += line + "\n" }
@@ -27,9 +30,10 @@ struct SampleCommand: AsyncParsableCommand {
 }
 
 /// `fathom-agent sysinfo`: the node description JSON on stdout, like `sonar sysinfo`.
-struct SysinfoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
+struct SysinfoCommand: AsyncSubcommand {
+    static let spec = CommandSpec(name: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
+
+    init(_ parsed: ParsedCommandLine) {}
 
     func run() async throws {
         let procfs = LinuxProcFS()
