@@ -39,22 +39,13 @@ let package = Package(
     ],
     targets: [
         // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
-        // libsystemd's sd-daemon API (sd_notify, sd_watchdog_enabled) for the daemons' systemd integration.
-        .systemLibrary(
-            name: "CSystemd",
-            path: "Shared/CSystemd",
-            pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
-        ),
         .target(
             name: "FathomShared",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .target(name: "CSystemd", condition: .when(platforms: [.linux])),
             ],
             path: "Shared",
-            exclude: ["CSystemd"],
             swiftSettings: strict
         ),
         // The system OpenSSL (libssl-dev) for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent.

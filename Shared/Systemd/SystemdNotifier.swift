@@ -1,9 +1,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-#if canImport(CSystemd)
-    import CSystemd
-#endif
 
 /// Tells the service manager how the daemon is doing (`sd_notify(3)`): ready, a status line,
 /// watchdog keep-alives, reloads, shutdown. Outside systemd (no `NOTIFY_SOCKET`) every call is a
@@ -15,9 +12,11 @@
 /// notifier.stopping()
 /// ```
 ///
-/// Every notification goes through libsystemd's `sd_notify`, which reads `NOTIFY_SOCKET` itself on
-/// each call: the one path the daemons ship is the one the tests drive (with `NOTIFY_SOCKET` naming
-/// a socket the test bound).
+/// The `sd_notify(3)` protocol spoken natively (no libsystemd, which would bring libgcrypt, lzma,
+/// zstd, lz4 and libcap into the agent): each notification is one datagram of `KEY=VALUE` lines to
+/// the `AF_UNIX` socket `NOTIFY_SOCKET` names (a path, or `@name` for an abstract socket), read
+/// again on each call as `sd_notify` does. The tests drive this one path with `NOTIFY_SOCKET`
+/// naming a socket they bound.
 public struct SystemdNotifier: Sendable {
     /// False outside systemd: every call is then a no-op.
     public let isEnabled: Bool
@@ -32,18 +31,18 @@ public struct SystemdNotifier: Sendable {
         self.watchdogInterval = isEnabled ? watchdogInterval : nil
     }
 
-    /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog from
-    /// `sd_watchdog_enabled` (`WATCHDOG_USEC`, honoured only when `WATCHDOG_PID` is unset or ours).
+    /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog as
+    /// `sd_watchdog_enabled(3)` reads it (`WATCHDOG_USEC`, honoured only when `WATCHDOG_PID` is
+    /// unset or ours).
     public static func fromEnvironment() -> SystemdNotifier {
-        #if canImport(CSystemd)
-            guard let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 else { return .disabled }
-            var usec: UInt64 = 0
-            let interval: Duration? =
-                sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec / 2)) : nil
-            return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
-        #else
-            return .disabled
-        #endif
+        guard let socket = environment("NOTIFY_SOCKET"), !socket.isEmpty else { return .disabled }
+        var interval: Duration?
+        if let text = environment("WATCHDOG_USEC"), let usec = UInt64(text), usec > 0,
+            environment("WATCHDOG_PID").map({ pid_t($0) == getpid() }) ?? true
+        {
+            interval = .microseconds(Int64(clamping: usec / 2))
+        }
+        return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
     }
 
     /// Start-up (or a reload) finished; call only once the daemon can do its work (listener bound).
@@ -81,12 +80,21 @@ public struct SystemdNotifier: Sendable {
     /// fatal: systemd may have gone away, and the daemon's work matters more than its report).
     @discardableResult
     public func send(_ lines: [String]) -> Bool {
-        guard isEnabled, !lines.isEmpty else { return false }
-        #if canImport(CSystemd)
-            return lines.joined(separator: "\n").withCString { sd_notify(0, $0) } > 0
-        #else
-            return false
-        #endif
+        guard isEnabled, !lines.isEmpty, let text = Self.environment("NOTIFY_SOCKET"),
+            let address = NotifySocketAddress(text)
+        else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let datagram = Array(lines.joined(separator: "\n").utf8)
+        let sent = address.withSockaddr { addr, length in
+            datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), addr, length) }
+        }
+        return sent == datagram.count
+    }
+
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     /// `CLOCK_MONOTONIC` in microseconds, the clock systemd compares `MONOTONIC_USEC` against.

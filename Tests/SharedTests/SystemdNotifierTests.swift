@@ -7,12 +7,12 @@ import Testing
 #endif
 
 /// The exact datagrams each notification puts on the notify socket, sent the way the daemons send
-/// them: `fromEnvironment()` and libsystemd's `sd_notify`, with `NOTIFY_SOCKET` naming a datagram
+/// them: `fromEnvironment()` and the native `sd_notify` datagram, with `NOTIFY_SOCKET` naming a datagram
 /// socket the test bound (a path or an abstract name). These change the process environment, so
 /// they hold `ProcessEnvironment`'s lock.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SystemdNotifierTests {
     /// A notifier made from the environment while `NOTIFY_SOCKET` names `socket`; `body` runs (and
-    /// so sends) while it is still set, since `sd_notify` reads it on every call.
+    /// so sends) while it is still set, since the notifier reads it on every call (as `sd_notify` does).
     func withNotifier<R>(
         _ socket: FakeNotifySocket, watchdog: [String: String?] = ["WATCHDOG_USEC": nil, "WATCHDOG_PID": nil],
         _ body: (SystemdNotifier) async throws -> R
@@ -91,6 +91,14 @@ import Testing
         #expect(interval == .seconds(15))
     }
 
+    @Test(arguments: ["", "0", "-5", "soon", "30000000x"])
+    func aMalformedOrZeroWatchdogUsecMeansNoWatchdog(usec: String) async {
+        let interval = await ProcessEnvironment.with(
+            ["NOTIFY_SOCKET": "@fathom-unused", "WATCHDOG_USEC": usec, "WATCHDOG_PID": nil]
+        ) { SystemdNotifier.fromEnvironment().watchdogInterval }
+        #expect(interval == nil)
+    }
+
     @Test func watchdogMeantForAnotherProcessIsIgnored() async {
         let interval = await ProcessEnvironment.with(
             ["NOTIFY_SOCKET": "@fathom-unused", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "\(getpid() + 1)"]
@@ -99,7 +107,7 @@ import Testing
     }
 
     @Test func fakeSocketAbstractAddressHasNoTrailingNul() throws {
-        // libsystemd sends to exactly these bytes; with a trailing NUL the test socket would bind
+        // The notifier sends to exactly these bytes (as libsystemd does); with a trailing NUL the test socket would bind
         // another name and the abstract cases above would receive nothing.
         let address = try #require(NotifySocketAddress("@abc"))
         #expect(address.isAbstract)
