@@ -48,11 +48,12 @@ let package = Package(
             path: "Shared",
             swiftSettings: strict
         ),
-        // The system OpenSSL (libssl-dev) for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent.
+        // The system OpenSSL 3 for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent. Headers only
+        // (libssl-dev, in the default include path): libssl.so.3 is loaded with dlopen on the first TLS context,
+        // so no pkg-config link flags, and commands that upload nothing never load it.
         .systemLibrary(
             name: "COpenSSL",
             path: "Agent/COpenSSL",
-            pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
         .target(
