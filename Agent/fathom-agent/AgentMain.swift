@@ -47,7 +47,8 @@ enum AgentMain {
             let command = try type.init(parsed)
             switch command {
             case let blocking as any BlockingSubcommand: try blocking.run()
-            case let concurrent as any AsyncSubcommand: try await concurrent.run()
+            case let concurrent as any AsyncSubcommand:
+                if try !concurrent.runOnThisThread() { try await concurrent.run() }
             default: return 70
             }
             return 0

@@ -16,4 +16,12 @@ protocol BlockingSubcommand: AgentSubcommand {
 /// A subcommand that awaits (sampling, delivery, the daemon).
 protocol AsyncSubcommand: AgentSubcommand {
     func run() async throws
+    /// Does the command's work on the calling thread when it can, starting no task and no thread
+    /// (the concurrency pool costs a one-shot process about 0.5 ms of CPU and 0.5 MB): true when
+    /// done, false when ``run()`` must do it.
+    func runOnThisThread() throws -> Bool
+}
+
+extension AsyncSubcommand {
+    func runOnThisThread() throws -> Bool { false }
 }

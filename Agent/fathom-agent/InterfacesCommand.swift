@@ -3,7 +3,7 @@ import FathomShared
 
 /// `fathom-agent interfaces`: one interface sample on stdout, one record line per interface (the
 /// lines `POST /interfaces` carries), or a JSON array with `--json`.
-struct InterfacesCommand: AsyncSubcommand {
+struct InterfacesCommand: BlockingSubcommand {
     static let json = FlagOption("json", help: "Print a JSON array of objects instead of record lines.")
     static let include = ValueOption<String>(
         "include", help: "Sample only interfaces matching this glob (repeatable; default: all but lo and virtual ones)."
@@ -28,14 +28,15 @@ struct InterfacesCommand: AsyncSubcommand {
         virtual = parsed.flag(Self.virtual)
     }
 
-    func run() async throws {
+    /// On the main thread: the sampler's reads block, and nothing else runs in this process.
+    func run() throws {
         var options = InterfaceOptions()
         options.include = include
         if !exclude.isEmpty { options.exclude = exclude }
         options.includeVirtual = virtual
         let sampler = InterfaceSampler(
             sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options, links: NetlinkLinkTable())
-        let records = await BlockingWork.run { sampler.sample() }
+        let records = sampler.sample()
         if json {
             print(JSONText.string(.array(records.map(\.json))))
         } else {

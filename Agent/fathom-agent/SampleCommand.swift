@@ -11,20 +11,33 @@ struct SampleCommand: AsyncSubcommand {
         filters = try SampleFilterOptions(parsed)
     }
 
+    /// Without GPUs to probe, the whole sample is read on the main thread.
+    func runOnThisThread() throws -> Bool {
+        guard let lines = try sampler().sampleOnThisThread() else { return false }
+        Self.write(lines)
+        return true
+    }
+
     func run() async throws {
+        Self.write(await try sampler().sample())
+    }
+
+    private func sampler() throws(CommandLineError) -> ProcessSampler {
         var options = SampleOptions()
         filters.apply(to: &options)
         let procfs = LinuxProcFS()
-        let sampler: ProcessSampler
         do {
-            sampler = try ProcessSampler(
+            return try ProcessSampler(
                 procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()), options: options
             )
         } catch {
             throw CommandLineError("\(error)")
         }
+    }
+
+    private static func write(_ lines: [String]) {
         var out = ""
-        for line in await sampler.sample() { out += line + "\n" }
+        for line in lines { out += line + "\n" }
         print(out, terminator: "")
     }
 }
