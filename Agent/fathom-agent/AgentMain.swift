@@ -20,13 +20,21 @@ enum AgentMain {
         TraceCommand.self, RTTCommand.self, ThroughputCommand.self, ResponderCommand.self,
     ]
 
-    static let spec = CommandSpec(
-        name: "fathom-agent",
-        abstract: "Samples jobs and processes from /proc and delivers them durably to a Fathom receiver.",
-        subcommands: commands.map { $0.spec }, version: FathomVersion.string)
+    static let name = "fathom-agent"
+
+    /// The root command. When the first argument names a subcommand, only that one is declared:
+    /// the others' option tables would be start-up work for nothing.
+    static func spec(for arguments: [String]) -> CommandSpec {
+        let named = commands.first { $0.name == arguments.first }
+        return CommandSpec(
+            name: name,
+            abstract: "Samples jobs and processes from /proc and delivers them durably to a Fathom receiver.",
+            subcommands: named.map { [$0.spec] } ?? commands.map { $0.spec }, version: FathomVersion.string)
+    }
 
     static func main() async {
-        switch CommandLineRequest(Array(CommandLine.arguments.dropFirst()), root: spec) {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch CommandLineRequest(arguments, root: spec(for: arguments)) {
         case .help(let text):
             print(text, terminator: "")
         case .version(let text):
@@ -35,8 +43,8 @@ enum AgentMain {
             reportUsage(error, command: command, path: path)
             exit(64)
         case .run(let command, let parsed):
-            guard let type = commands.first(where: { $0.spec.name == command.name }) else { exit(70) }
-            exit(await run(type, parsed, path: "\(spec.name) \(command.name)"))
+            guard let type = commands.first(where: { $0.name == command.name }) else { exit(70) }
+            exit(await run(type, parsed, path: "\(name) \(command.name)"))
         }
         exit(0)
     }

@@ -3,6 +3,8 @@ import FathomAgent
 /// A subcommand of `fathom-agent`: its declaration for the parser and help, and how it reads its
 /// parsed arguments. A value the command refuses is a ``CommandLineError`` (exit 64).
 protocol AgentSubcommand: Sendable {
+    /// The subcommand's name, `sample`; known without building ``spec``.
+    static var name: String { get }
     static var spec: CommandSpec { get }
     init(_ parsed: ParsedCommandLine) throws(CommandLineError)
 }

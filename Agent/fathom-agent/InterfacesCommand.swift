@@ -12,8 +12,9 @@ struct InterfacesCommand: BlockingSubcommand {
         "exclude", help: "Never sample interfaces matching this glob (repeatable; default: lo).")
     static let virtual = FlagOption("virtual", help: "Sample virtual devices (bridges, veths, tunnels) too.")
 
+    static let name = "interfaces"
     static let spec = CommandSpec(
-        name: "interfaces", abstract: "Print one sample of the network interfaces' counters to stdout.",
+        name: name, abstract: "Print one sample of the network interfaces' counters to stdout.",
         options: [json, include, exclude, virtual])
 
     let json: Bool

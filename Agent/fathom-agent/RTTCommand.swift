@@ -19,8 +19,9 @@ struct RTTCommand: BlockingSubcommand {
     static let ipv4 = FlagOption(nil, short: "4", help: "Use IPv4.")
     static let ipv6 = FlagOption(nil, short: "6", help: "Use IPv6.")
 
+    static let name = "rtt"
     static let spec = CommandSpec(
-        name: "rtt",
+        name: name,
         abstract: "Measure round-trip times to DEST with ICMP echo (pScheduler rtt), IPv4 and IPv6.",
         discussion: """
             Uses an ICMP datagram socket when net.ipv4.ping_group_range admits one of the process's groups, \

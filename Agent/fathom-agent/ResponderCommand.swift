@@ -9,8 +9,9 @@ struct ResponderCommand: BlockingSubcommand {
     static let once = FlagOption("once", help: "Exit after one test.")
     static let json = FlagOption("json", help: "Print each test's pScheduler-shaped result as JSON.")
 
+    static let name = "responder"
     static let spec = CommandSpec(
-        name: "responder",
+        name: name,
         abstract: "Answer iperf3-protocol throughput tests (TCP and UDP), one at a time.",
         discussion: "With --once, exit after one test: 0 when it succeeded, 2 when it failed.",
         options: [port, once, json])

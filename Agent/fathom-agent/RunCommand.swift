@@ -13,8 +13,9 @@ import UnixSignals
 /// Under systemd it reports READY=1, a status line, watchdog keep-alives while no work loop is
 /// stuck, and STOPPING=1.
 struct RunCommand: AsyncSubcommand {
+    static let name = "run"
     static let spec = CommandSpec(
-        name: "run", abstract: "Sample on a schedule and deliver to the receiver until stopped.",
+        name: name, abstract: "Sample on a schedule and deliver to the receiver until stopped.",
         options: ConnectionOptions.declarations)
 
     let connection: ConnectionOptions
@@ -76,8 +77,9 @@ struct OnceCommand: AsyncSubcommand {
         "attempts", default: 3, help: "Attempts per batch before giving up (the spool keeps it).")
     static let noSample = FlagOption("no-sample", help: "Only deliver what is spooled; take no new sample.")
 
+    static let name = "once"
     static let spec = CommandSpec(
-        name: "once", abstract: "Sample now and deliver the whole spool; exit 0 only when all was acknowledged.",
+        name: name, abstract: "Sample now and deliver the whole spool; exit 0 only when all was acknowledged.",
         options: ConnectionOptions.declarations + [attempts, noSample])
 
     let connection: ConnectionOptions

@@ -2,8 +2,9 @@ import FathomAgent
 
 /// `fathom-agent sample`: one sample on stdout, like `sonar ps`.
 struct SampleCommand: AsyncSubcommand {
+    static let name = "sample"
     static let spec = CommandSpec(
-        name: "sample", abstract: "Print one sample (free CSV) to stdout.", options: SampleFilterOptions.declarations)
+        name: name, abstract: "Print one sample (free CSV) to stdout.", options: SampleFilterOptions.declarations)
 
     let filters: SampleFilterOptions
 
@@ -44,7 +45,8 @@ struct SampleCommand: AsyncSubcommand {
 
 /// `fathom-agent sysinfo`: the node description JSON on stdout, like `sonar sysinfo`.
 struct SysinfoCommand: AsyncSubcommand {
-    static let spec = CommandSpec(name: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
+    static let name = "sysinfo"
+    static let spec = CommandSpec(name: name, abstract: "Print this node's sysinfo JSON to stdout.")
 
     init(_ parsed: ParsedCommandLine) {}
 

@@ -44,8 +44,9 @@ struct ThroughputCommand: BlockingSubcommand {
     static let bind = ValueOption<String>("bind", help: "Bind to this local address (iperf3's -B).")
     static let json = FlagOption("json", help: "Print the pScheduler-shaped throughput result as JSON.")
 
+    static let name = "throughput"
     static let spec = CommandSpec(
-        name: "throughput",
+        name: name,
         abstract:
             "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
         discussion: "Exit status: 0 when the test ran, 2 when it could not.",

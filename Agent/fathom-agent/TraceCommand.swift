@@ -47,8 +47,9 @@ struct TraceCommand: BlockingSubcommand {
     static let ipv4 = FlagOption(nil, short: "4", help: "Use IPv4.")
     static let ipv6 = FlagOption(nil, short: "6", help: "Use IPv6.")
 
+    static let name = "trace"
     static let spec = CommandSpec(
-        name: "trace",
+        name: name,
         abstract: "Trace the path to DEST with UDP probes (unprivileged) or ICMP echo (CAP_NET_RAW), IPv4 and IPv6.",
         discussion: """
             --probe-type icmp needs CAP_NET_RAW (root, or setcap cap_net_raw+ep); without it the trace \

@@ -20,10 +20,15 @@ struct ProcessStat: Equatable {
     var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
 
     init?(parsing text: String) {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else {
+        // Searched as UTF-8 bytes: a Character search walks grapheme clusters, a tenth of a one-shot
+        // sample's time. Both parentheses are ASCII, so the indices fall on character boundaries.
+        let utf8 = text.utf8
+        guard let open = utf8.firstIndex(of: UInt8(ascii: "(")), let close = utf8.lastIndex(of: UInt8(ascii: ")")),
+            open < close
+        else {
             return nil
         }
-        command = String(text[text.index(after: open)..<close])
+        command = String(text[utf8.index(after: open)..<close])
         // Walk the numeric fields after the command byte by byte: this runs for every process
         // on every sample, and splitting into ~50 substrings was the sampler's main cost.
         // Field k here is proc(5)'s 1-based field number minus 3 (pid and comm come first).
@@ -76,8 +81,14 @@ struct ProcessStatusMemory: Equatable {
     var vmRSSKiB: Int?
 
     init(parsing text: String) {
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"))
-        where line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") {
+        // Line by line without collecting the ~55 lines into an array first (every process, every sample).
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            let line = utf8[start..<end]
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+            guard line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") else { continue }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let key = line[..<colon]
             var value = 0
