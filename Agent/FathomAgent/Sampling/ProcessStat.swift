@@ -81,19 +81,25 @@ struct ProcessStatusMemory: Equatable {
     var vmRSSKiB: Int?
 
     init(parsing text: String) {
-        // Line by line without collecting the ~55 lines into an array first (every process, every sample).
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
-            let line = utf8[start..<end]
-            start = end < utf8.endIndex ? utf8.index(after: end) : end
-            guard line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") else { continue }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let key = line[..<colon]
+        // One pass over the contiguous UTF-8 bytes, no line array or slices: this runs for every
+        // process of every sample.
+        var text = text
+        self = text.withUTF8 { Self(bytes: $0) }
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            defer { start = end + 1 }
+            guard bytes[start] == UInt8(ascii: "R") || bytes[start] == UInt8(ascii: "V") else { continue }
+            var colon = start
+            while colon < end && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+            guard colon < end else { continue }
             var value = 0
             var seen = false
-            for b in line[line.index(after: colon)...] {
+            for b in bytes[(colon + 1)..<end] {
                 if b >= 48 && b <= 57 {
                     value = value * 10 + Int(b - 48)
                     seen = true
@@ -102,6 +108,7 @@ struct ProcessStatusMemory: Equatable {
                 }
             }
             guard seen else { continue }
+            let key = UnsafeBufferPointer(rebasing: bytes[start..<colon])
             if key.elementsEqual("RssAnon".utf8) {
                 rssAnonKiB = value
             } else if key.elementsEqual("VmData".utf8) {
