@@ -15,20 +15,25 @@
 /// The `sd_notify(3)` protocol spoken natively (no libsystemd, which would bring libgcrypt, lzma,
 /// zstd, lz4 and libcap into the agent): each notification is one datagram of `KEY=VALUE` lines to
 /// the `AF_UNIX` socket `NOTIFY_SOCKET` names (a path, or `@name` for an abstract socket), read
-/// again on each call as `sd_notify` does. The tests drive this one path with `NOTIFY_SOCKET`
-/// naming a socket they bound.
+/// once, when the notifier is made (systemd sets it once, at start; a notifier keeps its own socket
+/// even if the environment changes, as it does between tests in one process). The tests drive this
+/// one path with `NOTIFY_SOCKET` naming a socket they bound.
 public struct SystemdNotifier: Sendable {
     /// False outside systemd: every call is then a no-op.
     public let isEnabled: Bool
     /// How often to send `WATCHDOG=1`: half of systemd's `WatchdogSec=`; nil when no watchdog is set.
     public let watchdogInterval: Duration?
 
+    /// Where notifications go; nil when `NOTIFY_SOCKET` named nothing usable (then sends fail).
+    let address: NotifySocketAddress?
+
     /// A notifier that sends nothing, for code run outside systemd (tests, the bench).
     public static let disabled = SystemdNotifier(isEnabled: false, watchdogInterval: nil)
 
-    init(isEnabled: Bool, watchdogInterval: Duration?) {
+    init(isEnabled: Bool, watchdogInterval: Duration?, address: NotifySocketAddress? = nil) {
         self.isEnabled = isEnabled
         self.watchdogInterval = isEnabled ? watchdogInterval : nil
+        self.address = isEnabled ? address : nil
     }
 
     /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog as
@@ -42,7 +47,7 @@ public struct SystemdNotifier: Sendable {
         {
             interval = .microseconds(Int64(clamping: usec / 2))
         }
-        return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
+        return SystemdNotifier(isEnabled: true, watchdogInterval: interval, address: NotifySocketAddress(socket))
     }
 
     /// Start-up (or a reload) finished; call only once the daemon can do its work (listener bound).
@@ -80,9 +85,7 @@ public struct SystemdNotifier: Sendable {
     /// fatal: systemd may have gone away, and the daemon's work matters more than its report).
     @discardableResult
     public func send(_ lines: [String]) -> Bool {
-        guard isEnabled, !lines.isEmpty, let text = Self.environment("NOTIFY_SOCKET"),
-            let address = NotifySocketAddress(text)
-        else { return false }
+        guard isEnabled, !lines.isEmpty, let address else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -12,7 +12,7 @@ import Testing
 /// they hold `ProcessEnvironment`'s lock.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SystemdNotifierTests {
     /// A notifier made from the environment while `NOTIFY_SOCKET` names `socket`; `body` runs (and
-    /// so sends) while it is still set, since the notifier reads it on every call (as `sd_notify` does).
+    /// so sends) while it is still set (the notifier reads it once, when made).
     func withNotifier<R>(
         _ socket: FakeNotifySocket, watchdog: [String: String?] = ["WATCHDOG_USEC": nil, "WATCHDOG_PID": nil],
         _ body: (SystemdNotifier) async throws -> R
@@ -63,6 +63,20 @@ import Testing
         #expect(await withNotifier(socket) { $0.status("reload failed:\nbad line 3\r\n") })
         // "\r\n" is one Character, so one space.
         #expect(socket.receive() == "STATUS=reload failed: bad line 3 ")
+    }
+
+    /// Another test's daemon in this process may set `NOTIFY_SOCKET` to its own socket meanwhile:
+    /// a notifier keeps sending to the socket it was made with.
+    @Test func aNotifierKeepsItsSocketWhenTheEnvironmentChanges() async throws {
+        let mine = try FakeNotifySocket(abstract: true)
+        let other = try FakeNotifySocket(abstract: true)
+        let notifier = await ProcessEnvironment.with(["NOTIFY_SOCKET": mine.address]) {
+            SystemdNotifier.fromEnvironment()
+        }
+        let sent = await ProcessEnvironment.with(["NOTIFY_SOCKET": other.address]) { notifier.watchdog() }
+        #expect(sent)
+        #expect(mine.receive() == "WATCHDOG=1")
+        #expect(other.drain().isEmpty)
     }
 
     @Test func noNotifySocketMeansNoOp() async {
