@@ -39,29 +39,21 @@ let package = Package(
     ],
     targets: [
         // Records, wire formats, config, auth: no I/O beyond reading small files, no Agent/Receiver imports.
-        // libsystemd's sd-daemon API (sd_notify, sd_watchdog_enabled) for the daemons' systemd integration.
-        .systemLibrary(
-            name: "CSystemd",
-            path: "Shared/CSystemd",
-            pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
-        ),
         .target(
             name: "FathomShared",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .target(name: "CSystemd", condition: .when(platforms: [.linux])),
             ],
             path: "Shared",
-            exclude: ["CSystemd"],
             swiftSettings: strict
         ),
-        // The system OpenSSL (libssl-dev) for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent.
+        // The system OpenSSL 3 for the agent's HTTPS client: no SwiftNIO or BoringSSL in the agent. Headers only
+        // (libssl-dev, in the default include path): libssl.so.3 is loaded with dlopen on the first TLS context,
+        // so no pkg-config link flags, and commands that upload nothing never load it.
         .systemLibrary(
             name: "COpenSSL",
             path: "Agent/COpenSSL",
-            pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
         .target(
@@ -79,7 +71,6 @@ let package = Package(
             name: "fathom-agent",
             dependencies: [
                 "FathomAgent", "FathomShared",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

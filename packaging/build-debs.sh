@@ -32,7 +32,6 @@ command -v dh >/dev/null || need+=(debhelper)
 command -v fakeroot >/dev/null || need+=(fakeroot)
 command -v help2man >/dev/null || need+=(help2man)
 [ -n "${SKIP_LINTIAN:-}" ] || command -v lintian >/dev/null || need+=(lintian)
-pkg-config --exists libsystemd 2>/dev/null || need+=(libsystemd-dev pkg-config)
 pkg-config --exists librabbitmq 2>/dev/null || need+=(librabbitmq-dev pkg-config)
 pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev pkg-config)
 if [ ${#need[@]} -gt 0 ]; then

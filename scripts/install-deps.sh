@@ -9,7 +9,7 @@
 # FATHOM_NO_APT=1 only reports what is missing (exit 1 if anything is).
 set -euo pipefail
 
-build=(libsystemd-dev libssl-dev librabbitmq-dev pkg-config)
+build=(libssl-dev librabbitmq-dev pkg-config)
 demo=("${build[@]}" openssl curl)
 test=("${demo[@]}" iproute2 iputils-tracepath iputils-ping traceroute iperf3 systemd
       python3 python3-venv python3-pip python3-lib2to3 util-linux mount procps sqlite3

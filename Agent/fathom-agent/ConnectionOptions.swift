@@ -1,24 +1,51 @@
-import ArgumentParser
 import FathomAgent
 import FathomShared
 import Logging
 
 /// Flags shared by `run` and `once`; each overrides the same key of the TOML config.
-struct ConnectionOptions: ParsableArguments {
-    @Option(help: "TOML config file.") var config: String?
-    @Option(
+struct ConnectionOptions {
+    static let config = ValueOption<String>("config", help: "TOML config file.")
+    static let receiver = ValueOption<String>(
+        "receiver",
         help:
             "Receiver base URL, e.g. https://receiver:8443; repeat it or separate URLs by commas to fail over between them."
     )
-    var receiver: [String] = []
-    @Option(help: "Cluster name the samples belong to.") var cluster: String?
-    @Option(help: "Upload user (default: the cluster name).") var user: String?
-    @Option(help: "File holding the upload password.") var passwordFile: String?
-    @Option(help: "PEM file of the CA that signed the receiver's certificate.") var caFile: String?
-    @Option(help: "Durable spool directory.") var spoolDir: String?
-    @Option(help: "Sampling interval in seconds.") var interval: Int?
-    @Option(help: "Random send window in seconds.") var sendWindow: Double?
-    @OptionGroup var filters: SampleFilterOptions
+    static let cluster = ValueOption<String>("cluster", help: "Cluster name the samples belong to.")
+    static let user = ValueOption<String>("user", help: "Upload user (default: the cluster name).")
+    static let passwordFile = ValueOption<String>("password-file", help: "File holding the upload password.")
+    static let caFile = ValueOption<String>(
+        "ca-file", help: "PEM file of the CA that signed the receiver's certificate.")
+    static let spoolDir = ValueOption<String>("spool-dir", help: "Durable spool directory.")
+    static let interval = ValueOption<Int>("interval", help: "Sampling interval in seconds.")
+    static let sendWindow = ValueOption<Double>("send-window", help: "Random send window in seconds.")
+
+    static let declarations: [any OptionDeclaration] =
+        [config, receiver, cluster, user, passwordFile, caFile, spoolDir, interval, sendWindow]
+        + SampleFilterOptions.declarations
+
+    let config: String?
+    let receiver: [String]
+    let cluster: String?
+    let user: String?
+    let passwordFile: String?
+    let caFile: String?
+    let spoolDir: String?
+    let interval: Int?
+    let sendWindow: Double?
+    let filters: SampleFilterOptions
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        config = try parsed.value(Self.config)
+        receiver = try parsed.values(Self.receiver)
+        cluster = try parsed.value(Self.cluster)
+        user = try parsed.value(Self.user)
+        passwordFile = try parsed.value(Self.passwordFile)
+        caFile = try parsed.value(Self.caFile)
+        spoolDir = try parsed.value(Self.spoolDir)
+        interval = try parsed.value(Self.interval)
+        sendWindow = try parsed.value(Self.sendWindow)
+        filters = try SampleFilterOptions(parsed)
+    }
 
     func settings() throws -> AgentSettings {
         var s = AgentSettings()
@@ -26,7 +53,7 @@ struct ConnectionOptions: ParsableArguments {
         if !receiver.isEmpty {
             let urls = receiver.flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
             do { s.receiverURLs = try UploadURLList.validate(urls, key: "--receiver") } catch {
-                throw ValidationError("\(error)")
+                throw CommandLineError("\(error)")
             }
         }
         if let cluster { s.cluster = cluster }
@@ -35,15 +62,15 @@ struct ConnectionOptions: ParsableArguments {
         if let caFile { s.caFile = caFile }
         if let spoolDir { s.spoolDirectory = spoolDir }
         if let interval {
-            guard interval > 0 else { throw ValidationError("--interval must be positive") }
+            guard interval > 0 else { throw CommandLineError("--interval must be positive") }
             s.intervalSeconds = interval
         }
         if let sendWindow {
-            guard sendWindow >= 0 else { throw ValidationError("--send-window must not be negative") }
+            guard sendWindow >= 0 else { throw CommandLineError("--send-window must not be negative") }
             s.sendWindowSeconds = sendWindow
         }
         filters.apply(to: &s.sample)
-        do { try s.sample.validate() } catch { throw ValidationError("\(error)") }
+        do { try s.sample.validate() } catch { throw CommandLineError("\(error)") }
         return s
     }
 }

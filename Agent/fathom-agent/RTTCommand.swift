@@ -1,4 +1,3 @@
-import ArgumentParser
 import FathomAgent
 import Glibc
 
@@ -6,34 +5,60 @@ import Glibc
 /// socket, or a raw one with `CAP_NET_RAW`, printed like ping's summary or as pScheduler JSON.
 ///
 /// Synchronous on purpose: the run blocks in `poll`, which must not happen on the async pool.
-struct RTTCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rtt",
+struct RTTCommand: BlockingSubcommand {
+    static let dest = PositionalArgument("dest", help: "Destination name or address.")
+    static let count = DefaultedOption(
+        "count", short: "c", default: RTTParameters.defaultCount, help: "Echo requests to send.")
+    static let interval = DefaultedOption("interval", short: "i", default: 1.0, help: "Seconds between requests.")
+    static let length = ValueOption<Int>("length", short: "s", help: "Data bytes per request (ping -s; default 56).")
+    static let ttl = ValueOption<Int>("ttl", short: "t", help: "TTL / hop limit of the requests.")
+    static let timeout = DefaultedOption(
+        "timeout", short: "W", default: 1.0, help: "Seconds to wait for replies after the last request.")
+    static let raw = FlagOption("raw", help: "Use a raw socket even where an ICMP datagram socket is allowed.")
+    static let json = FlagOption("json", help: "Print the pScheduler-shaped rtt result as JSON.")
+    static let ipv4 = FlagOption(nil, short: "4", help: "Use IPv4.")
+    static let ipv6 = FlagOption(nil, short: "6", help: "Use IPv6.")
+
+    static let name = "rtt"
+    static let spec = CommandSpec(
+        name: name,
         abstract: "Measure round-trip times to DEST with ICMP echo (pScheduler rtt), IPv4 and IPv6.",
         discussion: """
             Uses an ICMP datagram socket when net.ipv4.ping_group_range admits one of the process's groups, \
             else a raw socket (CAP_NET_RAW).
             Exit status: 0 when a reply came back, 1 when none did, 2 when the test could not run.
-            """
-    )
+            """,
+        arguments: [dest], options: [count, interval, length, ttl, timeout, raw, json, ipv4, ipv6])
 
-    @Argument(help: "Destination name or address.") var dest: String
-    @Option(name: [.customShort("c"), .long], help: "Echo requests to send.") var count = RTTParameters.defaultCount
-    @Option(name: [.customShort("i"), .long], help: "Seconds between requests.") var interval = 1.0
-    @Option(name: [.customShort("s"), .long], help: "Data bytes per request (ping -s; default 56).") var length: Int?
-    @Option(name: [.customShort("t"), .long], help: "TTL / hop limit of the requests.") var ttl: Int?
-    @Option(name: [.customShort("W"), .long], help: "Seconds to wait for replies after the last request.")
-    var timeout = 1.0
-    @Flag(help: "Use a raw socket even where an ICMP datagram socket is allowed.") var raw = false
-    @Flag(help: "Print the pScheduler-shaped rtt result as JSON.") var json = false
-    @Flag(name: .customShort("4"), help: "Use IPv4.") var ipv4 = false
-    @Flag(name: .customShort("6"), help: "Use IPv6.") var ipv6 = false
+    let dest: String
+    let count: Int
+    let interval: Double
+    let length: Int?
+    let ttl: Int?
+    let timeout: Double
+    let raw: Bool
+    let json: Bool
+    let ipv4: Bool
+    let ipv6: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        dest = parsed.argument(Self.dest)
+        count = try parsed.value(Self.count)
+        interval = try parsed.value(Self.interval)
+        length = try parsed.value(Self.length)
+        ttl = try parsed.value(Self.ttl)
+        timeout = try parsed.value(Self.timeout)
+        raw = parsed.flag(Self.raw)
+        json = parsed.flag(Self.json)
+        ipv4 = parsed.flag(Self.ipv4)
+        ipv6 = parsed.flag(Self.ipv6)
+    }
 
     func run() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other") }
+        if ipv4 && ipv6 { throw CommandLineError("-4 and -6 exclude each other") }
         for (name, value) in [("--interval", interval), ("--timeout", timeout)]
         where !(value.isFinite && value > 0 && value <= 3600) {
-            throw ValidationError("\(name) must be a positive number of seconds, at most 3600")
+            throw CommandLineError("\(name) must be a positive number of seconds, at most 3600")
         }
         let parameters: RTTParameters
         do {
@@ -42,7 +67,7 @@ struct RTTCommand: ParsableCommand {
                 ttl: ttl, ipVersion: ipv4 ? 4 : ipv6 ? 6 : nil, timeout: .microseconds(Int64((timeout * 1e6).rounded()))
             ).validated()
         } catch {
-            throw ValidationError(error.description)
+            throw CommandLineError(error.description)
         }
         let result = RTTRun(parameters: parameters, preferRaw: raw).run()
         if json {
@@ -55,9 +80,9 @@ struct RTTCommand: ParsableCommand {
                 let line = Array("fathom-agent rtt: \(error)\n".utf8)
                 _ = write(2, line, line.count)
             }
-            throw ExitCode(2)
+            throw CommandExit(2)
         }
-        if (result.received ?? 0) == 0 { throw ExitCode(1) }
+        if (result.received ?? 0) == 0 { throw CommandExit(1) }
     }
 
     /// ping-like lines: one per roundtrip, then the totals.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import FathomAgent
 import FathomShared
 import Logging
@@ -13,11 +12,17 @@ import UnixSignals
 /// config, SIGTERM/SIGINT stop it, the current send finishes, the spool stays) and the watchdog.
 /// Under systemd it reports READY=1, a status line, watchdog keep-alives while no work loop is
 /// stuck, and STOPPING=1.
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Sample on a schedule and deliver to the receiver until stopped.")
+struct RunCommand: AsyncSubcommand {
+    static let name = "run"
+    static let spec = CommandSpec(
+        name: name, abstract: "Sample on a schedule and deliver to the receiver until stopped.",
+        options: ConnectionOptions.declarations)
 
-    @OptionGroup var connection: ConnectionOptions
+    let connection: ConnectionOptions
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        connection = try ConnectionOptions(parsed)
+    }
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-agent")
@@ -67,13 +72,25 @@ struct RunCommand: AsyncParsableCommand {
 
 /// `fathom-agent once`: sample now, deliver the whole spool now; exit 0 only if all of it was
 /// acknowledged (for cron, tests and first-install checks).
-struct OnceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "once", abstract: "Sample now and deliver the whole spool; exit 0 only when all was acknowledged.")
+struct OnceCommand: AsyncSubcommand {
+    static let attempts = DefaultedOption(
+        "attempts", default: 3, help: "Attempts per batch before giving up (the spool keeps it).")
+    static let noSample = FlagOption("no-sample", help: "Only deliver what is spooled; take no new sample.")
 
-    @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Attempts per batch before giving up (the spool keeps it).") var attempts = 3
-    @Flag(help: "Only deliver what is spooled; take no new sample.") var noSample = false
+    static let name = "once"
+    static let spec = CommandSpec(
+        name: name, abstract: "Sample now and deliver the whole spool; exit 0 only when all was acknowledged.",
+        options: ConnectionOptions.declarations + [attempts, noSample])
+
+    let connection: ConnectionOptions
+    let attempts: Int
+    let noSample: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        connection = try ConnectionOptions(parsed)
+        attempts = try parsed.value(Self.attempts)
+        noSample = parsed.flag(Self.noSample)
+    }
 
     func run() async throws {
         let logger = FathomLogging.bootstrap(label: "fathom-agent")
@@ -95,7 +112,7 @@ struct OnceCommand: AsyncParsableCommand {
             "delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined"
         )
         if outcome.remaining > 0 || outcome.quarantined > 0 {
-            throw ExitCode(1)
+            throw CommandExit(1)
         }
     }
 }

@@ -1,35 +1,54 @@
-import ArgumentParser
 import FathomAgent
 
 /// `fathom-agent sample`: one sample on stdout, like `sonar ps`.
-struct SampleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sample", abstract: "Print one sample (free CSV) to stdout.")
+struct SampleCommand: AsyncSubcommand {
+    static let name = "sample"
+    static let spec = CommandSpec(
+        name: name, abstract: "Print one sample (free CSV) to stdout.", options: SampleFilterOptions.declarations)
 
-    @OptionGroup var filters: SampleFilterOptions
+    let filters: SampleFilterOptions
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        filters = try SampleFilterOptions(parsed)
+    }
+
+    /// Without GPUs to probe, the whole sample is read on the main thread.
+    func runOnThisThread() throws -> Bool {
+        guard let lines = try sampler().sampleOnThisThread() else { return false }
+        Self.write(lines)
+        return true
+    }
 
     func run() async throws {
+        Self.write(await try sampler().sample())
+    }
+
+    private func sampler() throws(CommandLineError) -> ProcessSampler {
         var options = SampleOptions()
         filters.apply(to: &options)
         let procfs = LinuxProcFS()
-        let sampler: ProcessSampler
         do {
-            sampler = try ProcessSampler(
+            return try ProcessSampler(
                 procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()), options: options
             )
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandLineError("\(error)")
         }
+    }
+
+    private static func write(_ lines: [String]) {
         var out = ""
-        for line in await sampler.sample() { out += line + "\n" }
+        for line in lines { out += line + "\n" }
         print(out, terminator: "")
     }
 }
 
 /// `fathom-agent sysinfo`: the node description JSON on stdout, like `sonar sysinfo`.
-struct SysinfoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sysinfo", abstract: "Print this node's sysinfo JSON to stdout.")
+struct SysinfoCommand: AsyncSubcommand {
+    static let name = "sysinfo"
+    static let spec = CommandSpec(name: name, abstract: "Print this node's sysinfo JSON to stdout.")
+
+    init(_ parsed: ParsedCommandLine) {}
 
     func run() async throws {
         let procfs = LinuxProcFS()

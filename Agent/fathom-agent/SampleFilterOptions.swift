@@ -1,17 +1,48 @@
-import ArgumentParser
 import FathomAgent
 
 /// sonar 0.12 `sonar ps` flags, shared by `sample`, `run` and `once` (flags override the config).
-struct SampleFilterOptions: ParsableArguments {
-    @Flag(help: "Merge leaf processes of a job with the same parent and command.") var rollup = false
-    @Flag(help: "Use the process group as job id (nodes without Slurm).") var batchless = false
-    @Option(help: "Include records with at least this lifetime CPU%.") var minCpuPercent: Double?
-    @Option(help: "Include records with at least this % of memory.") var minMemPercent: Double?
-    @Option(help: "Include records with at least this many CPU seconds.") var minCpuTime: Int?
-    @Flag(help: "Exclude processes of uids below 1000.") var excludeSystemJobs = false
-    @Option(help: "Comma-separated users to exclude.") var excludeUsers: String?
-    @Option(help: "Comma-separated command prefixes to exclude.") var excludeCommands: String?
-    @Flag(help: "Add the per-CPU load field to the first record.") var load = false
+struct SampleFilterOptions {
+    static let rollup = FlagOption(
+        "rollup", help: "Merge leaf processes of a job with the same parent and command.")
+    static let batchless = FlagOption("batchless", help: "Use the process group as job id (nodes without Slurm).")
+    static let minCpuPercent = ValueOption<Double>(
+        "min-cpu-percent", help: "Include records with at least this lifetime CPU%.")
+    static let minMemPercent = ValueOption<Double>(
+        "min-mem-percent", help: "Include records with at least this % of memory.")
+    static let minCpuTime = ValueOption<Int>(
+        "min-cpu-time", help: "Include records with at least this many CPU seconds.")
+    static let excludeSystemJobs = FlagOption("exclude-system-jobs", help: "Exclude processes of uids below 1000.")
+    static let excludeUsers = ValueOption<String>("exclude-users", help: "Comma-separated users to exclude.")
+    static let excludeCommands = ValueOption<String>(
+        "exclude-commands", help: "Comma-separated command prefixes to exclude.")
+    static let load = FlagOption("load", help: "Add the per-CPU load field to the first record.")
+
+    static let declarations: [any OptionDeclaration] = [
+        rollup, batchless, minCpuPercent, minMemPercent, minCpuTime, excludeSystemJobs, excludeUsers,
+        excludeCommands, load,
+    ]
+
+    let rollup: Bool
+    let batchless: Bool
+    let minCpuPercent: Double?
+    let minMemPercent: Double?
+    let minCpuTime: Int?
+    let excludeSystemJobs: Bool
+    let excludeUsers: String?
+    let excludeCommands: String?
+    let load: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        rollup = parsed.flag(Self.rollup)
+        batchless = parsed.flag(Self.batchless)
+        minCpuPercent = try parsed.value(Self.minCpuPercent)
+        minMemPercent = try parsed.value(Self.minMemPercent)
+        minCpuTime = try parsed.value(Self.minCpuTime)
+        excludeSystemJobs = parsed.flag(Self.excludeSystemJobs)
+        excludeUsers = try parsed.value(Self.excludeUsers)
+        excludeCommands = try parsed.value(Self.excludeCommands)
+        load = parsed.flag(Self.load)
+    }
 
     func apply(to options: inout SampleOptions) {
         if rollup { options.rollup = true }

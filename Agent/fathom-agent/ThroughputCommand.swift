@@ -1,4 +1,3 @@
-import ArgumentParser
 import FathomAgent
 import Glibc
 
@@ -7,58 +6,120 @@ import Glibc
 /// options are iperf3's, under iperf3's long names (`--omit`, `--window`, `--bidir`, …).
 ///
 /// Synchronous on purpose: the streams block in `send`/`recv` on their own threads.
-struct ThroughputCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "throughput",
-        abstract:
-            "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
-        discussion: "Exit status: 0 when the test ran, 2 when it could not."
-    )
-
-    @Argument(help: "Destination name or address.") var dest: String
-    @Option(help: "Server port.") var port = 5201
-    @Flag(help: "The server sends, the client receives.") var reverse = false
-    @Flag(
+struct ThroughputCommand: BlockingSubcommand {
+    static let dest = PositionalArgument("dest", help: "Destination name or address.")
+    static let port = DefaultedOption("port", default: 5201, help: "Server port.")
+    static let reverse = FlagOption("reverse", help: "The server sends, the client receives.")
+    static let udp = FlagOption(
+        "udp",
         help:
             "UDP datagrams instead of TCP (iperf3's -u): reports loss and jitter; 1 Mbit/s per stream unless --bandwidth."
-    ) var udp = false
-    @Option(help: "Parallel streams.") var parallel = 1
-    @Option(help: "Test duration in whole seconds.") var duration = 10
-    @Option(
+    )
+    static let parallel = DefaultedOption("parallel", default: 1, help: "Parallel streams.")
+    static let duration = DefaultedOption("duration", default: 10, help: "Test duration in whole seconds.")
+    static let bandwidth = ValueOption<String>(
+        "bandwidth",
         help: "Pace each stream to this many bits per second (suffix K, M or G; iperf3's -b; 0 with --udp: unpaced).")
-    var bandwidth: String?
-    @Option(help: "Omit the first N seconds from the counts (iperf3's -O); the test runs N s longer.") var omit = 0
-    @Option(help: "Socket buffer size of each data stream, both ends (iperf3's -w; suffix K, M or G).") var window:
-        String?
-    @Option(help: "Bytes per send/recv (iperf3's -l; suffix K, M or G; UDP: datagram size).") var length: String?
-    @Flag(help: "Send with sendfile (iperf3's -Z).") var zerocopy = false
-    @Option(help: "Seconds per report interval (iperf3's -i).") var interval = 1.0
-    @Flag(help: "Both directions at once (iperf3's --bidir).") var bidir = false
-    @Option(help: "End after this many bytes instead of --duration (iperf3's -n; suffix K, M or G).") var bytes: String?
-    @Option(help: "End after this many blocks of --length bytes instead of --duration (iperf3's -k).") var blockcount:
-        Int?
-    @Option(help: "TCP congestion control algorithm (iperf3's -C).") var congestion: String?
-    @Option(help: "IP TOS byte: decimal, octal (0…) or hex (0x…) (iperf3's -S).") var tos: String?
-    @Option(help: "DSCP as 0...63 or a name like EF or AF41 (iperf3's --dscp).") var dscp: String?
-    @Option(name: .customLong("set-mss"), help: "TCP maximum segment size (iperf3's -M).") var mss: Int?
-    @Flag(name: .customLong("no-delay"), help: "TCP_NODELAY on the data streams (iperf3's -N).") var noDelay = false
-    @Flag(help: "IPv4 only (iperf3's -4).") var version4 = false
-    @Flag(help: "IPv6 only (iperf3's -6).") var version6 = false
-    @Option(help: "Bind to this local address (iperf3's -B).") var bind: String?
-    @Flag(help: "Print the pScheduler-shaped throughput result as JSON.") var json = false
+    static let omit = DefaultedOption(
+        "omit", default: 0, help: "Omit the first N seconds from the counts (iperf3's -O); the test runs N s longer.")
+    static let window = ValueOption<String>(
+        "window", help: "Socket buffer size of each data stream, both ends (iperf3's -w; suffix K, M or G).")
+    static let length = ValueOption<String>(
+        "length", help: "Bytes per send/recv (iperf3's -l; suffix K, M or G; UDP: datagram size).")
+    static let zerocopy = FlagOption("zerocopy", help: "Send with sendfile (iperf3's -Z).")
+    static let interval = DefaultedOption("interval", default: 1.0, help: "Seconds per report interval (iperf3's -i).")
+    static let bidir = FlagOption("bidir", help: "Both directions at once (iperf3's --bidir).")
+    static let bytes = ValueOption<String>(
+        "bytes", help: "End after this many bytes instead of --duration (iperf3's -n; suffix K, M or G).")
+    static let blockcount = ValueOption<Int>(
+        "blockcount", help: "End after this many blocks of --length bytes instead of --duration (iperf3's -k).")
+    static let congestion = ValueOption<String>("congestion", help: "TCP congestion control algorithm (iperf3's -C).")
+    static let tos = ValueOption<String>(
+        "tos", help: "IP TOS byte: decimal, octal (0…) or hex (0x…) (iperf3's -S).")
+    static let dscp = ValueOption<String>("dscp", help: "DSCP as 0...63 or a name like EF or AF41 (iperf3's --dscp).")
+    static let mss = ValueOption<Int>("set-mss", help: "TCP maximum segment size (iperf3's -M).")
+    static let noDelay = FlagOption("no-delay", help: "TCP_NODELAY on the data streams (iperf3's -N).")
+    static let version4 = FlagOption("version4", help: "IPv4 only (iperf3's -4).")
+    static let version6 = FlagOption("version6", help: "IPv6 only (iperf3's -6).")
+    static let bind = ValueOption<String>("bind", help: "Bind to this local address (iperf3's -B).")
+    static let json = FlagOption("json", help: "Print the pScheduler-shaped throughput result as JSON.")
+
+    static let name = "throughput"
+    static let spec = CommandSpec(
+        name: name,
+        abstract:
+            "Measure TCP or UDP throughput to DEST with the iperf3 protocol (an iperf3 server or fathom-agent responder).",
+        discussion: "Exit status: 0 when the test ran, 2 when it could not.",
+        arguments: [dest],
+        options: [
+            port, reverse, udp, parallel, duration, bandwidth, omit, window, length, zerocopy, interval, bidir, bytes,
+            blockcount, congestion, tos, dscp, mss, noDelay, version4, version6, bind, json,
+        ])
+
+    let dest: String
+    let port: Int
+    let reverse: Bool
+    let udp: Bool
+    let parallel: Int
+    let duration: Int
+    let bandwidth: String?
+    let omit: Int
+    let window: String?
+    let length: String?
+    let zerocopy: Bool
+    let interval: Double
+    let bidir: Bool
+    let bytes: String?
+    let blockcount: Int?
+    let congestion: String?
+    let tos: String?
+    let dscp: String?
+    let mss: Int?
+    let noDelay: Bool
+    let version4: Bool
+    let version6: Bool
+    let bind: String?
+    let json: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(CommandLineError) {
+        dest = parsed.argument(Self.dest)
+        port = try parsed.value(Self.port)
+        reverse = parsed.flag(Self.reverse)
+        udp = parsed.flag(Self.udp)
+        parallel = try parsed.value(Self.parallel)
+        duration = try parsed.value(Self.duration)
+        bandwidth = try parsed.value(Self.bandwidth)
+        omit = try parsed.value(Self.omit)
+        window = try parsed.value(Self.window)
+        length = try parsed.value(Self.length)
+        zerocopy = parsed.flag(Self.zerocopy)
+        interval = try parsed.value(Self.interval)
+        bidir = parsed.flag(Self.bidir)
+        bytes = try parsed.value(Self.bytes)
+        blockcount = try parsed.value(Self.blockcount)
+        congestion = try parsed.value(Self.congestion)
+        tos = try parsed.value(Self.tos)
+        dscp = try parsed.value(Self.dscp)
+        mss = try parsed.value(Self.mss)
+        noDelay = parsed.flag(Self.noDelay)
+        version4 = parsed.flag(Self.version4)
+        version6 = parsed.flag(Self.version6)
+        bind = try parsed.value(Self.bind)
+        json = parsed.flag(Self.json)
+    }
 
     func run() throws {
         var rate: Int?
         if let bandwidth {
             guard let parsed = Self.rate(bandwidth) else {
-                throw ValidationError("--bandwidth \(bandwidth) is not a number with an optional K, M or G")
+                throw CommandLineError("--bandwidth \(bandwidth) is not a number with an optional K, M or G")
             }
             rate = parsed
         }
         let parameters: ThroughputParameters
         let asked = try options(bandwidth: rate)
         do { parameters = try asked.validated() } catch {
-            throw ValidationError(error.description)
+            throw CommandLineError(error.description)
         }
         do {
             let report = try ThroughputClient(parameters: parameters).run()
@@ -67,16 +128,16 @@ struct ThroughputCommand: ParsableCommand {
             if json { print(ThroughputResult.failure(error.description).jsonString()) }
             let line = Array("fathom-agent throughput: \(error)\n".utf8)
             _ = write(2, line, line.count)
-            throw ExitCode(2)
+            throw CommandExit(2)
         }
     }
 
-    /// The test the flags describe, not yet validated; a malformed size or TOS is a `ValidationError`.
+    /// The test the flags describe, not yet validated; a malformed size or TOS is a `CommandLineError`.
     func options(bandwidth rate: Int?) throws -> ThroughputParameters {
         func size(_ text: String?, _ flag: String) throws -> Int? {
             guard let text else { return nil }
             guard let value = ByteCountText.bytes(text) else {
-                throw ValidationError("--\(flag) \(text) is not a number with an optional K, M or G")
+                throw CommandLineError("--\(flag) \(text) is not a number with an optional K, M or G")
             }
             return value
         }
@@ -91,22 +152,22 @@ struct ThroughputCommand: ParsableCommand {
         p.bytes = try size(bytes, "bytes")
         p.blocks = blockcount
         p.congestion = congestion
-        if tos != nil && dscp != nil { throw ValidationError("--tos and --dscp both set the TOS byte: give one") }
+        if tos != nil && dscp != nil { throw CommandLineError("--tos and --dscp both set the TOS byte: give one") }
         if let tos {
             guard let value = ByteCountText.tos(tos) else {
-                throw ValidationError("--tos \(tos) is not a byte (decimal, 0 octal or 0x hex)")
+                throw CommandLineError("--tos \(tos) is not a byte (decimal, 0 octal or 0x hex)")
             }
             p.tos = value
         }
         if let dscp {
             guard let value = ByteCountText.dscp(dscp) else {
-                throw ValidationError("--dscp \(dscp) is not 0...63 or a DSCP name like EF or AF41")
+                throw CommandLineError("--dscp \(dscp) is not 0...63 or a DSCP name like EF or AF41")
             }
             p.tos = value
         }
         p.mss = mss
         p.noDelay = noDelay
-        if version4 && version6 { throw ValidationError("--version4 and --version6 exclude each other") }
+        if version4 && version6 { throw CommandLineError("--version4 and --version6 exclude each other") }
         p.ipVersion = version4 ? 4 : version6 ? 6 : nil
         p.localAddress = bind
         return p

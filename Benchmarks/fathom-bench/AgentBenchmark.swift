@@ -65,6 +65,8 @@ struct AgentBenchmark {
             "bar: fathom-agent sample CPU <= reference CPU (same run, both exec'd): "
                 + "\(fmt(agentCost.cpuPerRun * 1000)) ms vs \(fmt(referenceCost.cpuPerRun * 1000)) ms \(verdict(ratio <= 1))"
         )
+        let failed = try await AgentFootprint(agentPath: agentPath, runs: AgentFootprint.oneShotRuns).run()
+        print("lightweight-agent bars: \(failed == 0 ? "all PASS" : "\(failed) FAIL")")
     }
 
     /// (a) The daemon's real cost: the sampler reused across samples in a long-lived process.

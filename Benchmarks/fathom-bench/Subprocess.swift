@@ -26,8 +26,10 @@ enum Subprocess {
     /// thread in the parent, which would blur the per-run cost we want to compare. No peak RSS is
     /// reported: glibc spawns with CLONE_VM, so the kernel charges the child's ru_maxrss with the
     /// bench's own resident size.
-    /// Exit statuses other than `accepting` are failures.
-    static func runQuietly(_ path: String, _ args: [String], accepting: Set<Int32> = [0]) throws {
+    /// Exit statuses other than `accepting` are failures. Returns the child's own resource usage
+    /// from `wait4` (its CPU alone; its `ru_maxrss` is the bench's, see above).
+    @discardableResult
+    static func runQuietly(_ path: String, _ args: [String], accepting: Set<Int32> = [0]) throws -> rusage {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -49,7 +51,8 @@ enum Subprocess {
         guard rc == 0 else { throw Failure(description: "posix_spawn \(path): \(String(cString: strerror(rc)))") }
 
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else {
                 throw Failure(description: "waitpid \(path): \(String(cString: strerror(errno)))")
             }
@@ -60,6 +63,7 @@ enum Subprocess {
         guard exited && accepting.contains(code) else {
             throw Failure(description: "\(path) \(args.joined(separator: " ")) failed (wait status \(status))")
         }
+        return usage
     }
 
     /// Runs a command and returns its stdout (for counting output lines once, outside any timing).

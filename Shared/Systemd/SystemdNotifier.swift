@@ -1,9 +1,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-#if canImport(CSystemd)
-    import CSystemd
-#endif
 
 /// Tells the service manager how the daemon is doing (`sd_notify(3)`): ready, a status line,
 /// watchdog keep-alives, reloads, shutdown. Outside systemd (no `NOTIFY_SOCKET`) every call is a
@@ -15,35 +12,42 @@
 /// notifier.stopping()
 /// ```
 ///
-/// Every notification goes through libsystemd's `sd_notify`, which reads `NOTIFY_SOCKET` itself on
-/// each call: the one path the daemons ship is the one the tests drive (with `NOTIFY_SOCKET` naming
-/// a socket the test bound).
+/// The `sd_notify(3)` protocol spoken natively (no libsystemd, which would bring libgcrypt, lzma,
+/// zstd, lz4 and libcap into the agent): each notification is one datagram of `KEY=VALUE` lines to
+/// the `AF_UNIX` socket `NOTIFY_SOCKET` names (a path, or `@name` for an abstract socket), read
+/// once, when the notifier is made (systemd sets it once, at start; a notifier keeps its own socket
+/// even if the environment changes, as it does between tests in one process). The tests drive this
+/// one path with `NOTIFY_SOCKET` naming a socket they bound.
 public struct SystemdNotifier: Sendable {
     /// False outside systemd: every call is then a no-op.
     public let isEnabled: Bool
     /// How often to send `WATCHDOG=1`: half of systemd's `WatchdogSec=`; nil when no watchdog is set.
     public let watchdogInterval: Duration?
 
+    /// Where notifications go; nil when `NOTIFY_SOCKET` named nothing usable (then sends fail).
+    let address: NotifySocketAddress?
+
     /// A notifier that sends nothing, for code run outside systemd (tests, the bench).
     public static let disabled = SystemdNotifier(isEnabled: false, watchdogInterval: nil)
 
-    init(isEnabled: Bool, watchdogInterval: Duration?) {
+    init(isEnabled: Bool, watchdogInterval: Duration?, address: NotifySocketAddress? = nil) {
         self.isEnabled = isEnabled
         self.watchdogInterval = isEnabled ? watchdogInterval : nil
+        self.address = isEnabled ? address : nil
     }
 
-    /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog from
-    /// `sd_watchdog_enabled` (`WATCHDOG_USEC`, honoured only when `WATCHDOG_PID` is unset or ours).
+    /// The notifier systemd set up for this process: `NOTIFY_SOCKET`, and the watchdog as
+    /// `sd_watchdog_enabled(3)` reads it (`WATCHDOG_USEC`, honoured only when `WATCHDOG_PID` is
+    /// unset or ours).
     public static func fromEnvironment() -> SystemdNotifier {
-        #if canImport(CSystemd)
-            guard let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 else { return .disabled }
-            var usec: UInt64 = 0
-            let interval: Duration? =
-                sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec / 2)) : nil
-            return SystemdNotifier(isEnabled: true, watchdogInterval: interval)
-        #else
-            return .disabled
-        #endif
+        guard let socket = environment("NOTIFY_SOCKET"), !socket.isEmpty else { return .disabled }
+        var interval: Duration?
+        if let text = environment("WATCHDOG_USEC"), let usec = UInt64(text), usec > 0,
+            environment("WATCHDOG_PID").map({ pid_t($0) == getpid() }) ?? true
+        {
+            interval = .microseconds(Int64(clamping: usec / 2))
+        }
+        return SystemdNotifier(isEnabled: true, watchdogInterval: interval, address: NotifySocketAddress(socket))
     }
 
     /// Start-up (or a reload) finished; call only once the daemon can do its work (listener bound).
@@ -81,12 +85,19 @@ public struct SystemdNotifier: Sendable {
     /// fatal: systemd may have gone away, and the daemon's work matters more than its report).
     @discardableResult
     public func send(_ lines: [String]) -> Bool {
-        guard isEnabled, !lines.isEmpty else { return false }
-        #if canImport(CSystemd)
-            return lines.joined(separator: "\n").withCString { sd_notify(0, $0) } > 0
-        #else
-            return false
-        #endif
+        guard isEnabled, !lines.isEmpty, let address else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let datagram = Array(lines.joined(separator: "\n").utf8)
+        let sent = address.withSockaddr { addr, length in
+            datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), addr, length) }
+        }
+        return sent == datagram.count
+    }
+
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     /// `CLOCK_MONOTONIC` in microseconds, the clock systemd compares `MONOTONIC_USEC` against.

@@ -7,12 +7,12 @@ import Testing
 #endif
 
 /// The exact datagrams each notification puts on the notify socket, sent the way the daemons send
-/// them: `fromEnvironment()` and libsystemd's `sd_notify`, with `NOTIFY_SOCKET` naming a datagram
+/// them: `fromEnvironment()` and the native `sd_notify` datagram, with `NOTIFY_SOCKET` naming a datagram
 /// socket the test bound (a path or an abstract name). These change the process environment, so
 /// they hold `ProcessEnvironment`'s lock.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SystemdNotifierTests {
     /// A notifier made from the environment while `NOTIFY_SOCKET` names `socket`; `body` runs (and
-    /// so sends) while it is still set, since `sd_notify` reads it on every call.
+    /// so sends) while it is still set (the notifier reads it once, when made).
     func withNotifier<R>(
         _ socket: FakeNotifySocket, watchdog: [String: String?] = ["WATCHDOG_USEC": nil, "WATCHDOG_PID": nil],
         _ body: (SystemdNotifier) async throws -> R
@@ -65,6 +65,20 @@ import Testing
         #expect(socket.receive() == "STATUS=reload failed: bad line 3 ")
     }
 
+    /// Another test's daemon in this process may set `NOTIFY_SOCKET` to its own socket meanwhile:
+    /// a notifier keeps sending to the socket it was made with.
+    @Test func aNotifierKeepsItsSocketWhenTheEnvironmentChanges() async throws {
+        let mine = try FakeNotifySocket(abstract: true)
+        let other = try FakeNotifySocket(abstract: true)
+        let notifier = await ProcessEnvironment.with(["NOTIFY_SOCKET": mine.address]) {
+            SystemdNotifier.fromEnvironment()
+        }
+        let sent = await ProcessEnvironment.with(["NOTIFY_SOCKET": other.address]) { notifier.watchdog() }
+        #expect(sent)
+        #expect(mine.receive() == "WATCHDOG=1")
+        #expect(other.drain().isEmpty)
+    }
+
     @Test func noNotifySocketMeansNoOp() async {
         let notifier = await ProcessEnvironment.with(["NOTIFY_SOCKET": nil, "WATCHDOG_USEC": "2000000"]) {
             SystemdNotifier.fromEnvironment()
@@ -91,6 +105,14 @@ import Testing
         #expect(interval == .seconds(15))
     }
 
+    @Test(arguments: ["", "0", "-5", "soon", "30000000x"])
+    func aMalformedOrZeroWatchdogUsecMeansNoWatchdog(usec: String) async {
+        let interval = await ProcessEnvironment.with(
+            ["NOTIFY_SOCKET": "@fathom-unused", "WATCHDOG_USEC": usec, "WATCHDOG_PID": nil]
+        ) { SystemdNotifier.fromEnvironment().watchdogInterval }
+        #expect(interval == nil)
+    }
+
     @Test func watchdogMeantForAnotherProcessIsIgnored() async {
         let interval = await ProcessEnvironment.with(
             ["NOTIFY_SOCKET": "@fathom-unused", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "\(getpid() + 1)"]
@@ -99,7 +121,7 @@ import Testing
     }
 
     @Test func fakeSocketAbstractAddressHasNoTrailingNul() throws {
-        // libsystemd sends to exactly these bytes; with a trailing NUL the test socket would bind
+        // The notifier sends to exactly these bytes (as libsystemd does); with a trailing NUL the test socket would bind
         // another name and the abstract cases above would receive nothing.
         let address = try #require(NotifySocketAddress("@abc"))
         #expect(address.isAbstract)

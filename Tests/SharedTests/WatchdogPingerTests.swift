@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// `WATCHDOG=1` goes out on schedule while the health check passes, and never otherwise. The
-/// keep-alives go through libsystemd to a socket the test bound, so the tests that send hold
+/// keep-alives go as datagrams to a socket the test bound, so the tests that send hold
 /// `ProcessEnvironment`'s lock while `NOTIFY_SOCKET` names it.
 @Suite(.timeLimit(.minutes(2))) struct WatchdogPingerTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -1,4 +1,5 @@
 import Dispatch
+import FathomShared
 
 #if canImport(Glibc)
     import Glibc

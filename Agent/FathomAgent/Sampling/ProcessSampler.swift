@@ -26,26 +26,47 @@ public struct ProcessSampler: Sendable {
     public func sample() async -> [String] {
         // /proc reads and user-name lookups (NSS: LDAP or SSSD on many clusters) block, so they run
         // on a thread of their own, never on the cooperative pool.
-        let (now, table, userNames) = await BlockingWork.run { [procfs, options] in
-            // Captured first, as sonar does, so the timestamp does not drift with probe latency.
-            let now = procfs.now()
-            let table = ProcessTable.read(procfs: procfs, jobs: JobResolver(batchless: options.batchless))
-            // A node runs hundreds of processes of a handful of users: resolve each uid once, since
-            // every lookup goes through NSS (an open and scan of /etc/passwd at least).
-            var names: [UInt32: String] = [:]
-            for entry in table.processes.values where names[entry.uid] == nil {
-                names[entry.uid] = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
-            }
-            return (now, table, names)
-        }
-        let time = SonarTimestamp.format(epochSeconds: now.epochSeconds, utcOffsetSeconds: now.utcOffsetSeconds)
-
+        let snapshot = await BlockingWork.run { [self] in readProcesses() }
         var gpuFailed = false
         var usage: [GPUProcessUsage] = []
         for probe in gpu {
             do { usage += try await probe.processUsage() } catch { gpuFailed = true }
         }
+        return lines(snapshot, gpu: usage, gpuFailed: gpuFailed)
+    }
 
+    /// One sample on the calling thread, starting no task and no thread (a one-shot `sample`
+    /// process: the concurrency pool alone would cost it half a millisecond and half a megabyte);
+    /// nil when there are GPUs to probe, whose subprocesses are awaited: then ``sample()``.
+    public func sampleOnThisThread() -> [String]? {
+        guard gpu.isEmpty else { return nil }
+        return lines(readProcesses(), gpu: [], gpuFailed: false)
+    }
+
+    /// The process table, the time it was read at and the names of its users.
+    private struct Snapshot {
+        var now: LocalTime
+        var table: ProcessTable
+        var userNames: [UInt32: String]
+    }
+
+    /// Blocking reads of /proc and NSS.
+    private func readProcesses() -> Snapshot {
+        // Captured first, as sonar does, so the timestamp does not drift with probe latency.
+        let now = procfs.now()
+        let table = ProcessTable.read(procfs: procfs, jobs: JobResolver(batchless: options.batchless))
+        // A node runs hundreds of processes of a handful of users: resolve each uid once, since
+        // every lookup goes through NSS (an open and scan of /etc/passwd at least).
+        var names: [UInt32: String] = [:]
+        for entry in table.processes.values where names[entry.uid] == nil {
+            names[entry.uid] = procfs.userName(uid: entry.uid) ?? "_noinfo_\(entry.uid)"
+        }
+        return Snapshot(now: now, table: table, userNames: names)
+    }
+
+    private func lines(_ snapshot: Snapshot, gpu usage: [GPUProcessUsage], gpuFailed: Bool) -> [String] {
+        let (now, table, userNames) = (snapshot.now, snapshot.table, snapshot.userNames)
+        let time = SonarTimestamp.format(epochSeconds: now.epochSeconds, utcOffsetSeconds: now.utcOffsetSeconds)
         var records = table.processes.values.sorted { $0.pid < $1.pid }.map { entry in
             record(for: entry, user: userNames[entry.uid]!, table: table, now: now.epochSeconds)
         }

@@ -20,10 +20,15 @@ struct ProcessStat: Equatable {
     var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
 
     init?(parsing text: String) {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else {
+        // Searched as UTF-8 bytes: a Character search walks grapheme clusters, a tenth of a one-shot
+        // sample's time. Both parentheses are ASCII, so the indices fall on character boundaries.
+        let utf8 = text.utf8
+        guard let open = utf8.firstIndex(of: UInt8(ascii: "(")), let close = utf8.lastIndex(of: UInt8(ascii: ")")),
+            open < close
+        else {
             return nil
         }
-        command = String(text[text.index(after: open)..<close])
+        command = String(text[utf8.index(after: open)..<close])
         // Walk the numeric fields after the command byte by byte: this runs for every process
         // on every sample, and splitting into ~50 substrings was the sampler's main cost.
         // Field k here is proc(5)'s 1-based field number minus 3 (pid and comm come first).
@@ -76,13 +81,25 @@ struct ProcessStatusMemory: Equatable {
     var vmRSSKiB: Int?
 
     init(parsing text: String) {
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"))
-        where line.first == UInt8(ascii: "R") || line.first == UInt8(ascii: "V") {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let key = line[..<colon]
+        // One pass over the contiguous UTF-8 bytes, no line array or slices: this runs for every
+        // process of every sample.
+        var text = text
+        self = text.withUTF8 { Self(bytes: $0) }
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            defer { start = end + 1 }
+            guard bytes[start] == UInt8(ascii: "R") || bytes[start] == UInt8(ascii: "V") else { continue }
+            var colon = start
+            while colon < end && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+            guard colon < end else { continue }
             var value = 0
             var seen = false
-            for b in line[line.index(after: colon)...] {
+            for b in bytes[(colon + 1)..<end] {
                 if b >= 48 && b <= 57 {
                     value = value * 10 + Int(b - 48)
                     seen = true
@@ -91,6 +108,7 @@ struct ProcessStatusMemory: Equatable {
                 }
             }
             guard seen else { continue }
+            let key = UnsafeBufferPointer(rebasing: bytes[start..<colon])
             if key.elementsEqual("RssAnon".utf8) {
                 rssAnonKiB = value
             } else if key.elementsEqual("VmData".utf8) {

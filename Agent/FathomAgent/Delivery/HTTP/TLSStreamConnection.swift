@@ -30,27 +30,27 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
         over tcp: TCPStreamConnection, host: String, hostIsIPAddress: Bool, context: OpenSSLClientContext,
         limits: HTTPWaitLimits
     ) throws(AgentHTTPError) -> TLSStreamConnection {
-        ERR_clear_error()
-        guard let ssl = SSL_new(context.context) else {
+        fathom_ERR_clear_error()
+        guard let ssl = fathom_SSL_new(context.context) else {
             tcp.close()
             throw .tlsSetup("cannot make a TLS connection: \(OpenSSLClientContext.drainErrors())")
         }
         let connection = TLSStreamConnection(ssl: ssl, tcp: tcp, context: context)
-        let param = SSL_get0_param(ssl)
+        let param = fathom_SSL_get0_param(ssl)
         let named =
             hostIsIPAddress
-            ? X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1
-            : X509_VERIFY_PARAM_set1_host(param, host, 0) == 1 && fathom_SSL_set_server_name(ssl, host) == 1
-        guard named, SSL_set_fd(ssl, tcp.fd) == 1 else {
+            ? fathom_X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1
+            : fathom_X509_VERIFY_PARAM_set1_host(param, host, 0) == 1 && fathom_SSL_set_server_name(ssl, host) == 1
+        guard named, fathom_SSL_set_fd(ssl, tcp.fd) == 1 else {
             connection.close()
             throw .tlsSetup("cannot set up TLS for \(host): \(OpenSSLClientContext.drainErrors())")
         }
         while true {
-            ERR_clear_error()
-            let result = SSL_connect(ssl)
+            fathom_ERR_clear_error()
+            let result = fathom_SSL_connect(ssl)
             if result == 1 { return connection }
             let code = errno
-            let failure = SSL_get_error(ssl, result)
+            let failure = fathom_SSL_get_error(ssl, result)
             do throws(AgentHTTPError) {
                 switch failure {
                 case SSL_ERROR_WANT_READ:
@@ -72,12 +72,12 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
     }
 
     private func handshakeError(_ failure: Int32, errno code: Int32) -> AgentHTTPError {
-        let verification = SSL_get_verify_result(ssl)
+        let verification = fathom_SSL_get_verify_result(ssl)
         if verification != X509_V_OK {
             return .certificateRefused(
-                endpoint: endpoint, reason: String(cString: X509_verify_cert_error_string(verification)))
+                endpoint: endpoint, reason: String(cString: fathom_X509_verify_cert_error_string(verification)))
         }
-        if failure == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 {
+        if failure == SSL_ERROR_SYSCALL && fathom_ERR_peek_error() == 0 {
             if code == 0 || code == ECONNRESET || code == EPIPE {
                 return .connectionClosed(endpoint: endpoint, step: "during the TLS handshake")
             }
@@ -88,11 +88,11 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
 
     func read(into buffer: UnsafeMutableRawBufferPointer, limits: HTTPWaitLimits) throws(AgentHTTPError) -> Int {
         while true {
-            ERR_clear_error()
-            let n = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+            fathom_ERR_clear_error()
+            let n = fathom_SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
             if n > 0 { return Int(n) }
             let code = errno
-            let failure = SSL_get_error(ssl, n)
+            let failure = fathom_SSL_get_error(ssl, n)
             switch failure {
             case SSL_ERROR_WANT_READ:
                 try limits.wait(fd: tcp.fd, for: Int16(POLLIN), endpoint: endpoint, step: "reading the response")
@@ -100,7 +100,7 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
                 try limits.wait(fd: tcp.fd, for: Int16(POLLOUT), endpoint: endpoint, step: "reading the response")
             case SSL_ERROR_ZERO_RETURN:
                 return 0
-            case SSL_ERROR_SYSCALL where ERR_peek_error() == 0:
+            case SSL_ERROR_SYSCALL where fathom_ERR_peek_error() == 0:
                 if code == 0 { return 0 }
                 if code == ECONNRESET {
                     throw .connectionClosed(endpoint: endpoint, step: "while reading the response")
@@ -115,22 +115,23 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
     func write(_ bytes: [UInt8], limits: HTTPWaitLimits) throws(AgentHTTPError) {
         var offset = 0
         while offset < bytes.count {
-            ERR_clear_error()
+            fathom_ERR_clear_error()
             let n = bytes.withUnsafeBytes { raw in
-                SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: raw.count - offset))
+                fathom_SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: raw.count - offset))
             }
             if n > 0 {
                 offset += Int(n)
                 continue
             }
             let code = errno
-            let failure = SSL_get_error(ssl, n)
+            let failure = fathom_SSL_get_error(ssl, n)
             switch failure {
             case SSL_ERROR_WANT_READ:
                 try limits.wait(fd: tcp.fd, for: Int16(POLLIN), endpoint: endpoint, step: "sending the request")
             case SSL_ERROR_WANT_WRITE:
                 try limits.wait(fd: tcp.fd, for: Int16(POLLOUT), endpoint: endpoint, step: "sending the request")
-            case SSL_ERROR_SYSCALL where ERR_peek_error() == 0 && (code == EPIPE || code == ECONNRESET || code == 0):
+            case SSL_ERROR_SYSCALL
+            where fathom_ERR_peek_error() == 0 && (code == EPIPE || code == ECONNRESET || code == 0):
                 throw .connectionClosed(endpoint: endpoint, step: "while sending the request")
             default:
                 throw .io(endpoint: endpoint, step: "sending", reason: OpenSSLClientContext.drainErrors())
@@ -139,18 +140,18 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
     }
 
     var isReusable: Bool {
-        guard SSL_pending(ssl) == 0 else { return false }
+        guard fathom_SSL_pending(ssl) == 0 else { return false }
         if tcp.isReusable { return true }
         // Readable while idle: a close, or TLS 1.3 session tickets that came after the answer.
         // A peek takes in records that carry no data; wanting more then means the peer said nothing.
-        ERR_clear_error()
+        fathom_ERR_clear_error()
         var byte: UInt8 = 0
-        let n = SSL_peek(ssl, &byte, 1)
-        return n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ
+        let n = fathom_SSL_peek(ssl, &byte, 1)
+        return n <= 0 && fathom_SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ
     }
 
     func close() {
-        SSL_free(ssl)
+        fathom_SSL_free(ssl)
         tcp.close()
     }
 }

@@ -3,8 +3,9 @@
 #endif
 
 /// An address as `$NOTIFY_SOCKET` spells it: a filesystem path, or with a leading `@` a Linux
-/// abstract socket name (the `@` stands for the NUL byte that starts the kernel's name). libsystemd
-/// reads it in the daemons; `FakeNotifySocket` binds it, so both must agree byte for byte.
+/// abstract socket name (the `@` stands for the NUL byte that starts the kernel's name).
+/// ``SystemdNotifier`` sends to it; the tests' fake notify socket binds it, so both agree byte for
+/// byte by construction.
 ///
 /// ```swift
 /// let address = NotifySocketAddress("@fathom-test")!
