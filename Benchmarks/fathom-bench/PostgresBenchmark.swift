@@ -163,7 +163,7 @@ struct PostgresBenchmark {
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
         let start = Date()
         try pg.psql(
-            "\\copy fathom_samples (day, cluster, host, time, \"user\", job, cmd, line, commit_n) FROM '\(file)' CSV")
+            "\\copy fathom_samples (day, cluster, host, time, \"user\", job, cmd, line, group_id) FROM '\(file)' CSV")
         return Double(lines) / Date().timeIntervalSince(start)
     }
 }

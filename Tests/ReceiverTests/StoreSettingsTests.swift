@@ -80,16 +80,16 @@ import Testing
         #expect(
             PostgresUploadRows.sampleColumns.count == 9 && rows.sampleCount == 2
                 && rows.days == ["2026-11-27", "2026-11-25"])
-        // COPY's text format: a tab between columns, the commit number last, a backslash doubled.
+        // COPY's text format: a tab between columns, the group id last, a backslash doubled.
         let expected =
             "2026-11-27\tfox\tc1\t2026-11-26T23:30:00-01:00\tbob\t12\ta,b\t\(line)\t7\n"
             + "2026-11-25\tfox\tc2\t2026-11-25T00:00:00+00:00\t\t0\t\tv=0.12.2,time=2026-11-25T00:00:00Z,host=c2\t7\n"
-        #expect(String(decoding: rows.copyText(commit: 7), as: UTF8.self) == expected)
+        #expect(String(decoding: rows.copyText(group: 7), as: UTF8.self) == expected)
         var escaped = PostgresUploadRows()
         escaped.add(
             try validator.freeCSV(
                 Array("v=0.12.2,time=2026-11-25T00:00:00Z,host=c3,cmd=a\\b\n".utf8), cluster: cluster))
-        #expect(String(decoding: escaped.copyText(commit: 1), as: UTF8.self).contains("\ta\\\\b\t"))
+        #expect(String(decoding: escaped.copyText(group: 1), as: UTF8.self).contains("\ta\\\\b\t"))
         #expect(rows.sysinfoHost == ["c1"] && rows.sysinfoTime == [1_795_586_400])
         #expect(rows.sysinfoDocument == [#"{"timestamp":"2026-11-25T06:00:00Z","hostname":"c1"}"#])
     }

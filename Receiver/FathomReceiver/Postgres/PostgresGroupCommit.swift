@@ -10,11 +10,13 @@ import PostgresNIO
 /// One receiver's connection to the store and what runs on it: each group of uploads in one
 /// transaction, and `/ping`'s probes.
 ///
-/// A group's transaction: the next number of the commit clock (its row lock orders all
-/// receivers' groups, for `export-tree`), then the batch ids (`INSERT … ON CONFLICT DO NOTHING RETURNING`, in sorted
-/// order so two receivers never wait on each other's ids crosswise), then the lines and sysinfo
-/// documents of the uploads whose ids were new, then their folds added to the index tables
-/// (``PostgresIndexRows``), then `COMMIT`. An id another receiver holds in
+/// A group's transaction: its group id (a sequence), then the batch ids (`INSERT … ON CONFLICT DO
+/// NOTHING RETURNING`, in sorted order so two receivers never wait on each other's ids
+/// crosswise), then the lines (`COPY`) and sysinfo documents of the uploads whose ids were new,
+/// then the next number of the commit clock with the group id (`fathom_commits`; the clock's row
+/// lock orders all groups from here to their `COMMIT`, for `export-tree`), then their folds added
+/// to the index tables (``PostgresIndexRows``), then `COMMIT`. Everything before the clock runs
+/// in parallel with other groups, of other receivers and of this store's other connection. An id another receiver holds in
 /// an open transaction makes this one wait for its outcome: committed, the upload here is a
 /// duplicate; rolled back, it is stored here.
 ///
@@ -41,7 +43,7 @@ actor PostgresGroupCommit {
     private var partitions: Set<String> = []
     private var logger: Logger { connector.logger }
 
-    init(connector: PostgresConnector, connection: PostgresConnection) {
+    init(connector: PostgresConnector, connection: PostgresConnection?) {
         self.connector = connector
         self.connection = connection
     }
@@ -175,12 +177,12 @@ actor PostgresGroupCommit {
             if let id = upload.batchID, firstOfID[id] == nil { firstOfID[id] = index }
         }
         try await connection.query("BEGIN", logger: logger)
-        // The commit clock first (see PostgresSchema): groups of all receivers take turns from here.
-        var commitNumber: Int64 = 0
-        for try await n in try await connection.query(
-            "UPDATE fathom_commit_clock SET n = n + 1 RETURNING n", logger: logger
-        ).decode(Int64.self) {
-            commitNumber = n
+        // The group's id now, its commit number at the end (see PostgresSchema.commitLog).
+        var groupID: Int64 = 0
+        for try await id in try await connection.query("SELECT nextval('fathom_group_seq')", logger: logger)
+            .decode(Int64.self)
+        {
+            groupID = id
         }
         var stored = Set<String>()
         if !firstOfID.isEmpty {
@@ -214,7 +216,7 @@ actor PostgresGroupCommit {
                 table: "fathom_samples", columns: PostgresUploadRows.sampleColumns, logger: logger
             ) { writer in
                 for rows in sampleRows {
-                    try await writer.write(ByteBuffer(bytes: rows.copyText(commit: commitNumber)))
+                    try await writer.write(ByteBuffer(bytes: rows.copyText(group: groupID)))
                 }
             }
         }
@@ -222,14 +224,22 @@ actor PostgresGroupCommit {
             let rows = sysinfo
             try await connection.query(
                 """
-                INSERT INTO fathom_sysinfo (day, cluster, host, time, document, commit_n)
-                SELECT d::date, c, h, to_timestamp(t), doc, \(commitNumber)
+                INSERT INTO fathom_sysinfo (day, cluster, host, time, document, group_id)
+                SELECT d::date, c, h, to_timestamp(t), doc, \(groupID)
                 FROM unnest(\(rows.sysinfoDay)::text[], \(rows.sysinfoCluster)::text[], \(rows.sysinfoHost)::text[],
                             \(rows.sysinfoTime)::int8[], \(rows.sysinfoDocument)::text[])
                      WITH ORDINALITY AS x(d, c, h, t, doc, o)
                 ORDER BY o
                 """, logger: logger)
         }
+        // The commit clock last: groups of all receivers take turns from here to COMMIT, so the
+        // numbers commit in order (export-tree follows them) and the index rows below are
+        // written by one group at a time (no deadlock between groups adding to the same minutes).
+        try await connection.query(
+            """
+            WITH c AS (UPDATE fathom_commit_clock SET n = n + 1 RETURNING n)
+            INSERT INTO fathom_commits (n, group_id) SELECT n, \(groupID) FROM c
+            """, logger: logger)
         // The index: only what this group stored (a replay adds nothing), added to every receiver's rows.
         if var fold = folds.popLast() {
             for other in folds { fold.merge(other) }

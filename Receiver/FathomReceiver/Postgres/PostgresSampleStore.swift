@@ -10,9 +10,10 @@ import Synchronization
 /// The scale-out store: uploads go to one PostgreSQL database that every receiver of a site
 /// shares, so receivers are stateless and interchangeable.
 ///
-/// Group commit, as the file store does it: uploads that arrive while a transaction is in flight
-/// wait and go together in the next one, on the store's one connection
-/// (``PostgresGroupCommit``). 200 is answered only after `COMMIT` returned (synchronous commit:
+/// Group commit, as the file store does it: uploads that arrive while transactions are in flight
+/// wait and go together in the next one, on whichever of the store's ``sessionCount``
+/// connections is free (``PostgresGroupCommit``; one streams its lines while another waits for
+/// the commit clock and `COMMIT`). 200 is answered only after `COMMIT` returned (synchronous commit:
 /// the WAL is flushed). A batch id stored before, by any receiver, is acknowledged without
 /// storing the upload again (`fathom_batches`' primary key decides, also between two receivers
 /// committing the same id at once).
@@ -53,6 +54,9 @@ public final class PostgresSampleStore: SampleStore {
     public let startupSummary: String
     /// The index tables this store writes in each group and Grafana reads; nil when turned off.
     private let index: PostgresSampleIndex?
+    /// Connections committing groups at once: one streams its lines while the other waits for
+    /// its turn at the commit clock and for `COMMIT`'s flush.
+    static let sessionCount = 2
     public var seriesIndex: (any SampleSeriesIndex)? { index }
 
     /// Connects, applies the schema's migrations (refusing a schema newer than this receiver
@@ -66,37 +70,54 @@ public final class PostgresSampleStore: SampleStore {
         let summary =
             "PostgreSQL \(connector.address.display), schema version \(to)"
             + (from == to ? "" : " (migrated from \(from))")
+        // The others connect when first needed (and again after a loss), as the first does then.
+        let sessions =
+            [PostgresGroupCommit(connector: connector, connection: connection)]
+            + (1..<sessionCount).map { _ in PostgresGroupCommit(connector: connector, connection: nil) }
         return PostgresSampleStore(
-            session: PostgresGroupCommit(connector: connector, connection: connection),
-            index: sampleIndex ? PostgresSampleIndex(connector: connector) : nil,
+            sessions: sessions, index: sampleIndex ? PostgresSampleIndex(connector: connector) : nil,
             summary: summary + (sampleIndex ? "; sample index on" : "; sample index off"))
     }
 
-    private init(session: PostgresGroupCommit, index: PostgresSampleIndex?, summary: String) {
+    private init(sessions: [PostgresGroupCommit], index: PostgresSampleIndex?, summary: String) {
         self.index = index
         let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
-        address = session.connector.address.display
+        address = sessions[0].connector.address.display
         startupSummary = summary
         let queue = self.queue
         loop = Task {
-            for await _ in signals {
-                while true {
-                    let (jobs, stopped) = queue.withLock { q in
-                        defer { q.jobs.removeAll(keepingCapacity: true) }
-                        return (q.jobs, q.stopped)
-                    }
-                    if jobs.isEmpty {
-                        if stopped {
-                            await session.close()
-                            return
+            // Whatever is queued goes to an idle session as one group; with every session busy
+            // it waits for one to finish, so groups grow while the database is busy.
+            await withTaskGroup(of: PostgresGroupCommit.self) { running in
+                // A stack with the first session on top: one upload at a time uses only it (the
+                // others connect once uploads overlap).
+                var idle = Array(sessions.reversed())
+                for await _ in signals {
+                    while true {
+                        if idle.isEmpty, let done = await running.next() { idle.append(done) }
+                        let (jobs, stopped) = queue.withLock { q in
+                            defer { q.jobs.removeAll(keepingCapacity: true) }
+                            return (q.jobs, q.stopped)
                         }
-                        break
+                        if jobs.isEmpty {
+                            if stopped {
+                                await running.waitForAll()
+                                for session in sessions { await session.close() }
+                                return
+                            }
+                            break
+                        }
+                        let session = idle.removeLast()
+                        running.addTask {
+                            await session.run(jobs)
+                            return session
+                        }
                     }
-                    await session.run(jobs)
                 }
+                await running.waitForAll()
+                for session in sessions { await session.close() }
             }
-            await session.close()
         }
     }
 

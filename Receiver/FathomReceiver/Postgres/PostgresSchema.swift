@@ -21,8 +21,27 @@ enum PostgresSchema {
     static let partitionLock: Int64 = 0x4661_7468_6F6D_0002
 
     /// Each element is one version's statements, run in one transaction: the samples' (version 1,
-    /// their index version 2), then the archive's (``PostgresArchiveSchema``, version 3).
-    static let migrations: [[String]] = samples + PostgresArchiveSchema.migrations
+    /// their index version 2), then the archive's (``PostgresArchiveSchema``, version 3), then the
+    /// commit log (version 4).
+    static let migrations: [[String]] = samples + PostgresArchiveSchema.migrations + [commitLog]
+
+    /// Version 4: a group takes its commit number at the end of its transaction, not the start, so
+    /// the groups of several receivers (and of one receiver's two connections) stream their lines
+    /// at once and only take turns for the number and `COMMIT`. Rows carry the group's id (from a
+    /// sequence, known at once), and `fathom_commits` maps each commit number to its group; the
+    /// clock's row lock still orders the numbers, so the committed ones stay a gapless prefix.
+    /// Rows stored before keep their commit number as their group id.
+    static let commitLog: [String] = [
+        "ALTER TABLE fathom_samples RENAME COLUMN commit_n TO group_id",
+        "ALTER TABLE fathom_sysinfo RENAME COLUMN commit_n TO group_id",
+        "CREATE TABLE fathom_commits (n bigint PRIMARY KEY, group_id bigint NOT NULL)",
+        """
+        INSERT INTO fathom_commits
+        SELECT g, g FROM (SELECT group_id AS g FROM fathom_samples UNION SELECT group_id FROM fathom_sysinfo) AS x
+        """,
+        "CREATE SEQUENCE fathom_group_seq",
+        "SELECT setval('fathom_group_seq', (SELECT n FROM fathom_commit_clock) + 1, false)",
+    ]
 
     static let samples: [[String]] = [
         [
@@ -32,9 +51,9 @@ enum PostgresSchema {
                 stored_at timestamptz NOT NULL DEFAULT now())
             """,
             "CREATE SEQUENCE fathom_sample_seq",
-            // Every group transaction takes the next number here first: the row lock orders the
-            // groups of all receivers, so committed numbers are always a gapless prefix and
-            // `export-tree` can follow them with a cursor.
+            // Every group transaction takes the next number here (since version 4 at its end, see
+            // commitLog): the row lock orders the groups of all receivers, so committed numbers
+            // are always a gapless prefix and `export-tree` can follow them with a cursor.
             "CREATE TABLE fathom_commit_clock (n bigint NOT NULL)",
             "INSERT INTO fathom_commit_clock VALUES (0)",
             """

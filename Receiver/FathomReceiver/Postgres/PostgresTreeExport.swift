@@ -11,7 +11,7 @@ import PostgresNIO
 /// store would have written from the same uploads (lines in commit order, then upload order).
 ///
 /// Incremental and idempotent: rows are read by commit number (``PostgresSchema``'s clock, whose
-/// committed numbers are a gapless prefix) in chunks past the ``ExportCursor``, appended, synced,
+/// committed numbers are a gapless prefix; `fathom_commits` names each number's group) in chunks past the ``ExportCursor``, appended, synced,
 /// and only then is the cursor moved. Rerun after a crash, the files are first cut back to the
 /// cursor, so no line is there twice. `follow` repeats every `pollInterval` until cancelled.
 ///
@@ -120,20 +120,20 @@ public struct PostgresTreeExport: Sendable {
         let toFilter = to ?? "9999-12-31"
         for try await (clusterName, day, host, line) in try await connection.query(
             """
-            SELECT cluster, day::text, host, line FROM fathom_samples
-            WHERE commit_n > \(start) AND commit_n <= \(end) AND (\(clusterFilter) = '' OR cluster = \(clusterFilter))
-              AND day BETWEEN \(fromFilter)::date AND \(toFilter)::date
-            ORDER BY commit_n, seq
+            SELECT r.cluster, r.day::text, r.host, r.line FROM fathom_commits c JOIN fathom_samples r USING (group_id)
+            WHERE c.n > \(start) AND c.n <= \(end) AND (\(clusterFilter) = '' OR r.cluster = \(clusterFilter))
+              AND r.day BETWEEN \(fromFilter)::date AND \(toFilter)::date
+            ORDER BY c.n, r.seq
             """, logger: connector.logger
         ).decode((String, String, String, String).self) {
             add("\(clusterName)/\(day.replacingOccurrences("-", "/"))/\(host).csv", line)
         }
         for try await (clusterName, day, host, document) in try await connection.query(
             """
-            SELECT cluster, day::text, host, document FROM fathom_sysinfo
-            WHERE commit_n > \(start) AND commit_n <= \(end) AND (\(clusterFilter) = '' OR cluster = \(clusterFilter))
-              AND day BETWEEN \(fromFilter)::date AND \(toFilter)::date
-            ORDER BY commit_n, seq
+            SELECT r.cluster, r.day::text, r.host, r.document FROM fathom_commits c JOIN fathom_sysinfo r USING (group_id)
+            WHERE c.n > \(start) AND c.n <= \(end) AND (\(clusterFilter) = '' OR r.cluster = \(clusterFilter))
+              AND r.day BETWEEN \(fromFilter)::date AND \(toFilter)::date
+            ORDER BY c.n, r.seq
             """, logger: connector.logger
         ).decode((String, String, String, String).self) {
             add("\(clusterName)/\(day.replacingOccurrences("-", "/"))/sysinfo-\(host).json", document)

@@ -8,19 +8,19 @@ import FathomShared
 /// streams bytes. The day, cluster and host come from the file path the validator chose
 /// (`<cluster>/<YYYY>/<MM>/<DD>/<host>.csv`, `…/sysinfo-<host>.json`), so a line lands in the
 /// partition of the day file it would have been appended to; the line is stored as those bytes
-/// without the newline. A row's last column, the group's commit number, is known only inside the
-/// transaction: ``copyText(commit:)`` adds it.
+/// without the newline. A row's last column, the id of the group it is stored in, is known only
+/// once the group is formed: ``copyText(group:)`` adds it.
 ///
 /// ```swift
 /// var rows = PostgresUploadRows()
 /// rows.add(appends)
-/// let text = rows.copyText(commit: 7)  // "2026-11-25\tfox\tc1\t2026-11-25T00:00:00Z\t…\t7\n"
+/// let text = rows.copyText(group: 7)  // "2026-11-25\tfox\tc1\t2026-11-25T00:00:00Z\t…\t7\n"
 /// ```
 struct PostgresUploadRows: Sendable {
-    /// The columns ``copyText(commit:)``'s rows fill, in order.
-    static let sampleColumns = ["day", "cluster", "host", "time", "user", "job", "cmd", "line", "commit_n"]
+    /// The columns ``copyText(group:)``'s rows fill, in order.
+    static let sampleColumns = ["day", "cluster", "host", "time", "user", "job", "cmd", "line", "group_id"]
 
-    /// Every sample row's columns but the commit number, each row ending in its last tab.
+    /// Every sample row's columns but the group id, each row ending in its last tab.
     private(set) var sampleText: [UInt8] = []
     /// Where each row of ``sampleText`` ends.
     private(set) var sampleRowEnds: [Int] = []
@@ -57,9 +57,9 @@ struct PostgresUploadRows: Sendable {
         }
     }
 
-    /// The rows with `commit` as their last column, ready for `COPY … FROM STDIN`.
-    func copyText(commit: Int64) -> [UInt8] {
-        let number = Array(String(commit).utf8)
+    /// The rows with `group` as their last column, ready for `COPY … FROM STDIN`.
+    func copyText(group: Int64) -> [UInt8] {
+        let number = Array(String(group).utf8)
         var out: [UInt8] = []
         out.reserveCapacity(sampleText.count + sampleRowEnds.count * (number.count + 1))
         var start = 0
