@@ -13,6 +13,9 @@ final class LocalTestServer: @unchecked Sendable {
     let process = Process()
     let port: Int
 
+    /// The server exited before it listened: another test took the free port first.
+    private struct PortLost: Error {}
+
     private init(arguments: [String], directory: String, port: Int) async throws {
         self.port = port
         process.executableURL = URL(fileURLWithPath: arguments[0])
@@ -22,7 +25,32 @@ final class LocalTestServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await Iperf3Tool.awaitListener(port: port)
+        // 20 s: a loaded 2-core CI machine has taken over 10 s to start `openssl s_server`.
+        let deadline = Date().addingTimeInterval(20)
+        while !Iperf3Tool.isListening(port: port) {
+            guard process.isRunning else { throw PortLost() }
+            guard Date() < deadline else {
+                stop()
+                throw TestFailure("\(arguments[0]) does not listen on port \(port) after 20 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The server `arguments(port)` starts, on a free port; on another one when the port was lost.
+    private static func start(directory: String, _ arguments: (Int) -> [String]) async throws -> LocalTestServer {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freeLoopbackPort()
+            do {
+                return try await LocalTestServer(arguments: arguments(port), directory: directory, port: port)
+            } catch is PortLost where attempt < 3 {
+                continue
+            } catch is PortLost {
+                throw TestFailure("\(arguments(port)[0]) exited before listening, on 3 free ports")
+            }
+        }
     }
 
     /// `openssl s_server -WWW`: answers `GET /<file>` with that file of `directory` (HTTP/1.0, the
@@ -30,12 +58,12 @@ final class LocalTestServer: @unchecked Sendable {
     static func openSSL(certificate: String, key: String, directory: String, extra: [String] = []) async throws
         -> LocalTestServer
     {
-        let port = try freeLoopbackPort()
-        return try await LocalTestServer(
-            arguments: [
+        try await start(directory: directory) { port in
+            [
                 "/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key,
                 "-WWW", "-quiet",
-            ] + extra, directory: directory, port: port)
+            ] + extra
+        }
     }
 
     /// Python's `http.server` (HTTP/1.1, keep-alive) with the paths of ``pythonScript``; a connection
@@ -44,12 +72,11 @@ final class LocalTestServer: @unchecked Sendable {
     static func python(directory: String, idleSeconds: Double = 30, tls: (certificate: String, key: String)? = nil)
         async throws -> LocalTestServer
     {
-        let port = try freeLoopbackPort()
         try pythonScript.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
         let files = tls.map { [$0.certificate, $0.key] } ?? []
-        return try await LocalTestServer(
-            arguments: ["/usr/bin/python3", directory + "/server.py", String(port), String(idleSeconds)] + files,
-            directory: directory, port: port)
+        return try await start(directory: directory) { port in
+            ["/usr/bin/python3", directory + "/server.py", String(port), String(idleSeconds)] + files
+        }
     }
 
     /// SIGKILL: a child spawned from a cooperative thread inherits its blocked signals, SIGTERM
