@@ -190,7 +190,7 @@ import Testing
 
     @Test func refusedConnectionFailsAtOnceAndSilenceTimesOut() async throws {
         let http = try AgentHTTPClient(caFile: nil, readTimeoutSeconds: 1)
-        let closed = try freeLoopbackPort()
+        let closed = try TestPorts.take()
         let start = ContinuousClock.now
         let refused = await failure(http, "https://127.0.0.1:\(closed)/")
         #expect(refused == .connectionRefused(endpoint: "127.0.0.1:\(closed)"))

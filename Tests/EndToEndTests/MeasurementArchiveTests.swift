@@ -281,7 +281,7 @@ import Testing
             return
         }
         let f = try await ReceiverFixture(archive: true)
-        let iperfPort = try Iperf3Tool.freePort()
+        let iperfPort = try TestPorts.take()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: iperf3)
         server.arguments = ["-s", "-p", "\(iperfPort)"]
@@ -293,7 +293,7 @@ import Testing
             server.waitUntilExit()
         }
         try await Iperf3Tool.awaitListener(port: iperfPort)
-        let responderPort = try Iperf3Tool.freePort()
+        let responderPort = try TestPorts.take()
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
         try f.dir.write(

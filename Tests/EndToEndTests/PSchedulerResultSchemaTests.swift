@@ -137,7 +137,7 @@ import Testing
         try dir.write("validate.py", Self.validator)
 
         // Throughput, TCP forward: the client's and the responder's results.
-        let port = try Iperf3Tool.freePort()
+        let port = try TestPorts.take()
         async let responder = Iperf3Tool.run(
             [Self.agent, "responder", "--port", "\(port)", "--once", "--json"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
@@ -158,7 +158,7 @@ import Testing
             "\(tcp.stdout.prefix(600))")
 
         // Throughput, UDP.
-        let udpPort = try Iperf3Tool.freePort()
+        let udpPort = try TestPorts.take()
         async let udpResponder = Iperf3Tool.run(
             [Self.agent, "responder", "--port", "\(udpPort)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: udpPort)
@@ -173,7 +173,7 @@ import Testing
         try dir.write("throughput-udp.json", udp.stdout)
 
         // Throughput failure: nobody listens on the port.
-        let closed = try Iperf3Tool.freePort()
+        let closed = try TestPorts.take()
         let refused = try await Iperf3Tool.run([
             Self.agent, "throughput", "127.0.0.1", "--port", "\(closed)", "--duration", "1", "--json",
         ])

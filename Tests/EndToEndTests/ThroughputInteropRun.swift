@@ -27,7 +27,7 @@ extension Iperf3Tool {
     static func serverThenClient(
         server: (_ port: Int) -> [String], client: (_ port: Int) -> [String]
     ) async throws -> (server: Shell.Result, client: Shell.Result) {
-        let port = try freePort()
+        let port = try TestPorts.take()
         let serverArguments = server(port)
         async let serverRun = run(serverArguments, timeout: 30)
         try await awaitListener(port: port)

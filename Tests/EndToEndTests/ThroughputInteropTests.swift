@@ -1,4 +1,5 @@
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Testing
 
@@ -80,7 +81,7 @@ import Testing
     /// A second real iperf3 client during a test hears "busy", as from a real iperf3 server.
     @Test func secondIperf3ClientIsToldTheResponderIsBusy() async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("secondIperf3ClientIsToldTheResponderIsBusy") else { return }
-        let port = try Iperf3Tool.freePort()
+        let port = try TestPorts.take()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         // Long enough that the second client, even one slow to start on a loaded machine, finds
@@ -97,7 +98,7 @@ import Testing
 
     /// Garbage on the control connection: the responder names the problem and exits, no hang.
     @Test func garbageOnTheControlConnectionEndsTheResponderWithAnError() async throws {
-        let port = try Iperf3Tool.freePort()
+        let port = try TestPorts.take()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         let started = Date()

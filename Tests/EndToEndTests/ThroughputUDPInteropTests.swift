@@ -1,4 +1,5 @@
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Testing
 
@@ -95,7 +96,7 @@ import Testing
     /// SERVER_ERROR and says so, the responder names the reason and exits 2; nobody hangs.
     @Test func iperf3UDPTestWithAByteLimitIsRefusedClearly() async throws {
         guard let iperf3 = try Iperf3Tool.pathOrSkip("iperf3UDPTestWithAByteLimitIsRefusedClearly") else { return }
-        let port = try Iperf3Tool.freePort()
+        let port = try TestPorts.take()
         async let responder = Iperf3Tool.run([Self.agent, "responder", "--port", "\(port)", "--once"], timeout: 30)
         try await Iperf3Tool.awaitListener(port: port)
         let started = Date()

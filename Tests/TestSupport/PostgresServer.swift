@@ -41,7 +41,7 @@ public final class PostgresServer: Sendable {
     public init(durable: Bool = false, in parent: String = "/tmp") throws {
         self.durable = durable
         directory = TempDirectory("fathom-pg", in: parent)
-        port = try Self.freePort()
+        port = try TestPorts.take()
         if getuid() == 0 {
             guard chown(directory.path, 65534, 65534) == 0 else {
                 throw Failure(description: "chown \(directory.path) to nobody: \(String(cString: strerror(errno)))")
@@ -169,21 +169,4 @@ public final class PostgresServer: Sendable {
         return stdout
     }
 
-    /// A port the kernel just handed out on 127.0.0.1 (bound, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

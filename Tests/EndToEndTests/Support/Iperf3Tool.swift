@@ -1,18 +1,11 @@
 import FathomAgent
 import Foundation
 
-/// The real `iperf3` (Debian package) for interop tests: where it is, free ports, waiting for a
+/// The real `iperf3` (Debian package) for interop tests: where it is, waiting for a
 /// listener without connecting to it, and reading its `-J` output.
 enum Iperf3Tool {
     static let path = ["/usr/bin/iperf3", "/bin/iperf3", "/usr/local/bin/iperf3"].first {
         FileManager.default.isExecutableFile(atPath: $0)
-    }
-
-    /// A port the kernel just handed out (bound, then released).
-    static func freePort() throws -> Int {
-        let listener = try TCPListener.listen(port: 0)
-        defer { listener.close() }
-        return Int(listener.port)
     }
 
     /// Waits until something listens on `port`, read from /proc/net/tcp{,6}: a probing connect

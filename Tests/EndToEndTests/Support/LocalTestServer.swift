@@ -42,7 +42,7 @@ final class LocalTestServer: @unchecked Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let port = try freeLoopbackPort()
+            let port = try TestPorts.take()
             do {
                 return try await LocalTestServer(arguments: arguments(port), directory: directory, port: port)
             } catch is PortLost where attempt < 3 {

@@ -14,7 +14,7 @@ final class PrometheusServer: @unchecked Sendable {
 
     /// `target` is `127.0.0.1:PORT` of a receiver whose certificate `caFile` signed.
     init(directory: String, target: String, caFile: String) throws {
-        port = try freeLoopbackPort()
+        port = try TestPorts.take()
         let config = """
             global:
               scrape_interval: 1s
@@ -46,25 +46,6 @@ final class PrometheusServer: @unchecked Sendable {
             process.waitUntilExit()
         }
     }
-}
-
-/// A port nothing listens on right now (the kernel's pick for an ephemeral bind, released again).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("bind: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// `promtool check metrics` on a text exposition: nil when it passes, else what promtool said.

@@ -36,12 +36,12 @@ final class RabbitMQServer: @unchecked Sendable {
     private init(tls: TestPKI?) throws {
         dir = TempDirectory("fathom-rabbitmq")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
-        port = try Iperf3Tool.freePort()
+        port = try TestPorts.take()
         node = "fathom\(UInt32.random(in: 1...UInt32.max))@localhost"
         try dir.write("enabled_plugins", "[].\n")
         var conf = "listeners.tcp.default = \(port)\n"
         if let tls {
-            let tlsPort = try Iperf3Tool.freePort()
+            let tlsPort = try TestPorts.take()
             conf += """
                 listeners.ssl.default = \(tlsPort)
                 ssl_options.cacertfile = \(tls.caCertificate)
@@ -59,7 +59,7 @@ final class RabbitMQServer: @unchecked Sendable {
         try dir.write("env", "")
         environment = [
             "HOME": dir.path, "RABBITMQ_NODENAME": node, "RABBITMQ_NODE_PORT": "\(port)",
-            "RABBITMQ_DIST_PORT": "\(try Iperf3Tool.freePort())", "ERL_EPMD_PORT": "\(try Iperf3Tool.freePort())",
+            "RABBITMQ_DIST_PORT": "\(try TestPorts.take())", "ERL_EPMD_PORT": "\(try TestPorts.take())",
             "RABBITMQ_MNESIA_BASE": dir.file("mnesia"), "RABBITMQ_LOG_BASE": dir.file("log"),
             "RABBITMQ_PID_FILE": dir.file("pid"), "RABBITMQ_ENABLED_PLUGINS_FILE": dir.file("enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": dir.file("rabbitmq"), "RABBITMQ_CONF_ENV_FILE": dir.file("env"),
