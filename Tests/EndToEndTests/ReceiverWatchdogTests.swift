@@ -8,18 +8,6 @@ import Testing
 /// pings again once it runs (SIGCONT), STOPPING=1 on SIGTERM. Whether the pings depend on the
 /// event loops answering is `WatchdogPingerTests`' proof; this one is the wiring in the binary.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct ReceiverWatchdogTests {
-    /// Messages until one contains `text`, for at most `timeoutMs`; whether it came.
-    private func awaitMessage(_ socket: FakeNotifySocket, containing text: String, timeoutMs: Int32 = 10_000) async
-        -> Bool
-    {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
-        while ContinuousClock.now < deadline {
-            guard let message = await socket.next(timeoutMs: timeoutMs) else { return false }
-            if message.contains(text) { return true }
-        }
-        return false
-    }
-
     @Test func watchdogIsFedOverARealNotifySocketAndFallsSilentWhileFrozen() async throws {
         let socket = try FakeNotifySocket(abstract: true)
         let dir = TempDirectory("fathom-watchdog")
@@ -31,18 +19,17 @@ import Testing
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "400000"])
         defer { receiver.stop() }
-        #expect(await awaitMessage(socket, containing: "READY=1"), "no READY=1")
-        #expect(await awaitMessage(socket, containing: "WATCHDOG=1"), "no first WATCHDOG=1")
-        #expect(await awaitMessage(socket, containing: "WATCHDOG=1"), "no second WATCHDOG=1")
+        #expect(await socket.awaitMessage(containing: "READY=1"), "no READY=1")
+        #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no first WATCHDOG=1")
+        #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no second WATCHDOG=1")
 
         receiver.signal(SIGSTOP)
-        // What was sent before the freeze may still be queued; after that, nothing for 2 s (10 pings' worth).
-        while await socket.next(timeoutMs: 300) != nil {}
-        #expect(await socket.next(timeoutMs: 2_000) == nil, "a frozen receiver's watchdog was fed")
+        // Nothing for 2 s (10 pings' worth) once what was sent before the freeze is read.
+        #expect(await socket.fallsSilent(forMs: 2_000), "a frozen receiver's watchdog was fed")
         receiver.signal(SIGCONT)
-        #expect(await awaitMessage(socket, containing: "WATCHDOG=1"), "no WATCHDOG=1 after SIGCONT")
+        #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no WATCHDOG=1 after SIGCONT")
 
         receiver.signal(SIGTERM)
-        #expect(await awaitMessage(socket, containing: "STOPPING=1"), "no STOPPING=1 on SIGTERM")
+        #expect(await socket.awaitMessage(containing: "STOPPING=1"), "no STOPPING=1 on SIGTERM")
     }
 }

@@ -66,6 +66,23 @@ public final class FakeNotifySocket: Sendable {
         }
     }
 
+    /// Datagrams until one contains `text`, for at most `timeoutMs` in all; whether it came.
+    public func awaitMessage(containing text: String, timeoutMs: Int32 = 10_000) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
+        while ContinuousClock.now < deadline {
+            guard let message = await next(timeoutMs: timeoutMs) else { return false }
+            if message.contains(text) { return true }
+        }
+        return false
+    }
+
+    /// Whether nothing arrives for `silentMs` once what was already queued is read (datagrams
+    /// less than 300 ms apart): a frozen daemon's last pings may still be in flight.
+    public func fallsSilent(forMs silentMs: Int32 = 2_000) async -> Bool {
+        while await next(timeoutMs: 300) != nil {}
+        return await next(timeoutMs: silentMs) == nil
+    }
+
     /// Everything that arrives until `timeoutMs` passes without a datagram.
     public func drain(quietMs: Int32 = 100) -> [String] {
         var all: [String] = []
