@@ -2,7 +2,6 @@ import FathomShared
 import FathomTestSupport
 import Foundation
 import Hummingbird
-import HummingbirdCore
 import Logging
 
 @testable import FathomReceiver
@@ -33,21 +32,8 @@ struct ArchiveTestServer {
             ?? ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
         let router = Self.router(
             store: store, writers: writers, readsNeedCredentials: readsNeedCredentials, links: links, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, server: .http1(),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                links.listening(on: channel.localAddress?.port ?? 0)
-                continuation.yield(channel.localAddress?.port ?? 0)
-            },
-            logger: logger)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.runService() }
-                var iterator = ports.makeAsyncIterator()
-                let port = await iterator.next()!
-                defer { group.cancelAll() }
+            try await LoopbackHTTPServer.serve(router, links: links, logger: logger) { port in
                 try await body(ArchiveTestServer(port: port, store: store))
             }
         } catch {

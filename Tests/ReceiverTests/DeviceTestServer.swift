@@ -46,19 +46,7 @@ struct DeviceTestServer {
         let links = ArchiveLinkOrigin(scheme: "http", listenHost: "127.0.0.1", port: 0)
         let router = Router(context: IngestRequestContext.self)
         DeviceRoutes(store: store, links: links, logger: logger).register(on: router)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, server: .http1(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                links.listening(on: channel.localAddress?.port ?? 0)
-                continuation.yield(channel.localAddress?.port ?? 0)
-            },
-            logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next()!
-            defer { group.cancelAll() }
+        try await LoopbackHTTPServer.serve(router, links: links, logger: logger) { port in
             try await body(DeviceTestServer(port: port, store: store, start: start))
         }
     }
