@@ -1,5 +1,7 @@
+import FathomAgent
 import FathomTestSupport
 import Foundation
+import Testing
 
 /// One interop run of the throughput suites: a server (`iperf3 -s -1` or `responder --once`) on a
 /// free port, then a client against it once the server listens; both results once both exited.
@@ -33,5 +35,23 @@ extension Iperf3Tool {
         try await awaitListener(port: port)
         let clientRun = try await run(client(port), timeout: 30)
         return (try await serverRun, clientRun)
+    }
+
+    /// `client(port)`, a real iperf3 client, against `agent responder --once --json` (with
+    /// `environment` for the responder): our decoded result and the client's `-J` output, after
+    /// checking both exited 0.
+    static func clientAgainstResponder(
+        agent: String, environment: [String] = [], client: (_ port: Int) -> [String]
+    ) async throws -> (ThroughputResult, String) {
+        let (responderRun, clientRun) = try await serverThenClient(
+            server: {
+                (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
+                    agent, "responder", "--port", "\($0)", "--once", "--json",
+                ]
+            },
+            client: client)
+        #expect(
+            clientRun.status == 0 && responderRun.status == 0, "\(clientRun.stdout.prefix(400)) \(responderRun.stderr)")
+        return (try ThroughputResult.decode(json: responderRun.stdout), clientRun.stdout)
     }
 }

@@ -78,18 +78,10 @@ import Testing
     private static func iperf3AgainstResponder(
         _ iperf3: String, reverse: Bool, parallel: Int, environment: [String] = []
     ) async throws -> (ThroughputResult, String) {
-        let (responderRun, client) = try await Iperf3Tool.serverThenClient(
-            server: {
-                (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [
-                    Self.agent, "responder", "--port", "\($0)", "--once", "--json",
-                ]
-            },
-            client: { port in
-                [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"]
-                    + (reverse ? ["-R"] : [])
-            })
-        #expect(client.status == 0 && responderRun.status == 0, "\(client.stdout.prefix(400)) \(responderRun.stderr)")
-        return (try ThroughputResult.decode(json: responderRun.stdout), client.stdout)
+        try await Iperf3Tool.clientAgainstResponder(agent: Self.agent, environment: environment) { port in
+            [iperf3, "-c", "127.0.0.1", "-p", "\(port)", "-u", "-b", "50M", "-t", "2", "-P", "\(parallel)", "-J"]
+                + (reverse ? ["-R"] : [])
+        }
     }
 
     /// A UDP test the responder cannot run (a byte limit, `-n`): the real client hears
