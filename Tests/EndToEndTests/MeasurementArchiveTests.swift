@@ -18,6 +18,24 @@ import Testing
         try EsmondArchiveClient(baseURL: f.receiver.baseURL, token: token, http: http, timeoutSeconds: 10)
     }
 
+    /// The agent's two uploaders over one HTTP client, as the agent has them: `client` for samples
+    /// (cluster `fox`), and `http` for an ``archive(_:http:token:)`` client.
+    func uploaders(_ f: ReceiverFixture) throws -> (http: AgentHTTPClient, client: ReceiverClient) {
+        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
+        let client = try ReceiverClient(
+            endpoint: ReceiverEndpoint(
+                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        return (http, client)
+    }
+
+    /// One delivery run over `spool`: samples through `client`, measurement records to `archive`.
+    func deliver(
+        _ spool: SpoolDirectory, _ client: ReceiverClient, _ archive: EsmondArchiveClient, maxAttempts: Int
+    ) async -> SpoolDelivery.Outcome {
+        await SpoolDelivery(spool: spool, client: client, archive: archive, logger: logger).drain(
+            maxAttempts: maxAttempts)
+    }
+
     /// GET an archive URL and parse the JSON reply.
     func get(_ f: ReceiverFixture, _ pathAndQuery: String) async throws -> JSONValue {
         let reply = try await f.client.send(f.receiver.baseURL + pathAndQuery, method: .GET, contentType: nil)
@@ -61,16 +79,11 @@ import Testing
         #expect(record.sourceAddress == "127.0.0.1" && record.destAddress == "127.0.0.1")
         try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: UploadKind.samples.rawValue, payload: Array((sampleLine() + "\n").utf8), recordCount: 1)
-        // One HTTP client for both uploaders, as the agent has.
-        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
-        let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(
-                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let (http, client) = try uploaders(f)
 
         // A wrong token is the operator's to fix: the record stays, and samples still go out.
         let wrong = try archive(f, http: http, token: "not-the-token")
-        var outcome = await SpoolDelivery(spool: spool, client: client, archive: wrong, logger: logger).drain(
-            maxAttempts: 1)
+        var outcome = await deliver(spool, client, wrong, maxAttempts: 1)
         #expect(outcome.delivered == 1 && outcome.remaining == 1 && outcome.quarantined == 0, "\(outcome)")
         #expect(outcome.lastError?.contains("401") == true, "\(outcome.lastError ?? "")")
 
@@ -78,8 +91,7 @@ import Testing
         let port = f.receiver.port
         f.receiver.stop()
         let right = try archive(f, http: http)
-        outcome = await SpoolDelivery(spool: spool, client: client, archive: right, logger: logger).drain(
-            maxAttempts: 1)
+        outcome = await deliver(spool, client, right, maxAttempts: 1)
         #expect(outcome.delivered == 0 && outcome.remaining == 1)
 
         // Back up on the same port: delivered, then a replay of the same record stores nothing twice.
@@ -88,10 +100,10 @@ import Testing
             extra: f.archiveFlags)
         defer { again.stop() }
         let up = try archive(f, http: http)
-        outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
+        outcome = await deliver(spool, client, up, maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")
         try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
-        outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(maxAttempts: 3)
+        outcome = await deliver(spool, client, up, maxAttempts: 3)
         #expect(
             outcome.delivered == 1 && outcome.remaining == 0,
             "a resend after a lost acknowledgement is acknowledged: \(outcome)")
@@ -153,14 +165,8 @@ import Testing
         for r in records {
             try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1)
         }
-        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
-        let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(
-                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
-        let outcome = await SpoolDelivery(
-            spool: spool, client: client, archive: try archive(f, http: http), logger: logger
-        )
-        .drain(maxAttempts: 3)
+        let (http, client) = try uploaders(f)
+        let outcome = await deliver(spool, client, try archive(f, http: http), maxAttempts: 3)
         #expect(outcome.delivered == 3 && outcome.remaining == 0, "\(outcome)")
         let expected: [(String, [Int64])] = [
             ("throughput", [9_200_000_000, 99_973_876]), ("packet-retransmits", [12]), ("path-mtu", [65535]),
@@ -204,14 +210,8 @@ import Testing
         for r in [record, failed] {
             try spool.append(kind: MeasurementRecord.spoolKind, payload: r.spoolPayload, recordCount: 1)
         }
-        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
-        let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(
-                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
-        let outcome = await SpoolDelivery(
-            spool: spool, client: client, archive: try archive(f, http: http), logger: logger
-        )
-        .drain(maxAttempts: 3)
+        let (http, client) = try uploaders(f)
+        let outcome = await deliver(spool, client, try archive(f, http: http), maxAttempts: 3)
         #expect(outcome.delivered == 2 && outcome.remaining == 0 && outcome.quarantined == 0, "\(outcome)")
 
         let counts: [(String, Int64)] = [
@@ -259,14 +259,9 @@ import Testing
         record.sourceAddress = "ps1 (not an address)"
         try spool.append(kind: MeasurementRecord.spoolKind, payload: record.spoolPayload, recordCount: 1)
         try spool.append(kind: MeasurementRecord.spoolKind, payload: Array("{broken".utf8), recordCount: 1)
-        // One HTTP client for both uploaders, as the agent has.
-        let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
-        let client = try ReceiverClient(
-            endpoint: ReceiverEndpoint(
-                baseURL: f.receiver.baseURL, cluster: "fox", user: "fox", password: "fox-secret"), http: http)
+        let (http, client) = try uploaders(f)
         let up = try archive(f, http: http)
-        let outcome = await SpoolDelivery(spool: spool, client: client, archive: up, logger: logger).drain(
-            maxAttempts: 2)
+        let outcome = await deliver(spool, client, up, maxAttempts: 2)
         #expect(outcome.remaining == 0 && outcome.delivered == 0)
         #expect(outcome.quarantined == 2, "refused and unreadable records are kept in quarantine: \(outcome)")
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
