@@ -6,6 +6,21 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How `fathom-agent` is linked on Linux, for a small and quick one-shot process:
+/// - No symbol table for the dynamic linker: at every start the Swift runtime's backtracer looks
+///   its own path up with dladdr, which walks that table (9,000+ exported Swift symbols
+///   otherwise; 0.2 ms of a 2.3 ms `--version`). Nothing loads symbols from the agent (it
+///   dlopens OpenSSL, which needs none of its own).
+/// - lld with packed relative relocations (DT_RELR, glibc 2.36): 34,000 relative relocations
+///   fit in 7 KB instead of an 800 KB table that every start reads (1 MB less peak RSS).
+/// - The C++ runtime and libgcc linked in (`Agent/link/libstdc++.so` explains how): no
+///   libstdc++.so.6 or libgcc_s.so.1 to load at start.
+let agentLinkFlags = [
+    "-Xlinker", "--no-export-dynamic",
+    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-L", Context.packageDirectory + "/Agent/link", "-Xclang-linker", "-static-libgcc",
+]
+
 let package = Package(
     name: "fathom",
     platforms: [.macOS(.v15)],
@@ -77,11 +92,7 @@ let package = Package(
             ],
             path: "Agent/fathom-agent",
             swiftSettings: strict,
-            // No symbol table for the dynamic linker: at every start the Swift runtime's
-            // backtracer looks its own path up with dladdr, which walks that table (9,000+
-            // exported Swift symbols otherwise; 0.2 ms of a 2.3 ms `--version`). Nothing loads
-            // symbols from the agent (it dlopens OpenSSL, which needs none of its own).
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(agentLinkFlags, .when(platforms: [.linux]))]
         ),
         // rabbitmq-c's AMQP 0-9-1 client for forwarding stored records to RabbitMQ.
         .systemLibrary(
