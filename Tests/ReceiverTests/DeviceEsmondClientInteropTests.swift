@@ -7,14 +7,16 @@ import Testing
 /// The real esmond-client 4.2.1 `snmp` module (from PyPI, in the virtualenv
 /// ``ArchiveEsmondClientInteropTests`` prepares) reads the device API back: `ApiConnect`,
 /// `ApiFilters`, devices → interfaces → endpoints → data, a vanished interface through a time
-/// window, and the bulk interface call, against ``DeviceTestServer``'s known history.
+/// window, and the bulk interface call, against ``DeviceTestServer``'s known history: at the real
+/// clock and with the server's clock placed on, just after and through the current hour, since the
+/// hourly averages of esmond-client's last-hour window are those of the hour holding "now".
 @Suite(.timeLimit(.minutes(5))) struct DeviceEsmondClientInteropTests {
     /// Drives the client; prints `OK …` per step and `ALL OK` at the end.
     static let driver = #"""
         import sys, warnings
         from esmond_client.snmp import ApiConnect, ApiFilters
 
-        url, start, steps, eth1_steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        url, (start, steps, eth1_steps, now) = sys.argv[1], map(int, sys.argv[2:6])
         def check(cond, what):
             if not cond:
                 print("FAIL " + what); sys.exit(1)
@@ -49,8 +51,12 @@ import Testing
         check(errs and all(abs(v - 1 / 30) < 1e-9 for v in errs), "error/in: one per 30 s")
         drops = [p.val for p in eth0.get_endpoint("discard/out").get_data().data if p.val is not None]
         check(drops and all(v == 0 for v in drops), "discard/out: none")
-        hourly = [p.val for p in eth0.get_endpoint("in").get_data(agg=3600).data if p.val is not None]
-        check(hourly and all(abs(v - 1000.0) < 1e-6 for v in hourly), "agg=3600 averages %s" % hourly)
+        # The server's default window [now - 3600, now] as hourly bins; those the history (start, last] overlaps.
+        hours = range(-(-(now - 3600) // 3600) * 3600, now // 3600 * 3600 + 1, 3600)
+        seeded = [h for h in hours if start < h + 3600 and h < start + 30 * steps]
+        hourly = [(p.ts_epoch, p.val) for p in eth0.get_endpoint("in").get_data(agg=3600).data if p.val is not None]
+        check(seeded and [ts for ts, _ in hourly] == seeded and all(abs(v - 1000.0) < 1e-6 for _, v in hourly),
+              "agg=3600 averages %s in the seeded hours %s of the last hour before %d" % (hourly, seeded, now))
 
         window = ApiFilters()
         window.begin_time = start
@@ -77,7 +83,13 @@ import Testing
         print("ALL OK")
         """#
 
-    @Test func realEsmondClientSNMPModuleReadsTheDeviceAPI() async throws {
+    /// `secondsIntoHour` places the server's clock that far into the current hour (nil: the real
+    /// clock): on the hour (two hourly bins), within the first 30 s (the last sample ahead of the
+    /// clock), the first minutes (once an empty hour), midway, and at its last second.
+    @Test(.serialized, arguments: [nil, 0, 10, 30, 120, 1800, 3599] as [Int64?])
+    func realEsmondClientSNMPModuleReadsTheDeviceAPI(secondsIntoHour: Int64?) async throws {
+        let clock = Int64(Date().timeIntervalSince1970)
+        let now = secondsIntoHour.map { clock / 3600 * 3600 + $0 } ?? clock
         let prepared = try await ArchiveEsmondClientInteropTests.run([
             "/bin/sh", "-c", ArchiveEsmondClientInteropTests.prepare, "prepare", ArchiveEsmondClientInteropTests.venv,
         ])
@@ -90,13 +102,14 @@ import Testing
         let dir = TempDirectory("fathom-esmond-snmp")
         defer { dir.remove() }
         try dir.write("drive.py", Self.driver)
-        try await DeviceTestServer.with { server in
+        try await DeviceTestServer.with(now: now) { server in
             for base in ["http://127.0.0.1:\(server.port)", "http://127.0.0.1:\(server.port)/esmond"] {
                 let result = try await ArchiveEsmondClientInteropTests.run([
                     ArchiveEsmondClientInteropTests.venv + "/bin/python", dir.file("drive.py"), base,
                     String(server.start), String(DeviceTestServer.steps), String(DeviceTestServer.eth1Steps),
+                    String(server.now),
                 ])
-                #expect(result.status == 0 && result.output.contains("ALL OK"), "\(base): \(result.output)")
+                #expect(result.status == 0 && result.output.contains("ALL OK"), "now \(now), \(base): \(result.output)")
             }
         }
     }
