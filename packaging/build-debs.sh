@@ -56,7 +56,9 @@ MAINTAINER=${FATHOM_MAINTAINER:-Fathom maintainers <fathom@example.org>}
 ARCH=$(dpkg --print-architecture)
 
 # --- release binaries ------------------------------------------------------------------------
-SWIFT_FLAGS=(-c release --static-swift-stdlib --scratch-path "$SCRATCH"
+# --disable-local-rpath: no RUNPATH $ORIGIN (the static-stdlib binaries load nothing from their own
+# folder, and the dynamic loader would otherwise look for libc and libm in /usr/bin first).
+SWIFT_FLAGS=(-c release --static-swift-stdlib --disable-local-rpath --scratch-path "$SCRATCH"
     -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
 if [ -z "${SKIP_SWIFT_BUILD:-}" ]; then
     for product in fathom-receiver fathom-agent; do
