@@ -10,10 +10,14 @@ public protocol OptionDeclaration: Sendable {
 /// static let config = ValueOption<String>("config", help: "TOML config file.")
 /// let path = try parsed.value(Self.config)  // String?
 /// ```
-public struct ValueOption<Value: CommandLineValue>: OptionDeclaration {
+///
+/// `Value` is constrained where the option is made and read, not on the type: the metadata of
+/// `ValueOption<Int>` then needs no conformance lookup when a command's option table is built at
+/// start (each lookup scans every conformance record of the static binary).
+public struct ValueOption<Value: Sendable>: OptionDeclaration {
     public let spec: OptionSpec
 
-    public init(_ long: String?, short: Character? = nil, help: String) {
+    public init(_ long: String?, short: Character? = nil, help: String) where Value: CommandLineValue {
         spec = OptionSpec(long: long, short: short, kind: .value, help: help)
     }
 }
@@ -24,11 +28,14 @@ public struct ValueOption<Value: CommandLineValue>: OptionDeclaration {
 /// static let port = DefaultedOption("port", default: 5201, help: "Server port.")
 /// let port = try parsed.value(Self.port)  // Int
 /// ```
-public struct DefaultedOption<Value: CommandLineValue>: OptionDeclaration {
+///
+/// `Value` is constrained where the option is made and read, as for ``ValueOption``.
+public struct DefaultedOption<Value: Sendable>: OptionDeclaration {
     public let spec: OptionSpec
     public let defaultValue: Value
 
-    public init(_ long: String?, short: Character? = nil, default defaultValue: Value, help: String) {
+    public init(_ long: String?, short: Character? = nil, default defaultValue: Value, help: String)
+    where Value: CommandLineValue {
         self.defaultValue = defaultValue
         spec = OptionSpec(
             long: long, short: short, kind: .value, help: help, defaultText: defaultValue.commandLineText)

@@ -102,19 +102,19 @@ public struct ParsedCommandLine: Sendable {
     }
 
     /// The last value given for `option`, or nil.
-    public func value<Value>(_ option: ValueOption<Value>) throws(CommandLineError) -> Value? {
+    public func value<Value: CommandLineValue>(_ option: ValueOption<Value>) throws(CommandLineError) -> Value? {
         guard let text = given[option.spec.key]?.last else { return nil }
         return try Self.convert(text, option.spec)
     }
 
     /// The last value given for `option`, or its default.
-    public func value<Value>(_ option: DefaultedOption<Value>) throws(CommandLineError) -> Value {
+    public func value<Value: CommandLineValue>(_ option: DefaultedOption<Value>) throws(CommandLineError) -> Value {
         guard let text = given[option.spec.key]?.last else { return option.defaultValue }
         return try Self.convert(text, option.spec)
     }
 
     /// Every value given for a repeatable option, in order.
-    public func values<Value>(_ option: ValueOption<Value>) throws(CommandLineError) -> [Value] {
+    public func values<Value: CommandLineValue>(_ option: ValueOption<Value>) throws(CommandLineError) -> [Value] {
         var values: [Value] = []
         for text in given[option.spec.key] ?? [] { values.append(try Self.convert(text, option.spec)) }
         return values
