@@ -129,6 +129,23 @@ import Testing
         #expect(throws: AgentHTTPError.self) { try AgentHTTPClient(caFile: dir.file("missing.pem"), tls: Self.relay) }
     }
 
+    @Test func theRelayShowsTheClientCertificateWhenTheServerDemandsOne() async throws {
+        let dir = TempDirectory("fathom-relay-client-cert")
+        defer { dir.remove() }
+        let pki = try TestPKI(in: dir.path)
+        try dir.write("hello.txt", "hello\n")
+        let server = try await LocalTestServer.openSSL(
+            certificate: pki.serverCertificate, key: pki.serverKey, directory: dir.path,
+            extra: ["-Verify", "1", "-CAfile", pki.caCertificate])
+        defer { server.stop() }
+        let known = try AgentHTTPClient(
+            caFile: pki.caCertificate, clientCertificate: pki.clientCertificate, clientKey: pki.clientKey,
+            tls: Self.relay)
+        let response = try await get(known, "https://localhost:\(server.port)/hello.txt")
+        #expect(response.status == 200 && response.text == "hello\n")
+        try await known.shutdown()
+    }
+
     @Test func oneRelayCarriesEveryRequestAndIsReapedOnShutdown() async throws {
         let dir = TempDirectory("fathom-relay-keep-alive")
         defer { dir.remove() }
