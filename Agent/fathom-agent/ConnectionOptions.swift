@@ -81,10 +81,14 @@ struct AgentParts {
     /// The one HTTPS client both uploaders share; shut down once, in ``shutdown()``.
     let http: AgentHTTPClient
 
-    /// `serving`: start the scheduler and responder (the daemon); `once` only delivers.
-    init(settings: AgentSettings, logger: Logger, serving: Bool = false, liveness: Liveness = Liveness()) throws {
+    /// `serving`: start the scheduler and responder (the daemon); `once` only delivers. `tls`: where
+    /// the HTTPS client runs TLS (the daemon: in relays, never loading OpenSSL itself).
+    init(
+        settings: AgentSettings, logger: Logger, serving: Bool = false, liveness: Liveness = Liveness(),
+        tls: TLSPlacement = .inProcess
+    ) throws {
         let endpoints = try settings.endpoints()
-        let http = try settings.httpClient()
+        let http = try settings.httpClient(tls: tls)
         self.http = http
         do {
             daemon = try Self.daemon(

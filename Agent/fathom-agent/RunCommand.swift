@@ -31,14 +31,16 @@ struct RunCommand: AsyncSubcommand {
         // One liveness table across reloads: the watchdog reads it, each generation of parts reports to it.
         let liveness = Liveness()
         liveness.register("delivery", bound: .seconds(300))
-        let parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness)
+        // TLS runs in a relay per connection: the daemon never maps OpenSSL's 4.7 MB.
+        let tls = TLSPlacement.relayThroughThisExecutable()
+        let parts = try AgentParts(settings: settings, logger: logger, serving: true, liveness: liveness, tls: tls)
         // Trapped before READY=1 can go out, so an early reload never meets SIGHUP's default action.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let pinger = WatchdogPinger(notifier: notifier, logger: logger) { await Self.healthy(liveness, logger: logger) }
         let connection = connection
         let agent = AgentService(
             hangups: hangups, initial: (settings, parts), loadSettings: { try connection.settings() },
-            makeParts: { try AgentParts(settings: $0, logger: logger, serving: true, liveness: liveness) },
+            makeParts: { try AgentParts(settings: $0, logger: logger, serving: true, liveness: liveness, tls: tls) },
             notifier: notifier, logger: logger)
         // Graceful shutdown runs in reverse order: STOPPING=1 and the watchdog, then the daemon.
         let group = ServiceGroup(

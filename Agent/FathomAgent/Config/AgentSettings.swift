@@ -40,14 +40,15 @@ public struct AgentSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// The agent's one HTTPS client, trusting `caFile` when set, with the client certificate when set.
-    public func httpClient() throws -> AgentHTTPClient {
+    /// The agent's one HTTPS client, trusting `caFile` when set, with the client certificate when set;
+    /// TLS where `tls` says (the daemon's in relays, so it never loads OpenSSL).
+    public func httpClient(tls placement: TLSPlacement = .inProcess) throws -> AgentHTTPClient {
         if clientKeyFile != nil && clientCertificateFile == nil {
             throw ConfigError("receiver.client_key is set without receiver.client_certificate")
         }
         do {
             return try AgentHTTPClient(
-                caFile: caFile, clientCertificate: clientCertificateFile, clientKey: clientKeyFile)
+                caFile: caFile, clientCertificate: clientCertificateFile, clientKey: clientKeyFile, tls: placement)
         } catch {
             throw ConfigError("\(error)")
         }

@@ -5,12 +5,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// The agent's one HTTP/1.1 client on the system OpenSSL, shared by both uploaders
+/// The agent's one HTTP/1.1 client, shared by both uploaders
 /// (``ReceiverClient`` for samples and sysinfo, ``EsmondArchiveClient`` for measurement records):
 /// keep-alive connections per host (``HTTPConnectionPool``), TLS 1.2+ verified against the
 /// operator's private CA or the system roots, an optional client certificate, every wait bounded,
-/// redirects refused. Each request runs on a thread of its own (``BlockingWork``), never on the
-/// cooperative pool. Whoever makes it shuts it down, once, after the uploaders' last use.
+/// redirects refused. TLS is the system OpenSSL's, in this process or, for the daemon, in a
+/// short-lived relay process per connection (``TLSPlacement``), so the daemon never maps OpenSSL.
+/// Each request runs on a thread of its own (``BlockingWork``), never on the cooperative pool. Whoever makes it shuts it down, once, after the uploaders' last use.
 ///
 /// ```swift
 /// let http = try AgentHTTPClient(caFile: "/etc/fathom/ca.pem")
@@ -21,7 +22,9 @@ import Synchronization
 public final class AgentHTTPClient: Sendable {
     private let caFile: String?
     private let clientCertificate: (chain: String, key: String)?
-    /// Made on the first HTTPS request (or at once when the operator named files, to report them early).
+    private let placement: TLSPlacement
+    /// In process only: made on the first HTTPS request (or at once when the operator named files, to
+    /// report them early).
     private let tls = Mutex<OpenSSLClientContext?>(nil)
     private let pool = HTTPConnectionPool()
     /// Bound on connecting and on the TLS handshake.
@@ -31,9 +34,12 @@ public final class AgentHTTPClient: Sendable {
 
     /// `caFile`: PEM file with the private CA that signed the receiver's certificate; nil trusts
     /// the system roots. `clientCertificate`/`clientKey`: PEM files of a certificate the client
-    /// shows when the server asks. Each request also has its own overall deadline.
+    /// shows when the server asks. Each request also has its own overall deadline. `tls`: where TLS
+    /// runs; a relay checks here only that the files can be read (OpenSSL, which parses them, is
+    /// never loaded here), and reports a file OpenSSL refuses on the first HTTPS request.
     public init(
-        caFile: String?, clientCertificate: String? = nil, clientKey: String? = nil, readTimeoutSeconds: Int64 = 60
+        caFile: String?, clientCertificate: String? = nil, clientKey: String? = nil, readTimeoutSeconds: Int64 = 60,
+        tls placement: TLSPlacement = .inProcess
     ) throws(AgentHTTPError) {
         self.caFile = caFile
         if let clientCertificate {
@@ -42,8 +48,18 @@ public final class AgentHTTPClient: Sendable {
             self.clientCertificate = nil
         }
         readTimeout = .seconds(readTimeoutSeconds)
-        if caFile != nil || clientCertificate != nil {
-            _ = try tlsContext()
+        self.placement = placement
+        switch placement {
+        case .inProcess:
+            if caFile != nil || clientCertificate != nil {
+                _ = try tlsContext()
+            }
+        case .relay:
+            if let caFile { try Self.checkReadable(caFile, what: "CA file") }
+            if let (chain, key) = self.clientCertificate {
+                try Self.checkReadable(chain, what: "client certificate")
+                try Self.checkReadable(key, what: "client key")
+            }
         }
     }
 
@@ -59,7 +75,8 @@ public final class AgentHTTPClient: Sendable {
 
     /// Closes the idle connections; requests after this fail with ``AgentHTTPError/shutDown``.
     public func shutdown() async throws {
-        pool.shutdown()
+        // Closing a relayed connection waits for its relay to end: off the cooperative pool.
+        await BlockingWork.run { [pool] in pool.shutdown() }
     }
 
     /// For a setup that fails after making the client and before any request.
@@ -98,6 +115,16 @@ public final class AgentHTTPClient: Sendable {
 
     private func connect(_ target: HTTPTarget, limits: HTTPWaitLimits) throws(AgentHTTPError) -> any HTTPByteStream {
         let connecting = limits.capped(at: connectTimeout)
+        if target.secure, case .relay(let executable) = placement {
+            let relay = TLSRelay(
+                host: target.host, port: target.port, hostIsIPAddress: target.hostIsIPAddress, caFile: caFile,
+                clientCertificateChain: clientCertificate?.chain, clientKey: clientCertificate?.key,
+                perWait: connecting.perWait, within: ContinuousClock.now.duration(to: connecting.deadline),
+                // Past the pool's own bound, so the pool, not the relay, decides when an idle one goes.
+                idleLimit: pool.idleTimeout + .seconds(5))
+            return try RelayedTLSConnection.open(
+                relay, executable: executable, endpoint: target.endpoint, limits: connecting)
+        }
         let tcp = try TCPStreamConnection.connect(host: target.host, port: target.port, limits: connecting)
         guard target.secure else { return tcp }
         let context: OpenSSLClientContext
@@ -136,6 +163,19 @@ public final class AgentHTTPClient: Sendable {
             context = made
             return made
         }
+    }
+
+    /// The file opens and yields its first byte: a missing or unreadable file is reported when the
+    /// client is made, as OpenSSL in process would.
+    private static func checkReadable(_ path: String, what: String) throws(AgentHTTPError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .tlsSetup("cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        var n = Glibc.read(fd, &byte, 1)
+        while n < 0 && errno == EINTR { n = Glibc.read(fd, &byte, 1) }
+        if n < 0 { throw .tlsSetup("cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
+        if n == 0 { throw .tlsSetup("cannot read \(what) \(path): the file is empty") }
     }
 
     /// A write to a connection the server closed raises SIGPIPE, whose default action ends the

@@ -32,6 +32,8 @@ final class HTTPConnectionPool: Sendable {
     var isShutDown: Bool { state.withLock { $0.shutDown } }
 
     /// An idle connection to `key` the server has not closed, handed out exclusively; nil if none.
+    /// Idle connections to other hosts that expired or were closed meanwhile are closed too (a TLS
+    /// relay whose server hung up is then reaped, not left a zombie until its host is asked again).
     func take(_ key: String) -> (any HTTPByteStream)? {
         let now = ContinuousClock.now
         var stale: [any HTTPByteStream] = []
@@ -43,6 +45,13 @@ final class HTTPConnectionPool: Sendable {
                 } else {
                     stale.append(idle.stream)
                 }
+            }
+            for (other, connections) in state.idle where other != key {
+                let usable = connections.filter { $0.since.duration(to: now) < idleTimeout && $0.stream.isReusable }
+                guard usable.count < connections.count else { continue }
+                let kept = Set(usable.map { ObjectIdentifier($0.stream) })
+                stale += connections.filter { !kept.contains(ObjectIdentifier($0.stream)) }.map(\.stream)
+                state.idle[other] = usable
             }
         }
         for stream in stale { stream.close() }

@@ -3,7 +3,8 @@ import COpenSSL
 /// The agent's one TLS client context on the system OpenSSL: TLS 1.2 or newer, the server's
 /// certificate verified against the operator's private CA file or else the system roots, and an
 /// optional client certificate. Made on the first HTTPS request, so commands that upload nothing
-/// never load OpenSSL at all (libssl is loaded here, with `dlopen`), its configuration or a CA store.
+/// never load OpenSSL at all (libssl is loaded here, with `dlopen`), its configuration or a CA store;
+/// the `run` daemon makes it only in its TLS relays (``TLSRelay``), never in its own process.
 ///
 /// ```swift
 /// let context = try OpenSSLClientContext(caFile: "/etc/fathom/ca.pem", clientCertificate: nil)

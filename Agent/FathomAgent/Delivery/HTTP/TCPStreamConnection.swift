@@ -1,6 +1,6 @@
 import Glibc
 
-/// A non-blocking TCP connection to an upload target, every wait bounded by ``HTTPWaitLimits``.
+/// A non-blocking TCP connection to an upload target (or any connected stream socket it adopts), every wait bounded by ``HTTPWaitLimits``.
 /// Tries each address of the host in `getaddrinfo`'s order; a refused connection is not retried
 /// (the spool's backoff and the next receiver of the list do that), so it fails at once.
 ///
@@ -12,7 +12,9 @@ final class TCPStreamConnection: HTTPByteStream {
     let fd: Int32
     let endpoint: String
 
-    private init(fd: Int32, endpoint: String) {
+    /// Takes over `fd`, a connected stream socket (TCP, or the daemon's end of a TLS relay's
+    /// socket pair), and closes it in ``close()``. `endpoint` names the peer in messages.
+    init(adopting fd: Int32, endpoint: String) {
         self.fd = fd
         self.endpoint = endpoint
     }
@@ -92,7 +94,7 @@ final class TCPStreamConnection: HTTPByteStream {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let fd = socket(address.family, type, 0)
         guard fd >= 0 else { throw .connectFailed(endpoint: endpoint, reason: String(cString: strerror(errno))) }
-        let connection = TCPStreamConnection(fd: fd, endpoint: endpoint)
+        let connection = TCPStreamConnection(adopting: fd, endpoint: endpoint)
         let started = address.bytes.withUnsafeBytes { raw in
             Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
         }

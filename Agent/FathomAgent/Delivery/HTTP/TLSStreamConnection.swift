@@ -86,28 +86,55 @@ final class TLSStreamConnection: HTTPByteStream, @unchecked Sendable {
         return .tlsHandshake(endpoint: endpoint, reason: OpenSSLClientContext.drainErrors())
     }
 
+    /// What one `SSL_read` gave: bytes (0: the peer closed), or the way the socket must become
+    /// ready before a whole record is in.
+    enum ReadAttempt: Sendable, Equatable {
+        case bytes(Int)
+        case wantRead
+        case wantWrite
+    }
+
+    /// The TCP socket under the TLS, for a caller that polls it together with others (the TLS relay).
+    var socket: Int32 { tcp.fd }
+
+    /// True when OpenSSL holds decrypted bytes not yet read: the socket may not poll readable for them.
+    var hasBufferedBytes: Bool { fathom_SSL_pending(ssl) > 0 }
+
+    /// One `SSL_read`, without waiting: the relay polls the socket itself, so that a record that
+    /// carries no data (a TLS 1.3 session ticket) never holds it in a wait.
+    func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(AgentHTTPError) -> ReadAttempt {
+        fathom_ERR_clear_error()
+        let n = fathom_SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+        if n > 0 { return .bytes(Int(n)) }
+        let code = errno
+        let failure = fathom_SSL_get_error(ssl, n)
+        switch failure {
+        case SSL_ERROR_WANT_READ:
+            return .wantRead
+        case SSL_ERROR_WANT_WRITE:
+            return .wantWrite
+        case SSL_ERROR_ZERO_RETURN:
+            return .bytes(0)
+        case SSL_ERROR_SYSCALL where fathom_ERR_peek_error() == 0:
+            if code == 0 { return .bytes(0) }
+            if code == ECONNRESET {
+                throw .connectionClosed(endpoint: endpoint, step: "while reading the response")
+            }
+            throw .io(endpoint: endpoint, step: "reading", reason: String(cString: strerror(code)))
+        default:
+            throw .io(endpoint: endpoint, step: "reading", reason: OpenSSLClientContext.drainErrors())
+        }
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer, limits: HTTPWaitLimits) throws(AgentHTTPError) -> Int {
         while true {
-            fathom_ERR_clear_error()
-            let n = fathom_SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
-            if n > 0 { return Int(n) }
-            let code = errno
-            let failure = fathom_SSL_get_error(ssl, n)
-            switch failure {
-            case SSL_ERROR_WANT_READ:
+            switch try attemptRead(into: buffer) {
+            case .bytes(let n):
+                return n
+            case .wantRead:
                 try limits.wait(fd: tcp.fd, for: Int16(POLLIN), endpoint: endpoint, step: "reading the response")
-            case SSL_ERROR_WANT_WRITE:
+            case .wantWrite:
                 try limits.wait(fd: tcp.fd, for: Int16(POLLOUT), endpoint: endpoint, step: "reading the response")
-            case SSL_ERROR_ZERO_RETURN:
-                return 0
-            case SSL_ERROR_SYSCALL where fathom_ERR_peek_error() == 0:
-                if code == 0 { return 0 }
-                if code == ECONNRESET {
-                    throw .connectionClosed(endpoint: endpoint, step: "while reading the response")
-                }
-                throw .io(endpoint: endpoint, step: "reading", reason: String(cString: strerror(code)))
-            default:
-                throw .io(endpoint: endpoint, step: "reading", reason: OpenSSLClientContext.drainErrors())
             }
         }
     }
