@@ -186,6 +186,8 @@ import Testing
         let pid = process.processIdentifier
         var delivered = 0
         var sockets: [Int] = []
+        // Each delivery pass closes its connections, so no relay lives on between passes.
+        var relayFreeAfterDelivery = false
         for _ in 0..<100 {
             try await Task.sleep(for: .milliseconds(100))
             let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
@@ -197,9 +199,11 @@ import Testing
                     ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "")
                         .hasPrefix("socket:")
                 }.count)
-            if delivered >= 1 && sockets.count >= 40 { break }
+            if delivered >= 1 && Self.children(of: pid).isEmpty { relayFreeAfterDelivery = true }
+            if delivered >= 1 && sockets.count >= 40 && relayFreeAfterDelivery { break }
         }
         #expect(delivered >= 1, "samples arrived over HTTPS")
+        #expect(relayFreeAfterDelivery, "a relay outlived its delivery pass")
         // Samples go out every second: a relay per connection leaves neither a descriptor nor a child behind.
         #expect(sockets.suffix(20).max() ?? 0 <= (sockets.prefix(20).max() ?? 0) + 1, "\(sockets)")
         let children = Self.children(of: pid)

@@ -79,6 +79,12 @@ public final class AgentHTTPClient: Sendable {
         await BlockingWork.run { [pool] in pool.shutdown() }
     }
 
+    /// Closes the idle keep-alive connections (and so ends their TLS relays); the client stays
+    /// usable. Off the cooperative pool: a relay is reaped with a bounded wait.
+    public func closeIdleConnections() async {
+        await BlockingWork.run { [pool] in pool.closeIdle() }
+    }
+
     /// For a setup that fails after making the client and before any request.
     public func syncShutdown() throws {
         pool.shutdown()

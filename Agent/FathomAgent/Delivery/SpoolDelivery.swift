@@ -75,7 +75,20 @@ public struct SpoolDelivery: Sendable {
 
     /// Sends batches until the spool is empty, or until every route still holding batches has
     /// failed `maxAttempts` rounds in a row (nil: keep trying forever, as the daemon does).
+    ///
+    /// The pass's connections are closed when it ends: the next pass is a send window away, and
+    /// over HTTPS each kept connection of the `run` daemon holds a TLS relay process.
     public func drain(maxAttempts: Int? = nil) async -> Outcome {
+        let outcome = await sendPending(maxAttempts: maxAttempts)
+        var closed: Set<ObjectIdentifier> = []
+        let clients = receivers.targets.map(\.http) + (archives?.targets.map(\.http) ?? [])
+        for http in clients where closed.insert(ObjectIdentifier(http)).inserted {
+            await http.closeIdleConnections()
+        }
+        return outcome
+    }
+
+    private func sendPending(maxAttempts: Int?) async -> Outcome {
         var outcome = Outcome()
         var attempt = 0
         var blocked: Set<Route> = []

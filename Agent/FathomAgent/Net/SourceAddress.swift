@@ -9,7 +9,7 @@ import Glibc
 /// ```
 public enum SourceAddress {
     public static func toward(_ dest: IPSocketAddress) -> String? {
-        let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         let target = dest.port == 0 ? dest.with(port: 9) : dest

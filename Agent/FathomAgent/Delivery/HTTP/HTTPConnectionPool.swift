@@ -68,6 +68,15 @@ final class HTTPConnectionPool: Sendable {
         if !kept { stream.close() }
     }
 
+    /// Closes every idle connection; the pool stays open for the next requests.
+    func closeIdle() {
+        let all = state.withLock { state in
+            defer { state.idle = [:] }
+            return state.idle.values.flatMap { $0.map(\.stream) }
+        }
+        for stream in all { stream.close() }
+    }
+
     /// Closes every idle connection; later ones given back are closed at once.
     func shutdown() {
         let all = state.withLock { state in

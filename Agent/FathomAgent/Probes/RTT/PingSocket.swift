@@ -61,7 +61,7 @@ public final class PingSocket {
         let proto = v6 ? protocolICMPv6 : protocolICMP
         var datagramErrno: Int32 = 0
         if !preferRaw {
-            let fd = socket(family, Int32(SOCK_DGRAM.rawValue), proto)
+            let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
             if fd >= 0 {
                 let socket = PingSocket(fd: fd, family: family, kind: .datagram, identifier: 0)
                 try socket.configure(ttl: ttl)
@@ -72,7 +72,7 @@ public final class PingSocket {
                 throw .socket(call: "socket(SOCK_DGRAM, ICMP)", errno: datagramErrno)
             }
         }
-        let fd = socket(family, Int32(SOCK_RAW.rawValue), proto)
+        let fd = socket(family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
         guard fd >= 0 else {
             let rawErrno = errno
             if rawErrno == EPERM || rawErrno == EACCES {

@@ -44,7 +44,7 @@ public struct DNSTXTClient: Sendable {
     public func query(_ name: String) -> String? {
         let id = UInt16.random(in: 0 ... .max)
         guard let message = Self.message(id: id, name: name) else { return nil }
-        let fd = socket(server.family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard server.withSockaddr({ connect(fd, $0, $1) }) == 0 else { return nil }

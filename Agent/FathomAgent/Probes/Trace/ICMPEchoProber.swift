@@ -115,7 +115,9 @@ public final class ICMPEchoProber: TraceProbing {
     /// a connected raw socket would turn ICMP errors into socket errors instead of packets.
     private func openSocket(_ family: Int32, ttl: Int) throws(TraceError) -> Int32 {
         let v6 = family == AF_INET6
-        let fd = socket(family, Int32(SOCK_RAW.rawValue), v6 ? Self.protocolICMPv6 : Self.protocolICMP)
+        let fd = socket(
+            family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            v6 ? Self.protocolICMPv6 : Self.protocolICMP)
         guard fd >= 0 else {
             let code = errno
             if code == EPERM || code == EACCES { throw .rawSocketNotPermitted(errno: code) }

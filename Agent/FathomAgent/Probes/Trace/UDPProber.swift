@@ -99,7 +99,7 @@ public struct UDPProber: TraceProbing {
 
     /// A connected UDP socket with error-queue reporting, the TTL and DF probing set.
     private func openSocket(_ dest: IPSocketAddress, ttl: Int) throws(TraceError) -> Int32 {
-        let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(dest.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
         let v6 = dest.family == AF_INET6
         let level = v6 ? Self.solIPv6 : Self.solIP
