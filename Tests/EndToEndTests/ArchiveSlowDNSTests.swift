@@ -95,16 +95,19 @@ final class SilentDNSServer: @unchecked Sendable {
         let probe = try UploadClient(caFile: f.pki.caCertificate)
         defer { Task { await probe.shutdown() } }
         #expect(try await probe.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
-        // A stall of this test process (other suites block its threads on two cores) can delay one
-        // round; handlers stuck behind the lookups would delay every round. So a round with a slow
-        // answer is run once more with new names, and the second round is the one judged.
-        for attempt in 1...2 {
+        // A stall of this test process or the receiver (the other suites keep both cores of a CI
+        // machine busy for seconds at a time) can delay a round; handlers stuck behind the lookups
+        // would delay every round. So a round with a slow answer is run again with new names, up
+        // to three rounds, and the last one is judged.
+        let rounds = 3
+        for attempt in 1...rounds {
             let (prompt, answers) = try await probeWhileLookupsHang(f, probe: probe, key: key, attempt: attempt)
-            if attempt == 1, prompt.contains(where: { $0.2 >= .seconds(3) }) { continue }
+            if attempt < rounds, prompt.contains(where: { $0.2 >= .seconds(3) }) { continue }
             for (path, status, elapsed) in prompt {
                 #expect(status == 200, "\(path)")
-                // Normally a few ms; a handler stuck behind the lookups would take 10 s or more.
-                #expect(elapsed < .seconds(3), "\(path) took \(elapsed) while lookups hung")
+                // Normally a few ms; a handler stuck behind the lookups would wait out the silent
+                // server's 2 × 5 s: 10 s or more.
+                #expect(elapsed < .seconds(6), "\(path) took \(elapsed) while lookups hung")
             }
             #expect(answers.count == 12)
             for (status, body, elapsed) in answers {

@@ -1,3 +1,4 @@
+import FathomShared
 import Foundation
 import Synchronization
 
@@ -132,7 +133,8 @@ public final class PostgresServer: Sendable {
     ///
     /// `posix_spawn` and `waitpid`, not Foundation's `Process`: the server `pg_ctl` leaves running
     /// inherits the descriptor `Process` watches for its child's end, which then never comes.
-    /// Output goes to files for the same reason (a pipe the server held would never close).
+    /// Output goes to files for the same reason (a pipe the server held would never close), and
+    /// the child inherits no other descriptor (``SpawnCloseFrom``).
     @discardableResult
     private func run(_ argv: String...) throws -> String {
         // In the server's directory: nobody may not be allowed into the test's working directory.
@@ -150,6 +152,10 @@ public final class PostgresServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        // Nothing else of this test process: the server pg_ctl leaves running would otherwise keep
+        // whatever another test held open at this moment, such as the write end of the pipe a
+        // setup command's stderr goes to, whose reader then waits for ever.
+        SpawnCloseFrom.add(&actions)
         var arguments = command.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0

@@ -1,3 +1,5 @@
+import FathomShared
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -68,12 +70,14 @@ final class RelayedTLSConnection: HTTPByteStream {
     }
 
     /// `posix_spawn` with `stdin` as the child's descriptor 0 and no signal blocked (the calling
-    /// thread blocks SIGPIPE); stdout and stderr are the daemon's.
+    /// thread blocks SIGPIPE); stdout and stderr are the daemon's, no other descriptor is inherited.
     private static func spawn(_ executable: String, _ arguments: [String], stdin: Int32) -> Spawned {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        // Nothing else of the daemon's: a relay holds its socket pair end and the journal only.
+        SpawnCloseFrom.add(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
