@@ -155,8 +155,8 @@ struct AgentFootprint {
         var relaysSeen = Set<Int32>()
         var lastCount = ContinuousClock.now
         while ContinuousClock.now < deadline, daemon.isRunning {
-            for child in Self.children(of: daemon.pid) {
-                guard let peak = Self.kib(in: "/proc/\(child)/status", field: "VmHWM:") else { continue }
+            for child in ProcessTable.children(of: daemon.pid) {
+                guard let peak = ProcessTable.kib("VmHWM:", of: child) else { continue }
                 relaysSeen.insert(child)
                 relayPeakKiB = max(relayPeakKiB, peak)
             }
@@ -173,8 +173,8 @@ struct AgentFootprint {
         guard delivered >= Self.daemonSamples else {
             throw Subprocess.Failure(description: "only \(delivered) samples delivered in 30 s: \(daemon.errors)")
         }
-        let rss = Self.kib(in: "/proc/\(daemon.pid)/status", field: "VmRSS:")
-        let pss = Self.kib(in: "/proc/\(daemon.pid)/smaps_rollup", field: "Pss:")
+        let rss = ProcessTable.kib("VmRSS:", of: daemon.pid)
+        let pss = ProcessTable.kib("Pss:", of: daemon.pid, in: "smaps_rollup")
         guard let rss, let pss else { throw Subprocess.Failure(description: "no VmRSS/Pss for the daemon") }
         let rssMB = Double(rss) * 1024 / 1e6
         let pssMB = Double(pss) * 1024 / 1e6
@@ -202,24 +202,6 @@ struct AgentFootprint {
             }
         }
         return stamps.count
-    }
-
-    /// The children of `pid` (every thread's), from `/proc/PID/task/*/children`.
-    static func children(of pid: Int32) -> [Int32] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task in
-            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
-                .split(separator: " ").compactMap { Int32($0) }
-        }
-    }
-
-    /// A `Field:   1234 kB` line of a /proc file, in KiB.
-    static func kib(in path: String, field: String) -> Int? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix(field) {
-            return Int(line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
-        return nil
     }
 
     /// The executable's size once stripped (a stripped copy; the build output is left alone).

@@ -203,11 +203,6 @@ enum HostileArchiveReads {
 
     /// A `VmRSS:`/`VmHWM:` line of `/proc/PID/status`, in MiB.
     static func memoryMiB(pid: Int32, field: String) -> Double? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix(field) {
-            let words = line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
-            return words.first.flatMap { Double($0) }.map { $0 / 1024 }
-        }
-        return nil
+        ProcessTable.kib(field, of: pid).map { Double($0) / 1024 }
     }
 }

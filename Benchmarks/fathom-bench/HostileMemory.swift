@@ -175,16 +175,8 @@ enum HostileMemory {
     static func kib(_ value: Int?) -> String { value.map { "\(fmt(Double($0) / 1024, 1)) MiB" } ?? "?" }
 
     /// VmRSS of `pid` in KiB.
-    static func residentKiB(_ pid: Int32) -> Int? { statusField("VmRSS:", pid) }
+    static func residentKiB(_ pid: Int32) -> Int? { ProcessTable.kib("VmRSS:", of: pid) }
 
     /// VmHWM (peak resident size) of `pid` in KiB.
-    static func peakKiB(_ pid: Int32) -> Int? { statusField("VmHWM:", pid) }
-
-    private static func statusField(_ name: String, _ pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix(name) {
-            return Int(line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
-        return nil
-    }
+    static func peakKiB(_ pid: Int32) -> Int? { ProcessTable.kib("VmHWM:", of: pid) }
 }

@@ -6,18 +6,10 @@ import Testing
 /// The agent's own HTTP client (system OpenSSL, no SwiftNIO) against real servers: `openssl s_server`
 /// with good and bad certificates, and Python's `http.server` for the ways HTTP/1.1 frames a body.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AgentHTTPClientTests {
-    func get(_ http: AgentHTTPClient, _ url: String, body: String = "", maxBodyBytes: Int = 64 * 1024)
-        async throws(AgentHTTPError) -> AgentHTTPResponse
-    {
-        try await http.execute(
-            AgentHTTPRequest(method: body.isEmpty ? "GET" : "POST", url: url, body: Array(body.utf8)),
-            timeoutSeconds: 20, maxBodyBytes: maxBodyBytes)
-    }
-
     /// The error a request to `url` fails with, or a test failure when it succeeds.
     func failure(_ http: AgentHTTPClient, _ url: String) async -> AgentHTTPError? {
         do {
-            let response = try await get(http, url)
+            let response = try await http.testRequest(url)
             Issue.record("\(url) answered \(response.status) where it should fail")
             return nil
         } catch {
@@ -79,7 +71,7 @@ import Testing
         let http = try AgentHTTPClient(caFile: pki.caCertificate)
         for host in ["localhost", "127.0.0.1"] {
             // s_server -WWW answers HTTP/1.0 and ends the body by closing the connection.
-            let response = try await get(http, "https://\(host):\(server.port)/hello.txt")
+            let response = try await http.testRequest("https://\(host):\(server.port)/hello.txt")
             #expect(response.status == 200)
             #expect(response.text == text)
         }
@@ -99,7 +91,7 @@ import Testing
         #expect(await failure(anonymous, "https://localhost:\(server.port)/hello.txt") != nil)
         let known = try AgentHTTPClient(
             caFile: pki.caCertificate, clientCertificate: pki.clientCertificate, clientKey: pki.clientKey)
-        let response = try await get(known, "https://localhost:\(server.port)/hello.txt")
+        let response = try await known.testRequest("https://localhost:\(server.port)/hello.txt")
         #expect(response.status == 200 && response.text == "hello\n")
         try await anonymous.shutdown()
         try await known.shutdown()
@@ -112,16 +104,16 @@ import Testing
         defer { server.stop() }
         let http = try AgentHTTPClient(caFile: nil)
         let base = "http://127.0.0.1:\(server.port)"
-        let sized = try await get(http, base + "/echo", body: "payload")
+        let sized = try await http.testRequest(base + "/echo", body: "payload")
         #expect(sized.status == 200 && sized.text.hasPrefix("echo payload port "))
         let port = String(sized.text.split(separator: " ").last ?? "")
-        let chunked = try await get(http, base + "/chunked")
+        let chunked = try await http.testRequest(base + "/chunked")
         #expect(chunked.text == "first;" + port, "chunks joined, on the kept connection")
-        let again = try await get(http, base + "/echo", body: "more")
+        let again = try await http.testRequest(base + "/echo", body: "more")
         #expect(again.text == "echo more port " + port, "the connection outlives a chunked answer")
-        let closing = try await get(http, base + "/until-close")
+        let closing = try await http.testRequest(base + "/until-close")
         #expect(closing.text == "all of it " + port)
-        let fresh = try await get(http, base + "/echo", body: "after")
+        let fresh = try await http.testRequest(base + "/echo", body: "after")
         #expect(fresh.status == 200 && !fresh.text.hasSuffix(" " + port), "a closed connection is not reused")
         try await http.shutdown()
     }
@@ -136,7 +128,7 @@ import Testing
         let http = try AgentHTTPClient(caFile: pki.caCertificate)
         var ports: Set<Substring> = []
         for round in 0..<3 {
-            let response = try await get(http, "https://localhost:\(server.port)/echo", body: "round \(round)")
+            let response = try await http.testRequest("https://localhost:\(server.port)/echo", body: "round \(round)")
             #expect(response.text.hasPrefix("echo round \(round) port "))
             ports.insert(response.text.split(separator: " ").last ?? "")
             try await Task.sleep(for: .milliseconds(100))
@@ -153,15 +145,15 @@ import Testing
         let http = try AgentHTTPClient(caFile: nil)
         let base = "http://127.0.0.1:\(server.port)"
         // Closed while idle: seen before the request goes out.
-        let first = try await get(http, base + "/echo", body: "one")
+        let first = try await http.testRequest(base + "/echo", body: "one")
         try await Task.sleep(for: .seconds(1))
-        let second = try await get(http, base + "/echo", body: "two")
+        let second = try await http.testRequest(base + "/echo", body: "two")
         #expect(
             second.text.hasPrefix("echo two port ")
                 && second.text.split(separator: " ").last != first.text.split(separator: " ").last)
         // Closed in answer to the request: the request goes again on a fresh connection.
-        let served = try await get(http, base + "/once-per-connection")
-        let resent = try await get(http, base + "/once-per-connection")
+        let served = try await http.testRequest(base + "/once-per-connection")
+        let resent = try await http.testRequest(base + "/once-per-connection")
         #expect(
             served.status == 200 && resent.status == 200 && served.text != resent.text, "\(served.text) \(resent.text)")
         try await http.shutdown()
@@ -180,7 +172,7 @@ import Testing
                 == .redirectRefused(url: base + "/redirect", status: 302, location: "https://elsewhere.example/upload"))
         #expect("\(redirect.map { "\($0)" } ?? "")".contains("redirects are not followed"))
         do {
-            _ = try await get(http, base + "/large", maxBodyBytes: 1000)
+            _ = try await http.testRequest(base + "/large", maxBodyBytes: 1000)
             Issue.record("a 100 kB body was taken under a 1000-byte limit")
         } catch {
             #expect(error == .responseTooLarge(endpoint: "127.0.0.1:\(server.port)", limit: 1000))

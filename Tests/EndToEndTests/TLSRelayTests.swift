@@ -9,14 +9,6 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct TLSRelayTests {
     static let relay = TLSPlacement.relay(executable: Shell.binDirectory + "/fathom-agent")
 
-    func get(_ http: AgentHTTPClient, _ url: String, body: String = "") async throws(AgentHTTPError)
-        -> AgentHTTPResponse
-    {
-        try await http.execute(
-            AgentHTTPRequest(method: body.isEmpty ? "GET" : "POST", url: url, body: Array(body.utf8)),
-            timeoutSeconds: 20, maxBodyBytes: 64 * 1024)
-    }
-
     /// What a request to `url` fails with through each placement; nil where it succeeded.
     func failures(caFile: String?, _ url: String, readTimeoutSeconds: Int64 = 60) async throws
         -> (inProcess: AgentHTTPError?, relayed: AgentHTTPError?)
@@ -25,7 +17,7 @@ import Testing
         for placement in [TLSPlacement.inProcess, Self.relay] {
             let http = try AgentHTTPClient(caFile: caFile, readTimeoutSeconds: readTimeoutSeconds, tls: placement)
             do {
-                _ = try await get(http, url)
+                _ = try await http.testRequest(url)
                 errors.append(nil)
             } catch {
                 errors.append(error)
@@ -33,28 +25,6 @@ import Testing
             try await http.shutdown()
         }
         return (errors[0], errors[1])
-    }
-
-    /// The children of `pid` (every thread's), from `/proc`.
-    static func children(of pid: Int32) -> [Int32] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task in
-            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
-                .split(separator: " ").compactMap { Int32($0) }
-        }
-    }
-
-    /// The state letter of `pid` (`S`, `R`, `Z`…), nil when it is gone.
-    static func state(of pid: Int32) -> Character? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        return stat[stat.index(close, offsetBy: 2)]
-    }
-
-    static func commandLine(of pid: Int32) -> String {
-        ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "")
-            .replacingOccurrences(of: "\0", with: " ")
     }
 
     @Test(arguments: TestPKI.RefusedServer.allCases)
@@ -119,7 +89,7 @@ import Testing
         let http = try AgentHTTPClient(caFile: garbage, tls: Self.relay)
         let port = try TestPorts.take()
         do {
-            _ = try await get(http, "https://127.0.0.1:\(port)/")
+            _ = try await http.testRequest("https://127.0.0.1:\(port)/")
             Issue.record("a request with an unusable CA file succeeded")
         } catch {
             #expect(error == inProcess)
@@ -141,7 +111,7 @@ import Testing
         let known = try AgentHTTPClient(
             caFile: pki.caCertificate, clientCertificate: pki.clientCertificate, clientKey: pki.clientKey,
             tls: Self.relay)
-        let response = try await get(known, "https://localhost:\(server.port)/hello.txt")
+        let response = try await known.testRequest("https://localhost:\(server.port)/hello.txt")
         #expect(response.status == 200 && response.text == "hello\n")
         try await known.shutdown()
     }
@@ -157,19 +127,19 @@ import Testing
         var ports: Set<Substring> = []
         for round in 0..<3 {
             let body = String(repeating: "round \(round) ", count: 2000)
-            let response = try await get(http, "https://localhost:\(server.port)/echo", body: body)
+            let response = try await http.testRequest("https://localhost:\(server.port)/echo", body: body)
             #expect(response.text.hasPrefix("echo \(body) port "))
             ports.insert(response.text.split(separator: " ").last ?? "")
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(ports.count == 1, "one relayed TLS connection carries every request: \(ports)")
-        let relays = Self.children(of: getpid()).filter {
-            Self.commandLine(of: $0).contains("tls-relay --host localhost --port \(server.port) ")
+        let relays = ProcessTable.children(of: getpid()).filter {
+            ProcessTable.commandLine(of: $0).contains("tls-relay --host localhost --port \(server.port) ")
         }
         #expect(relays.count == 1, "one relay for the kept connection")
         try await http.shutdown()
         for relay in relays {
-            #expect(Self.state(of: relay) == nil, "relay \(relay) reaped, not left a zombie")
+            #expect(ProcessTable.state(of: relay) == nil, "relay \(relay) reaped, not left a zombie")
         }
     }
 
@@ -199,22 +169,22 @@ import Testing
                     ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "")
                         .hasPrefix("socket:")
                 }.count)
-            if delivered >= 1 && Self.children(of: pid).isEmpty { relayFreeAfterDelivery = true }
+            if delivered >= 1 && ProcessTable.children(of: pid).isEmpty { relayFreeAfterDelivery = true }
             if delivered >= 1 && sockets.count >= 40 && relayFreeAfterDelivery { break }
         }
         #expect(delivered >= 1, "samples arrived over HTTPS")
         #expect(relayFreeAfterDelivery, "a relay outlived its delivery pass")
         // Samples go out every second: a relay per connection leaves neither a descriptor nor a child behind.
         #expect(sockets.suffix(20).max() ?? 0 <= (sockets.prefix(20).max() ?? 0) + 1, "\(sockets)")
-        let children = Self.children(of: pid)
+        let children = ProcessTable.children(of: pid)
         #expect(children.count <= 2, "at most the kept connections' relays: \(children)")
-        for child in children where Self.state(of: child) != "Z" {
-            #expect(Self.commandLine(of: child).contains(" tls-relay "))
+        for child in children where ProcessTable.state(of: child) != "Z" {
+            #expect(ProcessTable.commandLine(of: child).contains(" tls-relay "))
         }
         // A relay caught between its end and its reaping is gone a delivery later.
-        let zombies = Set(children.filter { Self.state(of: $0) == "Z" })
+        let zombies = Set(children.filter { ProcessTable.state(of: $0) == "Z" })
         try await Task.sleep(for: .milliseconds(1500))
-        #expect(zombies.filter { Self.state(of: $0) == "Z" }.isEmpty, "zombie relays: \(zombies)")
+        #expect(zombies.filter { ProcessTable.state(of: $0) == "Z" }.isEmpty, "zombie relays: \(zombies)")
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
