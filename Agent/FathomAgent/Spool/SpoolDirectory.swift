@@ -82,7 +82,7 @@ public final class SpoolDirectory: Sendable {
         guard recordCount >= 0, recordCount <= Int(UInt32.max) else { throw SpoolError.invalidRecordCount(recordCount) }
         var rng = SystemRandomNumberGenerator()
         let idBytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let id = idBytes.map(SpoolFileFormat.hexByte).joined()
+        let id = LowerHex.encode(idBytes)
         let payloadBytes = Array(payload)
         let payloadCRC = CRC32.checksum(payloadBytes)
         // Stored with millisecond precision; the returned metadata matches what `pending()` will read back.

@@ -98,7 +98,7 @@ enum SpoolFileFormat {
         let kindLength = Int(bytes[56])
         guard fixedLength + kindLength + 4 == headerLength else { throw CorruptionReason("bad kind length") }
         let kind = String(decoding: bytes[fixedLength..<(fixedLength + kindLength)], as: UTF8.self)
-        let id = bytes[8..<24].map(hexByte).joined()
+        let id = LowerHex.encode(bytes[8..<24])
         let sequence: UInt64 = read(bytes, at: 24)
         let millis: Int64 = read(bytes, at: 32)
         let recordCount: UInt32 = read(bytes, at: 40)
@@ -119,11 +119,6 @@ enum SpoolFileFormat {
             createdAt: Double(millis) / 1000, payloadLength: Int(payloadLength),
             payloadCRC32: read(bytes, at: 52), fileName: fileName, fileSize: fileSize)
         return (batch, headerLength)
-    }
-
-    static func hexByte(_ byte: UInt8) -> String {
-        let digits = String(byte, radix: 16)
-        return byte < 16 ? "0" + digits : digits
     }
 
     private static func isLowerHex(_ byte: UInt8) -> Bool {

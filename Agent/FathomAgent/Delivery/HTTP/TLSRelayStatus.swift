@@ -1,3 +1,5 @@
+import FathomShared
+
 /// The one line a TLS relay (``TLSRelay``) writes to the daemon before any payload: `ok`, or the
 /// ``AgentHTTPError`` its connect or handshake threw, case by case with every field, so the daemon
 /// throws the very error an in-process handshake would have (same case, same words).
@@ -72,39 +74,14 @@ enum TLSRelayStatus {
         }
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
-
+    /// A field as one word: its UTF-8 bytes in hex, "-" when empty (a word cannot be).
     private static func hex(_ text: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 2)
-        for byte in text.utf8 {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        // An empty field still needs a word: "-" stands for it.
-        return out.isEmpty ? "-" : String(decoding: out, as: UTF8.self)
+        text.isEmpty ? "-" : LowerHex.encode(text.utf8)
     }
 
     private static func unhex(_ word: Substring) -> String? {
         if word == "-" { return "" }
-        let bytes = Array(word.utf8)
-        guard !bytes.isEmpty, bytes.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 2)
-        var index = 0
-        while index < bytes.count {
-            guard let high = value(bytes[index]), let low = value(bytes[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func value(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
-        }
+        guard !word.isEmpty, let bytes = LowerHex.decode(word) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
