@@ -55,12 +55,7 @@ enum AgentMain {
     static func run(_ type: any AgentSubcommand.Type, _ parsed: ParsedCommandLine, path: String) async -> Int32 {
         do {
             let command = try type.init(parsed)
-            switch command {
-            case let blocking as any BlockingSubcommand: try blocking.run()
-            case let concurrent as any AsyncSubcommand:
-                if try !concurrent.runOnThisThread() { try await concurrent.run() }
-            default: return 70
-            }
+            if try !command.runOnThisThread() { try await command.runConcurrently() }
             return 0
         } catch let error as CommandLineError {
             reportUsage(error, command: type.spec, path: path)

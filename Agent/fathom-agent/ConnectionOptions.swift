@@ -19,8 +19,11 @@ struct ConnectionOptions {
     static let interval = ValueOption<Int>("interval", help: "Sampling interval in seconds.")
     static let sendWindow = ValueOption<Double>("send-window", help: "Random send window in seconds.")
 
-    static let declarations: [any OptionDeclaration] =
-        [config, receiver, cluster, user, passwordFile, caFile, spoolDir, interval, sendWindow]
+    static let declarations: [OptionSpec] =
+        [
+            config.spec, receiver.spec, cluster.spec, user.spec, passwordFile.spec, caFile.spec, spoolDir.spec,
+            interval.spec, sendWindow.spec,
+        ]
         + SampleFilterOptions.declarations
 
     let config: String?

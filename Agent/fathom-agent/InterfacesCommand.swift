@@ -15,7 +15,7 @@ struct InterfacesCommand: BlockingSubcommand {
     static let name = "interfaces"
     static let spec = CommandSpec(
         name: name, abstract: "Print one sample of the network interfaces' counters to stdout.",
-        options: [json, include, exclude, virtual])
+        options: [json.spec, include.spec, exclude.spec, virtual.spec])
 
     let json: Bool
     let include: [String]

@@ -28,7 +28,10 @@ struct RTTCommand: BlockingSubcommand {
             else a raw socket (CAP_NET_RAW).
             Exit status: 0 when a reply came back, 1 when none did, 2 when the test could not run.
             """,
-        arguments: [dest], options: [count, interval, length, ttl, timeout, raw, json, ipv4, ipv6])
+        arguments: [dest],
+        options: [
+            count.spec, interval.spec, length.spec, ttl.spec, timeout.spec, raw.spec, json.spec, ipv4.spec, ipv6.spec,
+        ])
 
     let dest: String
     let count: Int

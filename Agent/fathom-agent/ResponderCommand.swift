@@ -14,7 +14,7 @@ struct ResponderCommand: BlockingSubcommand {
         name: name,
         abstract: "Answer iperf3-protocol throughput tests (TCP and UDP), one at a time.",
         discussion: "With --once, exit after one test: 0 when it succeeded, 2 when it failed.",
-        options: [port, once, json])
+        options: [port.spec, once.spec, json.spec])
 
     let port: Int
     let once: Bool

@@ -82,7 +82,7 @@ struct OnceCommand: AsyncSubcommand {
     static let name = "once"
     static let spec = CommandSpec(
         name: name, abstract: "Sample now and deliver the whole spool; exit 0 only when all was acknowledged.",
-        options: ConnectionOptions.declarations + [attempts, noSample])
+        options: ConnectionOptions.declarations + [attempts.spec, noSample.spec])
 
     let connection: ConnectionOptions
     let attempts: Int

@@ -17,9 +17,10 @@ struct SampleFilterOptions {
         "exclude-commands", help: "Comma-separated command prefixes to exclude.")
     static let load = FlagOption("load", help: "Add the per-CPU load field to the first record.")
 
-    static let declarations: [any OptionDeclaration] = [
-        rollup, batchless, minCpuPercent, minMemPercent, minCpuTime, excludeSystemJobs, excludeUsers,
-        excludeCommands, load,
+    static let declarations: [OptionSpec] = [
+        rollup.spec, batchless.spec, minCpuPercent.spec, minMemPercent.spec, minCpuTime.spec, excludeSystemJobs.spec,
+        excludeUsers.spec,
+        excludeCommands.spec, load.spec,
     ]
 
     let rollup: Bool

@@ -17,7 +17,10 @@ struct TLSRelayCommand: BlockingSubcommand {
     static let name = "tls-relay"
     static let spec = CommandSpec(
         name: name, abstract: "Internal: carries one HTTPS connection of `run` over stdin.",
-        options: [host, port, ipAddress, caFile, clientCert, clientKey, waitMs, withinMs, idleMs])
+        options: [
+            host.spec, port.spec, ipAddress.spec, caFile.spec, clientCert.spec, clientKey.spec, waitMs.spec,
+            withinMs.spec, idleMs.spec,
+        ])
 
     let relay: TLSRelay
 

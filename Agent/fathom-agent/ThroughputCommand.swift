@@ -52,8 +52,10 @@ struct ThroughputCommand: BlockingSubcommand {
         discussion: "Exit status: 0 when the test ran, 2 when it could not.",
         arguments: [dest],
         options: [
-            port, reverse, udp, parallel, duration, bandwidth, omit, window, length, zerocopy, interval, bidir, bytes,
-            blockcount, congestion, tos, dscp, mss, noDelay, version4, version6, bind, json,
+            port.spec, reverse.spec, udp.spec, parallel.spec, duration.spec, bandwidth.spec, omit.spec, window.spec,
+            length.spec, zerocopy.spec, interval.spec, bidir.spec, bytes.spec,
+            blockcount.spec, congestion.spec, tos.spec, dscp.spec, mss.spec, noDelay.spec, version4.spec, version6.spec,
+            bind.spec, json.spec,
         ])
 
     let dest: String

@@ -59,9 +59,11 @@ struct TraceCommand: BlockingSubcommand {
             """,
         arguments: [dest],
         options: [
-            json, maxHops, firstTTL, queries, timeout, waitHere, waitNear, simultaneous, silentHops, firstPort,
-            probeType, hostnames, asNumbers, asOriginZone, asOrigin6Zone, asOwnerZone, asServer, asAnyAddress, ipv4,
-            ipv6,
+            json.spec, maxHops.spec, firstTTL.spec, queries.spec, timeout.spec, waitHere.spec, waitNear.spec,
+            simultaneous.spec, silentHops.spec, firstPort.spec,
+            probeType.spec, hostnames.spec, asNumbers.spec, asOriginZone.spec, asOrigin6Zone.spec, asOwnerZone.spec,
+            asServer.spec, asAnyAddress.spec, ipv4.spec,
+            ipv6.spec,
         ])
 
     let dest: String

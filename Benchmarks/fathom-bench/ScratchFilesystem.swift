@@ -44,7 +44,7 @@ enum ScratchFilesystem {
     /// mountinfo writes space, tab, newline and backslash as `\040`-style octal escapes.
     static func unescape(_ text: String) -> String {
         var out = ""
-        var chars = Array(text)
+        let chars = Array(text)
         var i = 0
         while i < chars.count {
             if chars[i] == "\\", i + 3 < chars.count, let code = UInt8(String(chars[(i + 1)...(i + 3)]), radix: 8) {

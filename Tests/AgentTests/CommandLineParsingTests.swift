@@ -19,8 +19,11 @@ import Testing
     static let trace = CommandSpec(
         name: "trace", abstract: "Trace the path to DEST.", discussion: "Exit status: 0 when it answered.",
         arguments: [dest],
-        options: [count, interval, config, receiver, json, noDelay, hostnames, ipv4, ipv6])
-    static let sample = CommandSpec(name: "sample", abstract: "Print one sample.", options: [json])
+        options: [
+            count.spec, interval.spec, config.spec, receiver.spec, json.spec, noDelay.spec, hostnames.spec, ipv4.spec,
+            ipv6.spec,
+        ])
+    static let sample = CommandSpec(name: "sample", abstract: "Print one sample.", options: [json.spec])
     static let root = CommandSpec(
         name: "fathom-agent", abstract: "Samples jobs.", subcommands: [trace, sample], version: "1.2.3")
 
@@ -171,7 +174,7 @@ import Testing
     @Test func longHelpWrapsAtEightyColumns() {
         let long = ValueOption<String>(
             "exclude", help: "Never sample interfaces matching this glob (repeatable; default: lo and every veth).")
-        let text = HelpText.help(CommandSpec(name: "x", abstract: "X.", options: [long]), path: "x")
+        let text = HelpText.help(CommandSpec(name: "x", abstract: "X.", options: [long.spec]), path: "x")
         #expect(
             text.contains(
                 "  --exclude <exclude>     Never sample interfaces matching this glob\n"

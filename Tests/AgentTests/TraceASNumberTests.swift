@@ -2,6 +2,7 @@ import FathomAgent
 import FathomShared
 import FathomTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Hop origin ASes (pScheduler `as`) from a real DNS server the test runs on 127.0.0.1 that
@@ -87,6 +88,19 @@ import Testing
         // The switch for private origin services (and namespace tests) asks about them too.
         let all = ASNumberResolver(service: try Self.service(dns, anyAddress: true)).origins(for: ["10.0.0.2"])
         #expect(all == ["10.0.0.2": ASNumber(number: 64510)])
+    }
+
+    /// An address the resolver never asks about costs no lookup (and so no thread): a trace of
+    /// private hops starts none.
+    @Test func addressesNeverAskedAboutStartNoLookup() {
+        let looked = Mutex<[String]>([])
+        let resolver = ASNumberResolver(asks: { $0.hasPrefix("64.") }) { address in
+            looked.withLock { $0.append(address) }
+            return ASNumber(number: 64500)
+        }
+        let origins = resolver.origins(for: ["10.0.0.1", "64.0.0.1", "192.168.1.1", "64.0.0.1"])
+        #expect(origins == ["64.0.0.1": ASNumber(number: 64500)])
+        #expect(looked.withLock { $0 } == ["64.0.0.1"])
     }
 
     @Test func traceHopsCarryTheirASOnlyWhenAsked() throws {

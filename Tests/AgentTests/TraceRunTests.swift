@@ -30,10 +30,10 @@ final class ScriptedProber: TraceProbing {
         return .inFlight(SentProbe(socket: Int32(index), sentAt: .now))
     }
 
-    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
-        ProbeOutcome]
+    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError)
+        -> [ProbeOutcome?]
     {
-        var found: [Int: ProbeOutcome] = [:]
+        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
         for (index, probe) in probes.enumerated() {
             let sent = self.sent.withLock { $0[Int(probe.socket)] }
             if let bottleneck, sent.ttl >= bottleneck.ttl, sent.size > bottleneck.mtu {
@@ -44,7 +44,7 @@ final class ScriptedProber: TraceProbing {
                 found[index] = ProbeOutcome(reply: reply, rtt: .microseconds(10 * sent.ttl))
             }
         }
-        if found.isEmpty { Thread.sleep(until: deadline) }
+        if !found.contains(where: { $0 != nil }) { Thread.sleep(until: deadline) }
         return found
     }
 

@@ -1,8 +1,3 @@
-/// Something a command declares for the parser: an option or flag, by its ``OptionSpec``.
-public protocol OptionDeclaration: Sendable {
-    var spec: OptionSpec { get }
-}
-
 /// `--config FILE`: an option with no default; reads as nil when absent, or as every given value
 /// in order (``ParsedCommandLine/values(_:)``) when it may repeat.
 ///
@@ -11,10 +6,10 @@ public protocol OptionDeclaration: Sendable {
 /// let path = try parsed.value(Self.config)  // String?
 /// ```
 ///
-/// `Value` is constrained where the option is made and read, not on the type: the metadata of
-/// `ValueOption<Int>` then needs no conformance lookup when a command's option table is built at
-/// start (each lookup scans every conformance record of the static binary).
-public struct ValueOption<Value: Sendable>: OptionDeclaration {
+/// A command's ``CommandSpec`` lists the option as its `spec`. `Value` is constrained where the
+/// option is made and read, not on the type: the metadata of `ValueOption<Int>`, should anything
+/// need it, then needs no conformance lookup (each scans every conformance record of the binary).
+public struct ValueOption<Value: Sendable>: Sendable {
     public let spec: OptionSpec
 
     public init(_ long: String?, short: Character? = nil, help: String) where Value: CommandLineValue {
@@ -30,7 +25,7 @@ public struct ValueOption<Value: Sendable>: OptionDeclaration {
 /// ```
 ///
 /// `Value` is constrained where the option is made and read, as for ``ValueOption``.
-public struct DefaultedOption<Value: Sendable>: OptionDeclaration {
+public struct DefaultedOption<Value: Sendable>: Sendable {
     public let spec: OptionSpec
     public let defaultValue: Value
 
@@ -48,7 +43,7 @@ public struct DefaultedOption<Value: Sendable>: OptionDeclaration {
 /// static let hostnames = FlagOption("hostnames", invertible: true, default: true, help: "Look up hop names.")
 /// let lookUp = parsed.flag(Self.hostnames)
 /// ```
-public struct FlagOption: OptionDeclaration {
+public struct FlagOption: Sendable {
     public let spec: OptionSpec
     public let defaultValue: Bool
 

@@ -13,11 +13,23 @@
 public struct ParsedCommandLine: Sendable {
     /// `-h` or `--help` was given: the caller prints the help text instead of running.
     public private(set) var helpRequested = false
-    /// The given values of each option by ``OptionSpec/key``, in order.
-    private var given: [String: [String]] = [:]
-    /// The last spelling of each flag: true for `--name`, false for `--no-name`.
-    private var flags: [String: Bool] = [:]
-    private var positionals: [String: String] = [:]
+    /// What the line gave, in order, as pairs in two parallel arrays: under an option's
+    /// ``OptionSpec/key`` each of its values, or for a flag `true` (`--name`) or `false`
+    /// (`--no-name`); under `<name>` each positional argument. Plain arrays of strings, which
+    /// the runtime has already made at start, where dictionaries would each cost a metadata
+    /// instantiation and a conformance lookup (a few lines of options, so scanning is cheap).
+    private var keys: [String] = []
+    private var texts: [String] = []
+
+    private mutating func record(_ key: String, _ text: String) {
+        keys.append(key)
+        texts.append(text)
+    }
+
+    /// The last text recorded under `key`.
+    private func last(_ key: String) -> String? {
+        keys.lastIndex(of: key).map { texts[$0] }
+    }
 
     public init(_ arguments: some Sequence<String>, spec: CommandSpec) throws(CommandLineError) {
         var rest = ArraySlice(arguments)
@@ -41,7 +53,7 @@ public struct ParsedCommandLine: Sendable {
         }
         if loose.count > spec.arguments.count { throw .unexpectedArgument(loose[spec.arguments.count]) }
         if loose.count < spec.arguments.count { throw .missingArgument(spec.arguments[loose.count]) }
-        for (argument, text) in zip(spec.arguments, loose) { positionals[argument.name] = text }
+        for index in loose.indices { record(spec.arguments[index].placeholder, loose[index]) }
     }
 
     /// `--name`, `--no-name` or `--name=value`.
@@ -54,12 +66,12 @@ public struct ParsedCommandLine: Sendable {
         switch option.kind {
         case .flag, .invertibleFlag:
             if attached != nil { throw CommandLineError("'--\(name)' takes no value") }
-            flags[option.key] = !negated
+            record(option.key, negated ? "false" : "true")
         case .value:
             if let attached {
-                given[option.key, default: []].append(attached)
+                record(option.key, attached)
             } else {
-                given[option.key, default: []].append(try Self.nextValue(for: option, in: spec, rest: &rest))
+                record(option.key, try Self.nextValue(for: option, in: spec, rest: &rest))
             }
         }
     }
@@ -73,12 +85,12 @@ public struct ParsedCommandLine: Sendable {
             guard let option = spec.option(short: letter) else { throw .unknownOption("-\(letter)") }
             switch option.kind {
             case .flag, .invertibleFlag:
-                flags[option.key] = true
+                record(option.key, "true")
             case .value:
                 if letters.isEmpty {
-                    given[option.key, default: []].append(try Self.nextValue(for: option, in: spec, rest: &rest))
+                    record(option.key, try Self.nextValue(for: option, in: spec, rest: &rest))
                 } else {
-                    given[option.key, default: []].append(String(letters))
+                    record(option.key, String(letters))
                 }
                 return
             }
@@ -103,31 +115,33 @@ public struct ParsedCommandLine: Sendable {
 
     /// The last value given for `option`, or nil.
     public func value<Value: CommandLineValue>(_ option: ValueOption<Value>) throws(CommandLineError) -> Value? {
-        guard let text = given[option.spec.key]?.last else { return nil }
+        guard let text = last(option.spec.key) else { return nil }
         return try Self.convert(text, option.spec)
     }
 
     /// The last value given for `option`, or its default.
     public func value<Value: CommandLineValue>(_ option: DefaultedOption<Value>) throws(CommandLineError) -> Value {
-        guard let text = given[option.spec.key]?.last else { return option.defaultValue }
+        guard let text = last(option.spec.key) else { return option.defaultValue }
         return try Self.convert(text, option.spec)
     }
 
     /// Every value given for a repeatable option, in order.
     public func values<Value: CommandLineValue>(_ option: ValueOption<Value>) throws(CommandLineError) -> [Value] {
         var values: [Value] = []
-        for text in given[option.spec.key] ?? [] { values.append(try Self.convert(text, option.spec)) }
+        for index in keys.indices where keys[index] == option.spec.key {
+            values.append(try Self.convert(texts[index], option.spec))
+        }
         return values
     }
 
     /// Whether the flag is on: its last spelling, else its default.
     public func flag(_ option: FlagOption) -> Bool {
-        flags[option.spec.key] ?? option.defaultValue
+        last(option.spec.key).map { $0 == "true" } ?? option.defaultValue
     }
 
     /// The text of a declared positional argument (present once parsing succeeded).
     public func argument(_ argument: PositionalArgument) -> String {
-        positionals[argument.name] ?? ""
+        last(argument.placeholder) ?? ""
     }
 
     private static func convert<Value: CommandLineValue>(

@@ -71,9 +71,9 @@ public struct RTTRun: Sendable {
         until deadline: ContinuousClock.Instant, returnEarly: Bool = false
     ) throws(RTTError) {
         while ContinuousClock.now < deadline {
-            let ready: [(index: Int, revents: Int16)]
+            let ready: [pollfd]
             do {
-                ready = try ProbePoll.ready([socket.fd], events: Int16(POLLIN), until: deadline)
+                ready = try ProbePoll.ready([pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)], until: deadline)
             } catch {
                 if case .socket(let call, let code) = error { throw .socket(call: call, errno: code) }
                 throw .invalidParameter(error.description)

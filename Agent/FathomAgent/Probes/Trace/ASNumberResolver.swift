@@ -51,25 +51,36 @@ public struct ASNumberResolver: Sendable {
     public var deadline: Duration
     /// One address to its origin, or nil; blocking is fine (it runs on its own thread).
     let lookup: @Sendable (String) -> ASNumber?
+    /// Whether an address is worth a lookup at all: one that is not gets no thread.
+    let asks: @Sendable (String) -> Bool
 
-    public init(deadline: Duration = defaultDeadline, lookup: @escaping @Sendable (String) -> ASNumber?) {
+    public init(
+        deadline: Duration = defaultDeadline, asks: @escaping @Sendable (String) -> Bool = { _ in true },
+        lookup: @escaping @Sendable (String) -> ASNumber?
+    ) {
         self.deadline = deadline
+        self.asks = asks
         self.lookup = lookup
     }
 
-    /// Lookups through `service` over DNS.
+    /// Lookups through `service` over DNS; addresses it is never asked about (private ones,
+    /// unless `anyAddress`) start no lookup.
     public init(service: Service = Service(), deadline: Duration = defaultDeadline) {
-        self.init(deadline: deadline) { Self.lookup($0, service: service) }
+        self.init(deadline: deadline, asks: { Self.originName($0, service: service) != nil }) {
+            Self.lookup($0, service: service)
+        }
     }
 
     /// Origins for `addresses` (duplicates looked up once) that answered within the deadline.
     public func origins(for addresses: [String]) -> [String: ASNumber] {
-        start(addresses).collect()
+        start(addresses)?.collect() ?? [:]
     }
 
-    /// Starts the lookups; `collect()` on the result waits for them (so other lookups can run meanwhile).
-    func start(_ addresses: [String]) -> ParallelLookup<ASNumber> {
-        ParallelLookup.start(addresses, lookup: lookup, deadline: deadline)
+    /// Starts the lookups; `collect()` on the result waits for them (so other lookups can run
+    /// meanwhile). Nil when no address is worth asking about: nothing to start or wait for.
+    func start(_ addresses: [String]) -> ParallelLookup<ASNumber>? {
+        let asked = addresses.filter(asks)
+        return asked.isEmpty ? nil : ParallelLookup.start(asked, lookup: lookup, deadline: deadline)
     }
 
     /// One address through the service: origin query, then owner query.

@@ -52,7 +52,9 @@ public struct DNSTXTClient: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)
         // Replies that do not match (a stale answer, another id) are read and skipped.
-        while (try? ProbePoll.ready([fd], events: Int16(POLLIN), until: deadline).isEmpty) == false {
+        while (try? ProbePoll.ready([pollfd(fd: fd, events: Int16(POLLIN), revents: 0)], until: deadline).isEmpty)
+            == false
+        {
             let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }
             guard count > 0 else { return nil }

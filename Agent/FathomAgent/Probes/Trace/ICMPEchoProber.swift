@@ -80,15 +80,17 @@ public final class ICMPEchoProber: TraceProbing {
     /// Each probe's raw socket sees every ICMP packet the host receives: everything queued is
     /// read, what matches the probe's identifier and sequence answers it, the rest is dropped.
     /// The destination each answer is matched against is the one `probes` were sent to.
-    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
-        ProbeOutcome]
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError)
+        -> [ProbeOutcome?]
     {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBuffer)
+        let fds = probes.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
+        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
         while true {
-            let ready = try ProbePoll.ready(probes.map(\.socket), events: Int16(POLLIN), until: deadline)
-            if ready.isEmpty { return [:] }
-            var found: [Int: ProbeOutcome] = [:]
-            for (index, revents) in ready {
+            let ready = try ProbePoll.ready(fds, until: deadline)
+            if ready.isEmpty { return found }
+            for index in ready.indices where ready[index].revents != 0 {
+                let revents = ready[index].revents
                 let probe = probes[index]
                 if revents & Int16(POLLERR) != 0 { clearSocketError(probe.socket) }
                 guard let dest = destinations.withLock({ $0[probe.socket] }) else { continue }
@@ -102,7 +104,7 @@ public final class ICMPEchoProber: TraceProbing {
                     }
                 }
             }
-            if !found.isEmpty { return found }
+            if found.contains(where: { $0 != nil }) { return found }
         }
     }
 

@@ -4,15 +4,14 @@ import Glibc
 /// milliseconds, at least 1, so a wait never spins).
 ///
 /// ```swift
-/// let ready = try ProbePoll.ready([fd1, fd2], events: Int16(POLLIN), until: .now + .seconds(1))
+/// let ready = try ProbePoll.ready([pollfd(fd: fd, events: Int16(POLLIN), revents: 0)], until: .now + .seconds(1))
+/// if ready.first?.revents ?? 0 != 0 { … }
 /// ```
 enum ProbePoll {
-    /// The indices (into `sockets`) of those with events, with what happened; empty once
-    /// `deadline` has passed.
-    static func ready(
-        _ sockets: [Int32], events: Int16, until deadline: ContinuousClock.Instant
-    ) throws(TraceError) -> [(index: Int, revents: Int16)] {
-        var fds = sockets.map { pollfd(fd: $0, events: events, revents: 0) }
+    /// `fds` after the wait, in the same order, each `revents` saying what happened (0: nothing);
+    /// empty once `deadline` has passed.
+    static func ready(_ fds: [pollfd], until deadline: ContinuousClock.Instant) throws(TraceError) -> [pollfd] {
+        var fds = fds
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return [] }
@@ -20,7 +19,7 @@ enum ProbePoll {
             if count < 0 && errno == EINTR { continue }
             if count < 0 { throw .socket(call: "poll", errno: errno) }
             if count == 0 { continue }
-            return fds.indices.filter { fds[$0].revents != 0 }.map { ($0, fds[$0].revents) }
+            return fds
         }
     }
 }

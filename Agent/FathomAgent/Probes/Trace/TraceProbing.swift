@@ -19,10 +19,10 @@ public protocol TraceProbing: Sendable {
     /// Sends one probe of `packetSize` bytes (IP header included) with `ttl`; an answer known
     /// without the network (a local "too big") comes back at once.
     func send(to dest: IPSocketAddress, ttl: Int, packetSize: Int) throws(TraceError) -> ProbeSend
-    /// Blocks until at least one of `probes` is answered or `deadline` passes; the answers, keyed
-    /// by index into `probes` (empty at the deadline).
-    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
-        ProbeOutcome]
+    /// Blocks until at least one of `probes` is answered or `deadline` passes; each probe's answer
+    /// at its index in `probes`, nil where none came (all nil at the deadline).
+    func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError)
+        -> [ProbeOutcome?]
     /// Releases a probe's resources; a late answer to it is then never read.
     func finish(_ probe: SentProbe)
 }

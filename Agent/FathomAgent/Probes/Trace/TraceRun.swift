@@ -66,7 +66,7 @@ public struct TraceRun: Sendable {
             // Both lookups at once: each is bounded by its own deadline, neither waits for the other.
             let origins = parameters.asNumbers ? asResolver.start(addresses) : nil
             if parameters.hostnames { report.hostnames = resolver.names(for: addresses) }
-            report.origins = origins?.collect() ?? [:]
+            if let origins { report.origins = origins.collect() }
         } catch {
             report = TraceReport(
                 dest: parameters.dest, address: dest.host, firstTTL: parameters.firstTTL, hops: [], failure: error)
@@ -76,11 +76,21 @@ public struct TraceRun: Sendable {
     }
 
     /// One probe slot: TTL `firstTTL + index / queries`, query `index % queries`.
+    ///
+    /// The trace keeps its state in a few arrays of its own structs and no dictionary, set,
+    /// tuple array or key path: each distinct one costs a one-shot `fathom-agent trace` a
+    /// metadata instantiation at run time, and together they were a good part of its start.
     private struct Slot {
         var ttl: Int
         /// Size of the probe that gave `outcome` (or of the last one sent).
         var size = 0
         var outcome: ProbeOutcome?
+    }
+
+    /// A probe in flight for a slot.
+    private struct Flight {
+        var slot: Int
+        var probe: SentProbe
     }
 
     private func trace(_ dest: IPSocketAddress) throws(TraceError) -> TraceReport {
@@ -90,7 +100,7 @@ public struct TraceRun: Sendable {
         var port = p.firstPort
         var learned = 0
         var slots = (0..<((p.hops - p.firstTTL + 1) * p.queries)).map { Slot(ttl: p.firstTTL + $0 / p.queries) }
-        var inFlight: [(slot: Int, probe: SentProbe)] = []
+        var inFlight: [Flight] = []
         defer { for entry in inFlight { prober.finish(entry.probe) } }
         var next = 0
         // The last TTL worth probing: the destination's (or an unreachable's) once one answers.
@@ -137,7 +147,7 @@ public struct TraceRun: Sendable {
             let sent = try prober.send(to: dest.with(port: UInt16(port)), ttl: slots[index].ttl, packetSize: mtu)
             port += 1
             switch sent {
-            case .inFlight(let probe): inFlight.append((index, probe))
+            case .inFlight(let probe): inFlight.append(Flight(slot: index, probe: probe))
             case .answered(let outcome): try record(index, outcome)
             }
         }
@@ -166,7 +176,7 @@ public struct TraceRun: Sendable {
             let now = ContinuousClock.now
             var earliest: ContinuousClock.Instant? = more && now < rampAt ? rampAt : nil
             var expired: [Int] = []
-            let outcomes = slots.map(\.outcome)
+            let outcomes = slots.map { $0.outcome }
             for (position, entry) in inFlight.enumerated() {
                 let deadline = entry.probe.sentAt.advanced(by: wait(for: entry.slot, outcomes))
                 if deadline <= now {
@@ -181,14 +191,16 @@ public struct TraceRun: Sendable {
                 slots[entry.slot].outcome = ProbeOutcome(reply: .timeout, rtt: nil)
             }
             guard let earliest else { continue }
-            let answers = try prober.answers(for: inFlight.map(\.probe), until: earliest)
+            let answers = try prober.answers(for: inFlight.map { $0.probe }, until: earliest)
             // Settle in TTL order, so the destination's answer ends the trace before later TTLs resend.
-            let answered = answers.keys.sorted { inFlight[$0].slot < inFlight[$1].slot }
+            let answered = inFlight.indices.filter { answers[$0] != nil }.sorted {
+                inFlight[$0].slot < inFlight[$1].slot
+            }
             let entries = answered.map { inFlight[$0] }
             for position in answered.sorted(by: >) { inFlight.remove(at: position) }
-            for (entry, key) in zip(entries, answered) {
+            for (entry, position) in zip(entries, answered) {
                 prober.finish(entry.probe)
-                guard slots[entry.slot].ttl <= bound, let outcome = answers[key] else { continue }
+                guard slots[entry.slot].ttl <= bound, let outcome = answers[position] else { continue }
                 try record(entry.slot, outcome)
             }
         }
@@ -224,8 +236,8 @@ public struct TraceRun: Sendable {
         for ttl in parameters.firstTTL...max(parameters.firstTTL, min(last, parameters.hops)) {
             let mine = slots.filter { $0.ttl == ttl && $0.outcome != nil }
             guard !mine.isEmpty else { break }
-            carried = min(carried, mine.map(\.size).min() ?? carried)
-            hops.append(TraceReport.Hop(ttl: ttl, probes: mine.compactMap(\.outcome), mtu: carried))
+            carried = min(carried, mine.map { $0.size }.min() ?? carried)
+            hops.append(TraceReport.Hop(ttl: ttl, probes: mine.compactMap { $0.outcome }, mtu: carried))
         }
         return hops
     }

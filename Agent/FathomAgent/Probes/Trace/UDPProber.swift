@@ -67,18 +67,21 @@ public struct UDPProber: TraceProbing {
         return .inFlight(SentProbe(socket: fd, sentAt: start))
     }
 
-    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError) -> [Int:
-        ProbeOutcome]
+    public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError)
+        -> [ProbeOutcome?]
     {
+        let fds = probes.map { pollfd(fd: $0.socket, events: Int16(POLLIN) | Int16(POLLERR), revents: 0) }
+        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
         while true {
-            let ready = try ProbePoll.ready(
-                probes.map(\.socket), events: Int16(POLLIN) | Int16(POLLERR), until: deadline)
-            if ready.isEmpty { return [:] }
-            var found: [Int: ProbeOutcome] = [:]
-            for (index, revents) in ready {
+            let ready = try ProbePoll.ready(fds, until: deadline)
+            if ready.isEmpty { return found }
+            var any = false
+            for index in ready.indices where ready[index].revents != 0 {
+                let revents = ready[index].revents
                 let probe = probes[index]
                 if let (entry, at) = readErrorQueue(probe.socket) {
                     found[index] = ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: at))
+                    any = true
                 } else if revents & Int16(POLLIN) != 0 {
                     // A UDP answer from the destination itself also means it was reached.
                     let now = ContinuousClock.now
@@ -86,10 +89,11 @@ public struct UDPProber: TraceProbing {
                     if recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
                         found[index] = ProbeOutcome(
                             reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
+                        any = true
                     }
                 }
             }
-            if !found.isEmpty { return found }
+            if any { return found }
         }
     }
 
@@ -103,12 +107,7 @@ public struct UDPProber: TraceProbing {
         guard fd >= 0 else { throw .socket(call: "socket", errno: errno) }
         let v6 = dest.family == AF_INET6
         let level = v6 ? Self.solIPv6 : Self.solIP
-        let options: [(Int32, Int32)] = [
-            (v6 ? Self.ipv6RecvErr : Self.ipRecvErr, 1),
-            (v6 ? Self.ipv6UnicastHops : IP_TTL, Int32(ttl)),
-            (v6 ? Self.ipv6MTUDiscover : Self.ipMTUDiscover, Self.pmtuDiscProbe),
-        ]
-        for (name, value) in options {
+        func set(_ name: Int32, _ value: Int32) throws(TraceError) {
             var v = value
             if setsockopt(fd, level, name, &v, 4) != 0 {
                 let code = errno
@@ -116,6 +115,9 @@ public struct UDPProber: TraceProbing {
                 throw .socket(call: "setsockopt(\(name))", errno: code)
             }
         }
+        try set(v6 ? Self.ipv6RecvErr : Self.ipRecvErr, 1)
+        try set(v6 ? Self.ipv6UnicastHops : IP_TTL, Int32(ttl))
+        try set(v6 ? Self.ipv6MTUDiscover : Self.ipMTUDiscover, Self.pmtuDiscProbe)
         guard ReceiveStamp.enable(on: fd) else {
             let code = errno
             close(fd)
