@@ -94,10 +94,12 @@ import Testing
     /// private hops starts none.
     @Test func addressesNeverAskedAboutStartNoLookup() {
         let looked = Mutex<[String]>([])
-        let resolver = ASNumberResolver(asks: { $0.hasPrefix("64.") }) { address in
-            looked.withLock { $0.append(address) }
-            return ASNumber(number: 64500)
-        }
+        let resolver = ASNumberResolver(
+            asks: { $0.hasPrefix("64.") },
+            lookup: { address in
+                looked.withLock { $0.append(address) }
+                return ASNumber(number: 64500)
+            })
         let origins = resolver.origins(for: ["10.0.0.1", "64.0.0.1", "192.168.1.1", "64.0.0.1"])
         #expect(origins == ["64.0.0.1": ASNumber(number: 64500)])
         #expect(looked.withLock { $0 } == ["64.0.0.1"])

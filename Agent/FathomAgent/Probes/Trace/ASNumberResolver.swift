@@ -66,9 +66,9 @@ public struct ASNumberResolver: Sendable {
     /// Lookups through `service` over DNS; addresses it is never asked about (private ones,
     /// unless `anyAddress`) start no lookup.
     public init(service: Service = Service(), deadline: Duration = defaultDeadline) {
-        self.init(deadline: deadline, asks: { Self.originName($0, service: service) != nil }) {
-            Self.lookup($0, service: service)
-        }
+        self.init(
+            deadline: deadline, asks: { Self.originName($0, service: service) != nil },
+            lookup: { Self.lookup($0, service: service) })
     }
 
     /// Origins for `addresses` (duplicates looked up once) that answered within the deadline.
