@@ -6,7 +6,9 @@ import Testing
 /// made, so one-shot commands never load it), and none of SwiftNIO, swift-nio-ssl's
 /// BoringSSL or AsyncHTTPClient (the receiver keeps them), no Foundation library (FoundationEssentials
 /// included: swift-argument-parser brought it, the agent parses its own command line) and no
-/// libsystemd (with libgcrypt, lzma, zstd, lz4 and libcap behind it: `sd_notify` is spoken natively);
+/// libsystemd (with libgcrypt, lzma, zstd, lz4 and libcap behind it: `sd_notify` is spoken natively),
+/// no `_StringProcessing` or `_RegexParser` (over 1 MB that every start relocated; `after(first:)`
+/// is the agent's substring search);
 /// no Fathom source of the agent or of `Shared/` imports Foundation or FoundationEssentials.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AgentLinkageTests {
     var agent: String { Shell.binDirectory + "/fathom-agent" }
@@ -22,12 +24,12 @@ import Testing
                 || $0.hasPrefix("libssl") || $0.hasPrefix("libcrypto")
         }
         #expect(unwanted.isEmpty, "\(ldd.stdout)")
-        // Symbol names carry their module: any NIO, BoringSSL, AsyncHTTPClient, ArgumentParser or
-        // Foundation code linked in statically would show.
+        // Symbol names carry their module: any NIO, BoringSSL, AsyncHTTPClient, ArgumentParser,
+        // Foundation or string-processing (regex) code linked in, or referenced, would show.
         let nm = try await Shell.run([
             "/bin/sh", "-c",
             "nm '\(agent)' | grep -E 'NIOCore|NIOPosix|NIOSSL|CNIOBoringSSL|AsyncHTTPClient|ArgumentParser"
-                + "|FoundationEssentials|sd_notify' | head -5; exit 0",
+                + "|FoundationEssentials|sd_notify|17_StringProcessing|12_RegexParser' | head -5; exit 0",
         ])
         #expect(nm.status == 0)
         #expect(nm.stdout.isEmpty, "the agent holds NIO code: \(nm.stdout)")

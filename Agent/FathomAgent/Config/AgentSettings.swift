@@ -86,7 +86,7 @@ public struct AgentSettings: Sendable, Equatable {
         // The file holds either a bare password or a `user:password` pair like exfiltrate's.
         var user = self.user ?? cluster
         var password = text.trimmingWhitespace()
-        if self.user == nil, let pair = ClientCredential.parse(text), !text.contains("$2") {
+        if self.user == nil, let pair = ClientCredential.parse(text), !text.includes("$2") {
             user = pair.user
             password = pair.password
         }

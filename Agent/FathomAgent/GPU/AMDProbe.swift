@@ -1,3 +1,5 @@
+import FathomShared
+
 /// AMD GPU data from `rocm-smi`, parsed the sonar 0.12 way.
 ///
 /// rocm-smi reports utilization per card only, so each card's `GPU%` and `VRAM%` are divided
@@ -82,9 +84,9 @@ public struct AMDProbe: GPUProbe {
         for line in text.split(separator: "\n") where line.hasPrefix("GPU[") {
             guard let close = line.firstIndex(of: "]"),
                 let card = Int(line[line.index(line.startIndex, offsetBy: 4)..<close]),
-                let keyRange = line.firstRange(of: key + ":")
+                let value = line.after(first: key + ":")
             else { continue }
-            result[card] = String(line[keyRange.upperBound...].trimmingSpaces())
+            result[card] = String(value.trimmingSpaces())
         }
         return result
     }
@@ -92,7 +94,7 @@ public struct AMDProbe: GPUProbe {
     /// The lines after the `=== trigger ===` banner up to the next all-`=` line.
     private static func block(_ text: String, trigger: String) -> [Substring] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let start = lines.firstIndex(where: { $0.contains(trigger) }) else { return [] }
+        guard let start = lines.firstIndex(where: { $0.includes(trigger) }) else { return [] }
         return Array(
             lines[(start + 1)...].prefix { !$0.allSatisfy { $0 == "=" } || $0.isEmpty }
                 .filter { !$0.trimmingSpaces().isEmpty })

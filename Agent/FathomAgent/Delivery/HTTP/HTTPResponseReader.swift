@@ -36,13 +36,17 @@ struct HTTPResponseReader {
             headers = try readHeaders()
         }
         func values(_ name: String) -> [String] { headers.filter { $0.name == name }.map(\.value) }
-        let connection = values("connection").joined(separator: ",").lowercased()
+        // The comma-separated tokens of every `name` header, lowercased (an RFC 9110 list).
+        func tokens(_ name: String) -> [String] {
+            values(name).flatMap { $0.split(separator: ",") }.map { String($0).trimmingWhitespace().lowercased() }
+        }
+        let connection = tokens("connection")
         var reusable =
             version == "HTTP/1.1" ? !connection.contains("close") : connection.contains("keep-alive")
         let body: [UInt8]
         if status == 204 || status == 304 {
             body = []
-        } else if values("transfer-encoding").joined(separator: ",").lowercased().contains("chunked") {
+        } else if tokens("transfer-encoding").contains("chunked") {
             body = try readChunked(maxBodyBytes: maxBodyBytes)
         } else if let lengthText = values("content-length").first {
             guard let length = Int(lengthText.trimmingWhitespace()), length >= 0 else {
