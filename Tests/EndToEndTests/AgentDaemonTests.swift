@@ -36,7 +36,7 @@ import Testing
             "no samples for saga after SIGHUP: \(daemon.log)")
         #expect(daemon.process.isRunning && daemon.process.processIdentifier == pid, "reloaded in place, not restarted")
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        await f.close()
+        f.close()
     }
 
     @Test func brokenConfigOnSIGHUPKeepsTheRunningConfig() async throws {
@@ -52,7 +52,7 @@ import Testing
             "sampling stopped: \(daemon.log)")
         #expect(daemon.process.isRunning)
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        await f.close()
+        f.close()
     }
 
     @Test func sysinfoGoesOutAtStartThenOnItsInterval() async throws {
@@ -73,7 +73,7 @@ import Testing
             try await AgentDaemonProcess.eventually { sysinfoReports(f, cluster: "saga") >= 3 },
             "sysinfo every 2 s: \(often.log)")
         #expect(often.stop() == 0)
-        await f.close()
+        f.close()
     }
 
     /// Distinct sample timestamps stored for fox: how many sampling ticks have been delivered.
@@ -108,6 +108,6 @@ import Testing
             try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= held - 1 },
             "the held batches were delivered: \(sending.log)")
         #expect(sending.stop() == 0)
-        await f.close()
+        f.close()
     }
 }

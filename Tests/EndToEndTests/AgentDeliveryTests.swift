@@ -26,9 +26,9 @@ import Testing
         #expect(result.stdout.contains("delivered 2 batches, 0 remain"))
         #expect(agent.spooledBatchCount == 0, "acknowledged batches leave the spool")
         let records = try storedRecords(f)
-        var buffer = [CChar](repeating: 0, count: 256)
+        var buffer = [UInt8](repeating: 0, count: 256)
         gethostname(&buffer, 255)
-        let host = String(cString: buffer)
+        let host = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
         #expect(records.count > 5)
         for r in records {
             #expect(r["v"] == "0.12.2")
@@ -44,7 +44,7 @@ import Testing
         #expect(sysinfo.count == 1)
         let decoded = try JSONSerialization.jsonObject(with: Data(sysinfo.values.first!.utf8)) as? [String: Any]
         #expect((decoded?["cpu_cores"] as? Int ?? 0) >= 1)
-        await f.close()
+        f.close()
     }
 
     @Test func wrongPasswordKeepsTheSpoolAndWritesNothing() async throws {
@@ -55,7 +55,7 @@ import Testing
         #expect(agent.spooledBatchCount == 2)
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
         #expect(f.receiver.log.contains("Unauthorized"))
-        await f.close()
+        f.close()
     }
 
     @Test func receiverDownThenUpDeliversEverythingExactlyOnce() async throws {
@@ -87,7 +87,7 @@ import Testing
         #expect(keys.count == Set(keys).count)
         let sysinfoText = storedFiles(f.data, cluster: "fox").filter { $0.key.contains("/sysinfo-") }.values.joined()
         #expect(sysinfoText.split(separator: "\n").count == 2)
-        await f.close()
+        f.close()
     }
 
     @Test func daemonSamplesOnScheduleAndStopsCleanly() async throws {
@@ -110,7 +110,7 @@ import Testing
         process.waitUntilExit()
         #expect(times.count >= 3, "samples every second should arrive")
         #expect(process.terminationStatus == 0)
-        await f.close()
+        f.close()
     }
 }
 
@@ -126,6 +126,6 @@ extension AgentDeliveryTests {
             quarantined.contains { !$0.hasSuffix(".reason") && !$0.hasPrefix(".") },
             "the sample batch is kept for an operator")
         #expect(f.receiver.log.contains("Upload too large"))
-        await f.close()
+        f.close()
     }
 }

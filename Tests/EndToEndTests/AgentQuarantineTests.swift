@@ -33,6 +33,6 @@ import Testing
         #expect(
             storedFiles(f.data, cluster: "fox").values.joined() == good,
             "the good batch is stored, nothing of the bad one")
-        await f.close()
+        f.close()
     }
 }

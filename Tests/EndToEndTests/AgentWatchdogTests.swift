@@ -32,6 +32,6 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(await socket.awaitMessage(containing: "STOPPING=1"), "no STOPPING=1 on SIGTERM")
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        await f.close()
+        f.close()
     }
 }

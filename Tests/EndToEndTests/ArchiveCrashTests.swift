@@ -37,7 +37,7 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        await f.close()
+        f.close()
     }
 
     func send(_ f: ReceiverFixture, _ base: String, _ method: HTTPMethod, _ path: String, _ body: String) async throws

@@ -70,7 +70,7 @@ final class SilentDNSServer: @unchecked Sendable {
         } catch {
             Issue.record(error)
         }
-        await f.close()
+        f.close()
     }
 
     func check(_ f: ReceiverFixture) async throws {

@@ -64,7 +64,7 @@ import Testing
         let missing = acked.filter { stored[$0] == nil }
         #expect(missing.isEmpty, "\(missing.count) acknowledged lines missing")
         #expect(acked.allSatisfy { stored[$0] == 1 })
-        await f.close()
+        f.close()
     }
 }
 

@@ -80,7 +80,7 @@ import Testing
         let reloaded = try await fleet(f, receiver: again)
         let same = try #require(reloaded.clusters.first { $0.name == "fox" }?.hosts.first { $0.host == Self.hostName })
         #expect(same.agentVersion == FathomVersion.string && same.backlogBatches == 1 && same.cores == host.cores)
-        await f.close()
+        f.close()
     }
 
     @Test func usersSeeOnlyTheirClustersAndOthersAreForbidden() async throws {
@@ -110,7 +110,7 @@ import Testing
                 f.receiver.baseURL + path, method: .GET, contentType: nil, user: "fox", password: "nope")
             #expect(wrong.status == 401, "\(path)")
         }
-        await f.close()
+        f.close()
     }
 
     @Test func chromiumShowsTheRunningAgentOnlineAndSilentAfterItStops() async throws {
@@ -146,6 +146,6 @@ import Testing
             HeadlessChromium.hostStates(silentDOM)[host] == "silent",
             "the page after the agent stopped:\n\(silentDOM.prefix(3000))")
         #expect(silentDOM.contains(#"<span class="badge silent">silent</span>"#))
-        await f.close()
+        f.close()
     }
 }

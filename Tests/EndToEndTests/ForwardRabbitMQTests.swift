@@ -76,7 +76,7 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        await f.close()
+        f.close()
     }
 
     /// `fathom-receiver forward-status`: (confirmed, backlog) of the test's destination.
@@ -242,7 +242,7 @@ import Testing
             } catch {
                 Issue.record(error)
             }
-            await f.close()
+            f.close()
         }
     }
 
@@ -293,7 +293,7 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        await f.close()
+        f.close()
     }
 
     /// The interfaces stream: an interface opened is one `esnet_interfaces` record, each stored
@@ -356,6 +356,6 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        await f.close()
+        f.close()
     }
 }

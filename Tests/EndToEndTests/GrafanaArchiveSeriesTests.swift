@@ -12,7 +12,7 @@ import Testing
 
     @Test func throughputLossRTTAndTracePathChangesComeFromTheArchive() async throws {
         let f = try await ReceiverFixture(archive: true)
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let token = [("Authorization", "Token \(ReceiverFixture.archiveToken)")]
         let metadata = """
             {"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","measurement-agent":"10.0.0.1",

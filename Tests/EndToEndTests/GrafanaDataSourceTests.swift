@@ -23,7 +23,7 @@ import Testing
 
     @Test func everySimpodAndSimpleJsonEndpointAnswersTheSpecRequestBodies() async throws {
         let (f, grafana, _) = try await Self.loaded()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let health = try await f.client.send(
             f.receiver.baseURL + "/grafana/", method: .GET, contentType: nil,
             user: "fox", password: "fox-secret")
@@ -105,7 +105,7 @@ import Testing
 
     @Test func hostClusterJobAndUserSeriesEqualTheSumsOfTheUploadedLines() async throws {
         let (f, grafana, expected) = try await Self.loaded()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         for quantity in ["cpu", "cpukib", "rssanonkib", "gpu", "gpumem", "gpukib", "processes", "jobs", "users"] {
             let series = try await grafana.series(
                 GrafanaClient.query(
@@ -171,7 +171,7 @@ import Testing
 
     @Test func downsamplingKeepsMaxDataPointsAndAveragesEachBucket() async throws {
         let (f, grafana, expected) = try await Self.loaded()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         // 12 samples 5 minutes apart, at most 4 points: buckets of 15 minutes, 3 samples each.
         let series = try await grafana.series(
             GrafanaClient.query(
@@ -202,7 +202,7 @@ import Testing
 
     @Test func aClusterScopedUserGets403ForAnotherClusterAndOpsSeesBoth() async throws {
         let (f, grafana, _) = try await Self.loaded()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let body = GrafanaClient.query(
             "host.cpu", payload: #"{"cluster":"fox","host":"c1"}"#, from: Self.from, to: Self.to)
         var saga = grafana
@@ -233,7 +233,7 @@ import Testing
 
     @Test func unknownMetricsAndBadBodiesAre400WithAJSONReason() async throws {
         let (f, grafana, _) = try await Self.loaded()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         for body in [
             GrafanaClient.query("host.nope", payload: #"{"cluster":"fox"}"#, from: Self.from, to: Self.to),
             GrafanaClient.query("nope", payload: "{}", from: Self.from, to: Self.to),

@@ -90,7 +90,7 @@ import Testing
             #expect(steps.allSatisfy { $0.rxBytes == 1000 && $0.txBytes == 500 }, "\(row.host)/\(row.name)")
             #expect(row.trafficUntil == expected.last)
         }
-        await f.close()
+        f.close()
     }
 }
 

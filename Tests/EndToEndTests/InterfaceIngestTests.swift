@@ -27,7 +27,7 @@ import Testing
         #expect(rates.count == 1, "one step between the two samples")
         #expect(rates.first.map { ($0.rxBytes ?? -1) >= 0 && ($0.txBytes ?? -1) >= 0 } == true)
         #expect(lo.trafficUntil == rates.first?.time)
-        await f.close()
+        f.close()
     }
 
     @Test func refusalsAndReplaysAnswerLikeSampleUploads() async throws {
@@ -55,7 +55,7 @@ import Testing
         let rows = try await store.lifeCycle(cluster: "fox", host: nil)
         #expect(rows.map(\.name) == ["eth0"], "nothing of the refused upload was stored")
         #expect(rows.first?.trafficUntil == 1_700_000_030, "the replay stored nothing")
-        await f.close()
+        f.close()
     }
 }
 

@@ -85,7 +85,7 @@ import Testing
         let lo = try await store.lifeCycle(cluster: "fox", host: nil).first { $0.name == "lo" }
         #expect(lo?.activeUntil == nil, "the host kept reporting")
         agent.stop()
-        await f.close()
+        f.close()
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -267,7 +267,7 @@ import Testing
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
         #expect(quarantined.contains { !$0.hasSuffix(".reason") }, "\(quarantined)")
         try await http.shutdown()
-        await f.close()
+        f.close()
     }
 
     @Test func theDaemonRunsScheduledTestsAndServesPeers() async throws {
@@ -380,6 +380,6 @@ import Testing
         agent.terminate()
         agent.waitUntilExit()
         #expect(agent.terminationStatus == 0)
-        await f.close()
+        f.close()
     }
 }

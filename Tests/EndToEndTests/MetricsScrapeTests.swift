@@ -58,7 +58,7 @@ import Testing
         #expect(value(text, #"fathom_receiver_hosts{cluster="fox",state="silent"}"#) == 0)
         let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
-        await f.close()
+        f.close()
     }
 
     @Test func archiveWritesAreCountedByStatus() async throws {
@@ -77,7 +77,7 @@ import Testing
         #expect(value(text, #"fathom_receiver_archive_writes_total{code="201"}"#) == 1)
         #expect(value(text, #"fathom_receiver_archive_writes_total{code="401"}"#) == 1)
         #expect(value(text, #"fathom_receiver_auth_failures_total{endpoint="archive"}"#) == 1)
-        await f.close()
+        f.close()
     }
 
     @Test func metricsAuthNeedsAUserAllowedEveryCluster() async throws {
@@ -89,7 +89,7 @@ import Testing
         let admin = try await metricsText(f, user: "admin", password: "admin-secret")
         #expect(admin.status == 200)
         #expect(value(admin.body, #"fathom_receiver_auth_failures_total{endpoint="metrics"}"#) == 2)
-        await f.close()
+        f.close()
     }
 
     struct QueryReply: Decodable {
@@ -146,7 +146,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
         }
         #expect(answer == "3", "Prometheus answered: \(last)")
-        await f.close()
+        f.close()
     }
 
     @Test func agentWritesATextfileThatPassesPromtool() async throws {
@@ -182,6 +182,6 @@ import Testing
         let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir.file("node-exporter")) == ["fathom.prom"])
-        await f.close()
+        f.close()
     }
 }

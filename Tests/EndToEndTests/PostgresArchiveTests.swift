@@ -62,7 +62,7 @@ import Testing
             let listed = try await send(f, .GET, Self.archive + "?source=10.0.0.1")
             #expect(listed.body.contains(key), "\(listed.body)")
         }
-        await a.close()
-        await b.close()
+        a.close()
+        b.close()
     }
 }

@@ -94,7 +94,7 @@ import Testing
         let b = try await ReceiverFixture(flags: ["--store", pg.url])
         defer {
             Task {
-                for f in [embedded, a, b] { await f.close() }
+                for f in [embedded, a, b] { f.close() }
             }
         }
         let uploads = GrafanaSamples.uploads()
@@ -164,7 +164,7 @@ import Testing
         guard let pg = try PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url, "--no-index"])
-        defer { Task { await f.close() } }
+        defer { f.close() }
         try await Self.post(f, sampleLine() + "\n", batch: "n-1")
         let grafana = GrafanaClient(client: f.client, baseURL: f.receiver.baseURL)
         let reply = try await grafana.post(

@@ -118,6 +118,6 @@ import Testing
             "fault run: \(acknowledged) batches acknowledged, \(run.failedAttempts.withLock { $0 }) failed attempts "
                 + "sent again to the other receiver")
         run.receiverB.withLock { $0 }?.stop()
-        await a.close()
+        a.close()
     }
 }

@@ -66,7 +66,7 @@ import Testing
         #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
         #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "5")
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -98,7 +98,7 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "0")
         #expect(try await post(f, good, batch: "bad").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "1")
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(4)))
@@ -124,8 +124,8 @@ import Testing
         let transactions = Int(try pg.psql("SELECT n FROM fathom_commit_clock")) ?? 0
         print("two receivers: \(batches * 2) uploads in \(transactions) transactions")
         #expect(transactions > 0 && transactions < batches * 2)
-        await a.close()
-        await b.close()
+        a.close()
+        b.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -133,14 +133,14 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let first = try await ReceiverFixture(flags: ["--store", pg.url])
-        await first.close()
+        first.close()
         // Every version this receiver knows was applied, one row each.
         let known = try pg.psql("SELECT max(version) FROM fathom_schema")
         #expect(try pg.psql("SELECT count(*) FROM fathom_schema") == known && (Int(known) ?? 0) >= 2)
         try pg.psql("INSERT INTO fathom_schema (version) VALUES (99)")
         do {
             let refused = try await ReceiverFixture(flags: ["--store", pg.url])
-            await refused.close()
+            refused.close()
             Issue.record("a receiver started on schema version 99")
         } catch {
             #expect("\(error)".contains("schema is version 99, newer than this receiver knows (\(known))"), "\(error)")
@@ -181,7 +181,7 @@ import Testing
         try pg.start()
         let afterRestart = try await f.client.send(archive, method: .GET, contentType: nil)
         #expect(afterRestart.status == 200 && afterRestart.body.contains(key), "\(afterRestart.status)")
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -220,7 +220,7 @@ import Testing
             Shell.binDirectory + "/fathom-receiver", "prune", "--store", pg.url, "--older-than", "400d",
         ])
         #expect(again.status == 0 && again.stdout.contains("dropped 2 days"), "\(again.stdout) \(again.stderr)")
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -248,12 +248,12 @@ import Testing
         let verified = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
         #expect(try await post(verified, sampleLine() + "\n", batch: "t-1").status == 200)
         #expect(try pg.psql(encrypted) == "2")
-        await verified.close()
+        verified.close()
         // require from the URL: encrypted without checking the certificate.
         let required = try await ReceiverFixture(flags: ["--store", pg.url + "?sslmode=require"])
         #expect(try await post(required, sampleLine(pid: 2) + "\n", batch: "t-2").status == 200)
         #expect(try pg.psql(encrypted) == "2")
-        await required.close()
+        required.close()
         // A certificate from another CA stops verify-full at start.
         try config.write(
             "other.toml",
@@ -265,7 +265,7 @@ import Testing
             """)
         do {
             let refused = try await ReceiverFixture(flags: ["--config", config.file("other.toml")])
-            await refused.close()
+            refused.close()
             Issue.record("verify-full accepted a certificate of another CA")
         } catch {
             #expect("\(error)".contains("cannot connect to the store"), "\(error)")
@@ -344,7 +344,7 @@ import Testing
         #expect(some.status == 0)
         #expect(try await sameTree(files.data + "/fox/2026/11/24", filtered.path + "/fox/2026/11/24"))
         #expect(!FileManager.default.fileExists(atPath: filtered.path + "/fox/2026/11/23"))
-        await files.close()
-        await db.close()
+        files.close()
+        db.close()
     }
 }

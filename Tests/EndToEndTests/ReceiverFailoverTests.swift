@@ -41,7 +41,7 @@ import Testing
 
     @Test func aClosedPortFirstPassesEveryBatchToTheNextOnceAndTheAgentStaysThere() async throws {
         let f = try await ReceiverFixture()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let closed = try await secondReceiver(f)
         closed.stop()
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
@@ -63,7 +63,7 @@ import Testing
 
     @Test func aReceiverAnswering503PassesTheBatchToTheOtherWhichKeepsItOnce() async throws {
         let f = try await ReceiverFixture()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         // Its first sync fails with EIO: the receiver answers 503 and takes the upload's bytes back.
         let failing = try await secondReceiver(f, environment: ["FATHOM_TEST_FAIL_AT": "sync:EIO"])
         defer { failing.stop() }
@@ -83,7 +83,7 @@ import Testing
 
     @Test func allReceiversDownKeepsTheBatchesForTheNextRound() async throws {
         let f = try await ReceiverFixture()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let other = try await secondReceiver(f)
         other.stop()
         let port = f.receiver.port
@@ -113,7 +113,7 @@ import Testing
     /// (whichever order this agent shuffled); with both up, each run's batches all go to one.
     @Test func theAgentBinaryTakesAListAndSticksToOneReceiver() async throws {
         let f = try await ReceiverFixture()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let closed = try await secondReceiver(f)
         closed.stop()

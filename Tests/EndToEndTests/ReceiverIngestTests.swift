@@ -11,7 +11,7 @@ import Testing
         let f = try await ReceiverFixture()
         let reply = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(reply.status == 200 && reply.body == "pong\n")
-        await f.close()
+        f.close()
     }
 
     @Test func acceptedUploadIsStoredVerbatimByUTCDate() async throws {
@@ -28,7 +28,7 @@ import Testing
         #expect(files["2026/11/24/c1.csv"] == lines[0] + "\n")
         #expect(files["2026/11/25/c1.csv"] == lines[1] + "\n")
         #expect(files["2026/11/25/c2.csv"] == lines[2] + "\n")
-        await f.close()
+        f.close()
     }
 
     @Test func sysinfoIsStoredPerHostAndDay() async throws {
@@ -42,7 +42,7 @@ import Testing
         let wrongType = try await f.client.send(
             f.url("/sysinfo"), contentType: "text/csv", user: "fox", password: "fox-secret", body: json)
         #expect(wrongType.status == 400)
-        await f.close()
+        f.close()
     }
 
     @Test func refusalsFollowInfiltrateAndWriteNothing() async throws {
@@ -83,7 +83,7 @@ import Testing
         #expect(try await status("/sonar-freecsv", cluster: "saga", user: "ops", password: "ops-secret") == 200)
         #expect(f.receiver.log.contains("upload rejected: Unauthorized"))
         #expect(!f.receiver.log.contains("fox-secret"), "secrets must never be logged")
-        await f.close()
+        f.close()
     }
 
     @Test func replayedBatchIsAcknowledgedButStoredOnce() async throws {
@@ -105,7 +105,7 @@ import Testing
         #expect(r.status == 200)
         again.stop()
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == body)
-        await f.close()
+        f.close()
     }
 
     @Test func sighupReloadsCredentials() async throws {
@@ -126,7 +126,7 @@ import Testing
                 f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: sampleLine() + "\n"
             ).status == 401)
         #expect(f.receiver.process.isRunning)
-        await f.close()
+        f.close()
     }
 
     @Test func clientTrustingAnotherCARefusesTheServer() async throws {
@@ -136,7 +136,7 @@ import Testing
             _ = try await stranger.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         }
         await stranger.shutdown()
-        await f.close()
+        f.close()
     }
 }
 
@@ -160,6 +160,6 @@ extension ReceiverIngestTests {
             f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
         #expect(reply.status == 200)
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == long + "\n" + sampleLine(pid: 7) + "\n")
-        await f.close()
+        f.close()
     }
 }

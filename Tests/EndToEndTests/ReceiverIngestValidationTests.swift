@@ -31,7 +31,7 @@ import Testing
             #expect(reply.status == 400 && reply.body.contains(reason), "\(reply.status) \(reply.body)")
         }
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -59,7 +59,7 @@ import Testing
             storedFiles(f.data, cluster: "fox")["2026/11/23/sysinfo-vm.json"]
                 == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x AMD  EPYC","gpus":[0,1]}"#
                 + "\n")
-        await f.close()
+        f.close()
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -75,6 +75,6 @@ import Testing
         #expect(
             storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == String(repeating: sampleLine() + "\n", count: 3)
         )
-        await f.close()
+        f.close()
     }
 }

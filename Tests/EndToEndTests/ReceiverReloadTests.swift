@@ -34,7 +34,7 @@ import Testing
         #expect(try await archiveStatus(f, token: "rotated-token-7c1d") == 400, "the new token is accepted")
         #expect(try await archiveStatus(f, token: ReceiverFixture.archiveToken) == 401, "the old token is refused")
         #expect(f.receiver.process.isRunning)
-        await f.close()
+        f.close()
     }
 
     @Test func keepAliveConnectionSurvivesSIGHUP() async throws {
@@ -52,6 +52,6 @@ import Testing
         try session.write(request)
         #expect(try await session.awaitOutput(containing: "HTTP/1.1 200", count: 2), "after SIGHUP: \(session.output)")
         #expect(!session.output.lowercased().contains("connection: close"), "\(session.output)")
-        await f.close()
+        f.close()
     }
 }

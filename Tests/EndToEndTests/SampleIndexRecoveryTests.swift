@@ -90,7 +90,7 @@ import Testing
 
     @Test func reindexOfATreeEqualsTheIndexBuiltAtIngestAndReplacesAStaleOne() async throws {
         let f = try await ReceiverFixture()
-        defer { Task { await f.close() } }
+        defer { f.close() }
         let uploads = GrafanaSamples.uploads()
         // Concurrent nodes, so groups hold several uploads and files.
         try await GrafanaSamples.upload(uploads, to: f)

@@ -188,6 +188,6 @@ import Testing
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        await f.close()
+        f.close()
     }
 }

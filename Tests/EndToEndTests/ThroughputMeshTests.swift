@@ -207,6 +207,6 @@ import Testing
         let rates = throughput.values.joined().map { $0["val"]?.integerValue ?? 0 }
         #expect(rates.allSatisfy { $0 > 0 }, "measured rates archived: \(rates)")
         try await http.shutdown()
-        await f.close()
+        f.close()
     }
 }

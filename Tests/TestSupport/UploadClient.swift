@@ -37,6 +37,10 @@ public final class UploadClient: Sendable {
 
     public func shutdown() async { try? await http.shutdown() }
 
+    /// ``shutdown()`` that blocks, for a synchronous cleanup (a `defer`): the connections are
+    /// closed on return. Calling either again does nothing.
+    public func shutdownNow() { try? http.syncShutdown() }
+
     /// The status and body (up to 1 MiB) of one answer.
     public struct Reply: Sendable {
         public var status: Int

@@ -65,8 +65,11 @@ struct ReceiverFixture: Sendable {
         return key
     }
 
-    func close() async {
-        await client.shutdown()
+    /// Closes the client's connections, stops the receiver and removes the directory. Synchronous,
+    /// so `defer { f.close() }` cleans up however the test ends: a `Task` started in a `defer`
+    /// may never run once the last test is done, leaving the receiver behind.
+    func close() {
+        client.shutdownNow()
         receiver.stop()
         dir.remove()
     }
