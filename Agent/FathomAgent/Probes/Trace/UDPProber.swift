@@ -39,8 +39,13 @@ public struct UDPProber: TraceProbing {
             throw .socket(call: "getsockopt(IP_MTU)", errno: errno)
         }
         if Int(mtu) >= Self.maxPacket { return Int(mtu) }
-        let payload = [UInt8](repeating: 0x40, count: Self.maxPacket - dest.headerSize)
-        let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        // Zeroed by calloc, which for fresh heap memory writes nothing: the kernel refuses the
+        // datagram before reading it, so its 16 pages are never touched (a filled array cost a
+        // one-shot trace 16 page faults).
+        let size = Self.maxPacket - dest.headerSize
+        guard let payload = calloc(1, size) else { return Int(mtu) }
+        defer { free(payload) }
+        let sent = Glibc.send(fd, payload, size, 0)
         if sent >= 0 { return Self.maxPacket }
         if errno == EMSGSIZE, case .mtuExceeded(let device, _)? = readErrorQueue(fd)?.entry.classify(), device > 0 {
             return device
