@@ -84,27 +84,22 @@ public final class ICMPEchoProber: TraceProbing {
         -> [ProbeOutcome?]
     {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBuffer)
-        let fds = probes.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
-        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
-        while true {
-            let ready = try ProbePoll.ready(fds, until: deadline)
-            if ready.isEmpty { return found }
-            for index in ready.indices where ready[index].revents != 0 {
-                let revents = ready[index].revents
-                let probe = probes[index]
-                if revents & Int16(POLLERR) != 0 { clearSocketError(probe.socket) }
-                guard let dest = destinations.withLock({ $0[probe.socket] }) else { continue }
-                while let (count, source, at) = receive(probe.socket, into: &buffer) {
-                    if found[index] == nil,
-                        let reply = ICMPEcho.classify(
-                            Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
-                            identifier: identifier, sequence: probe.sequence)
-                    {
-                        found[index] = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: at))
-                    }
+        return try ProbePoll.answers(probes, events: Int16(POLLIN), until: deadline) { index, revents in
+            let probe = probes[index]
+            if revents & Int16(POLLERR) != 0 { clearSocketError(probe.socket) }
+            guard let dest = destinations.withLock({ $0[probe.socket] }) else { return nil }
+            var outcome: ProbeOutcome?
+            // Everything queued is read; the first packet that matches answers the probe.
+            while let (count, source, at) = receive(probe.socket, into: &buffer) {
+                if outcome == nil,
+                    let reply = ICMPEcho.classify(
+                        Array(buffer[..<count]), family: dest.family, from: source, dest: dest.addressBytes,
+                        identifier: identifier, sequence: probe.sequence)
+                {
+                    outcome = ProbeOutcome(reply: reply, rtt: probe.sentAt.duration(to: at))
                 }
             }
-            if found.contains(where: { $0 != nil }) { return found }
+            return outcome
         }
     }
 

@@ -22,4 +22,28 @@ enum ProbePoll {
             return fds
         }
     }
+
+    /// The answer loop of a prober's `TraceProbing.answers`: waits on every probe's socket for
+    /// `events` until `read` makes an answer of at least one, or `deadline` passes; each probe's
+    /// answer at its index in `probes`, nil where none came (all nil at the deadline). `read` is
+    /// given the index of a socket with events and what happened; a probe keeps its first answer.
+    static func answers(
+        _ probes: [SentProbe], events: Int16, until deadline: ContinuousClock.Instant,
+        read: (_ index: Int, _ revents: Int16) -> ProbeOutcome?
+    ) throws(TraceError) -> [ProbeOutcome?] {
+        let fds = probes.map { pollfd(fd: $0.socket, events: events, revents: 0) }
+        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
+        while true {
+            let ready = try ready(fds, until: deadline)
+            if ready.isEmpty { return found }
+            var answered = false
+            for index in ready.indices where ready[index].revents != 0 {
+                if let outcome = read(index, ready[index].revents), found[index] == nil {
+                    found[index] = outcome
+                    answered = true
+                }
+            }
+            if answered { return found }
+        }
+    }
 }

@@ -75,30 +75,17 @@ public struct UDPProber: TraceProbing {
     public func answers(for probes: [SentProbe], until deadline: ContinuousClock.Instant) throws(TraceError)
         -> [ProbeOutcome?]
     {
-        let fds = probes.map { pollfd(fd: $0.socket, events: Int16(POLLIN) | Int16(POLLERR), revents: 0) }
-        var found = [ProbeOutcome?](repeating: nil, count: probes.count)
-        while true {
-            let ready = try ProbePoll.ready(fds, until: deadline)
-            if ready.isEmpty { return found }
-            var any = false
-            for index in ready.indices where ready[index].revents != 0 {
-                let revents = ready[index].revents
-                let probe = probes[index]
-                if let (entry, at) = readErrorQueue(probe.socket) {
-                    found[index] = ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: at))
-                    any = true
-                } else if revents & Int16(POLLIN) != 0 {
-                    // A UDP answer from the destination itself also means it was reached.
-                    let now = ContinuousClock.now
-                    var byte: UInt8 = 0
-                    if recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 {
-                        found[index] = ProbeOutcome(
-                            reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
-                        any = true
-                    }
-                }
+        try ProbePoll.answers(probes, events: Int16(POLLIN) | Int16(POLLERR), until: deadline) { index, revents in
+            let probe = probes[index]
+            if let (entry, at) = readErrorQueue(probe.socket) {
+                return ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: at))
             }
-            if any { return found }
+            // A UDP answer from the destination itself also means it was reached.
+            guard revents & Int16(POLLIN) != 0 else { return nil }
+            let now = ContinuousClock.now
+            var byte: UInt8 = 0
+            guard recv(probe.socket, &byte, 1, Int32(MSG_DONTWAIT)) >= 0 else { return nil }
+            return ProbeOutcome(reply: .reached(ip: peer(probe.socket)), rtt: probe.sentAt.duration(to: now))
         }
     }
 
