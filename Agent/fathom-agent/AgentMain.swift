@@ -22,12 +22,17 @@ enum AgentMain {
     /// Run by the agent itself, never by people: left out of the help.
     static let internalCommands: [any AgentSubcommand.Type] = [TLSRelayCommand.self]
 
+    /// The command `name` names, internal ones included.
+    static func command(named name: String?) -> (any AgentSubcommand.Type)? {
+        (commands + internalCommands).first { $0.name == name }
+    }
+
     static let name = "fathom-agent"
 
     /// The root command. When the first argument names a subcommand, only that one is declared:
     /// the others' option tables would be start-up work for nothing.
     static func spec(for arguments: [String]) -> CommandSpec {
-        let named = (commands + internalCommands).first { $0.name == arguments.first }
+        let named = command(named: arguments.first)
         return CommandSpec(
             name: name,
             abstract: "Samples jobs and processes from /proc and delivers them durably to a Fathom receiver.",
@@ -45,7 +50,7 @@ enum AgentMain {
             reportUsage(error, command: command, path: path)
             exit(64)
         case .run(let command, let parsed):
-            guard let type = (commands + internalCommands).first(where: { $0.name == command.name }) else { exit(70) }
+            guard let type = Self.command(named: command.name) else { exit(70) }
             exit(await run(type, parsed, path: "\(name) \(command.name)"))
         }
         exit(0)
