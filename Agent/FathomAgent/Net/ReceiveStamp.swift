@@ -24,12 +24,33 @@ public enum ReceiveStamp {
     /// kernel switches stamping on in deferred work after the first socket asks, so the first
     /// packets may have none), or its age is negative or over a minute (the wall clock stepped).
     public static func instant(in control: ArraySlice<UInt8>) -> ContinuousClock.Instant {
-        let now = ContinuousClock.now
-        guard let stamp = ControlMessage.timespec(in: control, level: level, type: option) else { return now }
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        let age = Duration.seconds(wall.tv_sec - stamp.tv_sec) + .nanoseconds(wall.tv_nsec - stamp.tv_nsec)
+        guard let stamp = ControlMessage.timespec(in: control, level: level, type: option) else {
+            return ContinuousClock.now
+        }
+        let (now, wall) = clocksTogether()
+        let age = wall - (Duration.seconds(stamp.tv_sec) + .nanoseconds(stamp.tv_nsec))
         guard age >= .zero && age < .seconds(60) else { return now }
         return now - age
+    }
+
+    /// The monotonic clock and the wall clock (as time since the epoch) at one moment: the wall
+    /// clock read on both sides of the monotonic one, its midpoint taken, the closest of three
+    /// tries kept. Read one after the other, a thread preempted between the reads on a loaded
+    /// machine put the stamp that much earlier, before the probe was even sent.
+    static func clocksTogether() -> (ContinuousClock.Instant, Duration) {
+        func wall() -> Duration {
+            var t = timespec()
+            clock_gettime(CLOCK_REALTIME, &t)
+            return .seconds(t.tv_sec) + .nanoseconds(t.tv_nsec)
+        }
+        var best: (now: ContinuousClock.Instant, wall: Duration, gap: Duration)?
+        for _ in 0..<3 {
+            let before = wall()
+            let now = ContinuousClock.now
+            let gap = wall() - before
+            if best == nil || gap < best!.gap { best = (now, before + gap / 2, gap) }
+            if gap < .microseconds(20) { break }
+        }
+        return (best!.now, best!.wall)
     }
 }
