@@ -22,6 +22,7 @@ import Testing
 
     @Test func sighupReloadsTheConfigAndTheNextSamplesGoToTheNewCluster() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let daemon = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
         defer { daemon.stop() }
         #expect(
@@ -36,11 +37,11 @@ import Testing
             "no samples for saga after SIGHUP: \(daemon.log)")
         #expect(daemon.process.isRunning && daemon.process.processIdentifier == pid, "reloaded in place, not restarted")
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        f.close()
     }
 
     @Test func brokenConfigOnSIGHUPKeepsTheRunningConfig() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let daemon = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
         defer { daemon.stop() }
         #expect(try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > 0 }, "\(daemon.log)")
@@ -52,12 +53,12 @@ import Testing
             "sampling stopped: \(daemon.log)")
         #expect(daemon.process.isRunning)
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        f.close()
     }
 
     @Test func sysinfoGoesOutAtStartThenOnItsInterval() async throws {
         #expect(AgentSettings().sysinfoIntervalSeconds == 86_400, "sysinfo is daily unless configured")
         let f = try await ReceiverFixture()
+        defer { f.close() }
         // Default (daily): one report at start, none with the next samples.
         let daily = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
         #expect(
@@ -73,7 +74,6 @@ import Testing
             try await AgentDaemonProcess.eventually { sysinfoReports(f, cluster: "saga") >= 3 },
             "sysinfo every 2 s: \(often.log)")
         #expect(often.stop() == 0)
-        f.close()
     }
 
     /// Distinct sample timestamps stored for fox: how many sampling ticks have been delivered.
@@ -85,6 +85,7 @@ import Testing
 
     @Test func sendWindowDelaysDeliveryWhileSamplesSpool() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         // A window of a million seconds: the first send waits a random delay in [0, 1e6) s, so
         // (but for a chance of 4 in a million) nothing is sent during this test while samples spool.
         let waiting = try AgentDaemonProcess(
@@ -108,6 +109,5 @@ import Testing
             try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= held - 1 },
             "the held batches were delivered: \(sending.log)")
         #expect(sending.stop() == 0)
-        f.close()
     }
 }

@@ -20,6 +20,7 @@ import Testing
 
     @Test func onceSamplesAndDeliversOverTLS() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let result = try await agent.once()
         #expect(result.status == 0, "agent once failed: \(result.stderr)")
@@ -44,22 +45,22 @@ import Testing
         #expect(sysinfo.count == 1)
         let decoded = try JSONSerialization.jsonObject(with: Data(sysinfo.values.first!.utf8)) as? [String: Any]
         #expect((decoded?["cpu_cores"] as? Int ?? 0) >= 1)
-        f.close()
     }
 
     @Test func wrongPasswordKeepsTheSpoolAndWritesNothing() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f, password: "not-the-password")
         let result = try await agent.once(extra: ["--attempts", "1"])
         #expect(result.status != 0)
         #expect(agent.spooledBatchCount == 2)
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
         #expect(f.receiver.log.contains("Unauthorized"))
-        f.close()
     }
 
     @Test func receiverDownThenUpDeliversEverythingExactlyOnce() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let port = f.receiver.port
         f.receiver.stop()
         let agent = try AgentRun(fixture: f)
@@ -72,6 +73,7 @@ import Testing
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
+        defer { back.stop() }
         let up = try await agent.once(extra: ["--no-sample"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("delivered 4 batches, 0 remain"))
@@ -87,11 +89,11 @@ import Testing
         #expect(keys.count == Set(keys).count)
         let sysinfoText = storedFiles(f.data, cluster: "fox").filter { $0.key.contains("/sysinfo-") }.values.joined()
         #expect(sysinfoText.split(separator: "\n").count == 2)
-        f.close()
     }
 
     @Test func daemonSamplesOnScheduleAndStopsCleanly() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let process = Process()
         let args = agent.arguments("run", extra: ["--interval", "1", "--send-window", "0.3"])
@@ -110,13 +112,13 @@ import Testing
         process.waitUntilExit()
         #expect(times.count >= 3, "samples every second should arrive")
         #expect(process.terminationStatus == 0)
-        f.close()
     }
 }
 
 extension AgentDeliveryTests {
     @Test func batchTheReceiverRefusesIsQuarantinedNotLost() async throws {
         let f = try await ReceiverFixture(maxBodyBytes: 400)
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let result = try await agent.once()
         #expect(result.status != 0, "a refused batch is not 'all acknowledged'")
@@ -126,6 +128,5 @@ extension AgentDeliveryTests {
             quarantined.contains { !$0.hasSuffix(".reason") && !$0.hasPrefix(".") },
             "the sample batch is kept for an operator")
         #expect(f.receiver.log.contains("Upload too large"))
-        f.close()
     }
 }

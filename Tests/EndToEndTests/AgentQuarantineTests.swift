@@ -10,6 +10,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AgentQuarantineTests {
     @Test func sampleBatchRefusedWith400IsQuarantinedAndItsReasonLogged() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let spool = try SpoolDirectory(path: agent.spool, maxBytes: 1 << 20)
         let bad = Array("this line is not a sonar free-CSV record\n".utf8)
@@ -33,6 +34,5 @@ import Testing
         #expect(
             storedFiles(f.data, cluster: "fox").values.joined() == good,
             "the good batch is stored, nothing of the bad one")
-        f.close()
     }
 }

@@ -11,6 +11,7 @@ import Testing
     @Test func watchdogIsFedWhileRunningNotWhileFrozenAndReloadIsBracketed() async throws {
         let socket = try FakeNotifySocket(abstract: true)
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let daemon = try AgentDaemonProcess(
             fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"),
             environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "400000"])
@@ -32,6 +33,5 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(await socket.awaitMessage(containing: "STOPPING=1"), "no STOPPING=1 on SIGTERM")
         #expect(daemon.stop() == 0, "\(daemon.log)")
-        f.close()
     }
 }

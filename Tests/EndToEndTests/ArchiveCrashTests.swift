@@ -32,12 +32,12 @@ import Testing
         async throws
     {
         let f = try await ReceiverFixture(archive: true)
+        defer { f.close() }
         do {
             try await check(f)
         } catch {
             Issue.record(error)
         }
-        f.close()
     }
 
     func send(_ f: ReceiverFixture, _ base: String, _ method: HTTPMethod, _ path: String, _ body: String) async throws

@@ -65,12 +65,12 @@ final class SilentDNSServer: @unchecked Sendable {
             "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", etc.file("resolv.conf"),
         ]
         let f = try await ReceiverFixture(archive: true, wrapper: wrapper)
+        defer { f.close() }
         do {
             try await check(f)
         } catch {
             Issue.record(error)
         }
-        f.close()
     }
 
     func check(_ f: ReceiverFixture) async throws {

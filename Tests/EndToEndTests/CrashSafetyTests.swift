@@ -9,6 +9,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct CrashSafetyTests {
     @Test func killDuringBurstLosesNoAcknowledgedLine() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let acknowledged = AcknowledgedLines()
         let clients = 16
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -46,6 +47,7 @@ import Testing
         // Restart and touch every host file once more: a torn tail (if any) is cut on reopen.
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        defer { back.stop() }
         for c in 0..<clients {
             let r = try await f.client.send(
                 back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
@@ -64,7 +66,6 @@ import Testing
         let missing = acked.filter { stored[$0] == nil }
         #expect(missing.isEmpty, "\(missing.count) acknowledged lines missing")
         #expect(acked.allSatisfy { stored[$0] == 1 })
-        f.close()
     }
 }
 

@@ -60,6 +60,7 @@ import Testing
 
     @Test func agentVersionBacklogAndSysinfoReachTheFleetAndSurviveARestart() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let result = try await agent.once()
         #expect(result.status == 0, "agent once: \(result.stderr)")
@@ -80,11 +81,11 @@ import Testing
         let reloaded = try await fleet(f, receiver: again)
         let same = try #require(reloaded.clusters.first { $0.name == "fox" }?.hosts.first { $0.host == Self.hostName })
         #expect(same.agentVersion == FathomVersion.string && same.backlogBatches == 1 && same.cores == host.cores)
-        f.close()
     }
 
     @Test func usersSeeOnlyTheirClustersAndOthersAreForbidden() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         for (cluster, password, host) in [("fox", "fox-secret", "c1"), ("saga", "saga-secret", "s1")] {
             let reply = try await f.client.send(
                 f.url("/sonar-freecsv", cluster: cluster), user: cluster, password: password,
@@ -110,12 +111,12 @@ import Testing
                 f.receiver.baseURL + path, method: .GET, contentType: nil, user: "fox", password: "nope")
             #expect(wrong.status == 401, "\(path)")
         }
-        f.close()
     }
 
     @Test func chromiumShowsTheRunningAgentOnlineAndSilentAfterItStops() async throws {
         // fox's hosts are expected every 3 s: late after 4.5 s without an upload, silent after 10.5 s.
         let f = try await ReceiverFixture(flags: ["--fleet-cadence", "fox=3"])
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: Shell.binDirectory + "/fathom-agent")
@@ -146,6 +147,5 @@ import Testing
             HeadlessChromium.hostStates(silentDOM)[host] == "silent",
             "the page after the agent stopped:\n\(silentDOM.prefix(3000))")
         #expect(silentDOM.contains(#"<span class="badge silent">silent</span>"#))
-        f.close()
     }
 }

@@ -71,12 +71,12 @@ import Testing
         defer { config.remove() }
         try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "heartbeat = 5")
         let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
+        defer { f.close() }
         do {
             try await check(f, broker: broker, python: python, config: config.file("receiver.toml"))
         } catch {
             Issue.record(error)
         }
-        f.close()
     }
 
     /// `fathom-receiver forward-status`: (confirmed, backlog) of the test's destination.
@@ -141,6 +141,7 @@ import Testing
         let crashing = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra,
             environment: ["FATHOM_TEST_CRASH_AT": "after-forward-confirm"])
+        defer { crashing.stop() }
         try await put(f, crashing.baseURL, key, 200..<800)
         let deadline = Date().addingTimeInterval(30)
         while crashing.process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
@@ -223,6 +224,7 @@ import Testing
             defer { config.remove() }
             try Self.writeConfig(config, url: "amqps://guest@localhost:\(tlsPort)/", extra: "ca_file = \"\(ca)\"")
             let f = try await ReceiverFixture(archive: true, flags: ["--config", config.file("receiver.toml")])
+            defer { f.close() }
             do {
                 let key = try await f.createArchiveMetadata(Self.metadata)
                 try await put(f, f.receiver.baseURL, key, 0..<1)
@@ -242,7 +244,6 @@ import Testing
             } catch {
                 Issue.record(error)
             }
-            f.close()
         }
     }
 
@@ -255,6 +256,7 @@ import Testing
         defer { config.remove() }
         try Self.writeConfig(config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "streams = [\"samples\"]")
         let f = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        defer { f.close() }
         do {
             var sent: [String: [String]] = [:]  // host → lines
             for upload in 0..<20 {
@@ -293,7 +295,6 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        f.close()
     }
 
     /// The interfaces stream: an interface opened is one `esnet_interfaces` record, each stored
@@ -309,6 +310,7 @@ import Testing
         try Self.writeConfig(
             config, url: "amqp://guest@127.0.0.1:\(broker.port)/", extra: "streams = [\"interfaces\"]")
         let f = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        defer { f.close() }
         do {
             let start: Int64 = 1_700_000_030
             for step in 0..<3 {
@@ -356,6 +358,5 @@ import Testing
         } catch {
             Issue.record(error)
         }
-        f.close()
     }
 }

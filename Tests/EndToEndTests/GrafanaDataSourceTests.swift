@@ -11,6 +11,7 @@ import Testing
     /// A receiver holding the test samples of cluster `fox` (uploaded by three concurrent "nodes").
     static func loaded() async throws -> (ReceiverFixture, GrafanaClient, GrafanaSamples.Expected) {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let uploads = GrafanaSamples.uploads()
         try await GrafanaSamples.upload(uploads, to: f)
         let expected = GrafanaSamples.expected(uploads.map(\.body).joined())

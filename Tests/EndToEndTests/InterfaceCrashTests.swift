@@ -29,6 +29,7 @@ import Testing
 
     @Test func killDuringInterfaceUploadsLeavesNoMarkPastDataAndNoGapAfterResend() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let acknowledged = AcknowledgedSteps(hosts: Self.hosts)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for h in 0..<Self.hosts {
@@ -57,6 +58,7 @@ import Testing
         #expect(acked.reduce(0, +) >= 80, "uploads were flowing when the receiver died: \(acked)")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        defer { back.stop() }
         let store = try SQLiteInterfaceStore(path: SQLiteInterfaceStore.defaultPath(dataDirectory: f.data))
         for row in try await store.lifeCycle(cluster: "fox", host: nil) {
             let steps = try await store.rates(interfaceID: row.id, from: 0, to: Int64.max)
@@ -90,7 +92,6 @@ import Testing
             #expect(steps.allSatisfy { $0.rxBytes == 1000 && $0.txBytes == 500 }, "\(row.host)/\(row.name)")
             #expect(row.trafficUntil == expected.last)
         }
-        f.close()
     }
 }
 

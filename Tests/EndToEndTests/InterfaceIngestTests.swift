@@ -9,6 +9,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct InterfaceIngestTests {
     @Test func agentOnceDeliversInterfaceSamplesIntoTheLifeCycleTableWithRates() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         try f.dir.write("agent.toml", "[interfaces]\nvirtual = true\nexclude = []\n")
         let config = ["--config", f.dir.file("agent.toml")]
@@ -27,11 +28,11 @@ import Testing
         #expect(rates.count == 1, "one step between the two samples")
         #expect(rates.first.map { ($0.rxBytes ?? -1) >= 0 && ($0.txBytes ?? -1) >= 0 } == true)
         #expect(lo.trafficUntil == rates.first?.time)
-        f.close()
     }
 
     @Test func refusalsAndReplaysAnswerLikeSampleUploads() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let url = f.url("/interfaces")
         let good = InterfaceStoreTestsRecord.line("eth0", at: 1_700_000_030) + "\n"
         var reply = try await f.client.send(url, body: good)
@@ -55,7 +56,6 @@ import Testing
         let rows = try await store.lifeCycle(cluster: "fox", host: nil)
         #expect(rows.map(\.name) == ["eth0"], "nothing of the refused upload was stored")
         #expect(rows.first?.trafficUntil == 1_700_000_030, "the replay stored nothing")
-        f.close()
     }
 }
 

@@ -27,7 +27,7 @@ import Testing
         let ip = NetnsPath.ipCommand ?? "ip"
         let f = try await ReceiverFixture(wrapper: [ip, "netns", "exec", path.client])
         // Stopped before its namespace goes, even when an expectation below ends the test early.
-        defer { f.receiver.stop() }
+        defer { f.close() }
         let config =
             try AgentDaemonProcess.config(f, cluster: "fox", interval: 3600)
             + "\n[interfaces]\ninterval = \(Self.interval)\ninclude = [\"vtest*\", \"lo\"]\nexclude = []\n"
@@ -85,7 +85,6 @@ import Testing
         let lo = try await store.lifeCycle(cluster: "fox", host: nil).first { $0.name == "lo" }
         #expect(lo?.activeUntil == nil, "the host kept reporting")
         agent.stop()
-        f.close()
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

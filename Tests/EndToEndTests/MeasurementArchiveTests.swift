@@ -71,7 +71,7 @@ import Testing
         store: ReceiverStoreKind
     ) async throws {
         guard let f = try await store.fixture(archive: true) else { return }
-        defer { f.dir.remove() }
+        defer { f.close() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let record = await ProbeMeasurementRunner().run(
             try traceToLoopback(), start: Int64(Date().timeIntervalSince1970))
@@ -126,14 +126,13 @@ import Testing
         #expect(metadata.first?["source"] == .string("127.0.0.1"))
         #expect(metadata.first?["input-destination"] == .string("127.0.0.1"))
         try await http.shutdown()
-        await f.client.shutdown()
     }
 
     @Test(arguments: ReceiverStoreKind.allCases) func integerEventTypesReadBackAsJSONIntegers(
         store: ReceiverStoreKind
     ) async throws {
         guard let f = try await store.fixture(archive: true) else { return }
-        defer { f.dir.remove() }
+        defer { f.close() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         // Now: `points` reads the last ten days.
         let now = Int64(Date().timeIntervalSince1970)
@@ -180,7 +179,6 @@ import Testing
                 "\(eventType) reads back as JSON integers: \(read)")
         }
         try await http.shutdown()
-        await f.client.shutdown()
     }
 
     /// A real rtt run to loopback, and one that cannot resolve, through the spool into the
@@ -190,7 +188,7 @@ import Testing
         store: ReceiverStoreKind
     ) async throws {
         guard let f = try await store.fixture(archive: true) else { return }
-        defer { f.dir.remove() }
+        defer { f.close() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         let now = Int64(Date().timeIntervalSince1970)
         let parameters = try RTTParameters(dest: "127.0.0.1", count: 4, interval: .milliseconds(100)).validated()
@@ -247,12 +245,11 @@ import Testing
             metadata.count == 2
                 && metadata.allSatisfy { $0["tool-name"] == .string("pscheduler/ping") && $0["sample-size"] != nil })
         try await http.shutdown()
-        await f.client.shutdown()
     }
 
     @Test func aRecordTheArchiveRefusesIsQuarantinedNotLost() async throws {
         let f = try await ReceiverFixture(archive: true)
-        defer { f.dir.remove() }
+        defer { f.close() }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
         // A source that is not an IP address: the receiver answers 400, retrying cannot help.
         var record = await ProbeMeasurementRunner().run(try traceToLoopback(), start: 1_795_410_000)
@@ -267,7 +264,6 @@ import Testing
         let quarantined = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.file("spool/quarantine"))) ?? []
         #expect(quarantined.contains { !$0.hasSuffix(".reason") }, "\(quarantined)")
         try await http.shutdown()
-        f.close()
     }
 
     @Test func theDaemonRunsScheduledTestsAndServesPeers() async throws {
@@ -276,6 +272,7 @@ import Testing
             return
         }
         let f = try await ReceiverFixture(archive: true)
+        defer { f.close() }
         let iperfPort = try TestPorts.take()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: iperf3)
@@ -380,6 +377,5 @@ import Testing
         agent.terminate()
         agent.waitUntilExit()
         #expect(agent.terminationStatus == 0)
-        f.close()
     }
 }

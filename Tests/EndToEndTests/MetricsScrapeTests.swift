@@ -22,6 +22,7 @@ import Testing
 
     @Test func metricsCountUploadsBytesRefusalsAndCommitsAndPassPromtool() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         var bytes = 0
         for i in 0..<3 {
             let body = sampleLine(host: "c\(i)") + "\n"
@@ -58,11 +59,11 @@ import Testing
         #expect(value(text, #"fathom_receiver_hosts{cluster="fox",state="silent"}"#) == 0)
         let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
-        f.close()
     }
 
     @Test func archiveWritesAreCountedByStatus() async throws {
         let f = try await ReceiverFixture(archive: true)
+        defer { f.close() }
         let metadata =
             #"{"subject-type":"point-to-point","source":"10.0.0.1","destination":"10.0.0.2","tool-name":"pscheduler/iperf3","measurement-agent":"10.0.0.1","input-source":"a","input-destination":"b","event-types":[{"event-type":"throughput","summaries":[]}]}"#
         let ok = try await f.client.send(
@@ -77,19 +78,18 @@ import Testing
         #expect(value(text, #"fathom_receiver_archive_writes_total{code="201"}"#) == 1)
         #expect(value(text, #"fathom_receiver_archive_writes_total{code="401"}"#) == 1)
         #expect(value(text, #"fathom_receiver_auth_failures_total{endpoint="archive"}"#) == 1)
-        f.close()
     }
 
     @Test func metricsAuthNeedsAUserAllowedEveryCluster() async throws {
         let f = try await ReceiverFixture(
             flags: ["--metrics-auth"], credentials: ReceiverFixture.credentials + "admin:admin-secret clusters=*\n")
+        defer { f.close() }
         #expect(try await metricsText(f).status == 401)
         #expect(try await metricsText(f, user: "admin", password: "wrong").status == 401)
         #expect(try await metricsText(f, user: "ops", password: "ops-secret").status == 403)
         let admin = try await metricsText(f, user: "admin", password: "admin-secret")
         #expect(admin.status == 200)
         #expect(value(admin.body, #"fathom_receiver_auth_failures_total{endpoint="metrics"}"#) == 2)
-        f.close()
     }
 
     struct QueryReply: Decodable {
@@ -115,6 +115,7 @@ import Testing
 
     @Test func realPrometheusScrapesTheReceiverOverTLSAndAnswersPromQL() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         for i in 0..<3 {
             #expect(
                 try await f.client.send(
@@ -146,11 +147,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
         }
         #expect(answer == "3", "Prometheus answered: \(last)")
-        f.close()
     }
 
     @Test func agentWritesATextfileThatPassesPromtool() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let textfile = f.dir.file("node-exporter/fathom.prom")
         try FileManager.default.createDirectory(atPath: f.dir.file("node-exporter"), withIntermediateDirectories: true)
@@ -182,6 +183,5 @@ import Testing
         let problems = try await promtoolProblems(text)
         #expect(problems == nil, "\(problems ?? "")\n\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir.file("node-exporter")) == ["fathom.prom"])
-        f.close()
     }
 }

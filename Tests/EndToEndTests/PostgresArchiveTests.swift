@@ -31,7 +31,9 @@ import Testing
     @Test func twoReceiversOnOneDatabaseServeOneArchive() async throws {
         guard let (server, url) = try SharedPostgresServers.database() else { return }
         let a = try await ReceiverFixture(archive: true, store: url)
+        defer { a.close() }
         let b = try await ReceiverFixture(archive: true, store: url)
+        defer { b.close() }
         // The same metadata through both receivers at once, as two perfSONAR hosts might post it.
         let keys = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<16 {
@@ -62,7 +64,5 @@ import Testing
             let listed = try await send(f, .GET, Self.archive + "?source=10.0.0.1")
             #expect(listed.body.contains(key), "\(listed.body)")
         }
-        a.close()
-        b.close()
     }
 }

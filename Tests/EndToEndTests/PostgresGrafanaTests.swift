@@ -90,13 +90,11 @@ import Testing
         guard let pg = try PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let embedded = try await ReceiverFixture()
+        defer { embedded.close() }
         let a = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { a.close() }
         let b = try await ReceiverFixture(flags: ["--store", pg.url])
-        defer {
-            Task {
-                for f in [embedded, a, b] { f.close() }
-            }
-        }
+        defer { b.close() }
         let uploads = GrafanaSamples.uploads()
         try await GrafanaSamples.upload(uploads, to: embedded)
         // Each host's uploads in order, alternately through a and b, the hosts at once.

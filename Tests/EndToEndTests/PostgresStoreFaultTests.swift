@@ -47,6 +47,7 @@ import Testing
         guard let pg = try PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let a = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { a.close() }
         let startB: @Sendable (Int) async throws -> ReceiverProcess = { port in
             try await ReceiverProcess(
                 pki: a.pki, dataDirectory: a.dir.file("data-b"), credentialsPath: a.dir.file("credentials"),
@@ -118,6 +119,5 @@ import Testing
             "fault run: \(acknowledged) batches acknowledged, \(run.failedAttempts.withLock { $0 }) failed attempts "
                 + "sent again to the other receiver")
         run.receiverB.withLock { $0 }?.stop()
-        a.close()
     }
 }

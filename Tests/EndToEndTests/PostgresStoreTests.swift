@@ -32,6 +32,7 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { f.close() }
         let lines = [
             sampleLine(), sampleLine(cmd: "bash -l", pid: 7), sampleLine(host: "c2", time: "2026-11-26T23:59:59-01:00"),
         ]
@@ -66,7 +67,6 @@ import Testing
         #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
         #expect(try await post(f, sampleLine(pid: 1) + "\n").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "5")
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -74,6 +74,7 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { f.close() }
         let good = sampleLine() + "\n"
         let cases: [(String, String, Int, String)] = [
             (good + sampleLine(time: "0001-06-01T00:00:00Z") + "\n", "text/csv", 400, "line 2: time is outside"),
@@ -98,7 +99,6 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "0")
         #expect(try await post(f, good, batch: "bad").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "1")
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(4)))
@@ -106,7 +106,9 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let a = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { a.close() }
         let b = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { b.close() }
         let batches = 40
         try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<batches {
@@ -124,8 +126,6 @@ import Testing
         let transactions = Int(try pg.psql("SELECT n FROM fathom_commit_clock")) ?? 0
         print("two receivers: \(batches * 2) uploads in \(transactions) transactions")
         #expect(transactions > 0 && transactions < batches * 2)
-        a.close()
-        b.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -152,6 +152,7 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(archive: true, store: pg.url)
+        defer { f.close() }
         let archive = f.receiver.baseURL + "/esmond/perfsonar/archive/"
         #expect(try await post(f, sampleLine(pid: 1) + "\n", batch: "o-1").status == 200)
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
@@ -181,7 +182,6 @@ import Testing
         try pg.start()
         let afterRestart = try await f.client.send(archive, method: .GET, contentType: nil)
         #expect(afterRestart.status == 200 && afterRestart.body.contains(key), "\(afterRestart.status)")
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -189,6 +189,7 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { f.close() }
         let now = Date().timeIntervalSince1970
         let format = ISO8601DateFormatter()
         // 1000 and 402 days old go; 398 and 1 day old stay (whole UTC days, a day of margin each way).
@@ -220,7 +221,6 @@ import Testing
             Shell.binDirectory + "/fathom-receiver", "prune", "--store", pg.url, "--older-than", "400d",
         ])
         #expect(again.status == 0 && again.stdout.contains("dropped 2 days"), "\(again.stdout) \(again.stderr)")
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -246,11 +246,13 @@ import Testing
             ca_file = "\(dbPKI.caCertificate)"
             """)
         let verified = try await ReceiverFixture(flags: ["--config", config.file("receiver.toml")])
+        defer { verified.close() }
         #expect(try await post(verified, sampleLine() + "\n", batch: "t-1").status == 200)
         #expect(try pg.psql(encrypted) == "2")
         verified.close()
         // require from the URL: encrypted without checking the certificate.
         let required = try await ReceiverFixture(flags: ["--store", pg.url + "?sslmode=require"])
+        defer { required.close() }
         #expect(try await post(required, sampleLine(pid: 2) + "\n", batch: "t-2").status == 200)
         #expect(try pg.psql(encrypted) == "2")
         required.close()
@@ -310,7 +312,9 @@ import Testing
         guard let pg = try Self.server() else { return }
         defer { pg.remove() }
         let files = try await ReceiverFixture()
+        defer { files.close() }
         let db = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { db.close() }
         let out = TempDirectory("fathom-export")
         defer { out.remove() }
         try await uploadToBoth([files, db], round: 0)
@@ -344,7 +348,5 @@ import Testing
         #expect(some.status == 0)
         #expect(try await sameTree(files.data + "/fox/2026/11/24", filtered.path + "/fox/2026/11/24"))
         #expect(!FileManager.default.fileExists(atPath: filtered.path + "/fox/2026/11/23"))
-        files.close()
-        db.close()
     }
 }

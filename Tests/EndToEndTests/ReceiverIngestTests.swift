@@ -9,13 +9,14 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct ReceiverIngestTests {
     @Test func pingAnswersWithoutAuth() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let reply = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(reply.status == 200 && reply.body == "pong\n")
-        f.close()
     }
 
     @Test func acceptedUploadIsStoredVerbatimByUTCDate() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let lines = [
             sampleLine(host: "c1", time: "2026-11-25T00:30:00+01:00"),
             sampleLine(host: "c1", time: "2026-11-25T10:00:00+00:00", cmd: "we ird"),
@@ -28,11 +29,11 @@ import Testing
         #expect(files["2026/11/24/c1.csv"] == lines[0] + "\n")
         #expect(files["2026/11/25/c1.csv"] == lines[1] + "\n")
         #expect(files["2026/11/25/c2.csv"] == lines[2] + "\n")
-        f.close()
     }
 
     @Test func sysinfoIsStoredPerHostAndDay() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let json =
             #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"1x2 AMD EPYC, 24 GiB","cpu_cores":2,"mem_gb":24,"gpu_cards":0,"gpumem_gb":0}"#
         let reply = try await f.client.send(
@@ -42,11 +43,11 @@ import Testing
         let wrongType = try await f.client.send(
             f.url("/sysinfo"), contentType: "text/csv", user: "fox", password: "fox-secret", body: json)
         #expect(wrongType.status == 400)
-        f.close()
     }
 
     @Test func refusalsFollowInfiltrateAndWriteNothing() async throws {
         let f = try await ReceiverFixture(maxBodyBytes: 4096)
+        defer { f.close() }
         let body = sampleLine() + "\n"
         func status(
             _ path: String, cluster: String? = "fox", method: HTTPMethodName = .post, type: String? = "text/csv",
@@ -83,11 +84,11 @@ import Testing
         #expect(try await status("/sonar-freecsv", cluster: "saga", user: "ops", password: "ops-secret") == 200)
         #expect(f.receiver.log.contains("upload rejected: Unauthorized"))
         #expect(!f.receiver.log.contains("fox-secret"), "secrets must never be logged")
-        f.close()
     }
 
     @Test func replayedBatchIsAcknowledgedButStoredOnce() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let body = sampleLine() + "\n"
         for _ in 0..<3 {
             let r = try await f.client.send(
@@ -99,17 +100,18 @@ import Testing
         f.receiver.stop()
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
+        defer { again.stop() }
         let r = try await f.client.send(
             again.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: body,
             headers: [("Fathom-Batch-Id", "0123456789abcdef")])
         #expect(r.status == 200)
         again.stop()
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == body)
-        f.close()
     }
 
     @Test func sighupReloadsCredentials() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         try f.dir.write("credentials", "fox:rotated\n")
         f.receiver.signal(SIGHUP)
         var status = 0
@@ -126,17 +128,16 @@ import Testing
                 f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: sampleLine() + "\n"
             ).status == 401)
         #expect(f.receiver.process.isRunning)
-        f.close()
     }
 
     @Test func clientTrustingAnotherCARefusesTheServer() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let stranger = try UploadClient(caFile: f.pki.otherCA)
         await #expect(throws: (any Error).self) {
             _ = try await stranger.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         }
         await stranger.shutdown()
-        f.close()
     }
 }
 
@@ -155,11 +156,11 @@ extension ReceiverIngestTests {
     /// Go's bufio.Scanner in the reference servers stops silently at 64 KiB; we store such lines.
     @Test func linesLongerThan64KiBAreStoredWhole() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let long = sampleLine(cmd: String(repeating: "c", count: 100_000))
         let reply = try await f.client.send(
             f.url("/sonar-freecsv"), user: "fox", password: "fox-secret", body: long + "\n" + sampleLine(pid: 7) + "\n")
         #expect(reply.status == 200)
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == long + "\n" + sampleLine(pid: 7) + "\n")
-        f.close()
     }
 }

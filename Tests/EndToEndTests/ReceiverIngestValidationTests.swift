@@ -15,6 +15,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func badNamesTimesAndBytesAre400WithAReasonAndStoreNothing() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let good = Array((sampleLine() + "\n").utf8)
         let longHost = String(repeating: "h", count: 252)  // a legal name, but "<host>.csv" is 256 bytes
         let cases: [([UInt8], String)] = [
@@ -31,12 +32,12 @@ import Testing
             #expect(reply.status == 400 && reply.body.contains(reason), "\(reply.status) \(reply.body)")
         }
         #expect(storedFiles(f.data, cluster: "fox").isEmpty)
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(2)))
     func sysinfoIsCheckedStrictlyAndStoredOnOneLine() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let head = #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm""#
         for (json, reason) in [
             (head + #","hostname":"vm2"}"#, "duplicate key"),
@@ -59,12 +60,12 @@ import Testing
             storedFiles(f.data, cluster: "fox")["2026/11/23/sysinfo-vm.json"]
                 == #"{"timestamp":"2026-11-23T06:39:22+00:00","hostname":"vm","description":"2x AMD  EPYC","gpus":[0,1]}"#
                 + "\n")
-        f.close()
     }
 
     @Test(.timeLimit(.minutes(2)))
     func csvMediaTypeIsCaseInsensitiveAndMayCarryACharset() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let body = Array((sampleLine() + "\n").utf8)
         for type in ["text/csv; charset=utf-8", "TEXT/CSV", "Text/Csv;charset=\"UTF-8\""] {
             #expect(try await post(f, type: type, body).status == 200, "\(type)")
@@ -75,6 +76,5 @@ import Testing
         #expect(
             storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == String(repeating: sampleLine() + "\n", count: 3)
         )
-        f.close()
     }
 }

@@ -26,6 +26,7 @@ import Testing
 
     @Test func sighupReloadsTheArchiveKeys() async throws {
         let f = try await ReceiverFixture(archive: true)
+        defer { f.close() }
         #expect(try await archiveStatus(f, token: ReceiverFixture.archiveToken) == 400)
         #expect(try await archiveStatus(f, token: "rotated-token-7c1d") == 401)
         try f.dir.write("api-keys", "agent:rotated-token-7c1d\n")
@@ -34,11 +35,11 @@ import Testing
         #expect(try await archiveStatus(f, token: "rotated-token-7c1d") == 400, "the new token is accepted")
         #expect(try await archiveStatus(f, token: ReceiverFixture.archiveToken) == 401, "the old token is refused")
         #expect(f.receiver.process.isRunning)
-        f.close()
     }
 
     @Test func keepAliveConnectionSurvivesSIGHUP() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let session = try OpenSSLClientSession(port: f.receiver.port, caFile: f.pki.caCertificate)
         defer { session.close() }
         let request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -52,6 +53,5 @@ import Testing
         try session.write(request)
         #expect(try await session.awaitOutput(containing: "HTTP/1.1 200", count: 2), "after SIGHUP: \(session.output)")
         #expect(!session.output.lowercased().contains("connection: close"), "\(session.output)")
-        f.close()
     }
 }

@@ -44,6 +44,7 @@ import Testing
         let dying = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_CRASH_AT": "after-sync-before-index:3"])
+        defer { dying.stop() }
         var answered = 0
         for u in uploads {
             guard
@@ -64,6 +65,7 @@ import Testing
 
         let back = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
+        defer { back.stop() }
         let caughtUp = uploads[2].body.split(separator: "\n").count
         #expect(back.log.contains("sample index caught up \(caughtUp) lines"), "\(back.log.suffix(400))")
         // Uploading resumes on the repaired index.

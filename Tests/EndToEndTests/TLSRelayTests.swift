@@ -145,6 +145,7 @@ import Testing
 
     @Test func theDaemonDeliversOverHTTPSWithoutMappingOpenSSL() async throws {
         let f = try await ReceiverFixture()
+        defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let process = Process()
         let args = agent.arguments("run", extra: ["--interval", "1", "--send-window", "0"])
@@ -188,6 +189,5 @@ import Testing
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        f.close()
     }
 }

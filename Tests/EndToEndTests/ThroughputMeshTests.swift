@@ -137,7 +137,7 @@ import Testing
         let a = chain.path.clientAddress()
         let b = chain.path.serverAddress()
         let f = try await ReceiverFixture(archive: true)
-        defer { f.dir.remove() }
+        defer { f.close() }
         try f.dir.write("agent-password", "fox-secret\n")
         try f.dir.write("archive-token", ReceiverFixture.archiveToken + "\n")
         let configA = try config(
@@ -207,6 +207,5 @@ import Testing
         let rates = throughput.values.joined().map { $0["val"]?.integerValue ?? 0 }
         #expect(rates.allSatisfy { $0 > 0 }, "measured rates archived: \(rates)")
         try await http.shutdown()
-        f.close()
     }
 }

@@ -56,6 +56,15 @@ final class ReceiverProcess: @unchecked Sendable {
         throw TestFailure("receiver did not start: \(log)")
     }
 
+    /// The last word on cleanup: a receiver still running when its test lets go of it (a test
+    /// that threw before its `stop()`, a helper's process no `defer` reached) is killed, not left
+    /// serving after the suite.
+    deinit {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
     /// SIGTERM, then SIGKILL if the receiver has not exited after `grace`: a receiver whose
