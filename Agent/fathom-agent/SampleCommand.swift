@@ -20,7 +20,7 @@ struct SampleCommand: AsyncSubcommand {
     }
 
     func run() async throws {
-        Self.write(await try sampler().sample())
+        Self.write(try await sampler().sample())
     }
 
     private func sampler() throws(CommandLineError) -> ProcessSampler {

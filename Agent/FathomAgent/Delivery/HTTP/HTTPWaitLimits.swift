@@ -32,20 +32,14 @@ struct HTTPWaitLimits: Sendable {
     func wait(fd: Int32, for events: Int16, endpoint: String, step: String) throws(AgentHTTPError) {
         let start = ContinuousClock.now
         let until = min(deadline, start + perWait)
-        while true {
-            let left = ContinuousClock.now.duration(to: until)
-            if left <= .zero {
-                // The bound this wait had, not the time measured: a late wake-up does not change the message.
-                let bound = start.duration(to: until)
-                let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
-                throw .timeout(endpoint: endpoint, step: step, seconds: (seconds * 10).rounded() / 10)
-            }
-            var pfd = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&pfd, 1, SocketPoll.milliseconds(left))
-            if ready > 0 { return }
-            if ready < 0 && errno != EINTR {
-                throw .io(endpoint: endpoint, step: step, reason: String(cString: strerror(errno)))
-            }
+        let ready = try SocketPoll.wait(fd: fd, for: events, deadline: until) { code in
+            AgentHTTPError.io(endpoint: endpoint, step: step, reason: String(cString: strerror(code)))
+        }
+        if !ready {
+            // The bound this wait had, not the time measured: a late wake-up does not change the message.
+            let bound = start.duration(to: until)
+            let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
+            throw .timeout(endpoint: endpoint, step: step, seconds: (seconds * 10).rounded() / 10)
         }
     }
 }

@@ -27,3 +27,8 @@ public enum RTTError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension RTTError {
+    /// A failed `poll(2)`: ``SocketPoll``'s `failure`.
+    static func poll(_ code: Int32) -> RTTError { .socket(call: "poll", errno: code) }
+}

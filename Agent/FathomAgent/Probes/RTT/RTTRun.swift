@@ -71,14 +71,8 @@ public struct RTTRun: Sendable {
         until deadline: ContinuousClock.Instant, returnEarly: Bool = false
     ) throws(RTTError) {
         while ContinuousClock.now < deadline {
-            let ready: [pollfd]
-            do {
-                ready = try ProbePoll.ready([pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)], until: deadline)
-            } catch {
-                if case .socket(let call, let code) = error { throw .socket(call: call, errno: code) }
-                throw .invalidParameter(error.description)
-            }
-            if ready.isEmpty { return }
+            guard try SocketPoll.wait(fd: socket.fd, for: Int16(POLLIN), deadline: deadline, failure: RTTError.poll)
+            else { return }
             for received in socket.receive() {
                 switch received.answer {
                 case .reply(let seq, let length, let ttl):

@@ -37,7 +37,9 @@ public struct TCPListener: Sendable {
 
     /// The next connection, or nil when none arrived before `deadline`.
     public func accept(deadline: ContinuousClock.Instant) throws(ThroughputError) -> TCPSocket? {
-        guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline) else { return nil }
+        guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline, failure: ThroughputError.poll) else {
+            return nil
+        }
         let peer = Glibc.accept(fd, nil, nil)
         if peer < 0 {
             if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { return nil }

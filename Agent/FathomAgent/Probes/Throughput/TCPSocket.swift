@@ -67,7 +67,7 @@ public struct TCPSocket: Sendable {
     /// Polls for `events` until `deadline`; false on timeout. Hang-ups count as ready so the
     /// following read sees the EOF.
     public func wait(for events: Int16, deadline: ContinuousClock.Instant) throws(ThroughputError) -> Bool {
-        try SocketPoll.wait(fd: fd, for: events, deadline: deadline)
+        try SocketPoll.wait(fd: fd, for: events, deadline: deadline, failure: ThroughputError.poll)
     }
 
     /// Reads exactly `count` bytes; `what` names the message in errors.

@@ -40,3 +40,8 @@ public enum ThroughputError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 }
+
+extension ThroughputError {
+    /// A failed `poll(2)`: ``SocketPoll``'s `failure`.
+    static func poll(_ code: Int32) -> ThroughputError { .socket(call: "poll", errno: code) }
+}

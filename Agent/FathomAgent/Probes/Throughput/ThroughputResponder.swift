@@ -130,15 +130,13 @@ public struct ThroughputResponder: Sendable {
     /// knocking on the listener meanwhile is told we are busy.
     func waitForTestEnd(_ control: ControlChannel, until deadline: ContinuousClock.Instant) throws(ThroughputError) {
         while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))") }
             var fds = [
                 pollfd(fd: control.socket.fd, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, SocketPoll.milliseconds(left))
-            if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { throw .socket(call: "poll", errno: errno) }
+            guard try SocketPoll.wait(&fds, until: deadline, failure: ThroughputError.poll) else {
+                throw .timeout("TEST_END (test ran past its duration plus \(Self.grace))")
+            }
             if fds[1].revents != 0, let newcomer = try listener.accept(deadline: .now + .milliseconds(1)) {
                 deny(newcomer)
             }

@@ -35,7 +35,10 @@ public final class UDPListener {
     /// before `deadline`. Datagrams that are not 4 bytes long (every iperf3 sends 4) are dropped.
     public func accept(deadline: ContinuousClock.Instant, datagramSize: Int) throws(ThroughputError) -> UDPSocket? {
         while true {
-            guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline) else { return nil }
+            guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline, failure: ThroughputError.poll)
+            else {
+                return nil
+            }
             var message = [UInt8](repeating: 0, count: 64)
             var peer = sockaddr_storage()
             var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)

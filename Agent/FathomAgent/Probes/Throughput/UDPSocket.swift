@@ -58,7 +58,10 @@ public struct UDPSocket: Sendable {
     public func receive(maxLength: Int, deadline: ContinuousClock.Instant) throws(ThroughputError) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: max(1, maxLength))
         while true {
-            guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline) else { return nil }
+            guard try SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline, failure: ThroughputError.poll)
+            else {
+                return nil
+            }
             let n = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }

@@ -52,9 +52,7 @@ public struct DNSTXTClient: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)
         // Replies that do not match (a stale answer, another id) are read and skipped.
-        while (try? ProbePoll.ready([pollfd(fd: fd, events: Int16(POLLIN), revents: 0)], until: deadline).isEmpty)
-            == false
-        {
+        while (try? SocketPoll.wait(fd: fd, for: Int16(POLLIN), deadline: deadline, failure: TraceError.poll)) == true {
             let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }
             guard count > 0 else { return nil }

@@ -1,28 +1,14 @@
 import Glibc
 
-/// Waits on the sockets of every probe in flight at once (`poll`; waits round to whole
-/// milliseconds, at least 1, so a wait never spins).
+/// Waits on the sockets of every probe in flight at once (``SocketPoll``) until one of them
+/// gives an answer.
 ///
 /// ```swift
-/// let ready = try ProbePoll.ready([pollfd(fd: fd, events: Int16(POLLIN), revents: 0)], until: .now + .seconds(1))
-/// if ready.first?.revents ?? 0 != 0 { … }
+/// let outcomes = try ProbePoll.answers(probes, events: Int16(POLLIN), until: .now + .seconds(1)) { index, revents in
+///     readAnswer(probes[index])
+/// }
 /// ```
 enum ProbePoll {
-    /// `fds` after the wait, in the same order, each `revents` saying what happened (0: nothing);
-    /// empty once `deadline` has passed.
-    static func ready(_ fds: [pollfd], until deadline: ContinuousClock.Instant) throws(TraceError) -> [pollfd] {
-        var fds = fds
-        while true {
-            let left = ContinuousClock.now.duration(to: deadline)
-            if left <= .zero { return [] }
-            let count = poll(&fds, nfds_t(fds.count), SocketPoll.milliseconds(left))
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .socket(call: "poll", errno: errno) }
-            if count == 0 { continue }
-            return fds
-        }
-    }
-
     /// The answer loop of a prober's `TraceProbing.answers`: waits on every probe's socket for
     /// `events` until `read` makes an answer of at least one, or `deadline` passes; each probe's
     /// answer at its index in `probes`, nil where none came (all nil at the deadline). `read` is
@@ -31,14 +17,13 @@ enum ProbePoll {
         _ probes: [SentProbe], events: Int16, until deadline: ContinuousClock.Instant,
         read: (_ index: Int, _ revents: Int16) -> ProbeOutcome?
     ) throws(TraceError) -> [ProbeOutcome?] {
-        let fds = probes.map { pollfd(fd: $0.socket, events: events, revents: 0) }
         var found = [ProbeOutcome?](repeating: nil, count: probes.count)
         while true {
-            let ready = try ready(fds, until: deadline)
-            if ready.isEmpty { return found }
+            var fds = probes.map { pollfd(fd: $0.socket, events: events, revents: 0) }
+            guard try SocketPoll.wait(&fds, until: deadline, failure: TraceError.poll) else { return found }
             var answered = false
-            for index in ready.indices where ready[index].revents != 0 {
-                if let outcome = read(index, ready[index].revents), found[index] == nil {
+            for index in fds.indices where fds[index].revents != 0 {
+                if let outcome = read(index, fds[index].revents), found[index] == nil {
                     found[index] = outcome
                     answered = true
                 }

@@ -27,3 +27,8 @@ public enum TraceError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension TraceError {
+    /// A failed `poll(2)`: ``SocketPoll``'s `failure`.
+    static func poll(_ code: Int32) -> TraceError { .socket(call: "poll", errno: code) }
+}
