@@ -43,9 +43,9 @@ enum AgentMain {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch CommandLineRequest(arguments, root: spec(for: arguments)) {
         case .help(let text):
-            print(text, terminator: "")
+            StandardStreams.write(text)
         case .version(let text):
-            print(text)
+            StandardStreams.write(text + "\n")
         case .usageError(let error, let command, let path):
             reportUsage(error, command: command, path: path)
             exit(64)
@@ -68,17 +68,12 @@ enum AgentMain {
         } catch let exit as CommandExit {
             return exit.status
         } catch {
-            writeError("Error: \(error)\n")
+            StandardStreams.writeError("Error: \(error)\n")
             return 1
         }
     }
 
     static func reportUsage(_ error: CommandLineError, command: CommandSpec, path: String) {
-        writeError("Error: \(error)\n" + HelpText.usageHint(command, path: path))
-    }
-
-    static func writeError(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = write(2, bytes, bytes.count)
+        StandardStreams.writeError("Error: \(error)\n" + HelpText.usageHint(command, path: path))
     }
 }

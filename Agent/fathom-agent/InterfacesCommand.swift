@@ -39,11 +39,11 @@ struct InterfacesCommand: BlockingSubcommand {
             sysfs: LinuxSysFS(), procfs: LinuxProcFS(), options: options, links: NetlinkLinkTable())
         let records = sampler.sample()
         if json {
-            print(JSONText.string(.array(records.map(\.json))))
+            StandardStreams.write(JSONText.string(.array(records.map(\.json))) + "\n")
         } else {
             var out = ""
             for record in records { out += record.line + "\n" }
-            print(out, terminator: "")
+            StandardStreams.write(out)
         }
     }
 }

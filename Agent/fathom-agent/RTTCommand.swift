@@ -74,9 +74,9 @@ struct RTTCommand: BlockingSubcommand {
         }
         let result = RTTRun(parameters: parameters, preferRaw: raw).run()
         if json {
-            print(result.jsonString())
+            StandardStreams.write(result.jsonString() + "\n")
         } else {
-            print(summary(result), terminator: "")
+            StandardStreams.write(summary(result))
         }
         if let error = result.error {
             if json {

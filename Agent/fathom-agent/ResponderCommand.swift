@@ -38,7 +38,7 @@ struct ResponderCommand: BlockingSubcommand {
             switch outcome {
             case .success(let report):
                 failed = false
-                if json { print(report.result.jsonString()) } else { print(report.summary, terminator: "") }
+                StandardStreams.write(json ? report.result.jsonString() + "\n" : report.summary)
             case .failure(let error):
                 failed = true
                 Self.log("test failed: \(error)")

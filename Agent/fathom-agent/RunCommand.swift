@@ -110,8 +110,8 @@ struct OnceCommand: AsyncSubcommand {
         let outcome = await parts.daemon.delivery.drain(maxAttempts: max(1, attempts))
         await parts.daemon.writeMetrics()
         try await parts.shutdown()
-        print(
-            "delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined"
+        StandardStreams.write(
+            "delivered \(outcome.delivered) batches, \(outcome.remaining) remain in the spool, \(outcome.quarantined) quarantined\n"
         )
         if outcome.remaining > 0 || outcome.quarantined > 0 {
             throw CommandExit(1)

@@ -39,7 +39,7 @@ struct SampleCommand: AsyncSubcommand {
     private static func write(_ lines: [String]) {
         var out = ""
         for line in lines { out += line + "\n" }
-        print(out, terminator: "")
+        StandardStreams.write(out)
     }
 }
 
@@ -54,6 +54,6 @@ struct SysinfoCommand: AsyncSubcommand {
         let procfs = LinuxProcFS()
         let collector = SysinfoCollector(
             procfs: procfs, gpu: GPUDetection.probes(procfs: procfs, runner: SpawnCommandRunner()))
-        print(await collector.sysinfoJSON())
+        StandardStreams.write(await collector.sysinfoJSON() + "\n")
     }
 }

@@ -125,9 +125,9 @@ struct ThroughputCommand: BlockingSubcommand {
         }
         do {
             let report = try ThroughputClient(parameters: parameters).run()
-            print(json ? report.result.jsonString() : report.summary, terminator: json ? "\n" : "")
+            StandardStreams.write(json ? report.result.jsonString() + "\n" : report.summary)
         } catch {
-            if json { print(ThroughputResult.failure(error.description).jsonString()) }
+            if json { StandardStreams.write(ThroughputResult.failure(error.description).jsonString() + "\n") }
             let line = Array("fathom-agent throughput: \(error)\n".utf8)
             _ = write(2, line, line.count)
             throw CommandExit(2)

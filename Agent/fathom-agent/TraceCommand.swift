@@ -137,9 +137,9 @@ struct TraceCommand: BlockingSubcommand {
             asResolver: ASNumberResolver(service: service))
         let report = run.run()
         if json {
-            print(report.result.jsonString())
+            StandardStreams.write(report.result.jsonString() + "\n")
         } else {
-            print(report.summary, terminator: "")
+            StandardStreams.write(report.summary)
         }
         if let failure = report.failure {
             // The JSON already carries the error; stderr says it to a person.

@@ -4,8 +4,8 @@
 /// ```swift
 /// switch CommandLineRequest(Array(CommandLine.arguments.dropFirst()), root: AgentMain.spec) {
 /// case .run(let command, let parsed): …
-/// case .help(let text): print(text, terminator: "")
-/// case .version(let text): print(text)
+/// case .help(let text): StandardStreams.write(text)
+/// case .version(let text): StandardStreams.write(text + "\n")
 /// case .usageError(let error, let command, let path): …  // stderr, exit 64
 /// }
 /// ```
