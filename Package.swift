@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "fathom-agent", targets: ["fathom-agent"]),
         .executable(name: "fathom-receiver", targets: ["fathom-receiver"]),
         .executable(name: "fathom-bench", targets: ["fathom-bench"]),
+        .executable(name: "fathom-start-floor", targets: ["fathom-start-floor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -136,6 +137,14 @@ let package = Package(
             ],
             path: "Receiver/fathom-receiver",
             swiftSettings: strict
+        ),
+        // The start-up floor the network bench times beside the agent: an empty async main,
+        // linked as the agent is.
+        .executableTarget(
+            name: "fathom-start-floor",
+            path: "Benchmarks/fathom-start-floor",
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(agentLinkFlags, .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "fathom-bench",

@@ -1,5 +1,6 @@
 import FathomAgent
 import FathomTestSupport
+import Foundation
 
 /// Time to trace a namespace path: `fathom-agent trace --queries 1` against `tracepath -n` (one
 /// probe per hop until one answers), both as processes started in the client namespace with
@@ -7,7 +8,9 @@ import FathomTestSupport
 ///
 /// Two breakdown figures say where the agent's time goes: bare `ip netns exec … true` (what both
 /// pay to start), and the same trace in-process (`TraceRun` on a thread inside the client
-/// namespace), which is the probing alone; the rest is the agent's process start and exit.
+/// namespace), which is the probing alone; the rest is the agent's process start and exit. A
+/// third, `fathom-start-floor` (an empty async main linked as the agent is), is the least any
+/// Swift command pays for that start and exit, set against tracepath's whole run.
 struct TraceComparison {
     /// The agent's trace must take no longer than tracepath's.
     static let ratioBar = 1.0
@@ -49,6 +52,12 @@ struct TraceComparison {
         let trueArgv = path.command(in: path.client, [Subprocess.which("true") ?? "/bin/true"])
         for _ in 0..<runs { try startRuns.time(trueArgv) }
         let inProcess = try inProcessMilliseconds(dest)
+        // The Swift floor, when built beside the bench (`swift build -c release` builds it).
+        let floorBinary = AgentBenchmark.siblingExecutable("fathom-start-floor")
+        var floorRuns = Runs()
+        if FileManager.default.isExecutableFile(atPath: floorBinary) {
+            for _ in 0..<runs { try floorRuns.time(path.command(in: path.client, [floorBinary])) }
+        }
 
         let ratio = agentRuns.medianWall / tracepathRuns.medianWall
         print("    fathom-agent trace  \(agentRuns.summary)")
@@ -63,6 +72,15 @@ struct TraceComparison {
         print(
             "               => fathom-agent process start + exit ~ \(fmt(agentRuns.medianWall - startRuns.medianWall - inProcess)) ms, "
                 + "tracepath's ~ \(fmt(tracepathRuns.medianWall - startRuns.medianWall)) ms including its probes")
+        if floorRuns.wall.isEmpty {
+            print("    floor: skipped, fathom-start-floor is not built beside the bench")
+        } else {
+            let floorStart = floorRuns.medianWall - startRuns.medianWall
+            print("    floor: fathom-start-floor (an empty async main, linked as the agent is) \(floorRuns.summary)")
+            print(
+                "           => a Swift program's start + exit alone ~ \(fmt(floorStart)) ms; "
+                    + "floor / tracepath (median wall) = \(fmt(floorRuns.medianWall / tracepathRuns.medianWall, 3))")
+        }
         return ratio
     }
 
