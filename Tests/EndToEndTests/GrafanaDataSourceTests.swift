@@ -11,9 +11,13 @@ import Testing
     /// A receiver holding the test samples of cluster `fox` (uploaded by three concurrent "nodes").
     static func loaded() async throws -> (ReceiverFixture, GrafanaClient, GrafanaSamples.Expected) {
         let f = try await ReceiverFixture()
-        defer { f.close() }
         let uploads = GrafanaSamples.uploads()
-        try await GrafanaSamples.upload(uploads, to: f)
+        do {
+            try await GrafanaSamples.upload(uploads, to: f)
+        } catch {
+            f.close()  // the caller's `defer` closes it only once it has it
+            throw error
+        }
         let expected = GrafanaSamples.expected(uploads.map(\.body).joined())
         return (f, GrafanaClient(client: f.client, baseURL: f.receiver.baseURL), expected)
     }
