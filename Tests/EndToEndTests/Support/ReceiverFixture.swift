@@ -67,12 +67,17 @@ struct ReceiverFixture: Sendable {
 
     /// Closes the client's connections, stops the receiver and removes the directory. Synchronous,
     /// so `defer { f.close() }` cleans up however the test ends: a `Task` started in a `defer`
-    /// may never run once the last test is done, leaving the receiver behind.
+    /// may never run once the last test is done, leaving the receiver behind. It blocks the
+    /// thread it runs on (a cooperative one, shared with every other test of the process), so a
+    /// receiver not gone 3 s after SIGTERM is killed: its graceful shutdown is not what is being
+    /// tested here, and a long wait stalls the timings of the tests running beside it.
     func close() {
         client.shutdownNow()
-        receiver.stop()
+        receiver.stop(grace: Self.closeGrace)
         dir.remove()
     }
+
+    static let closeGrace: Duration = .seconds(3)
 }
 
 /// A free-CSV sample line as sonar 0.12 prints it.
