@@ -80,8 +80,7 @@ struct RTTCommand: BlockingSubcommand {
         }
         if let error = result.error {
             if json {
-                let line = Array("fathom-agent rtt: \(error)\n".utf8)
-                _ = write(2, line, line.count)
+                StandardStreams.writeError("fathom-agent rtt: \(error)\n")
             }
             throw CommandExit(2)
         }

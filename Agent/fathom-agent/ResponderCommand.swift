@@ -49,7 +49,6 @@ struct ResponderCommand: BlockingSubcommand {
 
     /// Log lines go to stderr so stdout stays the results alone.
     static func log(_ message: String) {
-        let line = Array("fathom-agent responder: \(message)\n".utf8)
-        _ = write(2, line, line.count)
+        StandardStreams.writeError("fathom-agent responder: \(message)\n")
     }
 }

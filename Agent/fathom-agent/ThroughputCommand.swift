@@ -128,8 +128,7 @@ struct ThroughputCommand: BlockingSubcommand {
             StandardStreams.write(json ? report.result.jsonString() + "\n" : report.summary)
         } catch {
             if json { StandardStreams.write(ThroughputResult.failure(error.description).jsonString() + "\n") }
-            let line = Array("fathom-agent throughput: \(error)\n".utf8)
-            _ = write(2, line, line.count)
+            StandardStreams.writeError("fathom-agent throughput: \(error)\n")
             throw CommandExit(2)
         }
     }

@@ -144,8 +144,7 @@ struct TraceCommand: BlockingSubcommand {
         if let failure = report.failure {
             // The JSON already carries the error; stderr says it to a person.
             if json {
-                let line = Array("fathom-agent trace: \(failure)\n".utf8)
-                _ = write(2, line, line.count)
+                StandardStreams.writeError("fathom-agent trace: \(failure)\n")
             }
             throw CommandExit(2)
         }

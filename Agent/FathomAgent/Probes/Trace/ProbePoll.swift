@@ -18,8 +18,8 @@ enum ProbePoll {
         read: (_ index: Int, _ revents: Int16) -> ProbeOutcome?
     ) throws(TraceError) -> [ProbeOutcome?] {
         var found = [ProbeOutcome?](repeating: nil, count: probes.count)
+        var fds = probes.map { pollfd(fd: $0.socket, events: events, revents: 0) }
         while true {
-            var fds = probes.map { pollfd(fd: $0.socket, events: events, revents: 0) }
             guard try SocketPoll.wait(&fds, until: deadline, failure: TraceError.poll) else { return found }
             var answered = false
             for index in fds.indices where fds[index].revents != 0 {
