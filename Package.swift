@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "fathom-receiver", targets: ["fathom-receiver"]),
         .executable(name: "fathom-bench", targets: ["fathom-bench"]),
         .executable(name: "fathom-start-floor", targets: ["fathom-start-floor"]),
+        .executable(name: "fathom-trace-floor", targets: ["fathom-trace-floor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -144,6 +145,16 @@ let package = Package(
             name: "fathom-start-floor",
             path: "Benchmarks/fathom-start-floor",
             swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(agentLinkFlags, .when(platforms: [.linux]))]
+        ),
+        // The least any Swift trace pays, timed beside the agent's too: one probe per TTL on one
+        // socket, a synchronous main, linked as the agent is. Without Swift 6's dynamic
+        // actor-isolation checks, whose main-actor assertions in `main`'s closures would link the
+        // concurrency runtime and libdispatch (32 relocated pages) into a program that uses neither.
+        .executableTarget(
+            name: "fathom-trace-floor",
+            path: "Benchmarks/fathom-trace-floor",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-dynamic-actor-isolation"])],
             linkerSettings: [.unsafeFlags(agentLinkFlags, .when(platforms: [.linux]))]
         ),
         .executableTarget(

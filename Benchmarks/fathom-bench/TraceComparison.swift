@@ -10,7 +10,9 @@ import Foundation
 /// pay to start), and the same trace in-process (`TraceRun` on a thread inside the client
 /// namespace), which is the probing alone; the rest is the agent's process start and exit. A
 /// third, `fathom-start-floor` (an empty async main linked as the agent is), is the least any
-/// Swift command pays for that start and exit, set against tracepath's whole run.
+/// Swift command pays for that start and exit, set against tracepath's whole run; a fourth,
+/// `fathom-trace-floor` (one probe per TTL on one socket, a synchronous main, linked as the agent
+/// is), is the least any Swift trace of the path pays.
 struct TraceComparison {
     /// The agent's trace must take no longer than tracepath's.
     static let ratioBar = 1.0
@@ -52,11 +54,28 @@ struct TraceComparison {
         let trueArgv = path.command(in: path.client, [Subprocess.which("true") ?? "/bin/true"])
         for _ in 0..<runs { try startRuns.time(trueArgv) }
         let inProcess = try inProcessMilliseconds(dest)
-        // The Swift floor, when built beside the bench (`swift build -c release` builds it).
+        // The Swift floors, when built beside the bench (`swift build -c release` builds them).
         let floorBinary = AgentBenchmark.siblingExecutable("fathom-start-floor")
         var floorRuns = Runs()
         if FileManager.default.isExecutableFile(atPath: floorBinary) {
             for _ in 0..<runs { try floorRuns.time(path.command(in: path.client, [floorBinary])) }
+        }
+        let traceFloorBinary = AgentBenchmark.siblingExecutable("fathom-trace-floor")
+        let traceFloorArgv = path.command(in: path.client, [traceFloorBinary, dest])
+        var traceFloorRuns = Runs()
+        var tracepathBesideFloor = Runs()
+        var traceFloorHops: [String] = []
+        if FileManager.default.isExecutableFile(atPath: traceFloorBinary) {
+            traceFloorHops = TraceHopList.agent(try output(traceFloorArgv))
+            for index in 0..<runs {
+                for isFloor in index % 2 == 0 ? [true, false] : [false, true] {
+                    if isFloor {
+                        try traceFloorRuns.time(traceFloorArgv)
+                    } else {
+                        try tracepathBesideFloor.time(tracepathArgv)
+                    }
+                }
+            }
         }
 
         let ratio = agentRuns.medianWall / tracepathRuns.medianWall
@@ -80,6 +99,18 @@ struct TraceComparison {
             print(
                 "           => a Swift program's start + exit alone ~ \(fmt(floorStart)) ms; "
                     + "floor / tracepath (median wall) = \(fmt(floorRuns.medianWall / tracepathRuns.medianWall, 3))")
+        }
+        if traceFloorRuns.wall.isEmpty {
+            print("    trace floor: skipped, fathom-trace-floor is not built beside the bench")
+        } else {
+            print(
+                "    trace floor: fathom-trace-floor (one probe per TTL on one socket, synchronous main, linked as the agent is) "
+                    + "\(traceFloorRuns.summary), hops \(traceFloorHops == expected ? "the path's" : "WRONG: \(traceFloorHops)")"
+            )
+            print(
+                "           => the least a Swift trace of this path pays; trace floor / tracepath (median wall, "
+                    + "runs alternating with tracepath's, tracepath \(fmt(tracepathBesideFloor.medianWall, 3)) ms) = "
+                    + "\(fmt(traceFloorRuns.medianWall / tracepathBesideFloor.medianWall, 3))")
         }
         return ratio
     }
