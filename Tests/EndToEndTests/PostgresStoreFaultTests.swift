@@ -18,6 +18,14 @@ import Testing
         let faultsOver = Mutex(false)
     }
 
+    /// What the restart test's uploaders and its database task share.
+    final class RestartRun: Sendable {
+        let longest = Mutex(Duration.zero)
+        let stored = Mutex(0)
+        let restarted = Mutex(false)
+        let storedAfterRestart = Mutex(0)
+    }
+
     /// One batch, sent until a receiver answers 200: no connection or another answer goes to the
     /// other receiver (an agent's failover).
     static func upload(_ uploader: Int, _ batch: Int, client: UploadClient, urls: [String], run: Run) async {
@@ -40,6 +48,69 @@ import Testing
             target = 1 - target
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// A database restarted under a steady stream of uploads leaves none of them waiting: each is
+    /// answered (200, or 503 while the database is away) in seconds, and SIGTERM afterwards
+    /// stops the receiver at once. Before, a request written to a connection the server had just
+    /// closed was never answered by PostgresNIO: uploads waited until the store's 30 s deadline,
+    /// or for ever, and the receiver sat out SIGTERM until its own 40 s limits crashed it.
+    @Test(.timeLimit(.minutes(3)))
+    func aDatabaseRestartUnderUploadsLeavesNoneWaiting() async throws {
+        guard let pg = try PostgresStoreTests.server() else { return }
+        defer { pg.remove() }
+        let f = try await ReceiverFixture(flags: ["--store", pg.url])
+        defer { f.close() }
+        let run = RestartRun()
+        let end = ContinuousClock.now + .seconds(5)
+        await withTaskGroup(of: Void.self) { group in
+            for uploader in 0..<16 {
+                group.addTask {
+                    var batch = 0
+                    while ContinuousClock.now < end {
+                        let body =
+                            (0..<4).map { sampleLine(host: "r\(uploader)", pid: batch * 10 + $0) }
+                            .joined(separator: "\n") + "\n"
+                        let start = ContinuousClock.now
+                        let reply = try? await f.client.send(
+                            f.receiver.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
+                            body: body, headers: [("Fathom-Batch-Id", "r\(uploader)-b\(batch)")])
+                        let took = ContinuousClock.now - start
+                        run.longest.withLock { $0 = max($0, took) }
+                        if reply?.status == 200 {
+                            run.stored.withLock { $0 += 1 }
+                            if run.restarted.withLock({ $0 }) { run.storedAfterRestart.withLock { $0 += 1 } }
+                            batch += 1
+                        } else {
+                            try? await Task.sleep(for: .milliseconds(20))
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(1))
+                try? pg.stop()
+                try? await Task.sleep(for: .milliseconds(300))
+                try? pg.start()
+                run.restarted.withLock { $0 = true }
+            }
+        }
+        let slowest = run.longest.withLock { $0 }
+        #expect(slowest < .seconds(15), "an upload waited \(slowest) for its answer")
+        withKnownIssue(
+            "PostgresNIO traps (sendCopyDone's precondition) when the server ends the session mid-COPY",
+            isIntermittent: true
+        ) {
+            #expect(
+                run.storedAfterRestart.withLock { $0 } > 0,
+                "nothing stored after the restart (receiver alive: \(f.receiver.process.isRunning))")
+        }
+        // Every acknowledged upload is in the database once.
+        #expect(try pg.psql("SELECT count(*) FROM fathom_batches") == "\(run.stored.withLock { $0 })")
+        let stopping = ContinuousClock.now
+        f.receiver.stop(grace: .seconds(20))
+        let stopped = ContinuousClock.now - stopping
+        #expect(stopped < .seconds(10), "SIGTERM took \(stopped)")
     }
 
     @Test(.timeLimit(.minutes(5)))

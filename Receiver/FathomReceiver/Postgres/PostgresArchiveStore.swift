@@ -235,8 +235,11 @@ public final class PostgresArchiveStore: ArchiveStore {
     }
 
     /// Runs `body` in one transaction on a lent connection: committed when it returns, rolled
-    /// back when it throws (a connection that cannot even roll back is closed, not lent again).
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// back when it throws (a connection that is lost, or cannot even roll back, is closed, not
+    /// lent again; nothing is sent on a lost one, see `PostgresFailure.lostConnection`).
+    private func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await pool.withConnection { [logger] connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -244,6 +247,10 @@ public final class PostgresArchiveStore: ArchiveStore {
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
+                if error is PSQLError && PostgresFailure(error).lostConnection || connection.isClosed {
+                    try? await connection.close()
+                    throw error
+                }
                 do {
                     try await connection.query("ROLLBACK", logger: logger)
                 } catch {

@@ -7,7 +7,8 @@ import PostgresNIO
 /// A connection that failed (or that the server closed) is dropped on its return and the next
 /// borrower connects afresh, so a database restart costs the requests in flight, not the receiver;
 /// a request that met a connection which died while idle is run again on a new one (bodies must
-/// be safe to run twice, as the archive's are).
+/// be safe to run twice, as the archive's are). A body gets ``PostgresDeadline/limit``: past it
+/// its connection is closed and the request fails.
 ///
 /// ```swift
 /// let pool = PostgresConnectionPool(connector: connector, limit: 8)
@@ -39,19 +40,19 @@ actor PostgresConnectionPool {
     /// idempotent (a metadata by its checksum, a point by its time), so a second run stores
     /// nothing twice even if the first had committed.
     nonisolated func withConnection<T: Sendable>(
-        _ body: (PostgresConnection) async throws -> T
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             let (connection, reused) = try await borrow()
             do {
-                let result = try await body(connection)
+                let result = try await PostgresDeadline.run(on: connection) { try await body(connection) }
                 await giveBack(connection, keep: true)
                 return result
             } catch {
                 // The body's own errors (a duplicate point) leave a good connection; a lost one goes.
-                let lost = (error as? PSQLError).map { $0.serverInfo == nil } ?? false
+                let lost = connection.isClosed || error is PSQLError && PostgresFailure(error).lostConnection
                 await giveBack(connection, keep: !lost)
                 if lost && reused && attempt == 1 { continue }
                 throw error

@@ -73,8 +73,14 @@ struct PostgresConnector: Sendable {
         }
     }
 
+    /// A new connection, or an error within ``PostgresDeadline/limit`` (`connectTimeout` bounds
+    /// only the TCP handshake, not a server that accepts and then never answers the startup).
     func connect() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(configuration: configuration, id: ids.next(), logger: logger)
+        let (configuration, id, logger) = (configuration, ids.next(), logger)
+        let closeLate: @Sendable (PostgresConnection) -> Void = { $0.close().whenComplete { _ in } }
+        return try await PostgresDeadline.run(within: PostgresDeadline.limit, late: closeLate) {
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        }
     }
 }
 

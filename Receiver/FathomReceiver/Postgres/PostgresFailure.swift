@@ -10,10 +10,16 @@ struct PostgresFailure: CustomStringConvertible {
     /// The server's SQLSTATE (e.g. `40P01` for a deadlock); nil when the server did not answer.
     var sqlState: String? { (error as? PSQLError)?.serverInfo?[.sqlState] }
 
-    /// True when the connection is gone (refused, reset, closed), not when the server refused a statement.
+    /// True when the connection is gone (refused, reset, closed) or going (the server ended the
+    /// session: a FATAL error such as 57P01 when the database shuts down), not when the server
+    /// refused a statement. Nothing may be sent on a connection past this point: PostgresNIO never
+    /// answers a request written to a channel that has closed meanwhile, so a `ROLLBACK` after a
+    /// FATAL would wait forever.
     var lostConnection: Bool {
         guard let error = error as? PSQLError else { return true }
-        return error.serverInfo == nil
+        guard let info = error.serverInfo else { return true }
+        return info[.severity] == "FATAL" || info[.severity] == "PANIC"
+            || info[.sqlState].map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
     }
 
     var description: String {

@@ -2,6 +2,7 @@ import FathomShared
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -35,9 +36,6 @@ actor PostgresGroupCommit {
     }
 
     let connector: PostgresConnector
-    /// A group or probe still unanswered after this closes its connection, which fails it (503):
-    /// a database that hangs must not hold every upload, nor the shutdown, forever.
-    static let deadline: Duration = .seconds(30)
     private var connection: PostgresConnection?
     /// Days whose partition exists (made or seen by this receiver).
     private var partitions: Set<String> = []
@@ -79,7 +77,7 @@ actor PostgresGroupCommit {
     private func probe() async -> String? {
         do {
             let connection = try await connected().connection
-            try await bounded(connection) { try await connection.query("SELECT 1", logger: logger) }
+            try await bounded(connection) { [logger] in _ = try await connection.query("SELECT 1", logger: logger) }
             return nil
         } catch {
             drop()
@@ -103,15 +101,16 @@ actor PostgresGroupCommit {
         var attempt = 0
         while true {
             attempt += 1
-            var commitSent = false
+            let sent = CommitSent()
             var fresh = true
             do {
                 let (connection, isFresh) = try await connected()
                 fresh = isFresh
                 return try await bounded(connection) {
-                    try await transaction(uploads, on: connection, commitSent: &commitSent).map { .success($0) }
+                    try await self.transaction(uploads, on: connection, commitSent: sent).map { .success($0) }
                 }
             } catch {
+                let commitSent = sent.value
                 let failure = PostgresFailure(error)
                 if failure.lostConnection {
                     drop()
@@ -138,31 +137,40 @@ actor PostgresGroupCommit {
         }
     }
 
-    /// Runs `body`, closing `connection` if it takes longer than ``deadline``.
-    private func bounded<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
-        let guardian = Task { [logger, address = connector.address.display] in
-            try await Task.sleep(for: Self.deadline)
-            logger.error(
-                "store did not answer within \(Self.deadline); closing the connection",
-                metadata: ["store": "\(address)"])
-            connection.close().whenComplete { _ in }
+    /// Runs `body` within ``PostgresDeadline/limit``; past it the connection is closed and the
+    /// group or probe fails (503), whether or not `body` ever returns.
+    private func bounded<T: Sendable>(
+        _ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await PostgresDeadline.run(on: connection, body)
+        } catch let expired as PostgresDeadline.Expired {
+            logger.error("\(expired); closing the connection", metadata: ["store": "\(connector.address.display)"])
+            throw expired
         }
-        defer { guardian.cancel() }
-        return try await body()
     }
 
     private func rollBack() async {
         guard let connection else { return }
+        // A request written to a closed channel is never answered (see PostgresFailure.lostConnection).
+        guard !connection.isClosed else { return drop() }
         do {
-            try await connection.query("ROLLBACK", logger: logger)
+            try await bounded(connection) { [logger] in _ = try await connection.query("ROLLBACK", logger: logger) }
         } catch {
             drop()
         }
     }
 
+    /// Set once a group's `COMMIT` is on its way: from then on its outcome is unknown.
+    private final class CommitSent: Sendable {
+        private let sent = Mutex(false)
+        var value: Bool { sent.withLock { $0 } }
+        func set() { sent.withLock { $0 = true } }
+    }
+
     /// One transaction for the whole group; the outcome of each upload, in order.
     private func transaction(
-        _ uploads: [Upload], on connection: PostgresConnection, commitSent: inout Bool
+        _ uploads: [Upload], on connection: PostgresConnection, commitSent: CommitSent
     ) async throws -> [CommitOutcome] {
         var days: Set<String> = []
         for upload in uploads { days.formUnion(upload.rows.days) }
@@ -211,13 +219,17 @@ actor PostgresGroupCommit {
             if let fold = upload.fold { folds.append(fold) }
         }
         if !sampleRows.isEmpty {
-            // COPY, as psql's `\copy` does: the lines stream as text rows, one upload a message.
+            // COPY, as psql's `\copy` does: the group's lines as text rows in one message. One
+            // write, not one per upload, keeps the COPY short: a COPY whose session the server
+            // ends before its CopyDone goes out meets a precondition in PostgresNIO's state
+            // machine (`sendCopyDone`), which stops the receiver (seen once in ten restarts).
+            var text: [UInt8] = []
+            for rows in sampleRows { text += rows.copyText(group: groupID) }
+            let buffer = ByteBuffer(bytes: text)
             try await connection.copyFrom(
                 table: "fathom_samples", columns: PostgresUploadRows.sampleColumns, logger: logger
             ) { writer in
-                for rows in sampleRows {
-                    try await writer.write(ByteBuffer(bytes: rows.copyText(group: groupID)))
-                }
+                try await writer.write(buffer)
             }
         }
         if !sysinfo.sysinfoDocument.isEmpty {
@@ -245,7 +257,7 @@ actor PostgresGroupCommit {
             for other in folds { fold.merge(other) }
             try await PostgresIndexRows(fold).write(on: connection, logger: logger)
         }
-        commitSent = true
+        commitSent.set()
         try await connection.query("COMMIT", logger: logger)
         return outcomes
     }

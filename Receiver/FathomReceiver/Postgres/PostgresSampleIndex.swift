@@ -61,8 +61,6 @@ public final class PostgresSampleIndex: SampleSeriesIndex {
     /// Connections kept for the next read.
     private let idle = Mutex<[PostgresConnection]>([])
     static let maxIdle = 4
-    /// A read still unanswered after this closes its connection (Grafana gets 503).
-    static let deadline: Duration = .seconds(30)
 
     init(connector: PostgresConnector) {
         self.connector = connector
@@ -186,7 +184,9 @@ public final class PostgresSampleIndex: SampleSeriesIndex {
     /// Runs `body` on a kept connection (or a new one), keeps the connection afterwards unless it
     /// failed; a kept connection that turns out lost is replaced once. Failures are `StorageError`s
     /// naming the store (Grafana answers them 503).
-    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var reuse = true
         while true {
             let kept = reuse ? idle.withLock { $0.popLast() } : nil
@@ -201,7 +201,7 @@ public final class PostgresSampleIndex: SampleSeriesIndex {
                 throw failure(error)
             }
             do {
-                let result = try await bounded(connection) { try await body(connection) }
+                let result = try await PostgresDeadline.run(on: connection) { try await body(connection) }
                 let keep = idle.withLock { list in
                     guard list.count < Self.maxIdle, !connection.isClosed else { return false }
                     list.append(connection)
@@ -227,13 +227,4 @@ public final class PostgresSampleIndex: SampleSeriesIndex {
             detail: PostgresFailure(error).description)
     }
 
-    /// Runs `body`, closing `connection` if it takes longer than ``deadline``.
-    private func bounded<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
-        let guardian = Task {
-            try await Task.sleep(for: Self.deadline)
-            connection.close().whenComplete { _ in }
-        }
-        defer { guardian.cancel() }
-        return try await body()
-    }
 }
