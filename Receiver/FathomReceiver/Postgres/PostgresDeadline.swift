@@ -1,4 +1,3 @@
-import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -10,7 +9,8 @@ import Synchronization
 /// end it. So the store never awaits a connection directly: the operation runs in a task of its
 /// own and the caller resumes on its result or at the deadline, whichever comes first. At the
 /// deadline `expired` runs (it closes the connection) and the caller gets ``Expired``; once the
-/// connection has closed the caller gets ``ConnectionClosed`` at the latest ``closedGrace`` later.
+/// connection has closed the caller gets ``ConnectionClosed`` about ``closedGrace`` later at the
+/// latest.
 /// A task still waiting is left behind, and its result, if any, is dropped.
 ///
 /// ```swift
@@ -36,6 +36,7 @@ enum PostgresDeadline {
     /// How long an operation may still take once its connection has closed, for PostgresNIO to
     /// fail it with the server's own words (a FATAL message) before ``ConnectionClosed`` does.
     static let closedGrace: Duration = .milliseconds(200)
+    static let closedPoll: Duration = .milliseconds(100)
 
     /// `operation` on `connection`: it fails with ``ConnectionClosed`` soon after the connection
     /// closes, and at the deadline the connection is closed.
@@ -44,27 +45,34 @@ enum PostgresDeadline {
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await run(
-            within: limit, expired: { connection.close().whenComplete { _ in } }, closed: connection.closeFuture,
+            within: limit, expired: { connection.close().whenComplete { _ in } }, closed: { connection.isClosed },
             operation)
     }
 
     /// `operation`, or ``Expired`` once `limit` has passed (`expired` runs then), or
-    /// ``ConnectionClosed`` ``closedGrace`` after `closed` completes; what the operation yields
-    /// after that goes to `late` (a connection opened too late is closed there).
+    /// ``ConnectionClosed`` once `closed` has said true for ``closedGrace`` (asked every
+    /// ``closedPoll``: a callback on the connection's close would stay registered for the
+    /// connection's whole life, one per operation); what the operation yields after that goes to
+    /// `late` (a connection opened too late is closed there).
     static func run<T: Sendable>(
-        within limit: Duration, expired: @escaping @Sendable () -> Void = {}, closed: EventLoopFuture<Void>? = nil,
-        late: @escaping @Sendable (T) -> Void = { _ in }, _ operation: @escaping @Sendable () async throws -> T
+        within limit: Duration, expired: @escaping @Sendable () -> Void = {},
+        closed: @escaping @Sendable () -> Bool = { false }, late: @escaping @Sendable (T) -> Void = { _ in },
+        _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let answer = FirstAnswer(continuation)
-            closed?.whenComplete { _ in
-                Task {
-                    try? await Task.sleep(for: closedGrace)
-                    answer.give(.failure(ConnectionClosed()))
-                }
-            }
             let timer = Task {
-                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                let clock = ContinuousClock()
+                let end = clock.now + limit
+                var closedSince: ContinuousClock.Instant?
+                while clock.now < end {
+                    guard (try? await Task.sleep(for: min(closedPoll, end - clock.now))) != nil else { return }
+                    if closedSince == nil && closed() { closedSince = clock.now }
+                    if let closedSince, clock.now - closedSince >= closedGrace {
+                        answer.give(.failure(ConnectionClosed()))
+                        return
+                    }
+                }
                 if answer.give(.failure(Expired(limit: limit))) { expired() }
             }
             Task {
