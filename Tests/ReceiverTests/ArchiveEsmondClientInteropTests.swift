@@ -21,6 +21,8 @@ import Testing
     static let prepare = #"""
         set -u
         V="$1"
+        # One preparer at a time (the suites and their cases run in parallel); the others find it done.
+        exec 9>"$V.lock" && flock 9 || { echo "cannot lock $V.lock"; exit 1; }
         if [ -x "$V/bin/esmond-ps-get" ] && "$V/bin/python" -c "import esmond_client.perfsonar.query" 2>/dev/null; then exit 0; fi
         command -v python3 >/dev/null || { echo "no python3"; exit 4; }
         python3 -W ignore -c "import venv, ensurepip, lib2to3, pip" 2>/dev/null || { echo "python3 lacks venv/ensurepip/pip/lib2to3"; exit 4; }

@@ -11,8 +11,10 @@ enum Iperf3Tool {
     /// Waits until something listens on `port`, read from /proc/net/tcp{,6}: a probing connect
     /// would itself count as the one test of `iperf3 -s -1` or `responder --once`. Sleeps with
     /// `Task.sleep`, never `usleep`: a cooperative thread blocked here (two interop suites at once
-    /// on a 2-core machine) kept the `async let` that starts the server from ever running.
-    static func awaitListener(port: Int, timeout: TimeInterval = 10) async throws {
+    /// on a 2-core machine) kept the `async let` that starts the server from ever running. A
+    /// readiness wait, not a timing bound: 30 s, as long as the server's own run may take (10 s
+    /// ran out once in a fresh-clone CI, with the tests beside it building a virtualenv).
+    static func awaitListener(port: Int, timeout: TimeInterval = 30) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if isListening(port: port) { return }
