@@ -247,7 +247,7 @@ public final class PostgresArchiveStore: ArchiveStore {
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
-                if error is PSQLError && PostgresFailure(error).lostConnection || connection.isClosed {
+                if PostgresFailure.endsSession(error, on: connection) {
                     try? await connection.close()
                     throw error
                 }

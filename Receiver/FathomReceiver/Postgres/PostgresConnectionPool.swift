@@ -52,7 +52,7 @@ actor PostgresConnectionPool {
                 return result
             } catch {
                 // The body's own errors (a duplicate point) leave a good connection; a lost one goes.
-                let lost = connection.isClosed || error is PSQLError && PostgresFailure(error).lostConnection
+                let lost = PostgresFailure.endsSession(error, on: connection)
                 await giveBack(connection, keep: !lost)
                 if lost && reused && attempt == 1 { continue }
                 throw error

@@ -22,6 +22,13 @@ struct PostgresFailure: CustomStringConvertible {
             || info[.sqlState].map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
     }
 
+    /// True when nothing more may be sent on `connection` after `error` from a body run on it: the
+    /// connection closed or the server ended the session. Errors of the body's own (not
+    /// PostgresNIO's: a duplicate point) leave the connection usable.
+    static func endsSession(_ error: any Error, on connection: PostgresConnection) -> Bool {
+        connection.isClosed || error is PSQLError && PostgresFailure(error).lostConnection
+    }
+
     var description: String {
         guard let error = error as? PSQLError else { return "\(error)" }
         if let info = error.serverInfo {
