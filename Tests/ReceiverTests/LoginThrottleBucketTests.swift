@@ -63,7 +63,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func verifiedCredentialPassesWhileItsAddressAndUserAreThrottled() async {
-        let throttle = LoginThrottle(limits: Self.limits(address: 2, user: 2))
+        // The clock stands still: on a loaded machine the real one let a failure drain (10 s)
+        // between the second wrong password and the third.
+        let clock = ManualClock()
+        let throttle = LoginThrottle(limits: Self.limits(address: 2, user: 2), now: { clock.now })
         let auth = UploadAuthenticator(
             credentials: [
                 "saga": Credential(user: "saga", secret: Bcrypt.hash("right", cost: 4)),
@@ -97,9 +100,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func wrongArchiveTokensAreThrottledPerAddressWhileAVerifiedTokenPasses() async {
+        let clock = ManualClock()
         let keys = ArchiveAPIKeys(
             credentials: [Credential(user: "pscheduler", secret: Bcrypt.hash("good-token", cost: 4))],
-            throttle: LoginThrottle(limits: Self.limits(address: 2, user: 100)))
+            throttle: LoginThrottle(limits: Self.limits(address: 2, user: 100), now: { clock.now }))
         #expect(await keys.verdict(authorization: "Token good-token", address: "a") == .user("pscheduler"))
         #expect(await keys.verdict(authorization: "Token bad-1", address: "a") == .invalid("Invalid token."))
         #expect(await keys.verdict(authorization: "Token bad-2", address: "a") == .invalid("Invalid token."))
