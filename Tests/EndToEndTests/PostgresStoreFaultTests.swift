@@ -97,14 +97,15 @@ import Testing
         }
         let slowest = run.longest.withLock { $0 }
         #expect(slowest < .seconds(15), "an upload waited \(slowest) for its answer")
-        withKnownIssue(
-            "PostgresNIO traps (sendCopyDone's precondition) when the server ends the session mid-COPY",
-            isIntermittent: true
-        ) {
-            #expect(
-                run.storedAfterRestart.withLock { $0 } > 0,
-                "nothing stored after the restart (receiver alive: \(f.receiver.process.isRunning))")
+        // The receiver lived through the restart and stored again after it. Before, PostgresNIO
+        // stopped it in about one run of three: its trap on a COPY the server ended (fixed in
+        // PostgresCopyIn) and, in debug builds, its assertion on a connection freed while open.
+        if !f.receiver.process.isRunning {
+            let log = f.receiver.log
+            let crash = log.range(of: "Fatal error")?.lowerBound ?? log.range(of: "crashed:")?.lowerBound
+            Issue.record("the receiver died in the restart:\n\(log[(crash ?? log.startIndex)...].prefix(6000))")
         }
+        #expect(run.storedAfterRestart.withLock { $0 } > 0, "nothing stored after the restart")
         // Every acknowledged upload is in the database, once (an uploader sends a batch again until it
         // is acknowledged); beyond them at most each uploader's last batch, committed but unanswered
         // when the database went or the time ran out.

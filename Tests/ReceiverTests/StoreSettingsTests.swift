@@ -1,4 +1,5 @@
 import FathomShared
+import NIOCore
 import Testing
 
 @testable import FathomReceiver
@@ -84,12 +85,16 @@ import Testing
         let expected =
             "2026-11-27\tfox\tc1\t2026-11-26T23:30:00-01:00\tbob\t12\ta,b\t\(line)\t7\n"
             + "2026-11-25\tfox\tc2\t2026-11-25T00:00:00+00:00\t\t0\t\tv=0.12.2,time=2026-11-25T00:00:00Z,host=c2\t7\n"
-        #expect(String(decoding: rows.copyText(group: 7), as: UTF8.self) == expected)
+        var text = ByteBuffer(string: "before\n")
+        rows.writeCopyText(group: 7, to: &text)
+        #expect(String(buffer: text) == "before\n" + expected)
         var escaped = PostgresUploadRows()
         escaped.add(
             try validator.freeCSV(
                 Array("v=0.12.2,time=2026-11-25T00:00:00Z,host=c3,cmd=a\\b\n".utf8), cluster: cluster))
-        #expect(String(decoding: escaped.copyText(group: 1), as: UTF8.self).contains("\ta\\\\b\t"))
+        var escapedText = ByteBuffer()
+        escaped.writeCopyText(group: 1, to: &escapedText)
+        #expect(String(buffer: escapedText).contains("\ta\\\\b\t"))
         #expect(rows.sysinfoHost == ["c1"] && rows.sysinfoTime == [1_795_586_400])
         #expect(rows.sysinfoDocument == [#"{"timestamp":"2026-11-25T06:00:00Z","hostname":"c1"}"#])
     }

@@ -77,10 +77,20 @@ struct PostgresConnector: Sendable {
     /// only the TCP handshake, not a server that accepts and then never answers the startup).
     func connect() async throws -> PostgresConnection {
         let (configuration, id, logger) = (configuration, ids.next(), logger)
-        let closeLate: @Sendable (PostgresConnection) -> Void = { $0.close().whenComplete { _ in } }
+        let closeLate: @Sendable (PostgresConnection) -> Void = { $0.closeInBackground() }
         return try await PostgresDeadline.run(within: PostgresDeadline.limit, late: closeLate) {
             try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes the connection without waiting, and keeps it until its channel has closed: a
+    /// connection freed while its channel is still open fails PostgresNIO's assertion in debug
+    /// builds (this stopped a debug receiver whose store went away: the FATAL reached a query
+    /// before the EOF, the connection was dropped, and the task that held it last ended first).
+    func closeInBackground() {
+        close().whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }
 

@@ -45,7 +45,7 @@ enum PostgresDeadline {
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await run(
-            within: limit, expired: { connection.close().whenComplete { _ in } }, closed: { connection.isClosed },
+            within: limit, expired: { connection.closeInBackground() }, closed: { connection.isClosed },
             operation)
     }
 

@@ -93,7 +93,7 @@ actor PostgresGroupCommit {
     }
 
     private func drop() {
-        connection?.close().whenComplete { _ in }
+        connection?.closeInBackground()
         connection = nil
     }
 
@@ -219,18 +219,12 @@ actor PostgresGroupCommit {
             if let fold = upload.fold { folds.append(fold) }
         }
         if !sampleRows.isEmpty {
-            // COPY, as psql's `\copy` does: the group's lines as text rows in one message. One
-            // write, not one per upload, keeps the COPY short: a COPY whose session the server
-            // ends before its CopyDone goes out meets a precondition in PostgresNIO's state
-            // machine (`sendCopyDone`), which stops the receiver (seen once in ten restarts).
-            var text: [UInt8] = []
-            for rows in sampleRows { text += rows.copyText(group: groupID) }
-            let buffer = ByteBuffer(bytes: text)
-            try await connection.copyFrom(
-                table: "fathom_samples", columns: PostgresUploadRows.sampleColumns, logger: logger
-            ) { writer in
-                try await writer.write(buffer)
-            }
+            // COPY, as psql's `\copy` does: the group's lines as text rows in one message.
+            var text = ByteBuffer()
+            for rows in sampleRows { rows.writeCopyText(group: groupID, to: &text) }
+            try await PostgresCopyIn.run(
+                table: "fathom_samples", columns: PostgresUploadRows.sampleColumns, chunks: [text], on: connection,
+                logger: logger)
         }
         if !sysinfo.sysinfoDocument.isEmpty {
             let rows = sysinfo

@@ -1,4 +1,5 @@
 import FathomShared
+import NIOCore
 
 /// A validated upload as the store's rows: each sample line with its parsed columns as a row of
 /// `COPY fathom_samples … FROM STDIN` (text format), each sysinfo document column by column (bound
@@ -9,15 +10,16 @@ import FathomShared
 /// (`<cluster>/<YYYY>/<MM>/<DD>/<host>.csv`, `…/sysinfo-<host>.json`), so a line lands in the
 /// partition of the day file it would have been appended to; the line is stored as those bytes
 /// without the newline. A row's last column, the id of the group it is stored in, is known only
-/// once the group is formed: ``copyText(group:)`` adds it.
+/// once the group is formed: ``writeCopyText(group:to:)`` adds it.
 ///
 /// ```swift
 /// var rows = PostgresUploadRows()
 /// rows.add(appends)
-/// let text = rows.copyText(group: 7)  // "2026-11-25\tfox\tc1\t2026-11-25T00:00:00Z\t…\t7\n"
+/// var text = ByteBuffer()
+/// rows.writeCopyText(group: 7, to: &text)  // "2026-11-25\tfox\tc1\t2026-11-25T00:00:00Z\t…\t7\n"
 /// ```
 struct PostgresUploadRows: Sendable {
-    /// The columns ``copyText(group:)``'s rows fill, in order.
+    /// The columns ``writeCopyText(group:to:)``'s rows fill, in order.
     static let sampleColumns = ["day", "cluster", "host", "time", "user", "job", "cmd", "line", "group_id"]
 
     /// Every sample row's columns but the group id, each row ending in its last tab.
@@ -57,19 +59,19 @@ struct PostgresUploadRows: Sendable {
         }
     }
 
-    /// The rows with `group` as their last column, ready for `COPY … FROM STDIN`.
-    func copyText(group: Int64) -> [UInt8] {
+    /// The rows with `group` as their last column, ready for `COPY … FROM STDIN`, after what
+    /// `buffer` holds (a group's uploads one after another, each row copied once).
+    func writeCopyText(group: Int64, to buffer: inout ByteBuffer) {
         let number = Array(String(group).utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(sampleText.count + sampleRowEnds.count * (number.count + 1))
+        buffer.reserveCapacity(
+            minimumWritableBytes: sampleText.count + sampleRowEnds.count * (number.count + 1))
         var start = 0
         for end in sampleRowEnds {
-            out += sampleText[start..<end]
-            out += number
-            out.append(UInt8(ascii: "\n"))
+            buffer.writeBytes(sampleText[start..<end])
+            buffer.writeBytes(number)
+            buffer.writeInteger(UInt8(ascii: "\n"))
             start = end
         }
-        return out
     }
 
     private mutating func addLines(
