@@ -71,24 +71,34 @@ public struct IPSocketAddress: Sendable, Equatable {
         throw .unresolvable(name: name, reason: "no IPv4 or IPv6 address")
     }
 
-    /// `inet_ntop` of a `sockaddr_in` / `sockaddr_in6` in `raw`; nil when it holds neither.
+    /// The numeric host of a `sockaddr_in` / `sockaddr_in6` in `raw` (`inet_ntop`'s text); nil
+    /// when it holds neither. IPv4 is written here: glibc's `inet_ntop` formats it with
+    /// `sprintf`, some 3,000 instructions an address, for every answer of a trace.
     static func numericHost(sockaddr raw: UnsafeRawBufferPointer) -> String? {
         guard raw.count >= 8 else { return nil }
         let family = Int32(raw.loadUnaligned(fromByteOffset: 0, as: sa_family_t.self))
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let ok: Bool
         if family == AF_INET, raw.count >= MemoryLayout<sockaddr_in>.size {
-            // sin_addr follows the family and port.
-            var addr = raw.loadUnaligned(fromByteOffset: 4, as: in_addr.self)
-            ok = inet_ntop(AF_INET, &addr, &text, socklen_t(text.count)) != nil
-        } else if family == AF_INET6, raw.count >= MemoryLayout<sockaddr_in6>.size {
-            // sin6_addr follows family, port and flowinfo.
-            var addr = raw.loadUnaligned(fromByteOffset: 8, as: in6_addr.self)
-            ok = inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil
-        } else {
-            return nil
+            // sin_addr follows the family and port, in network order.
+            return dottedQuad(raw[4], raw[5], raw[6], raw[7])
         }
-        guard ok else { return nil }
+        guard family == AF_INET6, raw.count >= MemoryLayout<sockaddr_in6>.size else { return nil }
+        // sin6_addr follows family, port and flowinfo.
+        var addr = raw.loadUnaligned(fromByteOffset: 8, as: in6_addr.self)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil else { return nil }
         return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// `a.b.c.d` in decimal, as `inet_ntop` writes an IPv4 address.
+    static func dottedQuad(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(15)
+        for (index, octet) in [a, b, c, d].enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ".")) }
+            if octet >= 100 { bytes.append(UInt8(ascii: "0") + octet / 100) }
+            if octet >= 10 { bytes.append(UInt8(ascii: "0") + octet / 10 % 10) }
+            bytes.append(UInt8(ascii: "0") + octet % 10)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -77,7 +77,8 @@ public struct UDPProber: TraceProbing {
     {
         try ProbePoll.answers(probes, events: Int16(POLLIN) | Int16(POLLERR), until: deadline) { index, revents in
             let probe = probes[index]
-            if let (entry, at) = readErrorQueue(probe.socket) {
+            if let (entry, control) = readErrorQueue(probe.socket) {
+                let at = ReceiveStamp.instant(in: control[...])
                 return ProbeOutcome(reply: entry.classify(), rtt: probe.sentAt.duration(to: at))
             }
             // A UDP answer from the destination itself also means it was reached.
@@ -146,14 +147,14 @@ public struct UDPProber: TraceProbing {
         return getsockopt(fd, level, name, &mtu, &length) == 0 ? Int(mtu) : nil
     }
 
-    /// One `recvmsg(MSG_ERRQUEUE)` with the kernel's receive stamp of the ICMP error; nil when the
-    /// queue is empty.
-    private func readErrorQueue(_ fd: Int32) -> (entry: ErrorQueueEntry, at: ContinuousClock.Instant)? {
+    /// One `recvmsg(MSG_ERRQUEUE)`: the entry and its control messages (the kernel's receive
+    /// stamp of an ICMP error is among them, see ``ReceiveStamp``); nil when the queue is empty.
+    private func readErrorQueue(_ fd: Int32) -> (entry: ErrorQueueEntry, control: [UInt8])? {
         var data = [UInt8](repeating: 0, count: 512)
         var control = [UInt8](repeating: 0, count: 512)
-        guard let message = SocketMessage.receive(fd, flags: Int32(MSG_ERRQUEUE), &data, &control),
-            let entry = ErrorQueueEntry.parse(control: Array(control[..<message.controlLength]))
-        else { return nil }
-        return (entry, ReceiveStamp.instant(in: control[..<message.controlLength]))
+        guard let message = SocketMessage.receive(fd, flags: Int32(MSG_ERRQUEUE), &data, &control) else { return nil }
+        let entryControl = Array(control[..<message.controlLength])
+        guard let entry = ErrorQueueEntry.parse(control: entryControl) else { return nil }
+        return (entry, entryControl)
     }
 }
