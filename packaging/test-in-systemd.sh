@@ -317,6 +317,9 @@ wait_for 20 sh -c "[ \"\$(nsenter -t $LEADER -a systemctl is-active fathom-recei
     || fail "both units active again after the reinstall"
 
 # --- reload re-reads credentials, no failed upload ----------------------------------------------------
+# journalctl --since takes whole seconds: a second later than the units' restart by the reinstall,
+# so an upload refused while the receiver was still starting (then retried) is not counted.
+sleep 1.1
 since=$(ct date '+%Y-%m-%d %H:%M:%S')
 before=$(csv_lines)
 ct sh -c "printf 'rotated:second-password clusters=proofcluster\n' >>'$CREDS'"
@@ -338,6 +341,10 @@ failed_uploads=$(ct journalctl -u fathom-agent --since "$since" --no-pager -o ca
 rejected=$(ct journalctl -u fathom-receiver --since "$since" --no-pager -o cat | grep -c 'upload rejected' || true)
 check "no failed upload since the reload (agent: $failed_uploads, receiver rejections: $rejected)" \
     test "$failed_uploads" = 0 -a "$rejected" = 0
+if [ "$failed_uploads" != 0 ] || [ "$rejected" != 0 ]; then
+    ct journalctl -u fathom-agent -u fathom-receiver --since "$since" --no-pager -o short-precise | tail -n 30 \
+        | sed 's/^/   | /'
+fi
 
 # --- journald priorities ------------------------------------------------------------------------------
 ct curl -s -o /dev/null --cacert "$CERT" -u proofcluster:wrong-password -X POST --data-binary 'x' \
