@@ -24,7 +24,7 @@ import Testing
         let f = try await ReceiverFixture()
         defer { f.close() }
         let daemon = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
-        defer { daemon.stop() }
+        defer { daemon.stopLater() }
         #expect(
             try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > 0 },
             "no samples for fox: \(daemon.log)")
@@ -36,14 +36,14 @@ import Testing
             try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "saga") > 0 },
             "no samples for saga after SIGHUP: \(daemon.log)")
         #expect(daemon.process.isRunning && daemon.process.processIdentifier == pid, "reloaded in place, not restarted")
-        #expect(daemon.stop() == 0, "\(daemon.log)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func brokenConfigOnSIGHUPKeepsTheRunningConfig() async throws {
         let f = try await ReceiverFixture()
         defer { f.close() }
         let daemon = try AgentDaemonProcess(fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"))
-        defer { daemon.stop() }
+        defer { daemon.stopLater() }
         #expect(try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > 0 }, "\(daemon.log)")
         try daemon.rewriteConfig("[receiver]\nurl = \n")
         daemon.signal(SIGHUP)
@@ -52,7 +52,7 @@ import Testing
             try await AgentDaemonProcess.eventually { sampleLines(f, cluster: "fox") > before },
             "sampling stopped: \(daemon.log)")
         #expect(daemon.process.isRunning)
-        #expect(daemon.stop() == 0, "\(daemon.log)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func sysinfoGoesOutAtStartThenOnItsInterval() async throws {
@@ -65,15 +65,15 @@ import Testing
             try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= 3 },
             "three samples delivered: \(daily.log)")
         #expect(sysinfoReports(f, cluster: "fox") == 1, "one sysinfo at start, then not again within the day")
-        daily.stop()
+        await daily.stop()
         // A 2 s interval: sent again while the daemon runs.
         let often = try AgentDaemonProcess(
             fixture: f, config: try AgentDaemonProcess.config(f, cluster: "saga", sysinfoInterval: 2))
-        defer { often.stop() }
+        defer { often.stopLater() }
         #expect(
             try await AgentDaemonProcess.eventually { sysinfoReports(f, cluster: "saga") >= 3 },
             "sysinfo every 2 s: \(often.log)")
-        #expect(often.stop() == 0)
+        #expect(await often.stop() == 0)
     }
 
     /// Distinct sample timestamps stored for fox: how many sampling ticks have been delivered.
@@ -99,15 +99,15 @@ import Testing
         #expect(
             try await AgentDaemonProcess.eventually { spooled() >= 4 }, "samples spool every second: \(waiting.log)")
         #expect(storedFiles(f.data, cluster: "fox").isEmpty, "nothing sent inside the window")
-        #expect(waiting.stop() == 0, "SIGTERM during the window's wait: \(waiting.log)")
+        #expect(await waiting.stop() == 0, "SIGTERM during the window's wait: \(waiting.log)")
         let held = spooled()
         // The same spool with no window: everything goes out at once.
         let sending = try AgentDaemonProcess(
             fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox", sendWindow: 0))
-        defer { sending.stop() }
+        defer { sending.stopLater() }
         #expect(
             try await AgentDaemonProcess.eventually { storedSampleTimes(f) >= held - 1 },
             "the held batches were delivered: \(sending.log)")
-        #expect(sending.stop() == 0)
+        #expect(await sending.stop() == 0)
     }
 }

@@ -62,7 +62,7 @@ import Testing
         let f = try await ReceiverFixture()
         defer { f.close() }
         let port = f.receiver.port
-        f.receiver.stop()
+        await f.receiver.stop()
         let agent = try AgentRun(fixture: f)
         let down1 = try await agent.once(extra: ["--attempts", "1"])
         // A refused connection fails at once, so wait past the second the first sample is stamped
@@ -73,14 +73,14 @@ import Testing
         #expect(agent.spooledBatchCount == 4, "two samples and two sysinfo reports wait in the spool")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         let up = try await agent.once(extra: ["--no-sample"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("delivered 4 batches, 0 remain"))
         // A further delivery finds nothing to resend.
         let again = try await agent.once(extra: ["--no-sample"])
         #expect(again.stdout.contains("delivered 0 batches"))
-        back.stop()
+        await back.stop()
         let records = try storedRecords(f)
         let times = Set(records.map { $0["time"]! })
         #expect(times.count == 2, "both samples arrived")

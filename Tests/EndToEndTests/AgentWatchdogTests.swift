@@ -15,7 +15,7 @@ import Testing
         let daemon = try AgentDaemonProcess(
             fixture: f, config: try AgentDaemonProcess.config(f, cluster: "fox"),
             environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "400000"])
-        defer { daemon.stop() }
+        defer { daemon.stopLater() }
         #expect(await socket.awaitMessage(containing: "READY=1"), "no READY=1: \(daemon.log)")
         #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no first WATCHDOG=1")
         #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no second WATCHDOG=1")
@@ -32,6 +32,6 @@ import Testing
 
         daemon.signal(SIGTERM)
         #expect(await socket.awaitMessage(containing: "STOPPING=1"), "no STOPPING=1 on SIGTERM")
-        #expect(daemon.stop() == 0, "\(daemon.log)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 }

@@ -92,7 +92,7 @@ import Testing
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"),
             extra: ["--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys")])
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         func series(_ path: String) async throws -> [(ts: Int64, val: Any)] {
             let reply = try await f.client.send(
                 back.baseURL + Self.archive + key + path + "?time-start=0&limit=10000", method: .GET, contentType: nil)

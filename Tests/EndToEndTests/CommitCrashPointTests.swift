@@ -57,7 +57,7 @@ import Testing
     {
         let back = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: dir) }
         for upload in plan.joined() {
             let reply = try await client.send(
                 back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "pw", body: upload.body,
@@ -131,7 +131,7 @@ import Testing
         let receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_FAIL_AT": "\(fault):2"])
-        defer { receiver.stop() }
+        defer { receiver.stopLater(thenRemove: dir) }
         let uploads = Self.uploads(clients: 1, each: 3)[0]
         var statuses: [Int] = []
         for upload in uploads {
@@ -205,7 +205,7 @@ import Testing
         try dir.write("credentials", "fox:pw\n")
         let receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
-        defer { receiver.stop() }
+        defer { receiver.stopLater(thenRemove: dir) }
         let client = try UploadClient(caFile: pki.caCertificate)
         defer { Task { await client.shutdown() } }
         // Fill the disk but a few pages.

@@ -47,14 +47,14 @@ import Testing
         // Restart and touch every host file once more: a torn tail (if any) is cut on reopen.
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         for c in 0..<clients {
             let r = try await f.client.send(
                 back.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret",
                 body: sampleLine(host: "n\(c)", cmd: "after-restart") + "\n")
             #expect(r.status == 200)
         }
-        back.stop()
+        await back.stop()
         var stored: [String: Int] = [:]
         for (_, text) in storedFiles(f.data, cluster: "fox") {
             #expect(text.hasSuffix("\n"))

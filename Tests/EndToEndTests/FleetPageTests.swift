@@ -74,10 +74,10 @@ import Testing
         #expect(host.state == "online" && host.cadenceSource == "assumed" && host.cadenceSeconds == 300)
 
         // A clean stop saves the registry; a new receiver on the same data directory shows the host.
-        f.receiver.stop()
+        await f.receiver.stop()
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
-        defer { again.stop() }
+        defer { again.stopLater(thenRemove: f.dir) }
         let reloaded = try await fleet(f, receiver: again)
         let same = try #require(reloaded.clusters.first { $0.name == "fox" }?.hosts.first { $0.host == Self.hostName })
         #expect(same.agentVersion == FathomVersion.string && same.backlogBatches == 1 && same.cores == host.cores)

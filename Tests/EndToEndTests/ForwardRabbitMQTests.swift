@@ -134,22 +134,22 @@ import Testing
 
         // Killed (SIGKILL, at the fault seam) after the broker confirmed a batch of 1,200 points and
         // before the cursor moved: the restarted receiver sends that batch again, same ids.
-        f.receiver.stop()
+        await f.receiver.stop()
         let extra = [
             "--archive-db", f.dir.file("archive.sqlite"), "--api-keys", f.dir.file("api-keys"), "--config", config,
         ]
         let crashing = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra,
             environment: ["FATHOM_TEST_CRASH_AT": "after-forward-confirm"])
-        defer { crashing.stop() }
+        defer { crashing.stopLater(thenRemove: f.dir) }
         try await put(f, crashing.baseURL, key, 200..<800)
         let deadline = Date().addingTimeInterval(30)
         while crashing.process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!crashing.process.isRunning && crashing.process.terminationReason == .uncaughtSignal)
-        crashing.stop()
+        await crashing.stop()
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), extra: extra)
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         try await awaitBacklog(f, zero: 60)
         try await Task.sleep(for: .seconds(6))
         let exported = try await metrics(f, back.baseURL)

@@ -28,7 +28,7 @@ import Testing
         try dir.write("credentials", "fox:pw\n")
         let receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: data, credentialsPath: dir.file("credentials"))
-        defer { receiver.stop() }
+        defer { receiver.stopLater(thenRemove: dir) }
         // Once the receiver has made its state files, all but ~100 KiB goes to a filler file the
         // test can delete later.
         let free =

@@ -58,7 +58,7 @@ import Testing
         #expect(acked.reduce(0, +) >= 80, "uploads were flowing when the receiver died: \(acked)")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         let store = try SQLiteInterfaceStore(path: SQLiteInterfaceStore.defaultPath(dataDirectory: f.data))
         for row in try await store.lifeCycle(cluster: "fox", host: nil) {
             let steps = try await store.rates(interfaceID: row.id, from: 0, to: Int64.max)
@@ -82,7 +82,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        back.stop()
+        await back.stop()
         let rows = try await store.lifeCycle(cluster: "fox", host: nil)
         #expect(rows.count == Self.hosts * Self.interfaces && rows.allSatisfy { $0.activeUntil == nil })
         let expected = (1...last).map { Self.start + 30 * Int64($0) }

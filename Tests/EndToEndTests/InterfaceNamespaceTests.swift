@@ -32,7 +32,7 @@ import Testing
             try AgentDaemonProcess.config(f, cluster: "fox", interval: 3600)
             + "\n[interfaces]\ninterval = \(Self.interval)\ninclude = [\"vtest*\", \"lo\"]\nexclude = []\n"
         let agent = try AgentDaemonProcess(fixture: f, config: config, wrapper: [ip, "netns", "exec", path.client])
-        defer { agent.stop() }
+        defer { agent.stopLater() }
         try await Task.sleep(for: .seconds(3))
 
         let added = Self.now()
@@ -84,7 +84,7 @@ import Testing
         #expect(abs(received - sentBytes) / sentBytes < 0.05, "received \(received) of \(sentBytes) sent")
         let lo = try await store.lifeCycle(cluster: "fox", host: nil).first { $0.name == "lo" }
         #expect(lo?.activeUntil == nil, "the host kept reporting")
-        agent.stop()
+        await agent.stop()
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -40,7 +40,7 @@ import Testing
 
         func close() async {
             await client.shutdown()
-            receiver.stop()
+            await receiver.stop()
             dir.remove()
         }
     }

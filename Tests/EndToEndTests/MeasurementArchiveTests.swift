@@ -89,7 +89,7 @@ import Testing
 
         // Receiver down: nothing lost.
         let port = f.receiver.port
-        f.receiver.stop()
+        await f.receiver.stop()
         let right = try archive(f, http: http)
         outcome = await deliver(spool, client, right, maxAttempts: 1)
         #expect(outcome.delivered == 0 && outcome.remaining == 1)
@@ -98,7 +98,7 @@ import Testing
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port,
             extra: f.archiveFlags)
-        defer { again.stop() }
+        defer { again.stopLater(thenRemove: f.dir) }
         let up = try archive(f, http: http)
         outcome = await deliver(spool, client, up, maxAttempts: 3)
         #expect(outcome.delivered == 1 && outcome.remaining == 0, "\(outcome)")

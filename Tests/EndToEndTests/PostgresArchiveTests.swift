@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func twoReceiversOnOneDatabaseServeOneArchive() async throws {
-        guard let (server, url) = try SharedPostgresServers.database() else { return }
+        guard let (server, url) = try await SharedPostgresServers.database() else { return }
         let a = try await ReceiverFixture(archive: true, store: url)
         defer { a.close() }
         let b = try await ReceiverFixture(archive: true, store: url)

@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func twoReceiversOnOneDatabaseAnswerGrafanaAsTheEmbeddedStoreDoesAndAReplayAddsNothing() async throws {
-        guard let pg = try PostgresStoreTests.server() else { return }
+        guard let pg = try await PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let embedded = try await ReceiverFixture()
         defer { embedded.close() }
@@ -159,7 +159,7 @@ import Testing
     }
 
     @Test func withTheIndexTurnedOffTheSampleSeriesAre503AndNothingIsIndexed() async throws {
-        guard let pg = try PostgresStoreTests.server() else { return }
+        guard let pg = try await PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url, "--no-index"])
         defer { f.close() }

@@ -57,7 +57,7 @@ import Testing
     /// or for ever, and the receiver sat out SIGTERM until its own 40 s limits crashed it.
     @Test(.timeLimit(.minutes(3)))
     func aDatabaseRestartUnderUploadsLeavesNoneWaiting() async throws {
-        guard let pg = try PostgresStoreTests.server() else { return }
+        guard let pg = try await PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { f.close() }
@@ -89,9 +89,9 @@ import Testing
             }
             group.addTask {
                 try? await Task.sleep(for: .seconds(1))
-                try? pg.stop()
+                try? await pg.stop()
                 try? await Task.sleep(for: .milliseconds(300))
-                try? pg.start()
+                try? await pg.start()
                 run.restarted.withLock { $0 = true }
             }
         }
@@ -115,14 +115,14 @@ import Testing
             batches >= acknowledged && batches <= acknowledged + 16, "\(batches) batches, \(acknowledged) acknowledged")
         #expect(try pg.psql("SELECT count(*) - count(DISTINCT line) FROM fathom_samples") == "0")
         let stopping = ContinuousClock.now
-        f.receiver.stop(grace: .seconds(20))
+        await f.receiver.stop(grace: .seconds(20))
         let stopped = ContinuousClock.now - stopping
         #expect(stopped < .seconds(10), "SIGTERM took \(stopped)")
     }
 
     @Test(.timeLimit(.minutes(5)))
     func killedReceiversAndARestartedDatabaseLoseAndDoubleNothing() async throws {
-        guard let pg = try PostgresStoreTests.server() else { return }
+        guard let pg = try await PostgresStoreTests.server() else { return }
         defer { pg.remove() }
         let a = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { a.close() }
@@ -144,9 +144,9 @@ import Testing
                 try await Task.sleep(for: .milliseconds(400))
                 run.receiverB.withLock { $0 }?.killHard()
                 if round == 1 {
-                    try pg.stop()
+                    try await pg.stop()
                     try await Task.sleep(for: .milliseconds(300))
-                    try pg.start()
+                    try await pg.start()
                 }
                 // The receiver may not start while its port lingers or the database is still coming up.
                 var restarted: ReceiverProcess?
@@ -196,6 +196,6 @@ import Testing
         print(
             "fault run: \(acknowledged) batches acknowledged, \(run.failedAttempts.withLock { $0 }) failed attempts "
                 + "sent again to the other receiver")
-        run.receiverB.withLock { $0 }?.stop()
+        await run.receiverB.withLock { $0 }?.stop()
     }
 }

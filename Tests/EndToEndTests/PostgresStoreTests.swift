@@ -10,12 +10,12 @@ import Testing
 /// days and `export-tree` writes the tree the file store would have, also after a crash.
 @Suite(.serialized) struct PostgresStoreTests {
     /// The server, or nil (after a SKIP line, or a failure under FATHOM_REQUIRE_ALL=1) without one.
-    static func server() throws -> PostgresServer? {
+    static func server() async throws -> PostgresServer? {
         guard PostgresServer.isInstalled else {
             try Prerequisite.unavailable("PostgreSQL 15 is not installed (apt-get install -y postgresql)")
             return nil
         }
-        return try PostgresServer()
+        return try await PostgresServer.make()
     }
 
     func post(
@@ -29,7 +29,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func uploadsBecomeRowsAndAReplayIsStoredOnce() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { f.close() }
@@ -71,7 +71,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func theIngestChecksAreTheFileStoresAndRefusedUploadsLeaveNoRow() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { f.close() }
@@ -103,7 +103,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(4)))
     func twoReceiversGivenTheSameBatchesAtOnceStoreEachOnce() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let a = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { a.close() }
@@ -130,7 +130,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func aSchemaNewerThanTheReceiverKnowsStopsItsStart() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let first = try await ReceiverFixture(flags: ["--store", pg.url])
         first.close()
@@ -149,7 +149,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(4)))
     func aDatabaseOutageIs503AndAFailingPingUntilItIsBack() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(archive: true, store: pg.url)
         defer { f.close() }
@@ -157,7 +157,7 @@ import Testing
         #expect(try await post(f, sampleLine(pid: 1) + "\n", batch: "o-1").status == 200)
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
         #expect(try await f.client.send(archive, method: .GET, contentType: nil).status == 200)
-        try pg.stop()
+        try await pg.stop()
         let refused = try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2")
         #expect(refused.status == 503, "\(refused.status) \(refused.body)")
         // The archive in the same database: 503 as well, nothing half-answered.
@@ -166,7 +166,7 @@ import Testing
         let ping = try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil)
         #expect(
             ping.status == 503 && ping.body.contains("postgresql://fathom@127.0.0.1:\(pg.port)/fathom"), "\(ping.body)")
-        try pg.start()
+        try await pg.start()
         #expect(try await f.client.send(f.url("/ping", cluster: nil), method: .GET, contentType: nil).status == 200)
         #expect(try await post(f, sampleLine(pid: 2) + "\n", batch: "o-2").status == 200)
         #expect(try pg.psql("SELECT count(*) FROM fathom_samples") == "2")
@@ -178,15 +178,15 @@ import Testing
         #expect(listed.status == 200 && listed.body.contains(key), "\(listed.status) \(listed.body)")
         // A restart while the archive's connections sit idle: the first request after it is
         // answered, on a new connection, not refused on the dead one.
-        try pg.stop()
-        try pg.start()
+        try await pg.stop()
+        try await pg.start()
         let afterRestart = try await f.client.send(archive, method: .GET, contentType: nil)
         #expect(afterRestart.status == 200 && afterRestart.body.contains(key), "\(afterRestart.status)")
     }
 
     @Test(.timeLimit(.minutes(3)))
     func pruneDropsTheDaysOlderThanTheLimitAsWholePartitions() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let f = try await ReceiverFixture(flags: ["--store", pg.url])
         defer { f.close() }
@@ -225,7 +225,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func tlsToTheDatabaseIsRequiredOrVerifiedAsConfigured() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let dbPKI = try TestPKI(in: pg.directory.path)
         try pg.enableTLS(certificate: dbPKI.serverCertificate, key: dbPKI.serverKey)
@@ -309,7 +309,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(4)))
     func exportTreeWritesWhatTheFileStoreWroteIncrementallyAndAfterACrash() async throws {
-        guard let pg = try Self.server() else { return }
+        guard let pg = try await Self.server() else { return }
         defer { pg.remove() }
         let files = try await ReceiverFixture()
         defer { files.close() }

@@ -43,7 +43,7 @@ import Testing
         let f = try await ReceiverFixture()
         defer { f.close() }
         let closed = try await secondReceiver(f)
-        closed.stop()
+        await closed.stop()
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
@@ -66,7 +66,7 @@ import Testing
         defer { f.close() }
         // Its first sync fails with EIO: the receiver answers 503 and takes the upload's bytes back.
         let failing = try await secondReceiver(f, environment: ["FATHOM_TEST_FAIL_AT": "sync:EIO"])
-        defer { failing.stop() }
+        defer { failing.stopLater(thenRemove: f.dir) }
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
@@ -85,9 +85,9 @@ import Testing
         let f = try await ReceiverFixture()
         defer { f.close() }
         let other = try await secondReceiver(f)
-        other.stop()
+        await other.stop()
         let port = f.receiver.port
-        f.receiver.stop()
+        await f.receiver.stop()
         let http = try AgentHTTPClient(caFile: f.pki.caCertificate)
         defer { Task { try? await http.shutdown() } }
         let spool = try SpoolDirectory(path: f.dir.file("spool"), maxBytes: 1 << 20, logger: logger)
@@ -103,7 +103,7 @@ import Testing
             "the error names every receiver: \(outcome.lastError ?? "")")
         let back = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"), port: port)
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: f.dir) }
         outcome = await SpoolDelivery(spool: spool, receivers: receivers, logger: logger).drain(maxAttempts: 3)
         #expect(outcome.delivered == 2 && outcome.remaining == 0, "\(outcome)")
         #expect(storedLines(f.data).sorted() == lines.sorted())
@@ -116,7 +116,7 @@ import Testing
         defer { f.close() }
         let agent = try AgentRun(fixture: f)
         let closed = try await secondReceiver(f)
-        closed.stop()
+        await closed.stop()
         for _ in 0..<3 {
             // A second apart, so each run's sample has its own timestamp.
             try await Task.sleep(for: .milliseconds(1100))
@@ -133,7 +133,7 @@ import Testing
         }
 
         let b = try await secondReceiver(f)
-        defer { b.stop() }
+        defer { b.stopLater(thenRemove: f.dir) }
         let both = try await agent.once(
             receiverURL: f.receiver.baseURL, extra: ["--receiver", b.baseURL, "--attempts", "1"])
         #expect(both.status == 0 && both.stdout.contains("delivered 2 batches, 0 remain"), "\(both.stderr)")

@@ -97,15 +97,15 @@ import Testing
             #expect(r.status == 200)
         }
         // Survives a restart of the receiver.
-        f.receiver.stop()
+        await f.receiver.stop()
         let again = try await ReceiverProcess(
             pki: f.pki, dataDirectory: f.data, credentialsPath: f.dir.file("credentials"))
-        defer { again.stop() }
+        defer { again.stopLater(thenRemove: f.dir) }
         let r = try await f.client.send(
             again.baseURL + "/sonar-freecsv?cluster=fox", user: "fox", password: "fox-secret", body: body,
             headers: [("Fathom-Batch-Id", "0123456789abcdef")])
         #expect(r.status == 200)
-        again.stop()
+        await again.stop()
         #expect(storedFiles(f.data, cluster: "fox")["2026/11/25/c1.csv"] == body)
     }
 

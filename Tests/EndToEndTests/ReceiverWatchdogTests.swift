@@ -18,7 +18,7 @@ import Testing
         let receiver = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "400000"])
-        defer { receiver.stop() }
+        defer { receiver.stopLater(thenRemove: dir) }
         #expect(await socket.awaitMessage(containing: "READY=1"), "no READY=1")
         #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no first WATCHDOG=1")
         #expect(await socket.awaitMessage(containing: "WATCHDOG=1"), "no second WATCHDOG=1")

@@ -44,7 +44,7 @@ import Testing
         let dying = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"),
             environment: ["FATHOM_TEST_CRASH_AT": "after-sync-before-index:3"])
-        defer { dying.stop() }
+        defer { dying.stopLater(thenRemove: dir) }
         var answered = 0
         for u in uploads {
             guard
@@ -65,7 +65,7 @@ import Testing
 
         let back = try await ReceiverProcess(
             pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"))
-        defer { back.stop() }
+        defer { back.stopLater(thenRemove: dir) }
         let caughtUp = uploads[2].body.split(separator: "\n").count
         #expect(back.log.contains("sample index caught up \(caughtUp) lines"), "\(back.log.suffix(400))")
         // Uploading resumes on the repaired index.
@@ -82,7 +82,7 @@ import Testing
                 to: GrafanaSamples.t0 + 86_400))
         let want = expected.host["c1"]!.sorted { $0.key < $1.key }.map { $0.value.cpu }
         #expect(series["fox/c1 cpu"]?.map(\.0).map { ($0 * 1000).rounded() } == want.map { ($0 * 1000).rounded() })
-        back.stop()
+        await back.stop()
 
         let live = try await Self.dump(dir.file("data/.fathom/index.sqlite"))
         _ = try await Self.reindex(dataDirectory: dir.file("data"), into: dir.file("fresh/index.sqlite"))
@@ -96,7 +96,7 @@ import Testing
         let uploads = GrafanaSamples.uploads()
         // Concurrent nodes, so groups hold several uploads and files.
         try await GrafanaSamples.upload(uploads, to: f)
-        f.receiver.stop()
+        await f.receiver.stop()
         let live = try await Self.dump(f.data + "/.fathom/index.sqlite")
         #expect(live.contains("host|fox|c3|"))
         let printed = try await Self.reindex(dataDirectory: f.data, into: f.dir.file("rebuilt/index.sqlite"))

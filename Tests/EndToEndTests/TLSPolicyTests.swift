@@ -30,8 +30,7 @@ import Testing
         }
 
         func close() {
-            receiver.stop()
-            dir.remove()
+            receiver.stopLater(thenRemove: dir)
         }
     }
 

@@ -154,24 +154,36 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                OwnThread.later { process.waitUntilExit() }
+            }
+        }
         let pid = process.processIdentifier
         var delivered = 0
+        // Socket counts from the first delivery on: before it, the daemon may still be starting
+        // (seconds on a loaded machine), with fewer sockets than a delivery pass holds.
         var sockets: [Int] = []
         // Each delivery pass closes its connections, so no relay lives on between passes.
         var relayFreeAfterDelivery = false
-        for _ in 0..<100 {
+        // Polled until enough is seen, with a bound in time (not in polls): a slow start or a
+        // stalled test process only makes it take longer.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
             let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
             #expect(!maps.contains("libssl") && !maps.contains("libcrypto"), "OpenSSL mapped into the daemon")
             delivered = storedFiles(f.data, cluster: "fox").keys.filter { $0.hasSuffix(".csv") }.count
+            guard delivered >= 1 else { continue }
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
             sockets.append(
                 fds.filter {
                     ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "")
                         .hasPrefix("socket:")
                 }.count)
-            if delivered >= 1 && ProcessTable.children(of: pid).isEmpty { relayFreeAfterDelivery = true }
-            if delivered >= 1 && sockets.count >= 40 && relayFreeAfterDelivery { break }
+            if ProcessTable.children(of: pid).isEmpty { relayFreeAfterDelivery = true }
+            if sockets.count >= 40 && relayFreeAfterDelivery { break }
         }
         #expect(delivered >= 1, "samples arrived over HTTPS")
         #expect(relayFreeAfterDelivery, "a relay outlived its delivery pass")
@@ -187,6 +199,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(1500))
         #expect(zombies.filter { ProcessTable.state(of: $0) == "Z" }.isEmpty, "zombie relays: \(zombies)")
         process.terminate()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }

@@ -54,8 +54,8 @@ import Testing
     {
         let dir = TempDirectory("fathom-archive-bulk")
         defer { dir.remove() }
-        guard let singleAt = try kind.makeLocation(in: dir, name: "single"),
-            let bulkAt = try kind.makeLocation(in: dir, name: "bulk")
+        guard let singleAt = try await kind.makeLocation(in: dir, name: "single"),
+            let bulkAt = try await kind.makeLocation(in: dir, name: "bulk")
         else { return }
         let single = try await ArchiveStoreKind.open(singleAt)
         let bulk = try await ArchiveStoreKind.open(bulkAt)

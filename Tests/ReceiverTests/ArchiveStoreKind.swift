@@ -31,12 +31,14 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// PostgreSQL is not installed (the test is then skipped).
     func makeLocation(
         in dir: TempDirectory, name: String = "archive", suite: String = #fileID, test: String = #function
-    ) throws -> Location? {
+    ) async throws -> Location? {
         switch self {
         case .sqlite:
             return Location(kind: self, place: dir.file(name + ".sqlite"))
         case .postgres:
-            guard let (server, url) = try SharedPostgresServers.database(suite: suite, test: test) else { return nil }
+            guard let (server, url) = try await SharedPostgresServers.database(suite: suite, test: test) else {
+                return nil
+            }
             return Location(kind: self, place: url, server: server)
         }
     }
@@ -83,7 +85,7 @@ enum ArchiveStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
     ) async throws {
         let dir = TempDirectory("fathom-archive-store")
         defer { dir.remove() }
-        guard let location = try makeLocation(in: dir, suite: suite, test: test) else { return }
+        guard let location = try await makeLocation(in: dir, suite: suite, test: test) else { return }
         let store = try await Self.open(location, now: now)
         try await Self.closing([store]) { try await body(store, dir) }
     }

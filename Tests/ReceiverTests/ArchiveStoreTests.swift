@@ -196,7 +196,7 @@ import Testing
     {
         let dir = TempDirectory("fathom-archive-reopen")
         defer { dir.remove() }
-        guard let location = try kind.makeLocation(in: dir) else { return }
+        guard let location = try await kind.makeLocation(in: dir) else { return }
         let store = try await ArchiveStoreKind.open(location)
         let key = try await ArchiveStoreKind.closing([store]) {
             let key = try await store.createOrGetMetadata(Self.throughputInput()).metadata.key

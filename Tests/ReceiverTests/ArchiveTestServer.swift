@@ -23,7 +23,7 @@ struct ArchiveTestServer {
     ) async throws {
         let dir = TempDirectory("fathom-archive")
         defer { dir.remove() }
-        guard let location = try kind.makeLocation(in: dir, suite: suite, test: test) else { return }
+        guard let location = try await kind.makeLocation(in: dir, suite: suite, test: test) else { return }
         let store = try await ArchiveStoreKind.open(location)
         var logger = Logger(label: "archive-test")
         logger.logLevel = .critical

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func twoStoresWritingOneMetadataAtOnceLoseNoSummaryUpdate() async throws {
-        guard let (_, url) = try SharedPostgresServers.database() else { return }
+        guard let (_, url) = try await SharedPostgresServers.database() else { return }
         let a = try await Self.open(url)
         let b = try await Self.open(url)
         try await ArchiveStoreKind.closing([a, b]) {
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func aDatabaseFromBeforeTheArchiveUpgradesInPlace() async throws {
-        guard let (server, url) = try SharedPostgresServers.database() else { return }
+        guard let (server, url) = try await SharedPostgresServers.database() else { return }
         // Schema version 1, as a receiver without the archive left it, with a batch stored.
         let before =
             ["CREATE TABLE fathom_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"]

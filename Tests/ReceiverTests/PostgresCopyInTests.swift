@@ -28,7 +28,9 @@ import Testing
     /// the commit of its implicit transaction, and a session ended there loses the rows.
     @Test func sessionsEndedMidCopyFailTheCopyNotTheProcess() async throws {
         // The archive store suite's server: one initdb less, which blocks a thread for seconds.
-        guard let (_, url) = try SharedPostgresServers.database(suite: "ReceiverTests/PostgresArchiveStoreTests.swift")
+        guard
+            let (_, url) = try await SharedPostgresServers.database(
+                suite: "ReceiverTests/PostgresArchiveStoreTests.swift")
         else { return }
         let logger = {
             var logger = Logger(label: "copy-in-test")

@@ -8,7 +8,7 @@ import Synchronization
 /// Run as `nobody` when the tests run as root (the server refuses root).
 ///
 /// ```swift
-/// let server = try PostgresServer()
+/// let server = try await PostgresServer.make()
 /// defer { server.remove() }
 /// let url = server.url     // postgresql://fathom@127.0.0.1:PORT/fathom
 /// let count = try server.psql("SELECT count(*) FROM fathom_samples")
@@ -16,6 +16,7 @@ import Synchronization
 ///
 /// `stop()` and `start()` take the server down and up again on the same port and data (outage
 /// tests); `remove()`, or the deinit, stops it at once (`-m immediate`) and deletes everything.
+/// Tests make it with ``make(durable:in:)``, which holds no cooperative thread while it waits.
 public final class PostgresServer: Sendable {
     public static let binDirectory = "/usr/lib/postgresql/15/bin"
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binDirectory + "/initdb") }
@@ -51,14 +52,24 @@ public final class PostgresServer: Sendable {
         try run(
             Self.binDirectory + "/initdb", "-D", dataDirectory, "-U", user, "--auth=trust", "-E", "UTF8",
             "--locale=C", "--no-sync")
-        try start()
+        try launch()
         try run(Self.binDirectory + "/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", user, database)
     }
 
     deinit { remove() }
 
-    /// Starts the server (again) and waits until it accepts connections.
-    public func start() throws {
+    /// A new server, made on a thread of its own (``OwnThread``): `initdb` and the first start
+    /// take seconds, which a test must not spend holding a cooperative thread.
+    public static func make(durable: Bool = false, in parent: String = "/tmp") async throws -> PostgresServer {
+        try await OwnThread.run { try PostgresServer(durable: durable, in: parent) }
+    }
+
+    /// Starts the server again (on a thread of its own) and waits until it accepts connections.
+    public func start() async throws {
+        try await OwnThread.run { [self] in try launch() }
+    }
+
+    private func launch() throws {
         try run(
             Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-t", "60", "-l", directory.file("server.log"),
             "-o",
@@ -80,9 +91,12 @@ public final class PostgresServer: Sendable {
         try psql("SELECT pg_reload_conf()")
     }
 
-    /// Shuts the server down (`-m fast`: connections are closed), keeping its data.
-    public func stop() throws {
-        try run(Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-m", "fast", "stop")
+    /// Shuts the server down (`-m fast`: connections are closed), keeping its data; waits on a
+    /// thread of its own.
+    public func stop() async throws {
+        try await OwnThread.run { [self] in
+            try run(Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-m", "fast", "stop")
+        }
     }
 
     /// One statement through `psql -At` (unaligned, tuples only): rows on lines, columns split by `|`.

@@ -9,40 +9,49 @@ import Synchronization
 /// (``PostgresServer/makeDatabase()``), so a suite of twenty tests starts one server, not twenty.
 ///
 /// ```swift
-/// guard let (server, url) = try SharedPostgresServers.database() else { return }   // skipped without PostgreSQL
+/// guard let (server, url) = try await SharedPostgresServers.database() else { return }   // skipped without PostgreSQL
 /// ```
 public enum SharedPostgresServers {
-    private static let servers = Mutex<[String: PostgresServer]>([:])
+    /// Each suite's server, being made or made: the tests of a suite that ask at once wait for
+    /// one `initdb` (``PostgresServer/make(durable:in:)``), holding no thread.
+    private static let servers = Mutex<[String: Task<PostgresServer, any Error>]>([:])
+    /// The servers made, for the exit hook to stop.
+    private static let made = Mutex<[PostgresServer]>([])
 
     /// The server of `suite` (by default the calling file); nil (after a SKIP line, or a failure
     /// under FATHOM_REQUIRE_ALL=1) when PostgreSQL 15 is not installed.
-    public static func server(suite: String = #fileID, test: String = #function) throws -> PostgresServer? {
+    public static func server(suite: String = #fileID, test: String = #function) async throws -> PostgresServer? {
         guard PostgresServer.isInstalled else {
             try Prerequisite.unavailable("PostgreSQL 15 is not installed (apt-get install -y postgresql)", test: test)
             return nil
         }
-        return try servers.withLock { map in
-            if let server = map[suite] { return server }
+        let making = servers.withLock { map in
+            if let making = map[suite] { return making }
             if map.isEmpty { atexit { SharedPostgresServers.removeAll() } }
-            let server = try PostgresServer()
-            map[suite] = server
-            return server
+            let making = Task {
+                let server = try await PostgresServer.make()
+                made.withLock { $0.append(server) }
+                return server
+            }
+            map[suite] = making
+            return making
         }
+        return try await making.value
     }
 
     /// A fresh database on the suite's server, and its URL (see ``server(suite:test:)``).
-    public static func database(suite: String = #fileID, test: String = #function) throws -> (
+    public static func database(suite: String = #fileID, test: String = #function) async throws -> (
         server: PostgresServer, url: String
     )? {
-        guard let server = try server(suite: suite, test: test) else { return nil }
-        return (server, try server.makeDatabase())
+        guard let server = try await server(suite: suite, test: test) else { return nil }
+        return (server, try await OwnThread.run { try server.makeDatabase() })
     }
 
     /// Stops every server (at exit: statics have no deinit to do it).
     static func removeAll() {
-        let all = servers.withLock { map in
-            defer { map = [:] }
-            return Array(map.values)
+        let all = made.withLock { list in
+            defer { list = [] }
+            return list
         }
         for server in all { server.remove() }
     }

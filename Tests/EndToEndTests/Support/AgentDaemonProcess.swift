@@ -66,14 +66,27 @@ final class AgentDaemonProcess: @unchecked Sendable {
 
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
-    /// SIGTERM and wait; the exit status.
+    /// SIGTERM and wait (with `Task.sleep`: no cooperative thread is held); the exit status.
     @discardableResult
-    func stop() -> Int32 {
+    func stop() async -> Int32 {
         if process.isRunning {
             process.terminate()
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
             process.waitUntilExit()
         }
         return process.terminationStatus
+    }
+
+    /// The cleanup of a `defer`: SIGTERM now; the wait (SIGKILL after 10 s) on a thread of its own.
+    func stopLater() {
+        guard process.isRunning else { return }
+        process.terminate()
+        OwnThread.later { [process] in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
     }
 
     /// Polls `condition` every 100 ms (with `Task.sleep`) for at most `timeout`; whether it held.

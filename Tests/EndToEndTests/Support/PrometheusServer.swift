@@ -40,11 +40,11 @@ final class PrometheusServer: @unchecked Sendable {
         try process.run()
     }
 
+    /// SIGTERM now; the wait for Prometheus's shutdown runs on a thread of its own (``OwnThread``).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        OwnThread.later { [process] in process.waitUntilExit() }
     }
 }
 

@@ -1,5 +1,6 @@
 import FathomTestSupport
 import Foundation
+import Synchronization
 
 /// A private RabbitMQ broker (Debian's `rabbitmq-server`) for one test: its own node name, AMQP,
 /// distribution and epmd ports, Erlang cookie (HOME) and data directory, so it neither meets a
@@ -23,6 +24,9 @@ final class RabbitMQServer: @unchecked Sendable {
                 "rabbitmq-server is not installed (apt-get install rabbitmq-server)", test: test)
             return nil
         }
+        // One broker at a time, as before stops ran on threads of their own: one still halting
+        // is waited for (with `Task.sleep`), not run beside this one's start.
+        while stopping.withLock({ $0 }) > 0 { try await Task.sleep(for: .milliseconds(50)) }
         let server = try RabbitMQServer(tls: tls)
         do {
             try await server.awaitStartup()
@@ -109,8 +113,21 @@ final class RabbitMQServer: @unchecked Sendable {
         guard out.status == 0 else { throw TestFailure("rabbitmqctl start_app: \(out.stderr)") }
     }
 
-    /// Halts the node and its epmd and removes the directory.
+    /// Halts the node and its epmd and removes the directory: `rabbitmqctl stop` takes seconds,
+    /// so that runs on a thread of its own (``OwnThread/later(_:)``), and the process's next
+    /// broker starts when it is done.
     func stop() {
+        Self.stopping.withLock { $0 += 1 }
+        OwnThread.later { [self] in
+            halt()
+            Self.stopping.withLock { $0 -= 1 }
+        }
+    }
+
+    /// Brokers whose `stop()` is still running.
+    private static let stopping = Mutex(0)
+
+    private func halt() {
         let env = ProcessInfo.processInfo.environment.merging(environment) { _, mine in mine }
         for command in [[Self.binaries + "/rabbitmqctl", "-n", node, "stop"], ["epmd", "-kill"]] {
             let halt = Process()

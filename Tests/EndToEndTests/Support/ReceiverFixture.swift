@@ -66,15 +66,13 @@ struct ReceiverFixture: Sendable {
     }
 
     /// Closes the client's connections, stops the receiver and removes the directory. Synchronous,
-    /// so `defer { f.close() }` cleans up however the test ends: a `Task` started in a `defer`
-    /// may never run once the last test is done, leaving the receiver behind. It blocks the
-    /// thread it runs on (a cooperative one, shared with every other test of the process), so a
-    /// receiver not gone 3 s after SIGTERM is killed: its graceful shutdown is not what is being
-    /// tested here, and a long wait stalls the timings of the tests running beside it.
+    /// so `defer { f.close() }` cleans up however the test ends, and returns at once: the receiver
+    /// gets SIGTERM now, and the wait for it (SIGKILL after 3 s: its graceful shutdown is not what
+    /// is tested here) and the directory's removal run on a thread of their own, which the test
+    /// process waits for when it exits (``ReceiverProcess/stopLater(grace:thenRemove:)``).
     func close() {
         client.shutdownNow()
-        receiver.stop(grace: Self.closeGrace)
-        dir.remove()
+        receiver.stopLater(grace: Self.closeGrace, thenRemove: dir)
     }
 
     static let closeGrace: Duration = .seconds(3)

@@ -68,13 +68,30 @@ final class ReceiverProcess: @unchecked Sendable {
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
     /// SIGTERM, then SIGKILL if the receiver has not exited after `grace`: a receiver whose
-    /// graceful shutdown hangs must not hang the test process with it (`waitUntilExit` spins a
-    /// cooperative thread while it waits).
-    func stop(grace: Duration = .seconds(20)) {
+    /// graceful shutdown hangs must not hang the test with it. Waits with `Task.sleep`: no
+    /// cooperative thread is held meanwhile.
+    func stop(grace: Duration = .seconds(20)) async {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline { usleep(50_000) }
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        reap(after: grace)
+    }
+
+    /// The cleanup of a `defer`, which cannot await: SIGTERM now, and on a thread of its own
+    /// (``OwnThread/later(_:)``) the wait, SIGKILL after `grace`, then `directory` removed (again:
+    /// whatever a dying receiver wrote after an earlier removal goes too).
+    func stopLater(grace: Duration = .seconds(3), thenRemove directory: TempDirectory? = nil) {
+        if process.isRunning { process.terminate() }
+        OwnThread.later { [self] in
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+            reap(after: grace)
+            directory?.remove()
+        }
+    }
+
+    private func reap(after grace: Duration) {
         if process.isRunning {
             FileHandle.standardError.write(Data("receiver ignored SIGTERM for \(grace); killing it\n".utf8))
             kill(process.processIdentifier, SIGKILL)

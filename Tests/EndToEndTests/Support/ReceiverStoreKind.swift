@@ -25,7 +25,7 @@ enum ReceiverStoreKind: String, CaseIterable, Sendable, CustomTestStringConverti
         case .embedded:
             return try await ReceiverFixture(archive: archive, flags: flags)
         case .postgres:
-            guard let (_, url) = try SharedPostgresServers.database(suite: suite, test: test) else { return nil }
+            guard let (_, url) = try await SharedPostgresServers.database(suite: suite, test: test) else { return nil }
             return try await ReceiverFixture(archive: archive, store: url, flags: flags)
         }
     }
