@@ -1,11 +1,12 @@
 import FathomAgent
+import FathomTestSupport
 import Foundation
 import Glibc
 import Testing
 
 /// How the throughput loopback suites run their bodies and their failing clients.
 ///
-/// Bodies run on threads of their own (`offPool`): the sockets block for seconds, and holding a
+/// Bodies run on threads of their own (`offPool`, over ``OwnThread``): the sockets block for seconds, and holding a
 /// cooperative thread, or one of the few dispatch workers, that long starves the timing-sensitive
 /// async tests running beside these suites (the watchdog pinger's 50 ms ticks).
 ///
@@ -17,13 +18,11 @@ import Testing
 /// ```
 enum ThroughputTestRun {
     static func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread {
-                // Lowest CPU priority, inherited by the stream threads: loopback transfers fill
-                // every core, and the assertions are about byte counts, not speed.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-                continuation.resume(with: Result { try body() })
-            }.start()
+        try await OwnThread.run {
+            // Lowest CPU priority, inherited by the stream threads: loopback transfers fill
+            // every core, and the assertions are about byte counts, not speed.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            try body()
         }
     }
 

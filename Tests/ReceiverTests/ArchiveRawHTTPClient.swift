@@ -1,3 +1,4 @@
+import FathomTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -21,13 +22,8 @@ enum RawHTTPClient {
     static func send(
         port: Int, method: String, path: String, headers: [(String, String)], body: String?
     ) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            // Blocking socket calls stay off the cooperative pool, which the server also needs.
-            Thread {
-                continuation.resume(
-                    with: Result { try exchange(port: port, method: method, path: path, headers: headers, body: body) })
-            }.start()
-        }
+        // Blocking socket calls stay off the cooperative pool, which the server also needs.
+        try await OwnThread.run { try exchange(port: port, method: method, path: path, headers: headers, body: body) }
     }
 
     static func exchange(port: Int, method: String, path: String, headers: [(String, String)], body: String?) throws

@@ -58,12 +58,10 @@ public final class FakeNotifySocket: Sendable {
         return String(decoding: buffer[..<n], as: UTF8.self)
     }
 
-    /// `receive` on a dispatch thread, so async tests do not block the cooperative pool that the
-    /// code under test needs.
+    /// `receive` on a thread of its own (``OwnThread``), so async tests do not block the
+    /// cooperative pool that the code under test needs.
     public func next(timeoutMs: Int32 = 10_000) async -> String? {
-        await withCheckedContinuation { done in
-            DispatchQueue.global().async { done.resume(returning: self.receive(timeoutMs: timeoutMs)) }
-        }
+        await OwnThread.run { self.receive(timeoutMs: timeoutMs) }
     }
 
     /// Datagrams until one contains `text`, for at most `timeoutMs` in all; whether it came.

@@ -19,10 +19,11 @@ import Synchronization
 /// ```
 public enum OwnThread {
     /// Runs `body` on a new thread; the caller waits without holding a thread.
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
+    public static func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: Result { () throws(E) in try body() }) }.start()
         }
+        return try result.get()
     }
 
     /// Starts `body` on a new thread and returns at once: the cleanup a `defer` cannot await. The

@@ -95,7 +95,7 @@ public final class PostgresServer: Sendable {
     /// thread of its own.
     public func stop() async throws {
         try await OwnThread.run { [self] in
-            try run(Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-m", "fast", "stop")
+            _ = try run(Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-w", "-m", "fast", "stop")
         }
     }
 

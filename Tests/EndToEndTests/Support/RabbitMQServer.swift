@@ -72,7 +72,7 @@ final class RabbitMQServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/rabbitmq-server")
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, mine in mine }
         process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        FileManager.default.createFile(atPath: dir.file("server.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("server.log"), contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("server.log")))
         process.standardOutput = log
         process.standardError = log
