@@ -33,10 +33,10 @@ struct InterfaceBenchmark {
                     + " | \(ip) netns exec \(namespace) \(ip) -batch -", in: scratch.path)
         } catch {
             print("cannot make a namespace with 200 interfaces (\(error)): sampling not measured")
-            try? Subprocess.runQuietly(ip, ["netns", "del", namespace])
+            _ = try? Subprocess.runQuietly(ip, ["netns", "del", namespace])
             return try await ingest()
         }
-        defer { try? Subprocess.runQuietly(ip, ["netns", "del", namespace]) }
+        defer { _ = try? Subprocess.runQuietly(ip, ["netns", "del", namespace]) }
         let me = AgentBenchmark.siblingExecutable("fathom-bench")
         let report = try Subprocess.output(
             ip, ["netns", "exec", namespace, me, "interfaces", "--inside-namespace", "--samples", String(samples)])

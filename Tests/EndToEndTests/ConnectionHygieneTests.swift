@@ -9,12 +9,13 @@ import Testing
     /// A receiver with the given connection flags and its own temporary directory.
     struct Running {
         let dir: TempDirectory
+        let pki: TestPKI
         let receiver: ReceiverProcess
         let client: UploadClient
 
         init(_ flags: [String]) async throws {
             dir = TempDirectory("fathom-conn")
-            let pki = try TestPKI(in: dir.path)
+            pki = try TestPKI(in: dir.path)
             try dir.write("credentials", "fox:fox-secret\n")
             receiver = try await ReceiverProcess(
                 pki: pki, dataDirectory: dir.file("data"), credentialsPath: dir.file("credentials"), extra: flags)
@@ -164,6 +165,29 @@ import Testing
             if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(status == 200, "/ping answers again once descriptors are free")
+        await r.close()
+    }
+
+    /// At SIGTERM the receiver closes every connection, sending TLS close_notify, and a peer
+    /// that never answers it (`s_client`, its input still open) holds the stop for the receiver's
+    /// one-second wait (`TLSPolicy.closeNotifyWait`), not NIOSSL's default of five.
+    @Test(.timeLimit(.minutes(1)))
+    func aPeerThatNeverAnswersCloseNotifyHoldsAStopForASecondAtMost() async throws {
+        let r = try await Running([])
+        let session = try OpenSSLClientSession(port: r.receiver.port, caFile: r.pki.caCertificate)
+        defer { session.close() }
+        try session.write("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(try await session.awaitOutput(containing: "HTTP/1.1 200", count: 1), "\(session.output)")
+        let start = ContinuousClock.now
+        r.receiver.signal(SIGTERM)
+        while r.receiver.process.isRunning && start.duration(to: .now) < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let took = start.duration(to: .now)
+        #expect(!r.receiver.process.isRunning, "the receiver still runs 20 s after SIGTERM")
+        // Not less than the wait: the peer did not answer, so the wait is what was measured.
+        // A stalled test process can only make it look longer; 5 s and more with the default.
+        #expect(took >= .milliseconds(900) && took < .seconds(4), "stopped \(took) after SIGTERM")
         await r.close()
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOSSL
 
 /// Which TLS the receiver speaks: TLS 1.2 and 1.3 only, and on TLS 1.2 only forward-secret AEAD
@@ -23,6 +24,11 @@ public struct TLSPolicy: Sendable, Equatable {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
+    /// How long a connection the receiver closes (idle, `Connection: close`, or every one at
+    /// SIGTERM) waits for the peer's `close_notify` after sending its own. A peer that never
+    /// answers held a stop for NIOSSL's default of 5 s; an answering peer takes one round trip.
+    public static let closeNotifyWait: TimeAmount = .seconds(1)
+
     public var minimumVersion: MinimumVersion = .tls12
     /// OpenSSL cipher-list syntax for TLS 1.2 (`tls_ciphers`).
     public var cipherSuites: String = Self.intermediateCipherSuites
@@ -36,6 +42,7 @@ public struct TLSPolicy: Sendable, Equatable {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         tls.cipherSuites = cipherSuites
+        tls.shutdownTimeout = Self.closeNotifyWait
         return tls
     }
 
