@@ -160,7 +160,8 @@ struct SpawnCommandRunnerTests {
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 32)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        return Int32(String(cString: buffer).filter(\.isNumber))
+        return Int32(
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).filter(\.isNumber))
     }
 
     /// A `sleep` argument no other process has: 30 s and a random fraction.
@@ -193,7 +194,7 @@ struct SpawnCommandRunnerTests {
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 1024)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return false }
-        let line = String(cString: buffer)
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let close = line.lastIndex(of: ")") else { return false }
         let state = line[line.index(after: close)...].drop { $0 == " " }.first
         return state != "Z" && state != "X"

@@ -108,8 +108,7 @@ import Testing
             times = Set(try storedRecords(f).map { $0["time"]! })
             if times.count >= 3 { break }
         }
-        process.terminate()
-        process.waitUntilExit()
+        await process.end(grace: .seconds(60))
         #expect(times.count >= 3, "samples every second should arrive")
         #expect(process.terminationStatus == 0)
     }

@@ -136,8 +136,7 @@ import Testing
             "the page while the agent runs:\n\(liveDOM.prefix(3000))")
         #expect(liveDOM.contains("<h2>fox</h2>"))
 
-        daemon.terminate()
-        daemon.waitUntilExit()
+        await daemon.end(grace: .seconds(60))
         let stopped = try await waitFor(f, host: host, state: "silent", seconds: 60)
         let fox = try #require(stopped.clusters.first { $0.name == "fox" })
         #expect(fox.hosts.first { $0.host == host }?.state == "silent")

@@ -374,8 +374,7 @@ import Testing
             // fathom-bench's business, not a test's on a loaded machine.
             #expect(bits > 0 && bits < 1e9, "paced at 200 Mbit/s, archived \(bits)")
         }
-        agent.terminate()
-        agent.waitUntilExit()
+        await agent.end(grace: .seconds(60))
         #expect(agent.terminationStatus == 0)
     }
 }

@@ -154,12 +154,7 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                OwnThread.later { process.waitUntilExit() }
-            }
-        }
+        defer { OwnThread.later { process.endBlocking(grace: .seconds(3)) } }
         let pid = process.processIdentifier
         var delivered = 0
         // Socket counts from the first delivery on: before it, the daemon may still be starting
@@ -198,9 +193,7 @@ import Testing
         let zombies = Set(children.filter { ProcessTable.state(of: $0) == "Z" })
         try await Task.sleep(for: .milliseconds(1500))
         #expect(zombies.filter { ProcessTable.state(of: $0) == "Z" }.isEmpty, "zombie relays: \(zombies)")
-        process.terminate()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        process.waitUntilExit()
+        #expect(await process.end(grace: .seconds(20)), "the daemon ignored SIGTERM")
         #expect(process.terminationStatus == 0)
     }
 }

@@ -45,12 +45,14 @@ import Testing
             try process.run()
         }
         var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        func stop() -> Int32 {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+        /// SIGTERM and the exit status, waited for with `Task.sleep` (SIGKILL after a minute).
+        func stop() async -> Int32 {
+            await process.end(grace: .seconds(60))
             return process.terminationStatus
+        }
+        /// For a `defer`: the same on a thread of its own.
+        func stopLater() {
+            OwnThread.later { [process] in process.endBlocking(grace: .seconds(10)) }
         }
     }
 
@@ -153,8 +155,8 @@ import Testing
         var stopped = false
         defer {
             if !stopped {
-                _ = agentA.stop()
-                _ = agentB.stop()
+                agentA.stopLater()
+                agentB.stopLater()
             }
         }
 
@@ -163,7 +165,9 @@ import Testing
         let first = RunSchedule(repeatSeconds: mesh.period, slipSeconds: 0, durationSeconds: 7).nominal(after: started)
         let stopAt = Double(first) + Double(mesh.period * (mesh.periods - 1) + mesh.stopAfter)
         try await Task.sleep(for: .seconds(stopAt - Date().timeIntervalSince1970))
-        #expect(agentA.stop() == 0 && agentB.stop() == 0)
+        let statusA = await agentA.stop()
+        let statusB = await agentB.stop()
+        #expect(statusA == 0 && statusB == 0)
         stopped = true
         let logA = agentA.text
         let logB = agentB.text

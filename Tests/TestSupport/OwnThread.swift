@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// ```swift
 /// let server = try await OwnThread.run { try PostgresServer() }
-/// defer { OwnThread.later { process.waitUntilExit() } }
+/// defer { OwnThread.later { process.endBlocking(grace: .seconds(3)) } }
 /// ```
 public enum OwnThread {
     /// Runs `body` on a new thread; the caller waits without holding a thread.
@@ -42,14 +42,11 @@ public enum OwnThread {
         }.start()
     }
 
-    /// How many `later` bodies are still running.
-    public static var running: Int { state.withLock { $0.running } }
-
     /// Waits until no `later` body runs, or `limit` passes; whether they all ended.
     @discardableResult
-    public static func awaitPending(for limit: Duration) -> Bool {
+    static func awaitPending(for limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit
-        while running > 0 {
+        while state.withLock({ $0.running }) > 0 {
             if ContinuousClock.now >= deadline { return false }
             usleep(10_000)
         }

@@ -66,14 +66,11 @@ final class AgentDaemonProcess: @unchecked Sendable {
 
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
-    /// SIGTERM and wait (with `Task.sleep`: no cooperative thread is held); the exit status.
+    /// SIGTERM and wait (with `Task.sleep`: no cooperative thread is held; SIGKILL after a
+    /// minute); the exit status.
     @discardableResult
     func stop() async -> Int32 {
-        if process.isRunning {
-            process.terminate()
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-            process.waitUntilExit()
-        }
+        await process.end(grace: .seconds(60))
         return process.terminationStatus
     }
 
@@ -81,12 +78,7 @@ final class AgentDaemonProcess: @unchecked Sendable {
     func stopLater() {
         guard process.isRunning else { return }
         process.terminate()
-        OwnThread.later { [process] in
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        OwnThread.later { [process] in process.endBlocking(grace: .seconds(10)) }
     }
 
     /// Polls `condition` every 100 ms (with `Task.sleep`) for at most `timeout`; whether it held.

@@ -40,11 +40,12 @@ final class PrometheusServer: @unchecked Sendable {
         try process.run()
     }
 
-    /// SIGTERM now; the wait for Prometheus's shutdown runs on a thread of its own (``OwnThread``).
+    /// SIGTERM now; the wait for Prometheus's shutdown (SIGKILL after 10 s) runs on a thread of
+    /// its own (``OwnThread``).
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        OwnThread.later { [process] in process.waitUntilExit() }
+        OwnThread.later { [process] in process.endBlocking(grace: .seconds(10)) }
     }
 }
 

@@ -72,10 +72,7 @@ final class ReceiverProcess: @unchecked Sendable {
     /// cooperative thread is held meanwhile.
     func stop(grace: Duration = .seconds(20)) async {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        reap(after: grace)
+        if !(await process.end(grace: grace)) { reportKilled(after: grace) }
     }
 
     /// The cleanup of a `defer`, which cannot await: SIGTERM now, and on a thread of its own
@@ -84,19 +81,13 @@ final class ReceiverProcess: @unchecked Sendable {
     func stopLater(grace: Duration = .seconds(3), thenRemove directory: TempDirectory? = nil) {
         if process.isRunning { process.terminate() }
         OwnThread.later { [self] in
-            let deadline = ContinuousClock.now + grace
-            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-            reap(after: grace)
+            if !process.endBlocking(grace: grace) { reportKilled(after: grace) }
             directory?.remove()
         }
     }
 
-    private func reap(after grace: Duration) {
-        if process.isRunning {
-            FileHandle.standardError.write(Data("receiver ignored SIGTERM for \(grace); killing it\n".utf8))
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
+    private func reportKilled(after grace: Duration) {
+        FileHandle.standardError.write(Data("receiver ignored SIGTERM for \(grace); killed it\n".utf8))
     }
 
     func killHard() {
