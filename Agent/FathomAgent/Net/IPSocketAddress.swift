@@ -89,16 +89,35 @@ public struct IPSocketAddress: Sendable, Equatable {
         return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    /// `a.b.c.d` in decimal, as `inet_ntop` writes an IPv4 address.
+    /// `a.b.c.d` in decimal, as `inet_ntop` writes an IPv4 address. At most 15 bytes, which a
+    /// small string holds in place: no allocation per hop answer.
     static func dottedQuad(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(15)
-        for (index, octet) in [a, b, c, d].enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ".")) }
-            if octet >= 100 { bytes.append(UInt8(ascii: "0") + octet / 100) }
-            if octet >= 10 { bytes.append(UInt8(ascii: "0") + octet / 10 % 10) }
-            bytes.append(UInt8(ascii: "0") + octet % 10)
+        String(unsafeUninitializedCapacity: 15) { text in
+            var end = decimal(a, into: text, at: 0)
+            end = decimal(b, into: text, at: dot(text, at: end))
+            end = decimal(c, into: text, at: dot(text, at: end))
+            return decimal(d, into: text, at: dot(text, at: end))
         }
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes "." at `index`; the index after it.
+    private static func dot(_ text: UnsafeMutableBufferPointer<UInt8>, at index: Int) -> Int {
+        text[index] = UInt8(ascii: ".")
+        return index + 1
+    }
+
+    /// Writes `octet` in decimal at `index`; the index after it.
+    private static func decimal(_ octet: UInt8, into text: UnsafeMutableBufferPointer<UInt8>, at index: Int) -> Int {
+        var index = index
+        if octet >= 100 {
+            text[index] = UInt8(ascii: "0") + octet / 100
+            index += 1
+        }
+        if octet >= 10 {
+            text[index] = UInt8(ascii: "0") + octet / 10 % 10
+            index += 1
+        }
+        text[index] = UInt8(ascii: "0") + octet % 10
+        return index + 1
     }
 }
