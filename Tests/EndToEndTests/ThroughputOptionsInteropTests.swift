@@ -9,7 +9,8 @@ import Testing
 ///
 /// In each run the receiver's own byte count must equal the sender's own within 1 % (the streams
 /// are paced, so little sits in socket buffers when the test ends; 3 % with omit, see
-/// `Option.tolerance`), and the option must show
+/// `Option.tolerance`; the sender may be ahead by what the buffers still hold, up to 6 %, see
+/// `Option.queued`), and the option must show
 /// where iperf3 or our result records it: omitted intervals on both sides and both sums over the
 /// same seconds, the window and TOS in the socket options, the block length, the byte and block
 /// counts in iperf3's `test_start`, the congestion algorithm on both ends. Needs iperf3
@@ -36,6 +37,10 @@ import Testing
         /// where each end resets its count at its own omit timer (as iperf3's do) and a receiver
         /// starved of CPU at that moment counts after it what it had queued before.
         var tolerance: Double { name == "omit" ? 0.03 : 0.01 }
+        /// How far the sender may be ahead: what the socket buffers hold when the test ends. Paced,
+        /// that is little, but both programs run at nice 19 and a receiver starved of CPU in the
+        /// last tens of milliseconds leaves more queued (2.9 % of 50 MB on a loaded CI machine).
+        var queued: Double { max(tolerance, 0.06) }
     }
 
     static let options: [Option] = [
@@ -69,7 +74,8 @@ import Testing
         let ours = try ThroughputResult.decode(json: client.stdout)
         let theirs = try Iperf3JSON(server.stdout)
         let problems = try Iperf3Agreement.tcp(
-            ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: option.tolerance)
+            ours: ours, weSent: !option.reverse, iperf3JSON: server.stdout, within: option.tolerance,
+            queued: option.queued)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: true)
     }
@@ -90,7 +96,8 @@ import Testing
         let ours = try ThroughputResult.decode(json: responder.stdout)
         let theirs = try Iperf3JSON(client.stdout)
         let problems = try Iperf3Agreement.tcp(
-            ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: option.tolerance)
+            ours: ours, weSent: option.reverse, iperf3JSON: client.stdout, within: option.tolerance,
+            queued: option.queued)
         #expect(problems.isEmpty, "\(problems)")
         try Self.check(option, ours: ours, iperf3: theirs, iperf3IsServer: false)
     }
